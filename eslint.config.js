@@ -1,0 +1,63 @@
+// ESLint: TypeScript rules everywhere, plus the purity rules of DESIGN.md for `core` and
+// `crypto` (no I/O modules, no clock, no ambient randomness). Import cycles and imports that
+// go up a layer are checked by dependency-cruiser (.dependency-cruiser.cjs).
+import tseslint from 'typescript-eslint';
+
+const ioModules = [
+  'fs',
+  'fs/promises',
+  'net',
+  'http',
+  'https',
+  'http2',
+  'dgram',
+  'dns',
+  'child_process',
+  'worker_threads',
+  'cluster',
+  'readline',
+  'tls',
+  'os',
+  'process',
+].flatMap((m) => [m, `node:${m}`]);
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', 'packages/web/**'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    files: ['packages/core/src/**/*.ts', 'packages/crypto/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: ioModules.map((name) => ({ name, message: 'core and crypto do no I/O (DESIGN.md)' })) },
+      ],
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'Date',
+          property: 'now',
+          message: 'core and crypto read no clock: time comes from the block',
+        },
+        { object: 'Math', property: 'random', message: 'use an injected random source' },
+        { object: 'performance', property: 'now', message: 'core and crypto read no clock' },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'core and crypto read no clock',
+        },
+        {
+          selector: "MemberExpression[object.name='process']",
+          message: 'core and crypto do not read the process environment',
+        },
+      ],
+    },
+  },
+);

@@ -1,0 +1,54 @@
+/**
+ * SHA-256 with domain separation. Every hashed type has its own tag, so bytes of one type can
+ * never be passed off as another (a transaction body as a block header, say). The input to
+ * SHA-256 is `len(tag) || tag || data`, with `len` one byte.
+ */
+import { createHash } from 'node:crypto';
+import { assertBytes } from './assert.js';
+import { utf8 } from './bytes.js';
+
+/** The hashed types of medledger. Adding one is an append; a tag is never reused. */
+export const HashTag = {
+  tx: 'medledger/tx/v1',
+  blockHeader: 'medledger/block-header/v1',
+  genesis: 'medledger/genesis/v1',
+  certificate: 'medledger/certificate/v1',
+  stateWrites: 'medledger/state-writes/v1',
+  stateDigest: 'medledger/state-digest/v1',
+  record: 'medledger/record/v1',
+  checkpoint: 'medledger/checkpoint/v1',
+} as const;
+export type HashTag = (typeof HashTag)[keyof typeof HashTag];
+
+const prefixes = new Map<string, Uint8Array>();
+function prefix(tag: string): Uint8Array {
+  let p = prefixes.get(tag);
+  if (!p) {
+    const t = utf8(tag);
+    if (t.length === 0 || t.length > 255) throw new RangeError('hash tag must be 1..255 bytes');
+    p = new Uint8Array(1 + t.length);
+    p[0] = t.length;
+    p.set(t, 1);
+    prefixes.set(tag, p);
+  }
+  return p;
+}
+
+/** Plain SHA-256 (used by RFC 6962 Merkle trees and by tests against published vectors). */
+export function sha256(data: Uint8Array): Uint8Array {
+  assertBytes(data, 'data');
+  return new Uint8Array(createHash('sha256').update(data).digest());
+}
+
+/**
+ * SHA-256 of `data` under a domain-separation `tag`.
+ * @example hashTagged(HashTag.tx, canonicalBytes(body))
+ */
+export function hashTagged(tag: HashTag | string, ...data: Uint8Array[]): Uint8Array {
+  const h = createHash('sha256').update(prefix(tag));
+  for (const d of data) {
+    assertBytes(d, 'data');
+    h.update(d);
+  }
+  return new Uint8Array(h.digest());
+}

@@ -1,0 +1,14 @@
+/**
+ * @medledger/crypto — the cryptographic primitives of medledger. No I/O, no clock; every
+ * function that needs randomness takes an optional `RandomSource`. Schemes live one per file
+ * and are also importable by subpath (`@medledger/crypto/merkle`).
+ */
+export * from './assert.js';
+export * from './bytes.js';
+export * from './jcs.js';
+export * from './hash.js';
+export * from './merkle.js';
+export * from './sig.js';
+export * from './random.js';
+export * from './keystore.js';
+export * from './x509.js';

@@ -1,0 +1,111 @@
+/**
+ * Merkle hash tree of RFC 6962 §2.1 (Certificate Transparency), with the inclusion-proof
+ * verification algorithm of RFC 9162 §2.1.3.2. Leaves are hashed as SHA-256(0x00 || d),
+ * interior nodes as SHA-256(0x01 || left || right): a leaf can never pass for a node.
+ * The split point of n leaves is the largest power of two smaller than n.
+ */
+import { createHash } from 'node:crypto';
+import { assertBytes, assertInt } from './assert.js';
+import { equalBytes } from './bytes.js';
+
+const LEAF = new Uint8Array([0]);
+const NODE = new Uint8Array([1]);
+
+/** Leaf hash of RFC 6962: SHA-256(0x00 || data). */
+export function merkleLeafHash(data: Uint8Array): Uint8Array {
+  assertBytes(data, 'leaf');
+  return new Uint8Array(createHash('sha256').update(LEAF).update(data).digest());
+}
+
+function nodeHash(l: Uint8Array, r: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(NODE).update(l).update(r).digest());
+}
+
+function largestPow2Below(n: number): number {
+  let k = 1;
+  while (k << 1 < n) k <<= 1;
+  return k;
+}
+
+function rootOfHashes(h: Uint8Array[], lo: number, hi: number): Uint8Array {
+  const n = hi - lo;
+  if (n === 1) return h[lo]!;
+  const k = largestPow2Below(n);
+  return nodeHash(rootOfHashes(h, lo, lo + k), rootOfHashes(h, lo + k, hi));
+}
+
+/** Merkle tree head of leaf data (RFC 6962 MTH). The empty tree's root is SHA-256(""). */
+export function merkleRoot(leaves: readonly Uint8Array[]): Uint8Array {
+  return merkleRootOfLeafHashes(leaves.map(merkleLeafHash));
+}
+
+/** Merkle tree head from already computed leaf hashes. */
+export function merkleRootOfLeafHashes(leafHashes: readonly Uint8Array[]): Uint8Array {
+  if (leafHashes.length === 0) return new Uint8Array(createHash('sha256').digest());
+  return rootOfHashes(leafHashes as Uint8Array[], 0, leafHashes.length);
+}
+
+/** An inclusion proof: the audit path of leaf `index` in a tree of `treeSize` leaves. */
+export interface MerkleProof {
+  index: number;
+  treeSize: number;
+  path: Uint8Array[];
+}
+
+function path(h: Uint8Array[], m: number, lo: number, hi: number, out: Uint8Array[]): void {
+  const n = hi - lo;
+  if (n <= 1) return;
+  const k = largestPow2Below(n);
+  if (m < k) {
+    path(h, m, lo, lo + k, out);
+    out.push(rootOfHashes(h, lo + k, hi));
+  } else {
+    path(h, m - k, lo + k, hi, out);
+    out.push(rootOfHashes(h, lo, lo + k));
+  }
+}
+
+/**
+ * Audit path (RFC 6962 §2.1.1 PATH) for leaf `index` among `leaves` (leaf data, not hashes).
+ * @throws RangeError if index is outside the tree.
+ */
+export function merkleProof(leaves: readonly Uint8Array[], index: number): MerkleProof {
+  assertInt(index, 'index', 0, Math.max(0, leaves.length - 1));
+  if (leaves.length === 0) throw new RangeError('empty tree has no proofs');
+  const out: Uint8Array[] = [];
+  path(leaves.map(merkleLeafHash), index, 0, leaves.length, out);
+  return { index, treeSize: leaves.length, path: out };
+}
+
+/**
+ * Verifies that `leaf` (leaf data) is at `proof.index` of the tree with root `root`
+ * (RFC 9162 §2.1.3.2). Returns false for any malformed or wrong proof; never throws on
+ * well-typed input.
+ */
+export function verifyMerkleProof(root: Uint8Array, leaf: Uint8Array, proof: MerkleProof): boolean {
+  assertBytes(root, 'root', 32);
+  const { index, treeSize } = proof;
+  if (!Number.isSafeInteger(index) || !Number.isSafeInteger(treeSize) || index < 0 || index >= treeSize) {
+    return false;
+  }
+  let fn = index;
+  let sn = treeSize - 1;
+  let r = merkleLeafHash(leaf);
+  for (const p of proof.path) {
+    if (!(p instanceof Uint8Array) || p.length !== 32 || sn === 0) return false;
+    if (fn % 2 === 1 || fn === sn) {
+      r = nodeHash(p, r);
+      if (fn % 2 === 0) {
+        while (fn % 2 === 0 && fn !== 0) {
+          fn = Math.floor(fn / 2);
+          sn = Math.floor(sn / 2);
+        }
+      }
+    } else {
+      r = nodeHash(r, p);
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  return sn === 0 && equalBytes(r, root);
+}

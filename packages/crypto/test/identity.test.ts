@@ -1,0 +1,110 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  createOrgRootCertificate,
+  generateP256KeyPair,
+  issueMemberCertificate,
+  openKey,
+  parseCertificate,
+  sealKey,
+  signP256,
+  utf8,
+  verifyCertificateIssuedBy,
+  verifyP256,
+} from '../src/index.js';
+
+const day = 86_400_000;
+const t0 = Date.UTC(2026, 0, 1);
+
+test('fips186: P-256 signature verifies; wrong key, message or flipped byte does not', () => {
+  const a = generateP256KeyPair();
+  const b = generateP256KeyPair();
+  const m = utf8('medledger');
+  const s = signP256(a.privateKey, m);
+  assert.equal(s.length, 64);
+  assert.ok(verifyP256(a.publicKey, m, s));
+  assert.equal(verifyP256(b.publicKey, m, s), false, 'wrong key');
+  assert.equal(verifyP256(a.publicKey, utf8('medledgeR'), s), false, 'other message');
+  const t = s.slice();
+  t[10]! ^= 1;
+  assert.equal(verifyP256(a.publicKey, m, t), false, 'tampered signature');
+  assert.equal(verifyP256(a.publicKey, m, s.subarray(0, 63)), false, 'short signature');
+  assert.throws(() => verifyP256(utf8('not a key'), m, s), /not an SPKI DER key/);
+});
+
+test('rfc7914: sealed key opens with the passphrase only; tampering is detected', () => {
+  const k = generateP256KeyPair();
+  const sealed = sealKey({
+    label: 'bob',
+    keyType: 'p256',
+    publicKey: k.publicKey,
+    privateKey: k.privateKey,
+    passphrase: 'correct horse',
+    N: 1024,
+  });
+  assert.ok(!JSON.stringify(sealed).includes(Buffer.from(k.privateKey).toString('base64url')));
+  assert.deepEqual(openKey(sealed, 'correct horse'), k.privateKey);
+  assert.throws(() => openKey(sealed, 'wrong horse'), /wrong passphrase or corrupted key file/);
+  const other = generateP256KeyPair();
+  const swapped = { ...sealed, publicKey: Buffer.from(other.publicKey).toString('base64url') };
+  assert.throws(
+    () => openKey(swapped, 'correct horse'),
+    /wrong passphrase or corrupted/,
+    'header is authenticated',
+  );
+  const weakened = { ...sealed, kdf: { ...sealed.kdf, N: 2048 } };
+  assert.throws(() => openKey(weakened, 'correct horse'), /wrong passphrase or corrupted/);
+  assert.throws(
+    () =>
+      sealKey({
+        label: 'x',
+        keyType: 'p256',
+        publicKey: k.publicKey,
+        privateKey: k.privateKey,
+        passphrase: '',
+      }),
+    /must not be empty/,
+  );
+});
+
+test('rfc5280: member certificate carries role and attributes and verifies against its org only', async () => {
+  const org = generateP256KeyPair();
+  const other = generateP256KeyPair();
+  const member = generateP256KeyPair();
+  const root = await createOrgRootCertificate({
+    org: 'hospitalA',
+    ...org,
+    notBefore: t0,
+    notAfter: t0 + 3650 * day,
+  });
+  const rootInfo = parseCertificate(root);
+  assert.equal(rootInfo.isCA, true);
+  assert.equal(rootInfo.role, 'org');
+  assert.ok(verifyCertificateIssuedBy(root, org.publicKey));
+  const cert = await issueMemberCertificate({
+    issuerCertificate: root,
+    issuerPrivateKey: org.privateKey,
+    subjectPublicKey: member.publicKey,
+    commonName: 'dr-alice',
+    org: 'hospitalA',
+    role: 'doctor',
+    attributes: { department: 'oncology' },
+    notBefore: t0,
+    notAfter: t0 + 365 * day,
+  });
+  const info = parseCertificate(cert);
+  assert.equal(info.commonName, 'dr-alice');
+  assert.equal(info.org, 'hospitalA');
+  assert.equal(info.role, 'doctor');
+  assert.deepEqual(info.attributes, { department: 'oncology' });
+  assert.equal(info.isCA, false);
+  assert.equal(info.notBefore, t0);
+  assert.equal(info.notAfter, t0 + 365 * day);
+  assert.deepEqual(info.publicKey, member.publicKey);
+  assert.ok(verifyCertificateIssuedBy(cert, org.publicKey));
+  assert.equal(verifyCertificateIssuedBy(cert, other.publicKey), false, 'another org key');
+  const tampered = cert.slice();
+  tampered[Math.floor(tampered.length / 2)]! ^= 1;
+  assert.equal(verifyCertificateIssuedBy(tampered, org.publicKey), false, 'tampered certificate');
+  assert.throws(() => parseCertificate(utf8('garbage')), /not a DER X.509 certificate/);
+});

@@ -1,0 +1,86 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { fromHex, merkleProof, merkleRoot, toHex, verifyMerkleProof } from '../src/index.js';
+
+// The leaves and tree heads used by Certificate Transparency's reference tests of RFC 6962.
+const leaves = [
+  '',
+  '00',
+  '10',
+  '2021',
+  '3031',
+  '40414243',
+  '5051525354555657',
+  '606162636465666768696a6b6c6d6e6f',
+].map(fromHex);
+const roots = [
+  '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
+  'fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125',
+  'aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77',
+  'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
+  '4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4',
+  '76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef',
+  'ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c',
+  '5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328',
+];
+
+test('rfc6962 §2.1: tree heads of the reference leaves', () => {
+  assert.equal(toHex(merkleRoot([])), 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+  for (let n = 1; n <= 8; n++) assert.equal(toHex(merkleRoot(leaves.slice(0, n))), roots[n - 1], `size ${n}`);
+});
+
+test('rfc6962 §2.1.1: every audit path of every reference tree verifies', () => {
+  for (let n = 1; n <= 8; n++) {
+    const root = fromHex(roots[n - 1]!);
+    for (let i = 0; i < n; i++) {
+      const p = merkleProof(leaves.slice(0, n), i);
+      assert.ok(verifyMerkleProof(root, leaves[i]!, p), `size ${n} index ${i}`);
+    }
+  }
+});
+
+test('security: a modified proof, leaf, index or root fails', () => {
+  const root = fromHex(roots[6]!);
+  const p = merkleProof(leaves.slice(0, 7), 3);
+  assert.ok(verifyMerkleProof(root, leaves[3]!, p));
+  assert.equal(verifyMerkleProof(root, leaves[4]!, p), false, 'other leaf');
+  assert.equal(verifyMerkleProof(root, leaves[3]!, { ...p, index: 2 }), false, 'other index');
+  // Index 3 has the same audit path in trees of 7 and 8 leaves; the last leaf does not.
+  const last = merkleProof(leaves.slice(0, 7), 6);
+  assert.ok(verifyMerkleProof(root, leaves[6]!, last));
+  assert.equal(verifyMerkleProof(root, leaves[6]!, { ...last, treeSize: 8 }), false, 'other size');
+  assert.equal(verifyMerkleProof(root, leaves[3]!, { ...p, path: p.path.slice(1) }), false, 'short path');
+  assert.equal(
+    verifyMerkleProof(root, leaves[3]!, { ...p, path: [...p.path, p.path[0]!] }),
+    false,
+    'long path',
+  );
+  const flipped = p.path.map((x) => x.slice());
+  flipped[1]![5]! ^= 1;
+  assert.equal(verifyMerkleProof(root, leaves[3]!, { ...p, path: flipped }), false, 'flipped path byte');
+  const badRoot = root.slice();
+  badRoot[0]! ^= 0x80;
+  assert.equal(verifyMerkleProof(badRoot, leaves[3]!, p), false, 'flipped root byte');
+  assert.equal(verifyMerkleProof(root, leaves[3]!, { ...p, index: -1 }), false);
+  assert.equal(verifyMerkleProof(root, leaves[3]!, { ...p, index: 7 }), false);
+});
+
+test('property: proofs verify for random trees and fail for any other index', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.uint8Array({ maxLength: 40 }), { minLength: 1, maxLength: 70 }),
+      fc.nat(),
+      fc.nat(),
+      (ls, a, b) => {
+        const root = merkleRoot(ls);
+        const i = a % ls.length;
+        const p = merkleProof(ls, i);
+        assert.ok(verifyMerkleProof(root, ls[i]!, p));
+        const j = b % ls.length;
+        if (toHex(ls[j]!) !== toHex(ls[i]!)) assert.equal(verifyMerkleProof(root, ls[j]!, p), false);
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
