@@ -5,7 +5,9 @@
  * columns are set to NULL. Encryption: encryption.ts.
  *
  * Threat model: as encryption.ts. Erasure is logical in PostgreSQL: the old tuple stays on
- * disk until VACUUM reuses its space, and in the WAL and any backup. The wrapped data key in
+ * disk (measured: still in the heap file after erase + CHECKPOINT and after plain VACUUM; gone
+ * from the table file after VACUUM FULL) and in the WAL until its segment is recycled, and in
+ * any backup. The wrapped data key in
  * such a remnant opens only with the master key, so full shredding here also needs master-key
  * rotation (re-wrap live keys under a new master key, destroy the old one): not implemented.
  */
