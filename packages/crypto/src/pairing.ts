@@ -201,6 +201,23 @@ export function multiPairing(pairs: ReadonlyArray<readonly [G1, G2]>): GT {
   return mcl.finalExp(acc);
 }
 
+/**
+ * e(P, Q) computed by @noble/curves instead of mcl, encoded like `gtToBytes` (noble writes
+ * each Fp2 as (c0, c1), mcl as (c1, c0)). For cross-checking the two libraries and for the
+ * benchmark that justifies the choice; ~5x slower than `pairing`.
+ */
+export function referencePairingBytes(p: G1, q: G2): Uint8Array {
+  need();
+  const e = noble.pairing(noble.G1.Point.fromBytes(p.serialize()), noble.G2.Point.fromBytes(q.serialize()));
+  const b = noble.fields.Fp12.toBytes(e);
+  const out = new Uint8Array(b.length);
+  for (let i = 0; i < b.length; i += 96) {
+    out.set(b.subarray(i + 48, i + 96), i);
+    out.set(b.subarray(i, i + 48), i + 48);
+  }
+  return out;
+}
+
 /** Equality of two GT elements. */
 export function gtEqual(a: GT, b: GT): boolean {
   return a.isEqual(b);
