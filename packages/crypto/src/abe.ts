@@ -108,6 +108,7 @@ export class AbeCiphertext {
     const f = decodeFields(TAG, header, what, undefined, 2);
     const policy = fieldString(f[0]!, what);
     const tree = parsePolicy(policy);
+    if (policyToString(tree) !== policy) throw new TypeError(`${what}: policy is not in canonical form`);
     const n = policyLeaves(tree).length;
     if (f.length !== 2 + 4 * n) throw new TypeError(`${what}: row count does not match the policy`);
     if (f[1]!.length !== 12) throw new TypeError(`${what}: iv must be 12 bytes`);
@@ -122,7 +123,7 @@ export class AbeCiphertext {
         c4: g1FromBytes(f[o + 3]!, `${what} C4`),
       });
     }
-    return new AbeCiphertext(policyToString(tree), rows, f[1]!, sealed);
+    return new AbeCiphertext(policy, rows, f[1]!, sealed);
   }
 }
 

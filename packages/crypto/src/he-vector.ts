@@ -13,12 +13,12 @@ import {
   HE_SLOT_BITS,
   HE_VECTOR_MAX_TERMS,
   HE_VECTOR_MAX_VALUE,
-  bigToBytes,
+  paillierRandomness,
   type HePublicKey,
   type HeSecretKey,
 } from './he.js';
 import { randomBytes } from './random.js';
-import { decodeFields, encodeFields, fieldU32, u32Bytes } from './wire.js';
+import { decodeFields, encodeFields, fieldU32, fieldUint, u32Bytes, uintToBytes } from './wire.js';
 
 const MASK = (1n << BigInt(HE_SLOT_BITS)) - 1n;
 
@@ -36,17 +36,14 @@ export class EncryptedVector {
     return encodeFields('ml-he-vec/1', [
       u32Bytes(this.length),
       u32Bytes(this.count),
-      ...this.blocks.map(bigToBytes),
+      ...this.blocks.map(uintToBytes),
     ]);
   }
   /** @throws TypeError on malformed input. */
   static fromBytes(b: Uint8Array): EncryptedVector {
     const what = 'encrypted vector';
     const f = decodeFields('ml-he-vec/1', b, what, undefined, 3);
-    const blocks = f.slice(2).map((x) => {
-      if (x.length === 0 || x[0] === 0) throw new TypeError(`${what}: integer must be minimal and non-zero`);
-      return BigInt(`0x${Buffer.from(x).toString('hex')}`);
-    });
+    const blocks = f.slice(2).map((x) => fieldUint(x, what));
     try {
       return new EncryptedVector(fieldU32(f[0]!, what), fieldU32(f[1]!, what), blocks);
     } catch (e) {
@@ -78,18 +75,10 @@ export function heEncryptVector(
       if (b < 0n || b > HE_VECTOR_MAX_VALUE) throw new RangeError('vector element must be in [0, 2^40 - 1]');
       m = (m << BigInt(HE_SLOT_BITS)) | b;
     }
-    const r = randomUnit(pk, rng);
+    const r = paillierRandomness(pk, rng);
     blocks.push(pk.key.encrypt(m, r));
   }
   return new EncryptedVector(values.length, 1, blocks);
-}
-
-function randomUnit(pk: HePublicKey, rng: RandomSource): bigint {
-  const len = Math.ceil(pk.n.toString(2).length / 8) + 16;
-  for (;;) {
-    const r = BigInt(`0x${Buffer.from(rng(len)).toString('hex')}`) % pk.n;
-    if (r > 1n) return r;
-  }
 }
 
 /**

@@ -34,7 +34,7 @@ import * as paillier from 'paillier-bigint';
 import { assertInt } from './assert.js';
 import type { RandomSource } from './bytes.js';
 import { randomBytes } from './random.js';
-import { decodeFields, encodeFields, fieldU32, u32Bytes } from './wire.js';
+import { decodeFields, encodeFields, fieldU32, fieldUint, u32Bytes, uintToBytes } from './wire.js';
 
 /** Largest amount one ciphertext may hold: 2^53 − 1 cents. */
 export const HE_MAX_AMOUNT = BigInt(Number.MAX_SAFE_INTEGER);
@@ -45,16 +45,6 @@ export const HE_SLOT_BITS = 64;
 export const HE_VECTOR_MAX_VALUE = 2n ** 40n - 1n;
 export const HE_VECTOR_MAX_TERMS = 2 ** 24 - 1;
 const MIN_BITS = 2048;
-
-export const bigToBytes = (x: bigint): Uint8Array => {
-  let h = x.toString(16);
-  if (h.length % 2) h = `0${h}`;
-  return new Uint8Array(Buffer.from(h, 'hex'));
-};
-const bytesToBig = (b: Uint8Array, what: string): bigint => {
-  if (b.length === 0 || b[0] === 0) throw new TypeError(`${what}: integer must be minimal and non-zero`);
-  return BigInt(`0x${Buffer.from(b).toString('hex')}`);
-};
 
 /** The public (encryption and addition) key: the modulus n; g = n + 1. */
 export class HePublicKey {
@@ -71,12 +61,12 @@ export class HePublicKey {
     return Math.floor((this.n.toString(2).length - 1) / HE_SLOT_BITS);
   }
   toBytes(): Uint8Array {
-    return encodeFields('ml-he-pk/1', [bigToBytes(this.n)]);
+    return encodeFields('ml-he-pk/1', [uintToBytes(this.n)]);
   }
   /** @throws TypeError on malformed input. */
   static fromBytes(b: Uint8Array): HePublicKey {
     const [n] = decodeFields('ml-he-pk/1', b, 'HE public key', 1) as [Uint8Array];
-    return new HePublicKey(bytesToBig(n, 'HE public key'));
+    return new HePublicKey(fieldUint(n, 'HE public key'));
   }
 }
 
@@ -95,12 +85,12 @@ export class HeSecretKey {
     this.key = new paillier.PrivateKey(lambda, modInv(lambda, this.publicKey.n), this.publicKey.key, p, q);
   }
   toBytes(): Uint8Array {
-    return encodeFields('ml-he-sk/1', [bigToBytes(this.#p), bigToBytes(this.#q)]);
+    return encodeFields('ml-he-sk/1', [uintToBytes(this.#p), uintToBytes(this.#q)]);
   }
   /** @throws TypeError on malformed input. */
   static fromBytes(b: Uint8Array): HeSecretKey {
     const [p, q] = decodeFields('ml-he-sk/1', b, 'HE secret key', 2) as [Uint8Array, Uint8Array];
-    return new HeSecretKey(bytesToBig(p, 'HE secret key'), bytesToBig(q, 'HE secret key'));
+    return new HeSecretKey(fieldUint(p, 'HE secret key'), fieldUint(q, 'HE secret key'));
   }
 }
 
@@ -139,16 +129,17 @@ export class EncryptedAmount {
     assertInt(count, 'count', 1, HE_MAX_TERMS);
   }
   toBytes(): Uint8Array {
-    return encodeFields('ml-he-amt/1', [u32Bytes(this.count - 1), bigToBytes(this.c)]);
+    return encodeFields('ml-he-amt/1', [u32Bytes(this.count - 1), uintToBytes(this.c)]);
   }
   /** @throws TypeError on malformed input. */
   static fromBytes(b: Uint8Array): EncryptedAmount {
     const [n, c] = decodeFields('ml-he-amt/1', b, 'encrypted amount', 2) as [Uint8Array, Uint8Array];
-    return new EncryptedAmount(bytesToBig(c, 'encrypted amount'), fieldU32(n, 'encrypted amount') + 1);
+    return new EncryptedAmount(fieldUint(c, 'encrypted amount'), fieldU32(n, 'encrypted amount') + 1);
   }
 }
 
-function randomUnit(pk: HePublicKey, rng: RandomSource): bigint {
+/** Paillier encryption randomness in [2, n) (shared with he-vector.ts). */
+export function paillierRandomness(pk: HePublicKey, rng: RandomSource): bigint {
   const len = Math.ceil(pk.n.toString(2).length / 8) + 16;
   for (;;) {
     const r = BigInt(`0x${Buffer.from(rng(len)).toString('hex')}`) % pk.n;
@@ -173,7 +164,7 @@ export function heEncrypt(
   else if (typeof cents !== 'bigint') throw new TypeError('cents must be a bigint or an integer');
   const m = BigInt(cents);
   if (m < 0n || m > HE_MAX_AMOUNT) throw new RangeError('amount must be in [0, 2^53 - 1] cents');
-  return new EncryptedAmount(pk.key.encrypt(m, randomUnit(pk, rng)), 1);
+  return new EncryptedAmount(pk.key.encrypt(m, paillierRandomness(pk, rng)), 1);
 }
 
 /**

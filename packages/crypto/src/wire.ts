@@ -75,3 +75,16 @@ export function fieldU32(b: Uint8Array, what: string): number {
   if (b.length !== 4) throw new TypeError(`${what}: malformed encoding (u32 field)`);
   return new DataView(b.buffer, b.byteOffset, 4).getUint32(0);
 }
+
+/** A non-negative bigint as minimal big-endian bytes (0 is one zero byte). */
+export function uintToBytes(x: bigint): Uint8Array {
+  if (x < 0n) throw new RangeError('negative integer');
+  let h = x.toString(16);
+  if (h.length % 2) h = `0${h}`;
+  return new Uint8Array(Buffer.from(h, 'hex'));
+}
+/** Parses a minimal, non-zero big-endian integer field; throws `TypeError` otherwise. */
+export function fieldUint(b: Uint8Array, what: string): bigint {
+  if (b.length === 0 || b[0] === 0) throw new TypeError(`${what}: integer must be minimal and non-zero`);
+  return BigInt(`0x${Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')}`);
+}

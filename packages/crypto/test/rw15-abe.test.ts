@@ -141,6 +141,9 @@ test('rw15: every object round-trips through bytes; malformed bytes throw TypeEr
     assert.throws(() => AbeCiphertext.fromBytes(bad), TypeError);
   }
   assert.throws(() => AbeUserKey.fromBytes(ct.toBytes()), TypeError);
+  const lower = POLICY.replace(' AND ', ' and ');
+  const nonCanonical = new AbeCiphertext(lower, ct.rows, ct.iv, ct.sealed).toBytes();
+  assert.throws(() => AbeCiphertext.fromBytes(nonCanonical), /canonical/);
   assert.throws(() => AbeCiphertext.fromBytes('abc' as unknown as Uint8Array), TypeError);
   const kb = k.toBytes();
   kb[kb.length - 3]! ^= 0x55;
