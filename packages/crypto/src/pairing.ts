@@ -156,7 +156,6 @@ function nonZero(k: bigint): bigint {
 export const addG1 = (a: G1, b: G1): G1 => mcl.add(a, b);
 export const addG2 = (a: G2, b: G2): G2 => mcl.add(a, b);
 export const mulGT = (a: GT, b: GT): GT => mcl.mul(a, b);
-export const negG2 = (a: G2): G2 => mcl.neg(a);
 
 function domainPrefix(domain: string): Uint8Array {
   assertString(domain, 'domain', true);
