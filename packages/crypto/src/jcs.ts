@@ -18,7 +18,11 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: s
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+// Printable ASCII other than `"` and `\\` serializes as itself: the common case, no escaping.
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
 function serializeString(s: string, path: string): string {
+  if (PLAIN.test(s)) return `"${s}"`;
   if (LONE_SURROGATE.test(s)) throw new TypeError(`canonical JSON: lone surrogate in string at ${path}`);
   return JSON.stringify(s);
 }

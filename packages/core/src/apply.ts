@@ -1,0 +1,159 @@
+/**
+ * The state transition: `applyBlock(state, block, ctx)` runs every transaction of a block in
+ * order and returns the writes, one validity code per transaction and the new state digest.
+ * Pure: the same state, block and context give the same result on every node. An invalid
+ * transaction stays in the block with its code (as in Hyperledger Fabric) and changes
+ * nothing; only valid ones are recorded as committed, so nobody can block a transaction by
+ * racing a badly signed copy of it into a block first.
+ *
+ * Checks per transaction, in order (first failure wins):
+ *   WRONG_CHAIN, TX_EXPIRED / TX_FROM_FUTURE (against block time), DUPLICATE_TX,
+ *   UNKNOWN_SIGNER, SIGNER_REVOKED, CERT_NOT_VALID (at the claimed signing time),
+ *   BAD_SIGNATURE, UNKNOWN_TYPE, INVALID_PAYLOAD, then the contract's own codes.
+ */
+import { fromB64u, fromHex, verifyP256 } from '@medledger/crypto';
+import type { Block } from './block.js';
+import type { ContractRegistry, LedgerEvent } from './contract.js';
+import type { ChainParams } from './genesis.js';
+import { publicKeyObject, resolveSigner, type Signer } from './identity.js';
+import { StateOverlay, nextStateDigest, type StateReader, type StateWrite } from './state.js';
+import { txIdOf, type SignedTx } from './tx.js';
+
+/**
+ * Signature results the caller already knows (e.g. checked in worker threads at admission).
+ * Returns undefined when unknown; the core then verifies itself.
+ */
+export type KnownSignatures = (
+  txId: string,
+  signer: string,
+  sig: string,
+  publicKey: string,
+) => boolean | undefined;
+
+export interface ApplyContext {
+  contracts: ContractRegistry;
+  params: ChainParams;
+  /** State digest after the previous block. */
+  prevStateDigest: string;
+  knownSignatures?: KnownSignatures;
+}
+
+export interface TxOutcome {
+  txId: string;
+  code: string;
+  message?: string;
+  events: LedgerEvent[];
+}
+
+export interface ApplyResult {
+  writes: StateWrite[];
+  outcomes: TxOutcome[];
+  stateDigest: string;
+}
+
+type Check = { ok: true; signers: Signer[] } | { ok: false; code: string; message: string };
+
+/** Resolves and checks every signature of a transaction against the current state. */
+export function checkSigners(state: StateReader, tx: SignedTx, txId: string, known?: KnownSignatures): Check {
+  const signers: Signer[] = [];
+  for (const { signer, sig } of tx.signatures) {
+    const s = resolveSigner(state, signer);
+    if (!s)
+      return {
+        ok: false,
+        code: 'UNKNOWN_SIGNER',
+        message: `${signer} is not an enrolled member or organization`,
+      };
+    if (s.kind === 'member') {
+      if (s.member.revokedAt !== undefined) {
+        return {
+          ok: false,
+          code: 'SIGNER_REVOKED',
+          message: `${signer} was revoked at height ${s.member.revokedAt}`,
+        };
+      }
+      const at = tx.body.createdAt;
+      if (at < s.member.notBefore || at >= s.member.notAfter) {
+        return {
+          ok: false,
+          code: 'CERT_NOT_VALID',
+          message: `${signer}'s certificate is not valid at the signing time`,
+        };
+      }
+    }
+    let ok = known?.(txId, signer, sig, s.publicKey);
+    if (ok === undefined) ok = verifyP256(publicKeyObject(s.publicKey), fromHex(txId), fromB64u(sig));
+    if (!ok) return { ok: false, code: 'BAD_SIGNATURE', message: `signature of ${signer} does not verify` };
+    signers.push(s);
+  }
+  return { ok: true, signers };
+}
+
+/** Why a transaction cannot be in a block at this time, or undefined. */
+export function checkTxTiming(
+  tx: SignedTx,
+  time: number,
+  params: ChainParams,
+): { code: string; message: string } | undefined {
+  if (tx.body.createdAt + params.txTtlMs < time)
+    return { code: 'TX_EXPIRED', message: 'transaction is older than the chain allows' };
+  if (tx.body.createdAt > time + params.maxClockSkewMs)
+    return { code: 'TX_FROM_FUTURE', message: 'transaction is dated in the future' };
+  return undefined;
+}
+
+function applyTx(state: StateOverlay, block: Block, index: number, ctx: ApplyContext): TxOutcome {
+  const tx = block.txs[index]!;
+  const txId = txIdOf(tx.body);
+  const events: LedgerEvent[] = [];
+  const out = (code: string, message?: string): TxOutcome =>
+    message === undefined ? { txId, code, events } : { txId, code, message, events };
+  const { height, time, chainId } = block.header;
+  if (tx.body.chainId !== chainId) return out('WRONG_CHAIN', 'transaction is for another chain');
+  const timing = checkTxTiming(tx, time, ctx.params);
+  if (timing) return out(timing.code, timing.message);
+  if (state.hasCommittedTx(txId)) return out('DUPLICATE_TX', 'transaction already committed');
+  const signers = checkSigners(state, tx, txId, ctx.knownSignatures);
+  if (!signers.ok) return out(signers.code, signers.message);
+  const contract = ctx.contracts.get(tx.body.type);
+  if (!contract) return out('UNKNOWN_TYPE', `no contract for ${tx.body.type}`);
+  let payload: unknown;
+  try {
+    payload = contract.parse(tx.body.payload);
+  } catch (e) {
+    return out('INVALID_PAYLOAD', (e as Error).message);
+  }
+  const child = state.child();
+  const r = contract.execute(
+    {
+      state: child,
+      tx,
+      txId,
+      signers: signers.signers,
+      height,
+      time,
+      index,
+      params: ctx.params,
+      emit: (e) => events.push(e),
+    },
+    payload,
+  );
+  if (r.code !== 'OK')
+    return { txId, code: r.code, ...('message' in r ? { message: r.message } : {}), events: [] };
+  child.markCommitted(txId);
+  child.mergeInto(state);
+  return out('OK');
+}
+
+/**
+ * Applies a block to a state. Does not check the header's links (see `checkBlockLinks`):
+ * verification, transition and persistence are separate steps.
+ */
+export function applyBlock(state: StateReader, block: Block, ctx: ApplyContext): ApplyResult {
+  const overlay = new StateOverlay(state);
+  const outcomes: TxOutcome[] = [];
+  for (let i = 0; i < block.txs.length; i++) outcomes.push(applyTx(overlay, block, i, ctx));
+  const writes = overlay.writes();
+  const codes = outcomes.map((o) => o.code);
+  return { writes, outcomes, stateDigest: nextStateDigest(ctx.prevStateDigest, writes, codes) };
+}

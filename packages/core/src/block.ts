@@ -1,0 +1,188 @@
+/**
+ * Blocks. The header commits to the previous block (hash chain), the transactions (RFC 6962
+ * Merkle root of their ids) and the world state after the previous block (`stateDigest`, as
+ * Tendermint's app hash does), so that an orderer can cut block h+1 as soon as block h is
+ * applied, without executing h+1 first. Validity codes are not in the header: every node
+ * computes them deterministically when it applies the block (as in Hyperledger Fabric), and
+ * the state digest of block h — committed by header h+1 — covers them.
+ *
+ * The proposer signs the header hash with its organization's node key, listed in genesis: a
+ * light client that knows genesis can check a header without trusting the node serving it.
+ */
+import {
+  HashTag,
+  canonicalBytes,
+  canonicalize,
+  fromB64u,
+  fromHex,
+  hashTagged,
+  merkleProof,
+  merkleRoot,
+  signP256,
+  toB64u,
+  toHex,
+  verifyMerkleProof,
+  verifyP256,
+  type MerkleProof,
+} from '@medledger/crypto';
+import type { KeyObject } from 'node:crypto';
+import { LedgerError } from './errors.js';
+import { parseTx, txCanonicalText, txIdOf, type SignedTx } from './tx.js';
+import { B64U, HEX32, ID, arr, int, obj, onlyKeys, str } from './validate.js';
+
+export interface BlockHeader {
+  chainId: string;
+  height: number;
+  prevHash: string;
+  /** RFC 6962 root over the 32-byte ids of the block's transactions, in order. */
+  txRoot: string;
+  /** Digest of the world state after block `height - 1`. */
+  stateDigest: string;
+  /** Set by the orderer, ms since the epoch; never smaller than the previous block's. */
+  time: number;
+  /** Organization id whose node proposed (cut and signed) the block. */
+  proposer: string;
+  txCount: number;
+}
+
+export interface Block {
+  header: BlockHeader;
+  txs: SignedTx[];
+  /** Proposer's P-256 signature over the header hash, base64url. */
+  proposerSig: string;
+}
+
+/** Canonical JSON text of a block (RFC 8785), reusing each transaction's memoized text. */
+export function blockCanonicalText(block: Block): string {
+  // Member order of RFC 8785: "header" < "proposerSig" < "txs".
+  return `{"header":${canonicalize(block.header)},"proposerSig":${canonicalize(block.proposerSig)},"txs":[${block.txs.map(txCanonicalText).join(',')}]}`;
+}
+
+/** Hex hash of a header: the block's identity. */
+export function blockHashOf(header: BlockHeader): string {
+  return toHex(hashTagged(HashTag.blockHeader, canonicalBytes(header)));
+}
+
+/** RFC 6962 root of transaction ids (hex). */
+export function txRootOf(txs: readonly SignedTx[]): string {
+  return toHex(merkleRoot(txs.map((t) => fromHex(txIdOf(t.body)))));
+}
+
+/** Signs a header as its proposer. */
+export function signBlockHeader(header: BlockHeader, nodeKey: Uint8Array | KeyObject): string {
+  return toB64u(signP256(nodeKey, fromHex(blockHashOf(header))));
+}
+
+/** True if `sig` is the proposer's signature over the header, under `nodePublicKey` (SPKI DER). */
+export function verifyBlockHeaderSignature(
+  header: BlockHeader,
+  sig: string,
+  nodePublicKey: Uint8Array | KeyObject,
+): boolean {
+  let s: Uint8Array;
+  try {
+    s = fromB64u(sig);
+  } catch {
+    return false;
+  }
+  return verifyP256(nodePublicKey, fromHex(blockHashOf(header)), s);
+}
+
+const C = 'MALFORMED_BLOCK';
+
+/** Checks the shape of an untrusted block, including each transaction's. */
+export function parseBlock(input: unknown): Block {
+  const b = obj(input, 'block', C);
+  onlyKeys(b, ['header', 'txs', 'proposerSig'], 'block', C);
+  const h = obj(b.header, 'block.header', C);
+  onlyKeys(
+    h,
+    ['chainId', 'height', 'prevHash', 'txRoot', 'stateDigest', 'time', 'proposer', 'txCount'],
+    'block.header',
+    C,
+  );
+  str(h.chainId, 'block.header.chainId', C, 64, HEX32);
+  int(h.height, 'block.header.height', C, 0);
+  str(h.prevHash, 'block.header.prevHash', C, 64, HEX32);
+  str(h.txRoot, 'block.header.txRoot', C, 64, HEX32);
+  str(h.stateDigest, 'block.header.stateDigest', C, 64, HEX32);
+  int(h.time, 'block.header.time', C, 0, 8.64e15);
+  str(h.proposer, 'block.header.proposer', C, 64, ID);
+  const n = int(h.txCount, 'block.header.txCount', C, 0, 1_000_000);
+  const txs = arr(b.txs, 'block.txs', C, 0, 1_000_000).map((t, i) => {
+    try {
+      return parseTx(t);
+    } catch (e) {
+      throw new LedgerError({ code: C, path: `block.txs[${i}]` }, `block.txs[${i}]: ${(e as Error).message}`);
+    }
+  });
+  if (txs.length !== n)
+    throw new LedgerError(
+      { code: C, path: 'block.header.txCount' },
+      'block.header.txCount: does not match the transactions',
+    );
+  str(b.proposerSig, 'block.proposerSig', C, 128, B64U);
+  return b as unknown as Block;
+}
+
+/** Why a block does not follow its parent, or undefined if it does. Pure header checks. */
+export function checkBlockLinks(
+  block: Block,
+  parent: BlockHeader,
+  expectedStateDigest: string,
+): string | undefined {
+  const h = block.header;
+  if (h.chainId !== parent.chainId) return 'chainId differs from the chain';
+  if (h.height !== parent.height + 1) return `height ${h.height} does not follow ${parent.height}`;
+  if (h.prevHash !== blockHashOf(parent)) return 'prevHash is not the hash of the previous block';
+  if (h.time < parent.time) return 'time goes backwards';
+  if (h.txCount !== block.txs.length) return 'txCount does not match the transactions';
+  if (h.txRoot !== txRootOf(block.txs)) return 'txRoot is not the Merkle root of the transactions';
+  if (h.stateDigest !== expectedStateDigest)
+    return 'stateDigest differs from the state after the previous block';
+  return undefined;
+}
+
+/** An inclusion proof of a transaction in a block, in JSON form. */
+export interface TxInclusionProof {
+  height: number;
+  index: number;
+  treeSize: number;
+  /** Audit path, hex hashes. */
+  path: string[];
+}
+
+/** Builds the inclusion proof of transaction `index` of a block. */
+export function txInclusionProof(block: Block, index: number): TxInclusionProof {
+  const p = merkleProof(
+    block.txs.map((t) => fromHex(txIdOf(t.body))),
+    index,
+  );
+  return { height: block.header.height, index, treeSize: p.treeSize, path: p.path.map(toHex) };
+}
+
+/**
+ * Light-client check: is `tx` committed in the block whose header is `header`? Needs only
+ * the header (and, to trust the header, either its hash from a trusted source or the
+ * proposer's public key from genesis). Never throws on malformed proofs; returns false.
+ */
+export function verifyTxInclusion(p: {
+  tx: SignedTx;
+  proof: TxInclusionProof;
+  header: BlockHeader;
+  trusted: { headerHash: string } | { proposerSig: string; proposerKey: Uint8Array | KeyObject };
+}): boolean {
+  try {
+    const { tx, proof, header, trusted } = p;
+    if ('headerHash' in trusted) {
+      if (blockHashOf(header) !== trusted.headerHash) return false;
+    } else if (!verifyBlockHeaderSignature(header, trusted.proposerSig, trusted.proposerKey)) {
+      return false;
+    }
+    if (proof.height !== header.height || proof.treeSize !== header.txCount) return false;
+    const mp: MerkleProof = { index: proof.index, treeSize: proof.treeSize, path: proof.path.map(fromHex) };
+    return verifyMerkleProof(fromHex(header.txRoot), fromHex(txIdOf(tx.body)), mp);
+  } catch {
+    return false;
+  }
+}

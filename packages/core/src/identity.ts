@@ -1,0 +1,71 @@
+/**
+ * Who signed: resolves a signer id to an organization root key or an enrolled member, as the
+ * state knows it now. Members are enrolled and revoked by transactions (contracts/registry);
+ * a revoked member stays in the state with `revokedAt`, so their earlier transactions stay
+ * valid and their later ones are refused.
+ */
+import { fromB64u, importP256PublicKey, type JsonValue } from '@medledger/crypto';
+import type { KeyObject } from 'node:crypto';
+import type { OrgEntry, OrgRole } from './genesis.js';
+import type { StateReader } from './state.js';
+
+/** What the state holds for an enrolled member. */
+export interface MemberEntry {
+  [k: string]: JsonValue | undefined;
+  id: string;
+  org: string;
+  role: string;
+  commonName: string;
+  attributes: { [k: string]: string };
+  /** SPKI DER, base64url. */
+  publicKey: string;
+  /** X25519 public key for records encrypted to this member, base64url (optional). */
+  encryptionKey?: string;
+  /** DER of the member certificate, base64url. */
+  certificate: string;
+  notBefore: number;
+  notAfter: number;
+  enrolledAt: number;
+  revokedAt?: number;
+  revokedReason?: string;
+}
+
+export type Signer =
+  | { kind: 'org'; id: string; org: string; orgRole: OrgRole; publicKey: string }
+  | { kind: 'member'; id: string; org: string; role: string; member: MemberEntry; publicKey: string };
+
+export const memberKey = (id: string): string => `member:${id}`;
+export const orgKey = (id: string): string => `org:${id}`;
+
+/** Reads an organization entry. */
+export function getOrg(state: StateReader, orgId: string): OrgEntry | undefined {
+  return state.get(orgKey(orgId)) as OrgEntry | undefined;
+}
+
+/** Reads a member entry. */
+export function getMember(state: StateReader, memberId: string): MemberEntry | undefined {
+  return state.get(memberKey(memberId)) as MemberEntry | undefined;
+}
+
+/** Resolves a signer id (`org:<id>` or a member id); undefined if unknown. */
+export function resolveSigner(state: StateReader, id: string): Signer | undefined {
+  if (id.startsWith('org:')) {
+    const org = getOrg(state, id.slice(4));
+    return org && { kind: 'org', id, org: org.id, orgRole: org.role, publicKey: org.rootPublicKey };
+  }
+  const m = getMember(state, id);
+  return m && { kind: 'member', id, org: m.org, role: m.role, member: m, publicKey: m.publicKey };
+}
+
+const keyCache = new Map<string, KeyObject>();
+
+/** Imported public key for a base64url SPKI (memoized: importing costs more than verifying). */
+export function publicKeyObject(spkiB64u: string): KeyObject {
+  let k = keyCache.get(spkiB64u);
+  if (!k) {
+    if (keyCache.size > 50_000) keyCache.clear();
+    k = importP256PublicKey(fromB64u(spkiB64u));
+    keyCache.set(spkiB64u, k);
+  }
+  return k;
+}

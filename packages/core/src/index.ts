@@ -1,0 +1,14 @@
+/**
+ * @medledger/core — canonical encoding, ids, transactions, blocks, identities, and the pure
+ * state machine (contracts and `applyBlock`). No I/O, no clock: time comes from the block.
+ */
+export * from './errors.js';
+export * from './ids.js';
+export * from './tx.js';
+export * from './block.js';
+export * from './state.js';
+export * from './genesis.js';
+export * from './identity.js';
+export * from './contract.js';
+export * from './apply.js';
+export * from './contracts/index.js';

@@ -1,0 +1,94 @@
+/**
+ * World state: a key-value map of canonical JSON values. The core reads it through a
+ * synchronous `StateReader` (the node backs it with SQLite) and never writes to it directly:
+ * a block's effects collect in a `StateOverlay` and the node persists them with the block.
+ *
+ * The state digest chains every block's writes and validity codes:
+ *   digest_h = H_state(digest_{h-1} || H_writes(canonical {writes, codes}))
+ * It is cheap to update and lets any two nodes compare their whole history with one hash.
+ */
+import { HashTag, canonicalBytes, fromHex, hashTagged, toHex, type JsonValue } from '@medledger/crypto';
+
+export interface StateReader {
+  get(key: string): JsonValue | undefined;
+  /**
+   * True if a transaction with this id has committed with code OK. Backed by the node's
+   * transaction index rather than state keys: the validity codes in the state digest and the
+   * block contents already commit to it.
+   */
+  hasCommittedTx(txId: string): boolean;
+}
+
+/** A write: a value, or null for a deletion. */
+export type StateWrite = readonly [key: string, value: JsonValue | null];
+
+/** Buffered writes over a reader; nested overlays give per-transaction rollback. */
+export class StateOverlay implements StateReader {
+  readonly #base: StateReader;
+  readonly #writes = new Map<string, JsonValue | null>();
+  readonly #committed = new Set<string>();
+
+  constructor(base: StateReader) {
+    this.#base = base;
+  }
+
+  hasCommittedTx(txId: string): boolean {
+    return this.#committed.has(txId) || this.#base.hasCommittedTx(txId);
+  }
+
+  /** Records that a transaction committed (valid) in this overlay. */
+  markCommitted(txId: string): void {
+    this.#committed.add(txId);
+  }
+
+  get(key: string): JsonValue | undefined {
+    if (this.#writes.has(key)) return this.#writes.get(key) ?? undefined;
+    return this.#base.get(key);
+  }
+
+  /** Stores a value. Callers must not mutate `value` afterwards. */
+  put(key: string, value: JsonValue): void {
+    this.#writes.set(key, value);
+  }
+
+  delete(key: string): void {
+    this.#writes.set(key, null);
+  }
+
+  /** An overlay on top of this one, for a transaction that may be rolled back. */
+  child(): StateOverlay {
+    return new StateOverlay(this);
+  }
+
+  /** Moves this overlay's writes into `parent` (the overlay it was made from). */
+  mergeInto(parent: StateOverlay): void {
+    for (const [k, v] of this.#writes) parent.#writes.set(k, v);
+    for (const id of this.#committed) parent.#committed.add(id);
+  }
+
+  /** The writes, sorted by key. */
+  writes(): StateWrite[] {
+    return [...this.#writes.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  }
+}
+
+/** A reader over a plain map and a set of committed transaction ids (genesis, replay, tests). */
+export function mapStateReader(
+  m: ReadonlyMap<string, JsonValue>,
+  committed: ReadonlySet<string> = new Set(),
+): StateReader {
+  return { get: (k) => m.get(k), hasCommittedTx: (id) => committed.has(id) };
+}
+
+/** Next state digest from the previous one, a block's sorted writes and its validity codes. */
+export function nextStateDigest(
+  prev: string,
+  writes: readonly StateWrite[],
+  codes: readonly string[],
+): string {
+  const body = hashTagged(
+    HashTag.stateWrites,
+    canonicalBytes({ writes: writes.map(([k, v]) => [k, v]), codes: [...codes] }),
+  );
+  return toHex(hashTagged(HashTag.stateDigest, fromHex(prev), body));
+}

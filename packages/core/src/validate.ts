@@ -1,0 +1,40 @@
+/**
+ * Small structural validators for untrusted JSON (transactions, blocks, payloads). Each
+ * throws a {@link LedgerError} whose message names the path of the first offending field.
+ */
+import { malformed } from './errors.js';
+
+export type Obj = Record<string, unknown>;
+
+export function obj(v: unknown, path: string, code: string): Obj {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) malformed(code, path, 'must be an object');
+  return v as Obj;
+}
+
+export function onlyKeys(o: Obj, allowed: readonly string[], path: string, code: string): void {
+  for (const k of Object.keys(o)) if (!allowed.includes(k)) malformed(code, `${path}.${k}`, 'unknown field');
+}
+
+export function str(v: unknown, path: string, code: string, max = 1024, pattern?: RegExp): string {
+  if (typeof v !== 'string') malformed(code, path, 'must be a string');
+  if (v.length === 0) malformed(code, path, 'must not be empty');
+  if (v.length > max) malformed(code, path, `must be at most ${max} characters`);
+  if (pattern && !pattern.test(v)) malformed(code, path, `must match ${pattern.source}`);
+  return v;
+}
+
+export function int(v: unknown, path: string, code: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v)) malformed(code, path, 'must be an integer');
+  if (v < min || v > max) malformed(code, path, `must be in [${min}, ${max}]`);
+  return v;
+}
+
+export function arr(v: unknown, path: string, code: string, min = 0, max = 10_000): unknown[] {
+  if (!Array.isArray(v)) malformed(code, path, 'must be an array');
+  if (v.length < min || v.length > max) malformed(code, path, `must have ${min}..${max} items`);
+  return v;
+}
+
+export const HEX32 = /^[0-9a-f]{64}$/;
+export const B64U = /^[A-Za-z0-9_-]+$/;
+export const ID = /^[A-Za-z0-9._:@-]+$/;
