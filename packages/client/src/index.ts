@@ -1,0 +1,4 @@
+/** @medledger/client — wallet (client-side signing), HTTP client and light-client checks. */
+export * from './wallet.js';
+export * from './http.js';
+export * from './lightClient.js';
