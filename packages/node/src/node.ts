@@ -1,0 +1,386 @@
+/**
+ * A medledger node: admits transactions (stateless checks, signatures verified in worker
+ * threads), keeps them in the mempool, hands them to an orderer, and commits the blocks the
+ * orderer delivers in three separate steps — verify, transition, persist — then returns
+ * receipts and publishes events.
+ */
+import { EventEmitter } from 'node:events';
+import { fromB64u, fromHex, canonicalize, importP256PrivateKey, type JsonValue } from '@medledger/crypto';
+import {
+  LedgerError,
+  blockHashOf,
+  chainIdOf,
+  checkSigners,
+  checkTxTiming,
+  defaultContracts,
+  genesisHeader,
+  genesisStateDigest,
+  genesisWrites,
+  parseTxSized,
+  txIdOf,
+  txInclusionProof,
+  type Block,
+  type BlockHeader,
+  type ContractRegistry,
+  type Genesis,
+  type LedgerEvent,
+  type SignedTx,
+  type TxInclusionProof,
+} from '@medledger/core';
+import { LedgerStore, type Head, type TxLocation } from './store/ledgerStore.js';
+import { SignaturePool, type SigItem } from './sigpool/pool.js';
+import { Mempool, type MempoolLimits } from './mempool.js';
+import type { Orderer } from './ordering/orderer.js';
+import { SoloOrderer } from './ordering/solo.js';
+import { sigKey, verifyBlock } from './pipeline/verifyBlock.js';
+import { transition } from './pipeline/transition.js';
+import { persist } from './pipeline/persist.js';
+
+export interface Receipt {
+  txId: string;
+  height: number;
+  index: number;
+  code: string;
+  message?: string;
+  blockHash: string;
+}
+
+export type SubmitResult =
+  | { txId: string; status: 'pending'; duplicate?: true }
+  | { txId: string; status: 'committed'; receipt: Receipt; duplicate?: true }
+  | { txId?: string; status: 'rejected'; error: { code: string; message: string } };
+
+export interface NodeOptions {
+  /** Path of the SQLite ledger file. */
+  ledgerPath: string;
+  genesis: Genesis;
+  /** Organization this node belongs to (its key signs the blocks it proposes). */
+  org: string;
+  /** PKCS#8 DER of the node key. */
+  nodeKey: Uint8Array;
+  contracts?: ContractRegistry;
+  /** Defaults to solo ordering with the genesis ordering parameters. */
+  orderer?: Orderer;
+  sigWorkers?: number;
+  mempool?: MempoolLimits;
+  now?: () => number;
+}
+
+/** Events: 'block' (height, hash, txCount), 'ledger-event' (contract events), 'alarm' (Error). */
+export class MedledgerNode extends EventEmitter {
+  readonly genesis: Genesis;
+  readonly chainId: string;
+  readonly org: string;
+  readonly store: LedgerStore;
+  readonly mempool: Mempool;
+  readonly contracts: ContractRegistry;
+  readonly #pool: SignaturePool;
+  readonly #orderer: Orderer;
+  readonly #now: () => number;
+  readonly #admitted = new Set<string>();
+  readonly #waiters = new Map<string, Set<(r: Receipt) => void>>();
+  #head: Head;
+  #headHeader: BlockHeader;
+  #halted: Error | undefined;
+  #commitChain: Promise<void> = Promise.resolve();
+
+  private constructor(o: NodeOptions, store: LedgerStore, head: Head, headHeader: BlockHeader) {
+    super();
+    this.genesis = o.genesis;
+    this.chainId = chainIdOf(o.genesis);
+    this.org = o.org;
+    this.store = store;
+    this.#head = head;
+    this.#headHeader = headHeader;
+    this.contracts = o.contracts ?? defaultContracts();
+    this.mempool = new Mempool(o.mempool);
+    this.#pool = new SignaturePool(o.sigWorkers);
+    this.#now = o.now ?? Date.now;
+    this.#orderer =
+      o.orderer ??
+      new SoloOrderer({
+        chainId: this.chainId,
+        proposer: o.org,
+        nodeKey: importP256PrivateKey(o.nodeKey),
+        params: o.genesis.ordering,
+        now: this.#now,
+      });
+  }
+
+  /** Opens (or creates) the ledger and starts ordering. */
+  static async open(o: NodeOptions): Promise<MedledgerNode> {
+    if (!o.genesis.orgs.some((g) => g.id === o.org))
+      throw new Error(`organization ${o.org} is not in genesis`);
+    const store = new LedgerStore(o.ledgerPath);
+    const gJson = canonicalize(o.genesis);
+    const stored = store.getMeta('genesis');
+    if (stored === undefined) {
+      const gh = genesisHeader(o.genesis);
+      store.initGenesis(gJson, genesisWrites(o.genesis), {
+        height: 0,
+        hash: blockHashOf(gh),
+        stateDigest: genesisStateDigest(o.genesis),
+        time: gh.time,
+      });
+    } else if (stored !== gJson) {
+      store.close();
+      throw new LedgerError(
+        { code: 'GENESIS_MISMATCH' },
+        'the ledger in this data directory belongs to another genesis',
+      );
+    }
+    const head = store.head()!;
+    const headHeader =
+      head.height === 0 ? genesisHeader(o.genesis) : store.getBlock(head.height)!.block.header;
+    const node = new MedledgerNode(o, store, head, headHeader);
+    await node.#orderer.start({ head: () => node.#head }, (b) => node.#commit(b));
+    return node;
+  }
+
+  head(): Head {
+    return this.#head;
+  }
+
+  get halted(): Error | undefined {
+    return this.#halted;
+  }
+
+  // ---- admission --------------------------------------------------------------------
+
+  /** Submits one transaction. Rejections are thrown as LedgerError. */
+  async submit(input: unknown): Promise<Exclude<SubmitResult, { status: 'rejected' }>> {
+    const [r] = await this.submitBatch([input]);
+    if (r!.status === 'rejected') throw new LedgerError({ code: r!.error.code }, r!.error.message);
+    return r!;
+  }
+
+  /**
+   * Submits transactions; every one gets its own result. Stateless checks run first, then
+   * all signatures of the batch are verified in the worker pool at once.
+   */
+  async submitBatch(inputs: readonly unknown[]): Promise<SubmitResult[]> {
+    const results: SubmitResult[] = new Array(inputs.length);
+    const now = this.#now();
+    const todo: { i: number; tx: SignedTx; id: string; size: number; items: SigItem[] }[] = [];
+    const inBatch = new Set<string>();
+    for (let i = 0; i < inputs.length; i++) {
+      try {
+        if (this.#halted)
+          throw new LedgerError({ code: 'NODE_HALTED' }, `node halted: ${this.#halted.message}`);
+        const { tx, size } = parseTxSized(inputs[i]);
+        const id = txIdOf(tx.body);
+        if (this.store.hasCommittedTx(id)) {
+          results[i] = { txId: id, status: 'committed', receipt: this.receipt(id)!, duplicate: true };
+          continue;
+        }
+        if (this.mempool.has(id) || inBatch.has(id)) {
+          results[i] = { txId: id, status: 'pending', duplicate: true };
+          continue;
+        }
+        if (tx.body.chainId !== this.chainId)
+          throw new LedgerError({ code: 'WRONG_CHAIN' }, 'transaction is for another chain');
+        const timing = checkTxTiming(tx, now, this.genesis.params);
+        if (timing) throw new LedgerError({ code: timing.code }, timing.message);
+        const check = checkSigners(this.store, tx, id, () => true);
+        if (!check.ok) throw new LedgerError({ code: check.code }, check.message);
+        const contract = this.contracts.get(tx.body.type);
+        if (!contract)
+          throw new LedgerError({ code: 'UNKNOWN_TYPE' }, `no contract for transaction type ${tx.body.type}`);
+        contract.parse(tx.body.payload);
+        const msg = fromHex(id);
+        const items = tx.signatures.map((s, k) => ({
+          publicKey: check.signers[k]!.publicKey,
+          message: msg,
+          signature: fromB64u(s.sig),
+        }));
+        inBatch.add(id);
+        todo.push({ i, tx, id, size, items });
+      } catch (e) {
+        results[i] = { status: 'rejected', error: errorOf(e) };
+      }
+    }
+    const ok = await this.#pool.verify(todo.flatMap((t) => t.items));
+    let k = 0;
+    for (const t of todo) {
+      const good = t.items.every(() => ok[k++]);
+      if (!good) {
+        results[t.i] = {
+          txId: t.id,
+          status: 'rejected',
+          error: { code: 'BAD_SIGNATURE', message: 'a signature does not verify' },
+        };
+        continue;
+      }
+      try {
+        if (!this.mempool.add(t.id, t.tx, t.size)) {
+          results[t.i] = { txId: t.id, status: 'pending', duplicate: true };
+          continue;
+        }
+        for (const s of t.tx.signatures) this.#admitted.add(sigKey(t.id, s.signer, s.sig));
+        await this.#orderer.order(t.tx, t.id, t.size);
+        results[t.i] = { txId: t.id, status: 'pending' };
+      } catch (e) {
+        this.mempool.remove(t.id);
+        results[t.i] = { txId: t.id, status: 'rejected', error: errorOf(e) };
+      }
+    }
+    return results;
+  }
+
+  // ---- commit -----------------------------------------------------------------------
+
+  #commit(block: Block): Promise<void> {
+    const run = this.#commitChain.then(() => this.#commitOne(block));
+    this.#commitChain = run.catch(() => undefined);
+    return run;
+  }
+
+  async #commitOne(block: Block): Promise<void> {
+    if (this.#halted) throw this.#halted;
+    try {
+      const known = await verifyBlock(
+        block,
+        this.#headHeader,
+        this.#head.stateDigest,
+        this.store,
+        this.#pool,
+        this.#admitted,
+      );
+      const result = transition(
+        this.store,
+        block,
+        this.contracts,
+        this.genesis.params,
+        this.#head.stateDigest,
+        known,
+      );
+      const head = persist(this.store, block, result);
+      this.#head = head;
+      this.#headHeader = block.header;
+      const events: LedgerEvent[] = [];
+      result.outcomes.forEach((o, i) => {
+        const tx = block.txs[i]!;
+        this.mempool.remove(o.txId);
+        for (const s of tx.signatures) this.#admitted.delete(sigKey(o.txId, s.signer, s.sig));
+        const w = this.#waiters.get(o.txId);
+        if (w) {
+          this.#waiters.delete(o.txId);
+          const r = receiptOf(o.txId, block.header.height, i, o.code, o.message, head.hash);
+          for (const f of w) f(r);
+        }
+        for (const e of o.events) events.push({ ...e, txId: o.txId, height: block.header.height });
+      });
+      this.emit('block', {
+        height: head.height,
+        hash: head.hash,
+        txCount: block.txs.length,
+        time: block.header.time,
+      });
+      for (const e of events) this.emit('ledger-event', e);
+    } catch (e) {
+      this.#halted = e instanceof Error ? e : new Error(String(e));
+      this.emit('alarm', this.#halted);
+      throw e;
+    }
+  }
+
+  // ---- queries ----------------------------------------------------------------------
+
+  #receiptAt(txId: string, loc: TxLocation): Receipt {
+    return receiptOf(txId, loc.height, loc.index, loc.code, loc.message, loc.blockHash);
+  }
+
+  /** The receipt of a committed transaction, if any. */
+  receipt(txId: string): Receipt | undefined {
+    const loc = this.store.getTxLocation(txId);
+    return loc && this.#receiptAt(txId, loc);
+  }
+
+  /** Resolves with the receipt when the transaction commits, or undefined after `timeoutMs`. */
+  waitForReceipt(txId: string, timeoutMs: number): Promise<Receipt | undefined> {
+    const r = this.receipt(txId);
+    if (r || timeoutMs <= 0) return Promise.resolve(r);
+    return new Promise((resolve) => {
+      let set = this.#waiters.get(txId);
+      if (!set) this.#waiters.set(txId, (set = new Set()));
+      const s = set;
+      const done = (x: Receipt | undefined): void => {
+        clearTimeout(timer);
+        s.delete(done);
+        if (s.size === 0 && this.#waiters.get(txId) === s) this.#waiters.delete(txId);
+        resolve(x);
+      };
+      const timer = setTimeout(() => done(undefined), timeoutMs);
+      s.add(done);
+    });
+  }
+
+  getBlock(height: number): { block: Block; hash: string; codes: string[] } | undefined {
+    const r = this.store.getBlock(height);
+    return r && { block: r.block, hash: r.hash, codes: r.result.codes };
+  }
+
+  /** A committed transaction with its receipt, Merkle inclusion proof and block header. */
+  getTxWithProof(
+    txId: string,
+  ):
+    | { tx: SignedTx; receipt: Receipt; proof: TxInclusionProof; header: BlockHeader; proposerSig: string }
+    | undefined {
+    const loc = this.store.getTxLocation(txId);
+    if (!loc) return undefined;
+    const r = this.store.getBlock(loc.height)!;
+    return {
+      tx: r.block.txs[loc.index]!,
+      receipt: this.#receiptAt(txId, loc),
+      proof: txInclusionProof(r.block, loc.index),
+      header: r.block.header,
+      proposerSig: r.block.proposerSig,
+    };
+  }
+
+  stateValue(key: string): JsonValue | undefined {
+    return this.store.get(key);
+  }
+
+  status(): Record<string, JsonValue> {
+    return {
+      chainId: this.chainId,
+      chainName: this.genesis.chainName,
+      org: this.org,
+      orderer: this.#orderer.name,
+      height: this.#head.height,
+      headHash: this.#head.hash,
+      stateDigest: this.#head.stateDigest,
+      lastBlockTime: this.#head.time,
+      mempool: { txs: this.mempool.size, bytes: this.mempool.bytes, maxTxs: this.mempool.limits.maxTxs },
+      sigWorkers: this.#pool.size,
+      halted: this.#halted ? this.#halted.message : null,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.#orderer.stop();
+    await this.#commitChain;
+    await this.#pool.close();
+    this.store.close();
+  }
+}
+
+function receiptOf(
+  txId: string,
+  height: number,
+  index: number,
+  code: string,
+  message: string | undefined,
+  blockHash: string,
+): Receipt {
+  return message === undefined
+    ? { txId, height, index, code, blockHash }
+    : { txId, height, index, code, message, blockHash };
+}
+
+function errorOf(e: unknown): { code: string; message: string } {
+  if (e instanceof LedgerError) return { code: e.code, message: e.message };
+  if (e instanceof TypeError) return { code: 'MALFORMED_TX', message: e.message };
+  return { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) };
+}

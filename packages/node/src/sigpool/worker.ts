@@ -1,0 +1,55 @@
+/**
+ * Worker thread: verifies batches of P-256 signatures. Messages carry the signers' SPKI keys
+ * (base64url), the 32-byte signed ids and 64-byte signatures back to back, so one
+ * postMessage moves hundreds of verifications.
+ */
+import { parentPort } from 'node:worker_threads';
+import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+
+export interface VerifyJob {
+  id: number;
+  keys: string[];
+  /** n × 32 bytes */
+  msgs: Uint8Array;
+  /** n × 64 bytes */
+  sigs: Uint8Array;
+}
+
+const keys = new Map<string, KeyObject | null>();
+function key(spki: string): KeyObject | null {
+  let k = keys.get(spki);
+  if (k === undefined) {
+    try {
+      k = createPublicKey({ key: Buffer.from(spki, 'base64url'), format: 'der', type: 'spki' });
+    } catch {
+      k = null;
+    }
+    if (keys.size > 50_000) keys.clear();
+    keys.set(spki, k);
+  }
+  return k;
+}
+
+parentPort!.on('message', (job: VerifyJob) => {
+  const n = job.keys.length;
+  const out = new Uint8Array(n);
+  const msgs = Buffer.from(job.msgs.buffer, job.msgs.byteOffset, job.msgs.byteLength);
+  const sigs = Buffer.from(job.sigs.buffer, job.sigs.byteOffset, job.sigs.byteLength);
+  for (let i = 0; i < n; i++) {
+    const k = key(job.keys[i]!);
+    if (!k) continue;
+    try {
+      out[i] = verify(
+        'sha256',
+        msgs.subarray(i * 32, i * 32 + 32),
+        { key: k, dsaEncoding: 'ieee-p1363' },
+        sigs.subarray(i * 64, i * 64 + 64),
+      )
+        ? 1
+        : 0;
+    } catch {
+      out[i] = 0;
+    }
+  }
+  parentPort!.postMessage({ id: job.id, ok: out }, [out.buffer]);
+});

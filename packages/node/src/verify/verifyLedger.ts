@@ -1,0 +1,167 @@
+/**
+ * Re-checks a stored ledger from genesis: for every block, that it is present, that its
+ * stored bytes are canonical and hash to the recorded hash, that it links to its parent
+ * (height, previous hash, time, Merkle root, state digest), that its proposer signed it,
+ * that every transaction's signatures verify under certificates valid at signing time, and
+ * that replaying it reproduces the stored validity codes and state digest. Finally the
+ * stored world state and head must equal the replayed ones. Stops at the first bad block.
+ */
+import { canonicalize, type JsonValue } from '@medledger/crypto';
+import {
+  blockHashOf,
+  chainIdOf,
+  defaultContracts,
+  genesisHeader,
+  genesisStateDigest,
+  genesisWrites,
+  parseBlock,
+  parseGenesis,
+  type BlockHeader,
+  type ContractRegistry,
+  type StateReader,
+} from '@medledger/core';
+import { LedgerStore } from '../store/ledgerStore.js';
+import { SignaturePool } from '../sigpool/pool.js';
+import { verifyBlock } from '../pipeline/verifyBlock.js';
+import { transition } from '../pipeline/transition.js';
+
+export type VerifyReport =
+  | { ok: true; height: number; txs: number; stateKeys: number }
+  | { ok: false; height: number; reason: string };
+
+export interface VerifyOptions {
+  contracts?: ContractRegistry;
+  onProgress?: ((height: number, total: number) => void) | undefined;
+  sigWorkers?: number;
+}
+
+export async function verifyLedger(ledgerPath: string, opts: VerifyOptions = {}): Promise<VerifyReport> {
+  let store: LedgerStore;
+  try {
+    store = new LedgerStore(ledgerPath, { readonly: true });
+  } catch (e) {
+    return { ok: false, height: 0, reason: `cannot open ledger: ${(e as Error).message}` };
+  }
+  const pool = new SignaturePool(opts.sigWorkers);
+  try {
+    return await run(store, pool, opts);
+  } catch (e) {
+    return { ok: false, height: -1, reason: `verification failed: ${(e as Error).message}` };
+  } finally {
+    await pool.close();
+    store.close();
+  }
+}
+
+async function run(store: LedgerStore, pool: SignaturePool, opts: VerifyOptions): Promise<VerifyReport> {
+  const contracts = opts.contracts ?? defaultContracts();
+  const gText = store.getMeta('genesis');
+  if (!gText) return { ok: false, height: 0, reason: 'no genesis in the ledger' };
+  let genesis;
+  try {
+    genesis = parseGenesis(JSON.parse(gText));
+  } catch (e) {
+    return { ok: false, height: 0, reason: `genesis: ${(e as Error).message}` };
+  }
+  if (canonicalize(genesis) !== gText)
+    return { ok: false, height: 0, reason: 'genesis: stored bytes are not canonical' };
+  const state = new Map<string, JsonValue>();
+  for (const [k, v] of genesisWrites(genesis)) if (v !== null) state.set(k, v);
+  const committed = new Set<string>();
+  const reader: StateReader = { get: (k) => state.get(k), hasCommittedTx: (id) => committed.has(id) };
+  let digest = genesisStateDigest(genesis);
+  let parent: BlockHeader = genesisHeader(genesis);
+  const head = store.head();
+  if (!head) return { ok: false, height: 0, reason: 'no head recorded' };
+  const heights = [...store.heights()];
+  const last = Math.max(head.height, heights.length ? heights[heights.length - 1]! : 0);
+  let txs = 0;
+  const empty = { has: () => false };
+  for (let h = 1; h <= last; h++) {
+    opts.onProgress?.(h, last);
+    const row = store.blockRow(h);
+    if (!row) return { ok: false, height: h, reason: `block ${h} is missing` };
+    const text = row.data.toString('utf8');
+    let block;
+    try {
+      block = parseBlock(JSON.parse(text));
+    } catch (e) {
+      return {
+        ok: false,
+        height: h,
+        reason: `block ${h}: stored bytes do not parse: ${(e as Error).message}`,
+      };
+    }
+    if (canonicalize(block) !== text)
+      return { ok: false, height: h, reason: `block ${h}: stored bytes are not canonical` };
+    if (block.header.chainId !== chainIdOf(genesis))
+      return { ok: false, height: h, reason: `block ${h}: belongs to another chain` };
+    const hash = blockHashOf(block.header);
+    if (hash !== row.hash)
+      return { ok: false, height: h, reason: `block ${h}: hash differs from the recorded hash` };
+    let known;
+    try {
+      known = await verifyBlock(block, parent, digest, reader, pool, empty);
+    } catch (e) {
+      return { ok: false, height: h, reason: (e as Error).message };
+    }
+    const result = transition(reader, block, contracts, genesis.params, digest, known);
+    let stored: { codes: string[]; messages: (string | null)[]; stateDigest: string };
+    try {
+      stored = JSON.parse(row.result.toString('utf8')) as typeof stored;
+    } catch {
+      return { ok: false, height: h, reason: `block ${h}: stored validity codes do not parse` };
+    }
+    const codes = result.outcomes.map((o) => o.code);
+    if (canonicalize(stored.codes) !== canonicalize(codes)) {
+      const i = codes.findIndex((c, k) => stored.codes[k] !== c);
+      return {
+        ok: false,
+        height: h,
+        reason: `block ${h}: validity code of transaction ${i} is ${stored.codes[i]}, replay gives ${codes[i]}`,
+      };
+    }
+    if (stored.stateDigest !== result.stateDigest)
+      return { ok: false, height: h, reason: `block ${h}: stored state digest differs from replay` };
+    if (
+      canonicalize(stored.messages ?? null) !== canonicalize(result.outcomes.map((o) => o.message ?? null))
+    ) {
+      return { ok: false, height: h, reason: `block ${h}: stored validity messages differ from replay` };
+    }
+    for (const [k, v] of result.writes) {
+      if (v === null) state.delete(k);
+      else state.set(k, v);
+    }
+    for (const o of result.outcomes) {
+      if (o.code !== 'OK') continue;
+      committed.add(o.txId);
+      const loc = store.getTxLocation(o.txId);
+      if (!loc || loc.height !== h || loc.code !== 'OK')
+        return { ok: false, height: h, reason: `block ${h}: transaction index is wrong for ${o.txId}` };
+    }
+    txs += block.txs.length;
+    digest = result.stateDigest;
+    parent = block.header;
+  }
+  if (head.height !== last || head.hash !== blockHashOf(parent) || head.stateDigest !== digest) {
+    return { ok: false, height: last, reason: 'recorded head differs from the last block' };
+  }
+  let n = 0;
+  for (const row of store.stateRows()) {
+    n++;
+    const want = state.get(row.k);
+    let got: unknown;
+    try {
+      got = JSON.parse(row.v);
+    } catch {
+      return { ok: false, height: last, reason: `world state: value of ${row.k} does not parse` };
+    }
+    if (want === undefined)
+      return { ok: false, height: last, reason: `world state: ${row.k} is not produced by any block` };
+    if (canonicalize(got) !== canonicalize(want))
+      return { ok: false, height: last, reason: `world state: ${row.k} differs from replay` };
+  }
+  if (n !== state.size)
+    return { ok: false, height: last, reason: `world state: ${state.size - n} keys are missing` };
+  return { ok: true, height: last, txs, stateKeys: n };
+}

@@ -1,0 +1,86 @@
+/** Test helpers: a consortium and a node on a real SQLite file in a temp dir. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { toB64u } from '@medledger/crypto';
+import { Wallet } from '@medledger/client';
+import { MedledgerNode, createConsortium, type Consortium, type MemberMaterial } from '../../src/index.js';
+
+export interface TestLedger {
+  dir: string;
+  consortium: Consortium;
+  node: MedledgerNode;
+  wallet(label: string): Wallet;
+  orgWallet(org: string): Wallet;
+  member(label: string): MemberMaterial;
+  reopen(): Promise<MedledgerNode>;
+  cleanup(): Promise<void>;
+}
+
+export async function makeTestLedger(
+  opts: { members?: { label: string; org: string; role: string }[]; timeoutMs?: number } = {},
+): Promise<TestLedger> {
+  const dir = mkdtempSync(join(tmpdir(), 'medledger-test-'));
+  const consortium = await createConsortium({
+    chainName: 'test',
+    genesisTime: Date.now() - 60_000,
+    orgs: [
+      { id: 'hospitalA', name: 'Hospital A', role: 'cdo' },
+      { id: 'hospitalB', name: 'Hospital B', role: 'cdo' },
+    ],
+    members: opts.members ?? [
+      { label: 'alice', org: 'hospitalA', role: 'doctor' },
+      { label: 'bob', org: 'hospitalB', role: 'doctor' },
+      { label: 'carol', org: 'hospitalA', role: 'nurse' },
+    ],
+    ordering: { maxTxs: 500, maxBytes: 1 << 22, timeoutMs: opts.timeoutMs ?? 10 },
+  });
+  const open = (): Promise<MedledgerNode> =>
+    MedledgerNode.open({
+      ledgerPath: join(dir, 'ledger.sqlite'),
+      genesis: consortium.genesis,
+      org: 'hospitalA',
+      nodeKey: consortium.orgs.get('hospitalA')!.node.privateKey,
+      sigWorkers: 2,
+    });
+  const t: TestLedger = {
+    dir,
+    consortium,
+    node: await open(),
+    member: (label) => consortium.members.find((m) => m.spec.label === label)!,
+    wallet: (label) => {
+      const m = t.member(label);
+      return new Wallet({ signerId: m.memberId, privateKey: m.keys.privateKey });
+    },
+    orgWallet: (org) =>
+      new Wallet({ signerId: `org:${org}`, privateKey: consortium.orgs.get(org)!.root.privateKey }),
+    async reopen() {
+      await t.node.close();
+      t.node = await open();
+      return t.node;
+    },
+    async cleanup() {
+      await t.node.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return t;
+}
+
+/** Enrolls every member of the consortium and waits for the receipts. */
+export async function enrollAll(t: TestLedger): Promise<void> {
+  const txs = t.consortium.members.map((m) =>
+    t.orgWallet(m.spec.org).tx({
+      chainId: t.node.chainId,
+      type: 'registry.enroll',
+      payload: { certificate: toB64u(m.certificate) },
+      createdAt: Date.now(),
+    }),
+  );
+  const res = await t.node.submitBatch(txs);
+  for (const r of res) {
+    if (r.status === 'rejected') throw new Error(r.error.message);
+    const rec = await t.node.waitForReceipt(r.txId, 10_000);
+    if (rec?.code !== 'OK') throw new Error(`enrollment ${rec?.code}`);
+  }
+}
