@@ -1,0 +1,179 @@
+/**
+ * `medledger bench ledger --txs N`: end-to-end commit throughput and latency of one node.
+ *
+ * 1. measures this machine's parallel P-256 verify rate (one worker per core);
+ * 2. creates a consortium in a temp dir and starts a real node as a child process
+ *    (`medledger start`: SQLite WAL with synchronous=FULL, solo ordering, HTTP API);
+ * 3. enrolls signer members, pre-signs N `record.anchor` transactions;
+ * 4. pushes them through the HTTP batch API with a bounded number of batches in flight, each
+ *    waiting for its receipts: latency is submit → receipt as a client sees it;
+ * 5. reads the node's peak RSS (VmHWM) and stops it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { HashTag, canonicalBytes, hashTagged, randomBytes, sealKey, toB64u, toHex } from '@medledger/crypto';
+import { MedledgerClient, Wallet, type SubmitResult } from '@medledger/client';
+import { createConsortium, paths, writeKeyFile, type NodeConfig } from '@medledger/node';
+import type { SignedTx } from '@medledger/core';
+import { measureVerifyLimit } from './verifyLimit.js';
+import { percentile, round } from './stats.js';
+
+export interface LedgerBenchOptions {
+  txs: number;
+  batch: number;
+  inFlight: number;
+  signers: number;
+  log: (s: string) => void;
+}
+
+const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
+
+/** Starts `medledger start` on a data dir; resolves with the URL it prints. */
+export function startNodeProcess(
+  dir: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ child: ChildProcess; url: string }> {
+  // MEDLEDGER_NODE_EXEC_ARGV passes flags to the node process, e.g. "--cpu-prof" to profile it.
+  const extra = (process.env.MEDLEDGER_NODE_EXEC_ARGV ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...extra, BIN, 'start', '--dir', dir, '--port', '0'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    const onData = (d: Buffer): void => {
+      out += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        child.stdout!.off('data', onData);
+        resolve({ child, url: m[1]! });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.once('exit', (code) =>
+      reject(new Error(`node exited with ${code} before listening: ${err.trim()}`)),
+    );
+  });
+}
+
+export function peakRssMb(pid: number): number {
+  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = /VmHWM:\s+(\d+) kB/.exec(s);
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+export async function benchLedger(o: LedgerBenchOptions): Promise<Record<string, unknown>> {
+  o.log('measuring the parallel P-256 verify limit...');
+  const limit = await measureVerifyLimit();
+  o.log(`verify limit: ${Math.round(limit.perSec)} signatures/s with ${limit.workers} workers`);
+
+  const dir = mkdtempSync(join(tmpdir(), 'medledger-bench-'));
+  const passphrase = toB64u(randomBytes(18));
+  const now = Date.now();
+  const consortium = await createConsortium({
+    chainName: 'bench',
+    genesisTime: now - 60_000,
+    orgs: [{ id: 'bench', name: 'Bench hospital', role: 'cdo' }],
+    members: Array.from({ length: o.signers }, (_, i) => ({
+      label: `signer-${i}`,
+      org: 'bench',
+      role: 'doctor',
+    })),
+  });
+  const org = consortium.orgs.get('bench')!;
+  mkdirSync(dir, { recursive: true });
+  writeKeyFile(dir, sealKey({ label: 'node-bench', keyType: 'p256', ...org.node, passphrase, N: 1024 }));
+  writeFileSync(paths(dir).genesis, JSON.stringify(consortium.genesis));
+  const config: NodeConfig = { org: 'bench', host: '127.0.0.1', port: 0, nodeKey: 'node-bench' };
+  writeFileSync(paths(dir).config, JSON.stringify(config));
+
+  const { child, url } = await startNodeProcess(dir, { MEDLEDGER_PASSPHRASE: passphrase });
+  try {
+    const client = new MedledgerClient(url);
+    const chainId = (await client.status()).chainId;
+    const orgWallet = new Wallet({ signerId: 'org:bench', privateKey: org.root.privateKey });
+    const enrolls = consortium.members.map((m) =>
+      orgWallet.tx({
+        chainId,
+        type: 'registry.enroll',
+        payload: { certificate: toB64u(m.certificate) },
+        createdAt: Date.now(),
+      }),
+    );
+    const er = await client.submitBatch(enrolls, { waitMs: 30_000 });
+    if (er.some((r) => r.status !== 'committed' || r.receipt.code !== 'OK'))
+      throw new Error(`enrollment failed: ${JSON.stringify(er[0])}`);
+
+    o.log(`pre-signing ${o.txs} transactions with ${o.signers} signers...`);
+    const wallets = consortium.members.map(
+      (m) => new Wallet({ signerId: m.memberId, privateKey: m.keys.privateKey }),
+    );
+    const txs: SignedTx[] = [];
+    const createdAt = Date.now();
+    for (let i = 0; i < o.txs; i++) {
+      const hash = toHex(hashTagged(HashTag.record, canonicalBytes({ bench: i, salt: createdAt })));
+      txs.push(
+        wallets[i % wallets.length]!.tx({
+          chainId,
+          type: 'record.anchor',
+          payload: { recordId: `bench-${createdAt}-${i}`, hash },
+          createdAt,
+        }),
+      );
+    }
+    const batches: SignedTx[][] = [];
+    for (let i = 0; i < txs.length; i += o.batch) batches.push(txs.slice(i, i + o.batch));
+
+    o.log(`submitting ${batches.length} batches of ${o.batch}, ${o.inFlight} in flight...`);
+    const latencies: number[] = [];
+    let committed = 0;
+    let failed = 0;
+    let next = 0;
+    const t0 = performance.now();
+    const worker = async (): Promise<void> => {
+      while (next < batches.length) {
+        const b = batches[next++]!;
+        const s = performance.now();
+        const res: SubmitResult[] = await client.submitBatch(b, { waitMs: 60_000 });
+        const dt = performance.now() - s;
+        for (const r of res) {
+          if (r.status === 'committed' && r.receipt.code === 'OK') {
+            committed++;
+            latencies.push(dt);
+          } else failed++;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: o.inFlight }, worker));
+    const secs = (performance.now() - t0) / 1000;
+    const status = await client.status();
+    const rss = peakRssMb(child.pid!);
+    const committedTxPerSec = committed / secs;
+    return {
+      bench: 'ledger',
+      txs: o.txs,
+      committed,
+      failed,
+      seconds: round(secs, 3),
+      blocks: status.height,
+      batchSize: o.batch,
+      inFlight: o.inFlight,
+      committedTxPerSec: round(committedTxPerSec, 1),
+      p50CommitMs: round(percentile(latencies, 50), 1),
+      p99CommitMs: round(percentile(latencies, 99), 1),
+      verifyLimitTxPerSec: round(limit.perSec, 1),
+      verifyWorkers: limit.workers,
+      ratio: round(committedTxPerSec / limit.perSec, 3),
+      peakRssMb: round(rss, 1),
+    };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

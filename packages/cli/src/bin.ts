@@ -1,0 +1,138 @@
+#!/usr/bin/env node
+/**
+ * `medledger` — the command line of medledger.
+ *
+ *   medledger init    [--dir D] [--org hospitalA] [--port 7545] [--dev]
+ *   medledger start   [--dir D] [--port P] [--host H] [--dev]
+ *   medledger keys    list|new <label> [--dir D]
+ *   medledger verify  <dir>
+ *   medledger bench   ledger [--txs N] [--batch B] [--in-flight K] [--json]
+ *
+ * Human-readable progress goes to stderr; results to stdout. Exit code 0 on success, 1 on a
+ * failed check, 2 on a usage error.
+ */
+import { parseArgs, str, int, bool, UsageError, type Args } from './args.js';
+import { init } from './commands/init.js';
+import { start } from './commands/start.js';
+import { verify } from './commands/verify.js';
+import { keysList, keysNew } from './commands/keys.js';
+import { benchLedger } from './bench/ledger.js';
+
+const USAGE = `medledger — a permissioned healthcare blockchain with patients in control
+
+usage:
+  medledger init    [--dir DIR] [--org ORG] [--port PORT] [--dev]   create a dev consortium and configure this node
+  medledger start   [--dir DIR] [--port PORT] [--host HOST] [--dev]  run the node (--dev: create + demo data if empty)
+  medledger keys    list [--dir DIR] | new LABEL [--dir DIR]         list key files (no secrets) / create a P-256 key
+  medledger verify  DIR                                              re-check every block; non-zero exit on tampering
+  medledger bench   ledger [--txs N] [--batch B] [--in-flight K] [--json]
+
+environment:
+  MEDLEDGER_PASSPHRASE   passphrase of the data directory's key files (a --dev directory keeps its own)
+  MEDLEDGER_DIR          default data directory (otherwise ./data)
+`;
+
+const log = (s: string): void => void process.stderr.write(`${s}\n`);
+const dirOf = (a: Args): string => str(a, 'dir', process.env.MEDLEDGER_DIR ?? 'data');
+
+async function main(argv: string[]): Promise<number> {
+  const a = parseArgs(argv);
+  const [cmd, sub] = a._;
+  switch (cmd) {
+    case 'init': {
+      const dir = dirOf(a);
+      const { consortium } = await init({
+        dir,
+        org: str(a, 'org', 'hospitalA'),
+        host: str(a, 'host', '127.0.0.1'),
+        port: int(a, 'port', 7545),
+        dev: bool(a, 'dev'),
+      });
+      log(
+        `created consortium ${consortium.genesis.chainName} in ${dir}: ${[...consortium.orgs.keys()].join(', ')}; ${consortium.members.length} members`,
+      );
+      return 0;
+    }
+    case 'start': {
+      const dir = dirOf(a);
+      const port = a.flags.has('port') ? int(a, 'port', 0) : undefined;
+      const host = a.flags.has('host') ? str(a, 'host') : undefined;
+      const s = await start({
+        dir,
+        dev: bool(a, 'dev'),
+        log,
+        ...(port === undefined ? {} : { port }),
+        ...(host === undefined ? {} : { host }),
+      });
+      const st = s.node.status();
+      process.stdout.write(
+        `medledger node ${st.org} (chain ${st.chainName}, height ${st.height}) listening on ${s.url}\n`,
+      );
+      await new Promise<void>((resolve) => {
+        const stop = (): void => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await s.close();
+      return 0;
+    }
+    case 'keys': {
+      const dir = dirOf(a);
+      if (sub === 'list' || sub === undefined) {
+        for (const line of keysList(dir)) process.stdout.write(`${line}\n`);
+        return 0;
+      }
+      if (sub === 'new') {
+        const label = a._[2];
+        if (!label) throw new UsageError('keys new LABEL');
+        process.stdout.write(`${keysNew(dir, label)}\n`);
+        return 0;
+      }
+      throw new UsageError(`unknown keys subcommand ${sub}`);
+    }
+    case 'verify': {
+      const dir = sub ?? dirOf(a);
+      const r = await verify(dir);
+      if (r.ok) {
+        process.stdout.write(
+          `ok: ${r.height} blocks, ${r.txs} transactions, ${r.stateKeys} state keys verified\n`,
+        );
+        return 0;
+      }
+      process.stdout.write(`FAILED at block ${r.height}: ${r.reason}\n`);
+      return 1;
+    }
+    case 'bench': {
+      if (sub !== 'ledger') throw new UsageError('bench ledger');
+      const result = await benchLedger({
+        txs: int(a, 'txs', 20_000, 1),
+        batch: int(a, 'batch', 500, 1),
+        inFlight: int(a, 'in-flight', 4, 1),
+        signers: int(a, 'signers', 16, 1),
+        log,
+      });
+      if (!bool(a, 'json')) for (const [k, v] of Object.entries(result)) log(`${k.padEnd(22)} ${String(v)}`);
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+      return 0;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+      process.stdout.write(USAGE);
+      return 0;
+    default:
+      throw new UsageError(`unknown command ${cmd}`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    if (e instanceof UsageError) {
+      process.stderr.write(`medledger: ${e.message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    process.stderr.write(`medledger: ${(e as Error).message}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,10 @@
+/** @medledger/cli — the `medledger` command's building blocks, importable by tests. */
+export * from './args.js';
+export * from './commands/init.js';
+export * from './commands/start.js';
+export * from './commands/verify.js';
+export * from './commands/keys.js';
+export * from './devSeed.js';
+export * from './bench/ledger.js';
+export * from './bench/verifyLimit.js';
+export * from './bench/stats.js';

@@ -1,0 +1,87 @@
+/**
+ * Crash safety: a node committing under load is killed with SIGKILL at a random moment, 20
+ * times over the same data directory. After each kill the node restarts, every transaction
+ * whose receipt a client got is there with the same receipt, and the ledger verifies.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { HashTag, hashTagged, toHex, utf8 } from '@medledger/crypto';
+import { MedledgerClient, type Receipt } from '@medledger/client';
+import { verifyLedger } from '@medledger/node';
+import type { SignedTx } from '@medledger/core';
+import { startNodeProcess } from '../src/bench/ledger.js';
+import { memberWallet, readMembers } from '../src/devSeed.js';
+import { start } from '../src/commands/start.js';
+import { makeDevDir } from './helpers.js';
+
+const TRIALS = 20;
+
+test(
+  `crash: SIGKILL under load at random moments (${TRIALS} trials) loses no acknowledged transaction`,
+  { timeout: 600_000 },
+  async () => {
+    const { dir, passphrase } = await makeDevDir();
+    // Seed the demo members once, in-process.
+    process.env.MEDLEDGER_PASSPHRASE = passphrase;
+    const seeded = await start({ dir, dev: true, port: 0, log: () => {} });
+    const chainId = seeded.node.chainId;
+    await seeded.close();
+    delete process.env.MEDLEDGER_PASSPHRASE;
+    const wallets = readMembers(dir)
+      .filter((m) => m.role === 'doctor')
+      .map((m) => memberWallet(dir, m.label, passphrase));
+    const acknowledged = new Map<string, Receipt>();
+    let seq = 0;
+    let killedWithPending = 0;
+    try {
+      for (let trial = 0; trial < TRIALS; trial++) {
+        const { child, url } = await startNodeProcess(dir, { MEDLEDGER_PASSPHRASE: passphrase });
+        const client = new MedledgerClient(url);
+        // Every receipt acknowledged so far is still there, unchanged, after the restart.
+        for (const [id, r] of acknowledged)
+          assert.deepEqual(await client.getReceipt(id), r, `trial ${trial}: receipt of ${id}`);
+        let stop = false;
+        const load = async (): Promise<void> => {
+          while (!stop) {
+            const txs: SignedTx[] = Array.from({ length: 40 }, () => {
+              const n = seq++;
+              return wallets[n % wallets.length]!.tx({
+                chainId,
+                type: 'record.anchor',
+                payload: { recordId: `crash-${n}`, hash: toHex(hashTagged(HashTag.record, utf8(String(n)))) },
+                createdAt: Date.now(),
+              });
+            });
+            try {
+              const res = await client.submitBatch(txs, { waitMs: 5000 });
+              for (const r of res) if (r.status === 'committed') acknowledged.set(r.txId, r.receipt);
+            } catch {
+              return; // the node died under us: what was not acknowledged may or may not be there
+            }
+          }
+        };
+        const loaders = [load(), load(), load()];
+        await new Promise((r) => setTimeout(r, 150 + Math.random() * 900));
+        child.kill('SIGKILL');
+        await new Promise((r) => child.once('exit', r));
+        stop = true;
+        await Promise.all(loaders);
+        killedWithPending++;
+      }
+      // Final restart: every acknowledged transaction is present, and the ledger verifies.
+      const { child, url } = await startNodeProcess(dir, { MEDLEDGER_PASSPHRASE: passphrase });
+      const client = new MedledgerClient(url);
+      for (const [id, r] of acknowledged) assert.deepEqual(await client.getReceipt(id), r);
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      const report = await verifyLedger(join(dir, 'ledger.sqlite'));
+      assert.equal(report.ok, true, JSON.stringify(report));
+      assert.equal(killedWithPending, TRIALS);
+      assert.ok(acknowledged.size > TRIALS * 20, `only ${acknowledged.size} acknowledged transactions`);
+    } finally {
+      rmSync(join(dir, '..'), { recursive: true, force: true });
+    }
+  },
+);
