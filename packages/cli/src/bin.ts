@@ -7,6 +7,8 @@
  *   medledger keys    list|new <label> [--dir D]
  *   medledger verify  <dir>
  *   medledger bench   ledger [--txs N] [--batch B] [--in-flight K] [--json]
+  medledger bench   crypto [--quick] [--json]                       ABE / PRE / HE / PEKS per-operation times
+ *   medledger bench   crypto [--quick] [--json]
  *
  * Human-readable progress goes to stderr; results to stdout. Exit code 0 on success, 1 on a
  * failed check, 2 on a usage error.
@@ -26,6 +28,7 @@ usage:
   medledger keys    list [--dir DIR] | new LABEL [--dir DIR]         list key files (no secrets) / create a P-256 key
   medledger verify  DIR                                              re-check every block; non-zero exit on tampering
   medledger bench   ledger [--txs N] [--batch B] [--in-flight K] [--json]
+  medledger bench   crypto [--quick] [--json]                       ABE / PRE / HE / PEKS per-operation times
 
 environment:
   MEDLEDGER_PASSPHRASE   passphrase of the data directory's key files (a --dev directory keeps its own)
@@ -34,6 +37,26 @@ environment:
 
 const log = (s: string): void => void process.stderr.write(`${s}\n`);
 const dirOf = (a: Args): string => str(a, 'dir', process.env.MEDLEDGER_DIR ?? 'data');
+
+async function bench(which: string | undefined, a: Args): Promise<Record<string, unknown>> {
+  switch (which) {
+    case 'ledger':
+      return benchLedger({
+        txs: int(a, 'txs', 20_000, 1),
+        batch: int(a, 'batch', 500, 1),
+        inFlight: int(a, 'in-flight', 4, 1),
+        signers: int(a, 'signers', 16, 1),
+        log,
+      });
+    case 'crypto': {
+      // Loaded on demand: the pairing and WASM libraries are not needed by other commands.
+      const { benchCrypto } = await import('./bench/crypto.js');
+      return { bench: 'crypto', ...(await benchCrypto({ quick: bool(a, 'quick') })) };
+    }
+    default:
+      throw new UsageError('bench ledger|crypto');
+  }
+}
 
 async function main(argv: string[]): Promise<number> {
   const a = parseArgs(argv);
@@ -103,15 +126,9 @@ async function main(argv: string[]): Promise<number> {
       return 1;
     }
     case 'bench': {
-      if (sub !== 'ledger') throw new UsageError('bench ledger');
-      const result = await benchLedger({
-        txs: int(a, 'txs', 20_000, 1),
-        batch: int(a, 'batch', 500, 1),
-        inFlight: int(a, 'in-flight', 4, 1),
-        signers: int(a, 'signers', 16, 1),
-        log,
-      });
-      if (!bool(a, 'json')) for (const [k, v] of Object.entries(result)) log(`${k.padEnd(22)} ${String(v)}`);
+      const result = await bench(sub, a);
+      if (!bool(a, 'json'))
+        for (const [k, v] of Object.entries(result)) log(`${k.padEnd(22)} ${JSON.stringify(v)}`);
       process.stdout.write(`${JSON.stringify(result)}\n`);
       return 0;
     }

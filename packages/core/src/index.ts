@@ -12,3 +12,4 @@ export * from './identity.js';
 export * from './contract.js';
 export * from './apply.js';
 export * from './contracts/index.js';
+export * from './access/index.js';

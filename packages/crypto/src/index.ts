@@ -12,3 +12,9 @@ export * from './sig.js';
 export * from './random.js';
 export * from './keystore.js';
 export * from './x509.js';
+export * from './envelope.js';
+export * from './pseudonym.js';
+export * from './commitment.js';
+// Pairing- and WASM-based schemes are imported by subpath only, so that importing this
+// module never loads a WASM runtime: '@medledger/crypto/abe', '/pre', '/he', '/peks',
+// '/credentials', '/groupsig', '/ring', '/zk'.
