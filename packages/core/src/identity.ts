@@ -32,6 +32,7 @@ export interface MemberEntry {
 
 export type Signer =
   | { kind: 'org'; id: string; org: string; orgRole: OrgRole; publicKey: string }
+  | { kind: 'node'; id: string; org: string; orgRole: OrgRole; publicKey: string }
   | { kind: 'member'; id: string; org: string; role: string; member: MemberEntry; publicKey: string };
 
 export const memberKey = (id: string): string => `member:${id}`;
@@ -47,11 +48,19 @@ export function getMember(state: StateReader, memberId: string): MemberEntry | u
   return state.get(memberKey(memberId)) as MemberEntry | undefined;
 }
 
-/** Resolves a signer id (`org:<id>` or a member id); undefined if unknown. */
+/**
+ * Resolves a signer id — `org:<id>` (an organization's root key), `node:<id>` (its node key,
+ * which signs blocks and the node's own transactions such as access logs) or a member id;
+ * undefined if unknown.
+ */
 export function resolveSigner(state: StateReader, id: string): Signer | undefined {
   if (id.startsWith('org:')) {
     const org = getOrg(state, id.slice(4));
     return org && { kind: 'org', id, org: org.id, orgRole: org.role, publicKey: org.rootPublicKey };
+  }
+  if (id.startsWith('node:')) {
+    const org = getOrg(state, id.slice(5));
+    return org && { kind: 'node', id, org: org.id, orgRole: org.role, publicKey: org.nodeKey };
   }
   const m = getMember(state, id);
   return m && { kind: 'member', id, org: m.org, role: m.role, member: m, publicKey: m.publicKey };

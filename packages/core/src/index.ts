@@ -13,3 +13,4 @@ export * from './contract.js';
 export * from './apply.js';
 export * from './contracts/index.js';
 export * from './access/index.js';
+export * from './records/state.js';

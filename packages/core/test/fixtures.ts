@@ -118,14 +118,16 @@ export function makeTx(
   return { body, signatures: body.signers.map((id) => signTxBody(body, id, byId.get(id)!)) };
 }
 
-export function enrollTx(f: Fixture, org: string, m: Member, at: number): SignedTx {
-  return makeTx(
-    f.chainId,
-    'registry.enroll',
-    { certificate: toB64u(m.cert) },
-    [[`org:${org}`, f.orgs[org]!.root.privateKey]],
-    at,
-  );
+export function enrollTx(
+  f: Fixture,
+  org: string,
+  m: Member,
+  at: number,
+  encryptionKey?: Uint8Array,
+): SignedTx {
+  const payload: { [k: string]: JsonValue } = { certificate: toB64u(m.cert) };
+  if (encryptionKey) payload.encryptionKey = toB64u(encryptionKey);
+  return makeTx(f.chainId, 'registry.enroll', payload, [[`org:${org}`, f.orgs[org]!.root.privateKey]], at);
 }
 
 /** A chain in memory: applies blocks the way a node does, without storage. */

@@ -16,3 +16,4 @@ export * from './ehr/sqlite.js';
 export * from './ehr/postgres.js';
 export * from './records/fhir.js';
 export * from './records/category.js';
+export * from './api/auth.js';

@@ -1,17 +1,48 @@
-/** The contracts every medledger chain runs. */
+/** The contracts every medledger chain runs, one rule per file. */
 import { ContractRegistry } from '../contract.js';
 import { processAnchorRecord } from './records/processAnchorRecord.js';
 import { processEnrollMember } from './registry/processEnrollMember.js';
 import { processRevokeMember } from './registry/processRevokeMember.js';
+import { processWriteDss } from './records/processWriteDss.js';
+import { processWriteSpv } from './records/processWriteSpv.js';
+import { processWriteStt } from './records/processWriteStt.js';
+import { processEraseRecord } from './records/processEraseRecord.js';
+import { processSetCareTeam } from './patients/processSetCareTeam.js';
+import { processGrantConsent } from './consent/processGrantConsent.js';
+import { processRevokeConsent } from './consent/processRevokeConsent.js';
+import { processRequestAccess } from './access/processRequestAccess.js';
+import { processLogAccess } from './access/processLogAccess.js';
 
 export { processAnchorRecord, recordKey, type AnchorRecordPayload } from './records/processAnchorRecord.js';
 export { processEnrollMember, type EnrollMemberPayload } from './registry/processEnrollMember.js';
 export { processRevokeMember, type RevokeMemberPayload } from './registry/processRevokeMember.js';
+export { processWriteDss, type WriteDssPayload } from './records/processWriteDss.js';
+export { processWriteSpv, type WriteSpvPayload } from './records/processWriteSpv.js';
+export { processWriteStt, type WriteSttPayload } from './records/processWriteStt.js';
+export {
+  processEraseRecord,
+  DSS_ERASURE_REFUSAL,
+  type EraseRecordPayload,
+} from './records/processEraseRecord.js';
+export { processSetCareTeam, type SetCareTeamPayload } from './patients/processSetCareTeam.js';
+export { processGrantConsent, type GrantConsentPayload } from './consent/processGrantConsent.js';
+export { processRevokeConsent, type RevokeConsentPayload } from './consent/processRevokeConsent.js';
+export { processRequestAccess, type RequestAccessPayload } from './access/processRequestAccess.js';
+export { processLogAccess, type AccessLogEntry, type LogAccessPayload } from './access/processLogAccess.js';
 
 /** A registry with every built-in contract. */
 export function defaultContracts(): ContractRegistry {
   return new ContractRegistry()
     .register(processEnrollMember)
     .register(processRevokeMember)
-    .register(processAnchorRecord);
+    .register(processAnchorRecord)
+    .register(processSetCareTeam)
+    .register(processWriteDss)
+    .register(processWriteSpv)
+    .register(processWriteStt)
+    .register(processEraseRecord)
+    .register(processGrantConsent)
+    .register(processRevokeConsent)
+    .register(processRequestAccess)
+    .register(processLogAccess);
 }

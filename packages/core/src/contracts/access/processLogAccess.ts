@@ -1,0 +1,63 @@
+/**
+ * `access.log` — a node records reads it served or refused outside an `access.request`
+ * (e.g. DSS records read through its API), batched: one transaction per block may carry
+ * many entries. Signed by the node's key (`node:<org>`). The entries live in the block; the
+ * contract checks them and announces them to the patients concerned.
+ */
+import { OK, fail, type Contract } from '../../contract.js';
+import { getRecord } from '../../records/state.js';
+import { HEX32, ID, arr, int, obj, onlyKeys, str } from '../../validate.js';
+import { malformed } from '../../errors.js';
+
+export interface AccessLogEntry {
+  recordId: string;
+  requester: string;
+  purpose: string;
+  channel: string;
+  outcome: 'allowed' | 'denied';
+  code?: string;
+  at: number;
+}
+
+export interface LogAccessPayload {
+  entries: AccessLogEntry[];
+}
+
+const C = 'INVALID_PAYLOAD';
+
+export const processLogAccess: Contract<LogAccessPayload> = {
+  type: 'access.log',
+  parse(payload) {
+    const p = obj(payload, 'payload', C);
+    onlyKeys(p, ['entries'], 'payload', C);
+    const entries = arr(p.entries, 'payload.entries', C, 1, 10_000).map((e, i) => {
+      const path = `payload.entries[${i}]`;
+      const o = obj(e, path, C);
+      onlyKeys(o, ['recordId', 'requester', 'purpose', 'channel', 'outcome', 'code', 'at'], path, C);
+      if (o.outcome !== 'allowed' && o.outcome !== 'denied')
+        malformed(C, `${path}.outcome`, 'must be allowed or denied');
+      const out: AccessLogEntry = {
+        recordId: str(o.recordId, `${path}.recordId`, C, 128, ID),
+        requester: str(o.requester, `${path}.requester`, C, 64, HEX32),
+        purpose: str(o.purpose, `${path}.purpose`, C, 16, ID),
+        channel: str(o.channel, `${path}.channel`, C, 16, ID),
+        outcome: o.outcome,
+        at: int(o.at, `${path}.at`, C, 0, 8.64e15),
+      };
+      if (o.code !== undefined) out.code = str(o.code, `${path}.code`, C, 64, ID);
+      return out;
+    });
+    return { entries };
+  },
+  execute(ctx, p) {
+    const node = ctx.signers[0];
+    if (ctx.signers.length !== 1 || node?.kind !== 'node')
+      return fail('UNAUTHORIZED', 'access logs are signed by a node key');
+    for (const e of p.entries) {
+      const r = getRecord(ctx.state, e.recordId);
+      if (!r) return fail('UNKNOWN_RECORD', `no record ${e.recordId}`);
+      ctx.emit({ type: 'access.logged', patient: r.patientId, node: node.org, ...e });
+    }
+    return OK;
+  },
+};

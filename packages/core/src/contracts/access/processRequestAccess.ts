@@ -1,0 +1,98 @@
+/**
+ * `access.request` — a member asks to read a record for a purpose; the ledger decides, with
+ * the one decision function of the core, at the block's time and height, and the request
+ * and its outcome are the access-log entry (survey property: tracking and auditing). Denied
+ * attempts are recorded too: the transaction is valid and its outcome is a denial.
+ *
+ * - SPV: decided by the patient's consent (`decideRead`); on allow, the holding
+ *   organization's node serves the record encrypted to the requester.
+ * - STT: the receivers of a transmission may obtain the record's release key.
+ * - DSS: the record is readable by every member; the request only logs the read.
+ * An erased record is denied to everyone (RECORD_ERASED).
+ */
+import { decideRead } from '../../access/decideRead.js';
+import type { Purpose } from '../../access/types.js';
+import { OK, fail, type Contract } from '../../contract.js';
+import {
+  asJson,
+  getGrants,
+  getRecord,
+  getTransmissions,
+  keys,
+  type AccessDecisionEntry,
+} from '../../records/state.js';
+import { ID, obj, onlyKeys, str } from '../../validate.js';
+import { malformed } from '../../errors.js';
+
+export interface RequestAccessPayload {
+  recordId: string;
+  purpose: Purpose;
+}
+
+const C = 'INVALID_PAYLOAD';
+const PURPOSES: readonly string[] = ['treatment', 'payment', 'research', 'emergency'];
+
+export const processRequestAccess: Contract<RequestAccessPayload> = {
+  type: 'access.request',
+  parse(payload) {
+    const p = obj(payload, 'payload', C);
+    onlyKeys(p, ['recordId', 'purpose'], 'payload', C);
+    const purpose = str(p.purpose, 'payload.purpose', C, 16);
+    if (!PURPOSES.includes(purpose)) malformed(C, 'payload.purpose', `must be one of ${PURPOSES.join(', ')}`);
+    return { recordId: str(p.recordId, 'payload.recordId', C, 128, ID), purpose: purpose as Purpose };
+  },
+  execute(ctx, p) {
+    const requester = ctx.signers[0];
+    if (ctx.signers.length !== 1 || requester?.kind !== 'member')
+      return fail('UNAUTHORIZED', 'an access request is signed by the requesting member alone');
+    const record = getRecord(ctx.state, p.recordId);
+    if (!record) return fail('UNKNOWN_RECORD', `no record ${p.recordId}`);
+    const who = { memberId: requester.id, org: requester.org, role: requester.role };
+    let d: Pick<AccessDecisionEntry, 'allow' | 'code'> & Partial<AccessDecisionEntry>;
+    if (record.erasedAt !== undefined) {
+      d = { allow: false, code: 'RECORD_ERASED' };
+    } else if (record.mode === 'stt') {
+      const receiver = getTransmissions(ctx.state, p.recordId).some((t) => t.to.includes(requester.id));
+      d = receiver
+        ? { allow: true, code: 'OK', basis: 'receiver' }
+        : { allow: false, code: 'NOT_A_RECEIVER' };
+    } else if (record.mode === 'dss') {
+      d = { allow: true, code: 'OK', basis: 'member' };
+    } else {
+      const r = decideRead(getGrants(ctx.state, record.patientId), {
+        requester: who,
+        record,
+        purpose: p.purpose,
+        at: ctx.time,
+        height: ctx.height,
+      });
+      d = r.allow
+        ? {
+            allow: true,
+            code: 'OK',
+            basis: r.basis,
+            linkage: r.linkage,
+            ...(r.grantId === undefined ? {} : { grantId: r.grantId }),
+          }
+        : {
+            allow: false,
+            code: r.code,
+            ...('grantId' in r && typeof r.grantId === 'string' ? { grantId: r.grantId } : {}),
+          };
+    }
+    const entry: AccessDecisionEntry = {
+      requester: requester.id,
+      recordId: p.recordId,
+      patient: record.patientId,
+      purpose: p.purpose,
+      mode: record.mode,
+      height: ctx.height,
+      time: ctx.time,
+      ...(record.holder === undefined ? {} : { holder: record.holder }),
+      ...d,
+    };
+    ctx.state.put(keys.access(ctx.txId), asJson(entry));
+    ctx.emit({ type: 'access.decided', ...(asJson(entry) as object) });
+    return OK;
+  },
+};
