@@ -1,5 +1,5 @@
 /** The contracts every medledger chain runs, one rule per file. */
-import { ContractRegistry } from '../contract.js';
+import { ContractRegistry, type Contract } from '../contract.js';
 import { processAnchorRecord } from './records/processAnchorRecord.js';
 import { processEnrollMember } from './registry/processEnrollMember.js';
 import { processRevokeMember } from './registry/processRevokeMember.js';
@@ -12,6 +12,8 @@ import { processGrantConsent } from './consent/processGrantConsent.js';
 import { processRevokeConsent } from './consent/processRevokeConsent.js';
 import { processRequestAccess } from './access/processRequestAccess.js';
 import { processLogAccess } from './access/processLogAccess.js';
+import { confidentialityContracts } from './confidentiality/index.js';
+import { anonymityContracts } from './anonymity/index.js';
 
 export { processAnchorRecord, recordKey, type AnchorRecordPayload } from './records/processAnchorRecord.js';
 export { processEnrollMember, type EnrollMemberPayload } from './registry/processEnrollMember.js';
@@ -32,7 +34,7 @@ export { processLogAccess, type AccessLogEntry, type LogAccessPayload } from './
 
 /** A registry with every built-in contract. */
 export function defaultContracts(): ContractRegistry {
-  return new ContractRegistry()
+  const r = new ContractRegistry()
     .register(processEnrollMember)
     .register(processRevokeMember)
     .register(processAnchorRecord)
@@ -45,4 +47,8 @@ export function defaultContracts(): ContractRegistry {
     .register(processRevokeConsent)
     .register(processRequestAccess)
     .register(processLogAccess);
+  for (const c of [...confidentialityContracts, ...anonymityContracts]) r.register(c as Contract<unknown>);
+  return r;
 }
+
+export { confidentialityContracts, anonymityContracts };

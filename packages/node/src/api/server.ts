@@ -34,7 +34,15 @@ async function withReceipt(node: MedledgerNode, r: SubmitResult, wait: number): 
     : r;
 }
 
-export function buildServer(node: MedledgerNode, opts: { logger?: boolean } = {}): FastifyInstance {
+/** A feature's routes: registered on the app after the core routes (records, notifications, ...). */
+export type ServerPlugin = (app: FastifyInstance, node: MedledgerNode) => void;
+
+export interface BuildServerOptions {
+  logger?: boolean;
+  plugins?: ServerPlugin[];
+}
+
+export function buildServer(node: MedledgerNode, opts: BuildServerOptions = {}): FastifyInstance {
   const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 64 * 1024 * 1024 });
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply: FastifyReply) => {
@@ -105,5 +113,6 @@ export function buildServer(node: MedledgerNode, opts: { logger?: boolean } = {}
 
   app.get('/v1/status', async () => node.status());
   app.get('/v1/genesis', async () => node.genesis);
+  for (const plugin of opts.plugins ?? []) plugin(app, node);
   return app;
 }
