@@ -8,7 +8,9 @@
  *   medledger verify  <dir>
  *   medledger bench   ledger [--txs N] [--batch B] [--in-flight K] [--json]
   medledger bench   crypto [--quick] [--json]                       ABE / PRE / HE / PEKS per-operation times
+  medledger bench   anonymity [--quick] [--json]                    credentials / group / ring / ZK per-operation times
  *   medledger bench   crypto [--quick] [--json]
+ *   medledger bench   anonymity [--quick] [--json]
  *
  * Human-readable progress goes to stderr; results to stdout. Exit code 0 on success, 1 on a
  * failed check, 2 on a usage error.
@@ -29,6 +31,7 @@ usage:
   medledger verify  DIR                                              re-check every block; non-zero exit on tampering
   medledger bench   ledger [--txs N] [--batch B] [--in-flight K] [--json]
   medledger bench   crypto [--quick] [--json]                       ABE / PRE / HE / PEKS per-operation times
+  medledger bench   anonymity [--quick] [--json]                    credentials / group / ring / ZK per-operation times
 
 environment:
   MEDLEDGER_PASSPHRASE   passphrase of the data directory's key files (a --dev directory keeps its own)
@@ -53,8 +56,12 @@ async function bench(which: string | undefined, a: Args): Promise<Record<string,
       const { benchCrypto } = await import('./bench/crypto.js');
       return { bench: 'crypto', ...(await benchCrypto({ quick: bool(a, 'quick') })) };
     }
+    case 'anonymity': {
+      const { benchAnonymity } = await import('./bench/anonymity.js');
+      return { bench: 'anonymity', ...(await benchAnonymity({ quick: bool(a, 'quick') })) };
+    }
     default:
-      throw new UsageError('bench ledger|crypto');
+      throw new UsageError('bench ledger|crypto|anonymity');
   }
 }
 
