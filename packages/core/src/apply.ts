@@ -13,22 +13,18 @@
  */
 import { fromB64u, fromHex, verifyP256 } from '@medledger/crypto';
 import type { Block } from './block.js';
-import type { ContractRegistry, LedgerEvent } from './contract.js';
+import { parsePayload, type ContractRegistry, type LedgerEvent } from './contract.js';
 import type { ChainParams } from './genesis.js';
 import { publicKeyObject, resolveSigner, type Signer } from './identity.js';
 import { StateOverlay, nextStateDigest, type StateReader, type StateWrite } from './state.js';
-import { txIdOf, type SignedTx } from './tx.js';
+import { txIdOf, type SignedTx, type TxSignature } from './tx.js';
 
 /**
- * Signature results the caller already knows (e.g. checked in worker threads at admission).
- * Returns undefined when unknown; the core then verifies itself.
+ * Signature results the caller already knows (e.g. checked in worker threads at admission),
+ * looked up by the signature object itself. Returns undefined when unknown; the core then
+ * verifies itself.
  */
-export type KnownSignatures = (
-  txId: string,
-  signer: string,
-  sig: string,
-  publicKey: string,
-) => boolean | undefined;
+export type KnownSignatures = (signature: TxSignature, publicKey: string) => boolean | undefined;
 
 export interface ApplyContext {
   contracts: ContractRegistry;
@@ -56,7 +52,8 @@ type Check = { ok: true; signers: Signer[] } | { ok: false; code: string; messag
 /** Resolves and checks every signature of a transaction against the current state. */
 export function checkSigners(state: StateReader, tx: SignedTx, txId: string, known?: KnownSignatures): Check {
   const signers: Signer[] = [];
-  for (const { signer, sig } of tx.signatures) {
+  for (const signature of tx.signatures) {
+    const { signer, sig } = signature;
     const s = resolveSigner(state, signer);
     if (!s)
       return {
@@ -81,7 +78,7 @@ export function checkSigners(state: StateReader, tx: SignedTx, txId: string, kno
         };
       }
     }
-    let ok = known?.(txId, signer, sig, s.publicKey);
+    let ok = known?.(signature, s.publicKey);
     if (ok === undefined) ok = verifyP256(publicKeyObject(s.publicKey), fromHex(txId), fromB64u(sig));
     if (!ok) return { ok: false, code: 'BAD_SIGNATURE', message: `signature of ${signer} does not verify` };
     signers.push(s);
@@ -119,7 +116,7 @@ function applyTx(state: StateOverlay, block: Block, index: number, ctx: ApplyCon
   if (!contract) return out('UNKNOWN_TYPE', `no contract for ${tx.body.type}`);
   let payload: unknown;
   try {
-    payload = contract.parse(tx.body.payload);
+    payload = parsePayload(contract, tx.body);
   } catch (e) {
     return out('INVALID_PAYLOAD', (e as Error).message);
   }

@@ -63,9 +63,16 @@ export function blockHashOf(header: BlockHeader): string {
   return toHex(hashTagged(HashTag.blockHeader, canonicalBytes(header)));
 }
 
-/** RFC 6962 root of transaction ids (hex). */
+const roots = new WeakMap<readonly SignedTx[], string>();
+
+/** RFC 6962 root of transaction ids (hex); memoized per array (blocks are never mutated). */
 export function txRootOf(txs: readonly SignedTx[]): string {
-  return toHex(merkleRoot(txs.map((t) => fromHex(txIdOf(t.body)))));
+  let r = roots.get(txs);
+  if (r === undefined) {
+    r = toHex(merkleRoot(txs.map((t) => fromHex(txIdOf(t.body)))));
+    roots.set(txs, r);
+  }
+  return r;
 }
 
 /** Signs a header as its proposer. */

@@ -62,3 +62,17 @@ export class ContractRegistry {
     return [...this.#byType.keys()].sort();
   }
 }
+
+const parsed = new WeakMap<object, { type: string; value: unknown }>();
+
+/**
+ * `contract.parse(body.payload)`, memoized by payload object: a node parses a payload at
+ * admission and again when it applies the block, and payloads are never mutated.
+ */
+export function parsePayload(contract: Contract<unknown>, body: { type: string; payload: object }): unknown {
+  const hit = parsed.get(body.payload);
+  if (hit && hit.type === contract.type) return hit.value;
+  const value = contract.parse(body.payload);
+  parsed.set(body.payload, { type: contract.type, value });
+  return value;
+}

@@ -11,7 +11,6 @@
 import {
   HashTag,
   canonicalize,
-  fromB64u,
   fromHex,
   hashTagged,
   signP256,
@@ -156,7 +155,7 @@ export function parseTxSized(input: unknown): { tx: SignedTx; size: number } {
       );
   }
   const nonce = str(b.nonce, 'tx.body.nonce', C, 64, B64U);
-  if (fromB64uSafe(nonce)?.length !== 16)
+  if (!B64U_16.test(nonce))
     throw new LedgerError({ code: C, path: 'tx.body.nonce' }, 'tx.body.nonce: must be 16 bytes of base64url');
   int(b.createdAt, 'tx.body.createdAt', C, 0, 8.64e15);
   const sigs = arr(t.signatures, 'tx.signatures', C, 1, MAX_SIGNERS).map((s, i) => {
@@ -164,7 +163,7 @@ export function parseTxSized(input: unknown): { tx: SignedTx; size: number } {
     onlyKeys(o, ['signer', 'sig'], `tx.signatures[${i}]`, C);
     const signer = str(o.signer, `tx.signatures[${i}].signer`, C, 128, ID);
     const sig = str(o.sig, `tx.signatures[${i}].sig`, C, 128, B64U);
-    if (fromB64uSafe(sig)?.length !== 64)
+    if (!B64U_64.test(sig))
       throw new LedgerError(
         { code: C, path: `tx.signatures[${i}].sig` },
         `tx.signatures[${i}].sig: must be 64 bytes of base64url`,
@@ -193,10 +192,7 @@ export function parseTxSized(input: unknown): { tx: SignedTx; size: number } {
   return { tx: t as unknown as SignedTx, size };
 }
 
-function fromB64uSafe(s: string): Uint8Array | undefined {
-  try {
-    return fromB64u(s);
-  } catch {
-    return undefined;
-  }
-}
+// Canonical unpadded base64url of exactly 16 and 64 bytes: 22 and 86 characters whose last
+// character leaves the 4 unused bits zero (RFC 4648 §3.5).
+const B64U_16 = /^[A-Za-z0-9_-]{21}[AQgw]$/;
+const B64U_64 = /^[A-Za-z0-9_-]{85}[AQgw]$/;

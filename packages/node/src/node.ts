@@ -26,13 +26,15 @@ import {
   type LedgerEvent,
   type SignedTx,
   type TxInclusionProof,
+  type TxSignature,
+  parsePayload,
 } from '@medledger/core';
 import { LedgerStore, type Head, type TxLocation } from './store/ledgerStore.js';
 import { SignaturePool, type SigItem } from './sigpool/pool.js';
 import { Mempool, type MempoolLimits } from './mempool.js';
 import type { Orderer } from './ordering/orderer.js';
 import { SoloOrderer } from './ordering/solo.js';
-import { sigKey, verifyBlock } from './pipeline/verifyBlock.js';
+import { verifyBlock } from './pipeline/verifyBlock.js';
 import { transition } from './pipeline/transition.js';
 import { persist } from './pipeline/persist.js';
 
@@ -77,7 +79,7 @@ export class MedledgerNode extends EventEmitter {
   readonly #pool: SignaturePool;
   readonly #orderer: Orderer;
   readonly #now: () => number;
-  readonly #admitted = new Set<string>();
+  readonly #admitted = new WeakSet<TxSignature>();
   readonly #waiters = new Map<string, Set<(r: Receipt) => void>>();
   #head: Head;
   #headHeader: BlockHeader;
@@ -186,7 +188,7 @@ export class MedledgerNode extends EventEmitter {
         const contract = this.contracts.get(tx.body.type);
         if (!contract)
           throw new LedgerError({ code: 'UNKNOWN_TYPE' }, `no contract for transaction type ${tx.body.type}`);
-        contract.parse(tx.body.payload);
+        parsePayload(contract, tx.body);
         const msg = fromHex(id);
         const items = tx.signatures.map((s, k) => ({
           publicKey: check.signers[k]!.publicKey,
@@ -216,7 +218,7 @@ export class MedledgerNode extends EventEmitter {
           results[t.i] = { txId: t.id, status: 'pending', duplicate: true };
           continue;
         }
-        for (const s of t.tx.signatures) this.#admitted.add(sigKey(t.id, s.signer, s.sig));
+        for (const s of t.tx.signatures) this.#admitted.add(s);
         await this.#orderer.order(t.tx, t.id, t.size);
         results[t.i] = { txId: t.id, status: 'pending' };
       } catch (e) {
@@ -259,9 +261,7 @@ export class MedledgerNode extends EventEmitter {
       this.#headHeader = block.header;
       const events: LedgerEvent[] = [];
       result.outcomes.forEach((o, i) => {
-        const tx = block.txs[i]!;
         this.mempool.remove(o.txId);
-        for (const s of tx.signatures) this.#admitted.delete(sigKey(o.txId, s.signer, s.sig));
         const w = this.#waiters.get(o.txId);
         if (w) {
           this.#waiters.delete(o.txId);
@@ -298,7 +298,8 @@ export class MedledgerNode extends EventEmitter {
 
   /** Resolves with the receipt when the transaction commits, or undefined after `timeoutMs`. */
   waitForReceipt(txId: string, timeoutMs: number): Promise<Receipt | undefined> {
-    const r = this.receipt(txId);
+    // A transaction still in the mempool has no receipt yet: skip the index lookup.
+    const r = this.mempool.has(txId) ? undefined : this.receipt(txId);
     if (r || timeoutMs <= 0) return Promise.resolve(r);
     return new Promise((resolve) => {
       let set = this.#waiters.get(txId);

@@ -17,18 +17,18 @@ import {
   type BlockHeader,
   type KnownSignatures,
   type StateReader,
+  type TxSignature,
 } from '@medledger/core';
 import type { SignaturePool, SigItem } from '../sigpool/pool.js';
 
+/** Signature objects this node verified at admission (the same objects reach the block). */
 export interface VerifiedSignatures {
-  has(key: string): boolean;
+  has(signature: TxSignature): boolean;
 }
-
-export const sigKey = (txId: string, signer: string, sig: string): string => `${txId}|${signer}|${sig}`;
 
 /**
  * Verifies a block before it is applied.
- * @param admitted signatures this node verified at admission (key: `sigKey`).
+ * @param admitted signature objects this node verified at admission.
  * @returns the known signature results for `applyBlock`.
  * @throws LedgerError BAD_BLOCK if the header does not follow the parent or is not signed.
  */
@@ -53,19 +53,16 @@ export async function verifyBlock(
       `block ${block.header.height}: proposer signature does not verify`,
     );
   }
-  const results = new Map<string, boolean>();
+  const results = new Map<TxSignature, boolean>();
   const items: SigItem[] = [];
-  const keys: string[] = [];
+  const pending: TxSignature[] = [];
   for (const tx of block.txs) {
-    const id = txIdOf(tx.body);
+    let msg: Uint8Array | undefined;
     for (const s of tx.signatures) {
-      const k = sigKey(id, s.signer, s.sig);
-      if (admitted.has(k)) {
-        results.set(k, true);
-        continue;
-      }
+      if (admitted.has(s)) continue;
       // Keys of signers enrolled earlier in this same block are unknown here; the core
-      // verifies those itself during the transition.
+      // verifies those itself during the transition. A signer's key never changes (member
+      // ids are certificate hashes), so a result holds for whatever key the core resolves.
       const signer = resolveSigner(state, s.signer);
       if (!signer || !pool) continue;
       let sig: Uint8Array;
@@ -74,16 +71,14 @@ export async function verifyBlock(
       } catch {
         continue;
       }
-      items.push({ publicKey: signer.publicKey, message: fromHex(id), signature: sig });
-      keys.push(`${k}|${signer.publicKey}`);
+      msg ??= fromHex(txIdOf(tx.body));
+      items.push({ publicKey: signer.publicKey, message: msg, signature: sig });
+      pending.push(s);
     }
   }
   if (pool && items.length > 0) {
     const ok = await pool.verify(items);
-    ok.forEach((v, i) => results.set(keys[i]!, v));
+    ok.forEach((v, i) => results.set(pending[i]!, v));
   }
-  return (txId, signer, sig, publicKey) => {
-    const k = sigKey(txId, signer, sig);
-    return results.get(k) ?? results.get(`${k}|${publicKey}`);
-  };
+  return (signature) => (admitted.has(signature) ? true : results.get(signature));
 }

@@ -10,6 +10,8 @@
 import Database from 'better-sqlite3';
 import { canonicalBytes, type JsonValue } from '@medledger/crypto';
 import { blockCanonicalText } from '@medledger/core';
+import { TxIdBloom } from './txBloom.js';
+import { KeyBloom } from './keyBloom.js';
 import type { Block, StateReader, StateWrite, TxOutcome } from '@medledger/core';
 
 export interface Head {
@@ -45,6 +47,8 @@ export class LedgerStore implements StateReader {
   readonly db: Database.Database;
   readonly #cache = new Map<string, JsonValue | undefined>();
   readonly #q;
+  #bloom: TxIdBloom;
+  #keys: KeyBloom;
 
   constructor(path: string, opts: { readonly?: boolean } = {}) {
     this.db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
@@ -89,11 +93,14 @@ export class LedgerStore implements StateReader {
             'INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v',
           ),
     };
+    this.#bloom = this.#loadBloom();
+    this.#keys = this.#loadKeyBloom();
   }
 
   /** State value by key (parsed JSON), with a read cache kept coherent by `commitBlock`. */
   get(key: string): JsonValue | undefined {
     if (this.#cache.has(key)) return this.#cache.get(key);
+    if (!this.#keys.mightContain(key)) return undefined;
     const row = this.#q.getState.get(key);
     const v = row ? (JSON.parse(row.v) as JsonValue) : undefined;
     if (this.#cache.size > 200_000) this.#cache.clear();
@@ -103,7 +110,24 @@ export class LedgerStore implements StateReader {
   }
 
   hasCommittedTx(txId: string): boolean {
-    return this.#q.hasOkTx.get(txId) !== undefined;
+    return this.#bloom.mightContain(txId) && this.#q.hasOkTx.get(txId) !== undefined;
+  }
+
+  #loadKeyBloom(): KeyBloom {
+    const n = (this.db.prepare('SELECT COUNT(*) AS n FROM state').get() as { n: number } | undefined)?.n ?? 0;
+    const bloom = new KeyBloom(Math.max(1 << 20, n * 2));
+    for (const k of this.db.prepare<[], string>('SELECT k FROM state').pluck().iterate()) bloom.add(k);
+    return bloom;
+  }
+
+  #loadBloom(): TxIdBloom {
+    const n =
+      (this.db.prepare("SELECT COUNT(*) AS n FROM txs WHERE code = 'OK'").get() as { n: number } | undefined)
+        ?.n ?? 0;
+    const bloom = new TxIdBloom(Math.max(1 << 20, n * 2));
+    for (const id of this.db.prepare<[], string>("SELECT id FROM txs WHERE code = 'OK'").pluck().iterate())
+      bloom.add(id);
+    return bloom;
   }
 
   getMeta(k: string): string | undefined {
@@ -133,6 +157,7 @@ export class LedgerStore implements StateReader {
       } else {
         this.#q.putState!.run(k, JSON.stringify(v));
         this.#cache.set(k, v);
+        this.#keys.add(k);
       }
     }
   }
@@ -164,6 +189,7 @@ export class LedgerStore implements StateReader {
           const o = outcomes[i]!;
           this.#q.putTx!.run(o.txId, h.height, i, o.code, o.message ?? null);
         }
+        for (const o of outcomes) if (o.code === 'OK') this.#bloom.add(o.txId);
         this.#applyWrites(writes);
         this.#q.putMeta!.run('head', JSON.stringify(head));
       })();
@@ -171,6 +197,8 @@ export class LedgerStore implements StateReader {
       this.#cache.clear(); // the transaction rolled back; cached writes may be wrong
       throw e;
     }
+    if (this.#bloom.full) this.#bloom = this.#loadBloom();
+    if (this.#keys.full) this.#keys = this.#loadKeyBloom();
     return head;
   }
 

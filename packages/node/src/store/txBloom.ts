@@ -1,0 +1,51 @@
+/**
+ * A Bloom filter over committed transaction ids, in front of the SQLite transaction index.
+ * Almost every duplicate check is for a new transaction, and the filter answers "certainly
+ * not committed" without touching SQLite; a possible hit falls through to the exact SQLite
+ * lookup, so answers stay exact. Ids are SHA-256 outputs, so their own bits serve as the
+ * filter's independent hash functions (k = 7 slices of 32 bits).
+ */
+const K = 7;
+
+export class TxIdBloom {
+  #bits: Uint32Array;
+  #mBits: number;
+  #count = 0;
+  readonly #capacity: number;
+
+  /** @param capacity ids before the false-positive rate passes ~1% (10 bits per id). */
+  constructor(capacity = 1 << 20) {
+    this.#capacity = capacity;
+    this.#mBits = capacity * 10;
+    this.#bits = new Uint32Array(Math.ceil(this.#mBits / 32));
+  }
+
+  get count(): number {
+    return this.#count;
+  }
+
+  /** True when it holds more ids than it was sized for (the owner then rebuilds it larger). */
+  get full(): boolean {
+    return this.#count > this.#capacity;
+  }
+
+  #positions(hexId: string, f: (bit: number) => void): void {
+    for (let i = 0; i < K; i++) {
+      const word = parseInt(hexId.slice(i * 8, i * 8 + 8), 16);
+      f(word % this.#mBits);
+    }
+  }
+
+  add(hexId: string): void {
+    this.#positions(hexId, (b) => (this.#bits[b >>> 5]! |= 1 << (b & 31)));
+    this.#count++;
+  }
+
+  mightContain(hexId: string): boolean {
+    let all = true;
+    this.#positions(hexId, (b) => {
+      if ((this.#bits[b >>> 5]! & (1 << (b & 31))) === 0) all = false;
+    });
+    return all;
+  }
+}
