@@ -16,7 +16,7 @@ import type { Block } from './block.js';
 import { parsePayload, type ContractRegistry, type LedgerEvent } from './contract.js';
 import type { ChainParams } from './genesis.js';
 import { publicKeyObject, resolveSigner, type Signer } from './identity.js';
-import { StateOverlay, nextStateDigest, type StateReader, type StateWrite } from './state.js';
+import { StateOverlay, digestBlockWrites, type StateReader, type StateWrite } from './state.js';
 import { txIdOf, type SignedTx, type TxSignature } from './tx.js';
 
 /**
@@ -43,6 +43,8 @@ export interface TxOutcome {
 
 export interface ApplyResult {
   writes: StateWrite[];
+  /** Canonical JSON text of each written value (null for a deletion), as hashed. */
+  writeTexts: (string | null)[];
   outcomes: TxOutcome[];
   stateDigest: string;
 }
@@ -152,5 +154,6 @@ export function applyBlock(state: StateReader, block: Block, ctx: ApplyContext):
   for (let i = 0; i < block.txs.length; i++) outcomes.push(applyTx(overlay, block, i, ctx));
   const writes = overlay.writes();
   const codes = outcomes.map((o) => o.code);
-  return { writes, outcomes, stateDigest: nextStateDigest(ctx.prevStateDigest, writes, codes) };
+  const { stateDigest, texts } = digestBlockWrites(ctx.prevStateDigest, writes, codes);
+  return { writes, writeTexts: texts, outcomes, stateDigest };
 }

@@ -7,7 +7,7 @@
  *   digest_h = H_state(digest_{h-1} || H_writes(canonical {writes, codes}))
  * It is cheap to update and lets any two nodes compare their whole history with one hash.
  */
-import { HashTag, canonicalBytes, fromHex, hashTagged, toHex, type JsonValue } from '@medledger/crypto';
+import { HashTag, canonicalize, fromHex, hashTagged, toHex, utf8, type JsonValue } from '@medledger/crypto';
 
 export interface StateReader {
   get(key: string): JsonValue | undefined;
@@ -86,9 +86,22 @@ export function nextStateDigest(
   writes: readonly StateWrite[],
   codes: readonly string[],
 ): string {
-  const body = hashTagged(
-    HashTag.stateWrites,
-    canonicalBytes({ writes: writes.map(([k, v]) => [k, v]), codes: [...codes] }),
-  );
-  return toHex(hashTagged(HashTag.stateDigest, fromHex(prev), body));
+  return digestBlockWrites(prev, writes, codes).stateDigest;
+}
+
+/**
+ * {@link nextStateDigest}, also returning the canonical JSON text of each written value (null
+ * for a deletion), so that whoever persists the writes stores exactly the hashed bytes and
+ * serializes each value once.
+ */
+export function digestBlockWrites(
+  prev: string,
+  writes: readonly StateWrite[],
+  codes: readonly string[],
+): { stateDigest: string; texts: (string | null)[] } {
+  const texts = writes.map(([, v]) => (v === null ? null : canonicalize(v)));
+  // The canonical text of { codes, writes: [[key, value], ...] } ("codes" < "writes").
+  const text = `{"codes":${canonicalize([...codes])},"writes":[${writes.map(([k], i) => `[${canonicalize(k)},${texts[i] ?? 'null'}]`).join(',')}]}`;
+  const body = hashTagged(HashTag.stateWrites, utf8(text));
+  return { stateDigest: toHex(hashTagged(HashTag.stateDigest, fromHex(prev), body)), texts };
 }

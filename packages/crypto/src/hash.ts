@@ -3,7 +3,7 @@
  * never be passed off as another (a transaction body as a block header, say). The input to
  * SHA-256 is `len(tag) || tag || data`, with `len` one byte.
  */
-import { createHash } from 'node:crypto';
+import { hash as oneShot } from 'node:crypto';
 import { assertBytes } from './assert.js';
 import { utf8 } from './bytes.js';
 
@@ -37,7 +37,13 @@ function prefix(tag: string): Uint8Array {
 /** Plain SHA-256 (used by RFC 6962 Merkle trees and by tests against published vectors). */
 export function sha256(data: Uint8Array): Uint8Array {
   assertBytes(data, 'data');
-  return new Uint8Array(createHash('sha256').update(data).digest());
+  return sha256Raw(data);
+}
+
+/** SHA-256 without argument checks, for internal hot paths (one-shot `crypto.hash`). */
+export function sha256Raw(data: Uint8Array): Uint8Array {
+  const b = oneShot('sha256', data, 'buffer') as unknown as Buffer;
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
 /**
@@ -45,10 +51,18 @@ export function sha256(data: Uint8Array): Uint8Array {
  * @example hashTagged(HashTag.tx, canonicalBytes(body))
  */
 export function hashTagged(tag: HashTag | string, ...data: Uint8Array[]): Uint8Array {
-  const h = createHash('sha256').update(prefix(tag));
+  const p = prefix(tag);
+  let n = p.length;
   for (const d of data) {
     assertBytes(d, 'data');
-    h.update(d);
+    n += d.length;
   }
-  return new Uint8Array(h.digest());
+  const buf = new Uint8Array(n);
+  buf.set(p, 0);
+  let o = p.length;
+  for (const d of data) {
+    buf.set(d, o);
+    o += d.length;
+  }
+  return sha256Raw(buf);
 }

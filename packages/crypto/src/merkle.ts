@@ -4,21 +4,25 @@
  * interior nodes as SHA-256(0x01 || left || right): a leaf can never pass for a node.
  * The split point of n leaves is the largest power of two smaller than n.
  */
-import { createHash } from 'node:crypto';
 import { assertBytes, assertInt } from './assert.js';
 import { equalBytes } from './bytes.js';
-
-const LEAF = new Uint8Array([0]);
-const NODE = new Uint8Array([1]);
+import { sha256Raw } from './hash.js';
 
 /** Leaf hash of RFC 6962: SHA-256(0x00 || data). */
 export function merkleLeafHash(data: Uint8Array): Uint8Array {
   assertBytes(data, 'leaf');
-  return new Uint8Array(createHash('sha256').update(LEAF).update(data).digest());
+  const b = new Uint8Array(1 + data.length);
+  b[0] = 0;
+  b.set(data, 1);
+  return sha256Raw(b);
 }
 
 function nodeHash(l: Uint8Array, r: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(NODE).update(l).update(r).digest());
+  const b = new Uint8Array(1 + l.length + r.length);
+  b[0] = 1;
+  b.set(l, 1);
+  b.set(r, 1 + l.length);
+  return sha256Raw(b);
 }
 
 function largestPow2Below(n: number): number {
@@ -41,7 +45,7 @@ export function merkleRoot(leaves: readonly Uint8Array[]): Uint8Array {
 
 /** Merkle tree head from already computed leaf hashes. */
 export function merkleRootOfLeafHashes(leafHashes: readonly Uint8Array[]): Uint8Array {
-  if (leafHashes.length === 0) return new Uint8Array(createHash('sha256').digest());
+  if (leafHashes.length === 0) return sha256Raw(new Uint8Array(0));
   return rootOfHashes(leafHashes as Uint8Array[], 0, leafHashes.length);
 }
 

@@ -355,6 +355,12 @@ export class MedledgerNode extends EventEmitter {
       lastBlockTime: this.#head.time,
       mempool: { txs: this.mempool.size, bytes: this.mempool.bytes, maxTxs: this.mempool.limits.maxTxs },
       sigWorkers: this.#pool.size,
+      // Cumulative event-loop utilization of the main thread (0..1) and its busy time: a
+      // benchmark reads it before and after a run to see whether the main thread saturates.
+      mainThread: (() => {
+        const u = performance.eventLoopUtilization();
+        return { utilization: Math.round(u.utilization * 1000) / 1000, activeMs: Math.round(u.active) };
+      })(),
       halted: this.#halted ? this.#halted.message : null,
     };
   }

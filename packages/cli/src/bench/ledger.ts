@@ -130,6 +130,7 @@ export async function benchLedger(o: LedgerBenchOptions): Promise<Record<string,
     for (let i = 0; i < txs.length; i += o.batch) batches.push(txs.slice(i, i + o.batch));
 
     o.log(`submitting ${batches.length} batches of ${o.batch}, ${o.inFlight} in flight...`);
+    const before = (await client.status()) as unknown as { mainThread: { activeMs: number } };
     const latencies: number[] = [];
     let committed = 0;
     let failed = 0;
@@ -152,6 +153,8 @@ export async function benchLedger(o: LedgerBenchOptions): Promise<Record<string,
     await Promise.all(Array.from({ length: o.inFlight }, worker));
     const secs = (performance.now() - t0) / 1000;
     const status = await client.status();
+    const after = status as unknown as { mainThread: { activeMs: number } };
+    const mainThreadBusy = (after.mainThread.activeMs - before.mainThread.activeMs) / (secs * 1000);
     const rss = peakRssMb(child.pid!);
     const committedTxPerSec = committed / secs;
     return {
@@ -170,6 +173,7 @@ export async function benchLedger(o: LedgerBenchOptions): Promise<Record<string,
       verifyWorkers: limit.workers,
       ratio: round(committedTxPerSec / limit.perSec, 3),
       peakRssMb: round(rss, 1),
+      nodeMainThreadBusy: round(mainThreadBusy, 3),
     };
   } finally {
     child.kill('SIGTERM');

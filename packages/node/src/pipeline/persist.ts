@@ -9,5 +9,6 @@ export function persist(store: LedgerStore, block: Block, result: ApplyResult): 
     result.outcomes,
     result.writes,
     result.stateDigest,
+    result.writeTexts,
   );
 }

@@ -149,13 +149,14 @@ export class LedgerStore implements StateReader {
     })();
   }
 
-  #applyWrites(writes: readonly StateWrite[]): void {
-    for (const [k, v] of writes) {
+  #applyWrites(writes: readonly StateWrite[], texts?: readonly (string | null)[]): void {
+    for (let i = 0; i < writes.length; i++) {
+      const [k, v] = writes[i]!;
       if (v === null) {
         this.#q.delState!.run(k);
         this.#cache.delete(k);
       } else {
-        this.#q.putState!.run(k, JSON.stringify(v));
+        this.#q.putState!.run(k, texts?.[i] ?? JSON.stringify(v));
         this.#cache.set(k, v);
         this.#keys.add(k);
       }
@@ -169,6 +170,7 @@ export class LedgerStore implements StateReader {
     outcomes: readonly TxOutcome[],
     writes: readonly StateWrite[],
     stateDigest: string,
+    writeTexts?: readonly (string | null)[],
   ): Head {
     const h = block.header;
     const head: Head = { height: h.height, hash, stateDigest, time: h.time };
@@ -190,7 +192,7 @@ export class LedgerStore implements StateReader {
           this.#q.putTx!.run(o.txId, h.height, i, o.code, o.message ?? null);
         }
         for (const o of outcomes) if (o.code === 'OK') this.#bloom.add(o.txId);
-        this.#applyWrites(writes);
+        this.#applyWrites(writes, writeTexts);
         this.#q.putMeta!.run('head', JSON.stringify(head));
       })();
     } catch (e) {
