@@ -18,6 +18,21 @@ const STATUS: Record<string, number> = {
   CONFLICT: 409,
   MEMPOOL_FULL: 503,
   NODE_HALTED: 503,
+  // record sharing (records/services.ts, api/routes/records.ts)
+  ACCESS_DENIED: 403,
+  NOT_RESPONSIBLE: 403,
+  DECISION_EXPIRED: 403,
+  UNKNOWN_PATIENT: 404,
+  NOT_HOLDER: 409,
+  WRONG_MODE: 409,
+  RECORD_EXISTS: 409,
+  DUPLICATE_RECORD: 409,
+  NO_ENCRYPTION_KEY: 409,
+  RECORD_ERASED: 410,
+  ERASED: 410,
+  INVALID_RECORD: 422,
+  ERASURE_NOT_POSSIBLE: 422,
+  BAD_INPUT: 400,
 };
 
 export function statusOf(code: string): number {

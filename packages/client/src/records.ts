@@ -1,0 +1,626 @@
+/**
+ * Record-sharing SDK (issue 3): what a doctor's, patient's, insurer's or researcher's program
+ * calls. Every transaction is built and signed here (the node never sees a private key);
+ * every read of a node's record routes is a signed request (auth.ts).
+ *
+ * - DSS (survey §6.1): {@link RecordsClient.writeDss}; k-of-n co-signing with
+ *   {@link RecordsClient.prepareDss}, {@link RecordsClient.sign}, {@link RecordsClient.submitCosigned}.
+ * - SPV (§6.3): {@link RecordsClient.writeSpv} (upload + commitment); {@link RecordsClient.readSpv}
+ *   requests access on the ledger, fetches the sealed record from the holder's node and checks
+ *   it against the commitment read from a light-client-checked transaction.
+ * - STT (§6.2): {@link RecordsClient.sendStt}, {@link RecordsClient.reshareStt}, {@link RecordsClient.openStt}.
+ * - Consent, erasure, the access log and episode lookups.
+ *
+ * Threat model: the holder's node is not trusted for integrity — an SPV record is accepted
+ * only if it opens the commitment in a transaction whose block is signed by a genesis node
+ * key (`verifyTxWithProof`). The node this client talks to is trusted for availability and
+ * for the state it reports (access decisions, member keys); a light client does not verify
+ * world state (no state proofs yet).
+ */
+import type { KeyObject } from 'node:crypto';
+import {
+  addReceivers,
+  importP256PrivateKey,
+  canonicalBytes,
+  commit,
+  envelopeFromJson,
+  envelopeToJson,
+  fromB64u,
+  fromHex,
+  openEnvelope,
+  randomBytes,
+  removeReceivers,
+  sealEnvelope,
+  toB64u,
+  toHex,
+  utf8,
+  verifyCommitment,
+  type EnvelopeJson,
+  type JsonValue,
+} from '@medledger/crypto';
+import type {
+  AccessDecisionEntry,
+  Genesis,
+  Grantee,
+  Purpose,
+  Scope,
+  SignedTx,
+  TxBody,
+} from '@medledger/core';
+import { AUTH_HEADER, signRequest } from './auth.js';
+import { MedledgerClient, MedledgerHttpError, type Receipt, type TxWithProof } from './http.js';
+import { verifyTxWithProof } from './lightClient.js';
+import {
+  RELEASE_KEY_BYTES,
+  decryptSttBody,
+  encryptSttBody,
+  releaseServeAad,
+  spvServeAad,
+  sttEnvelopeAad,
+} from './recordCrypto.js';
+import { Wallet, assembleTx } from './wallet.js';
+
+type Obj = { [k: string]: JsonValue };
+
+/** A failed record operation: a rejected transaction, a denied access, a failed check. */
+export class RecordsError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RecordsError';
+  }
+}
+
+/** Parameters of {@link RecordsClient}. */
+export interface RecordsClientParameters {
+  /** This member's node. */
+  baseUrl: string;
+  /** Member id. */
+  signerId: string;
+  /** PKCS#8 DER of the member's P-256 key (signs transactions and requests). */
+  privateKey: Uint8Array;
+  /** Raw X25519 private key matching the member's registered encryption key (to open records). */
+  encryptionKey?: Uint8Array;
+  /** Other organizations' nodes (org id → base URL), for SPV records and STT release keys they hold. */
+  nodes?: Record<string, string>;
+  /** How long to wait for a transaction to commit (default 10 s). */
+  waitMs?: number;
+  now?: () => number;
+}
+
+/** Meta of a record to write (the patient's member id, the episode subject, scope labels). */
+export interface RecordMetaParameters {
+  recordId: string;
+  patient: string;
+  category: string;
+  /** Episode subject (defaults to the `Patient/<id>` of the resource). */
+  subject?: string;
+  replaces?: string;
+}
+
+/** What {@link RecordsClient.fetchSpv} returns. */
+export interface FetchedSpvRecord {
+  recordId: string;
+  resource: Obj;
+  /** True when the record opened the on-chain commitment (false if altered, or de-identified). */
+  verified: boolean;
+  deidentified: boolean;
+  removed: string[];
+  /** The commitment read from the light-client-checked record transaction. */
+  commitment: string;
+}
+
+const subjectOf = (resource: Obj): string => {
+  const ref = (resource.subject as { reference?: unknown } | undefined)?.reference;
+  const m = typeof ref === 'string' ? /^Patient\/(.+)$/.exec(ref) : null;
+  if (!m) throw new RecordsError('INVALID_RECORD', 'resource.subject must be a Patient/<subject> reference');
+  return m[1]!;
+};
+
+/**
+ * The record-sharing SDK for one member.
+ * @example
+ * const rc = new RecordsClient({ baseUrl, signerId: aliceId, privateKey: alicePkcs8, encryptionKey: aliceX25519 });
+ * await rc.writeSpv({ recordId: 'lab-1', patient: bob, category: 'lab', resource });
+ * const { resource, verified } = await bakerClient.readSpv('lab-1', 'treatment');
+ */
+export class RecordsClient {
+  readonly http: MedledgerClient;
+  readonly wallet: Wallet;
+  readonly #p: RecordsClientParameters;
+  readonly #key: KeyObject;
+  #chainId: string | undefined;
+  #genesis: Genesis | undefined;
+  #org: string | undefined;
+
+  constructor(p: RecordsClientParameters) {
+    this.#p = p;
+    this.wallet = new Wallet({ signerId: p.signerId, privateKey: p.privateKey });
+    this.#key = importP256PrivateKey(p.privateKey);
+    this.http = new MedledgerClient(p.baseUrl);
+  }
+
+  get memberId(): string {
+    return this.wallet.signerId;
+  }
+
+  #now(): number {
+    return (this.#p.now ?? Date.now)();
+  }
+
+  #urlOf(org?: string): string {
+    return (org !== undefined ? this.#p.nodes?.[org] : undefined) ?? this.#p.baseUrl;
+  }
+
+  /** A signed request to a node's record routes; throws MedledgerHttpError on an error status. */
+  async signed<T>(method: string, path: string, body?: unknown, org?: string): Promise<T> {
+    const bytes = body === undefined ? undefined : utf8(JSON.stringify(body));
+    const auth = signRequest({
+      signerId: this.memberId,
+      privateKey: this.#key,
+      method,
+      path,
+      ts: this.#now(),
+      ...(bytes ? { body: bytes } : {}),
+    });
+    const headers: Record<string, string> = { [AUTH_HEADER]: auth };
+    if (bytes) headers['content-type'] = 'application/json';
+    const init: RequestInit = { method, headers };
+    if (bytes) init.body = bytes;
+    const res = await fetch(`${this.#urlOf(org).replace(/\/$/, '')}${path}`, init);
+    const text = await res.text();
+    const json = text ? (JSON.parse(text) as unknown) : undefined;
+    if (!res.ok) {
+      const e = json as { code?: string; message?: string } | undefined;
+      throw new MedledgerHttpError(res.status, e?.code ?? 'HTTP_ERROR', e?.message ?? `HTTP ${res.status}`);
+    }
+    return json as T;
+  }
+
+  /** A world-state value, or undefined. */
+  async state<T>(key: string): Promise<T | undefined> {
+    try {
+      const r = await fetch(`${this.http.baseUrl}/v1/state/${encodeURIComponent(key)}`);
+      if (r.status === 404) return undefined;
+      return ((await r.json()) as { value: T }).value;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async #chain(): Promise<string> {
+    this.#chainId ??= (await this.http.status()).chainId;
+    return this.#chainId;
+  }
+
+  /** This member's organization (from its ledger entry). */
+  async org(): Promise<string> {
+    this.#org ??= (await this.state<{ org: string }>(`member:${this.memberId}`))?.org;
+    if (this.#org === undefined) throw new RecordsError('UNKNOWN_SIGNER', 'this member is not enrolled');
+    return this.#org;
+  }
+
+  /** Builds, signs, submits a single-signer transaction and waits for it; throws unless code OK. */
+  async submit(type: string, payload: Obj): Promise<{ txId: string; receipt: Receipt }> {
+    const tx = this.wallet.tx({ chainId: await this.#chain(), type, payload, createdAt: this.#now() });
+    return this.#commit(tx);
+  }
+
+  async #commit(tx: SignedTx): Promise<{ txId: string; receipt: Receipt }> {
+    const receipt = await this.http.submitAndWait(tx, this.#p.waitMs ?? 10_000);
+    if (receipt.code !== 'OK') throw new RecordsError(receipt.code, receipt.message ?? receipt.code);
+    return { txId: receipt.txId, receipt };
+  }
+
+  // ---- patient control ----------------------------------------------------------------------
+
+  /** The patient names (or removes) the doctors who may write their records. */
+  setCareTeam(add: string[], remove: string[] = []): Promise<{ txId: string; receipt: Receipt }> {
+    return this.submit('patient.careteam', { add, remove });
+  }
+
+  /** The patient grants access (default deny; times are block times in ms). */
+  grantConsent(p: {
+    grantId: string;
+    grantee: Grantee;
+    scope: Scope;
+    purposes: Purpose[];
+    notBefore: number;
+    notAfter: number;
+    linkage?: boolean;
+    emergency?: boolean;
+  }): Promise<{ txId: string; receipt: Receipt }> {
+    return this.submit('consent.grant', p as unknown as Obj);
+  }
+
+  /** The patient revokes a grant: denied from the block carrying the revocation on. */
+  revokeConsent(grantId: string): Promise<{ txId: string; receipt: Receipt }> {
+    return this.submit('consent.revoke', { grantId });
+  }
+
+  /**
+   * The patient asks for erasure through the node: SPV/STT → the holder shreds the record or
+   * release key; DSS → MedledgerHttpError ERASURE_NOT_POSSIBLE (nothing is submitted).
+   */
+  async erase(recordId: string, reason: string): Promise<{ txId: string; receipt?: Receipt }> {
+    const tx = this.wallet.tx({
+      chainId: await this.#chain(),
+      type: 'record.erase',
+      payload: { recordId, reason },
+      createdAt: this.#now(),
+    });
+    const r = await this.signed<{ txId: string; receipt?: Receipt }>(
+      'POST',
+      `/v1/records/${encodeURIComponent(recordId)}/erase?wait=${this.#p.waitMs ?? 10_000}`,
+      { tx },
+    );
+    if (r.receipt && r.receipt.code !== 'OK')
+      throw new RecordsError(r.receipt.code, r.receipt.message ?? r.receipt.code);
+    return r;
+  }
+
+  /** The patient's access log (every decision, logged read, consent change, transmission, erasure). */
+  async accessLog(after = 0): Promise<({ type: string; seq: number; txId: string } & Obj)[]> {
+    const r = await this.signed<{ entries: ({ type: string; seq: number; txId: string } & Obj)[] }>(
+      'GET',
+      `/v1/patients/${this.memberId}/access-log${after ? `?after=${after}` : ''}`,
+    );
+    return r.entries;
+  }
+
+  /** The records indexed under an episode subject (see recordCrypto.ts `episodeSubject`). */
+  async recordsBySubject(subject: string): Promise<({ recordId: string; mode: string } & Obj)[]> {
+    const r = await this.signed<{ records: ({ recordId: string; mode: string } & Obj)[] }>(
+      'GET',
+      `/v1/records?subject=${encodeURIComponent(subject)}`,
+    );
+    return r.records;
+  }
+
+  /** The patient releases a study key for a grant with linkage to the node of `org`. */
+  releaseStudyKey(grantId: string, studyKey: Uint8Array, org?: string): Promise<{ grantId: string }> {
+    return this.signed(
+      'PUT',
+      `/v1/patients/${this.memberId}/study-keys/${encodeURIComponent(grantId)}`,
+      { studyKey: toB64u(studyKey) },
+      org,
+    );
+  }
+
+  // ---- DSS ----------------------------------------------------------------------------------
+
+  /**
+   * Builds a DSS record body to be signed by `[this member, ...coSigners]` (k of the n
+   * `responsible`). `prev` defaults to the patient's current DSS chain head.
+   */
+  async prepareDss(
+    p: RecordMetaParameters & { resource: Obj; responsible: string[]; k: number; prev?: string | null },
+    coSigners: string[] = [],
+  ): Promise<TxBody> {
+    const prev =
+      p.prev !== undefined
+        ? p.prev
+        : ((await this.state<{ head: string }>(`chain:dss:${p.patient}`))?.head ?? null);
+    const payload: Obj = {
+      recordId: p.recordId,
+      patient: p.patient,
+      subject: p.subject ?? subjectOf(p.resource),
+      category: p.category,
+      resourceType: String(p.resource.resourceType),
+      responsible: [...p.responsible].sort(),
+      k: p.k,
+      prev,
+      resource: p.resource,
+    };
+    if (p.replaces !== undefined) payload.replaces = p.replaces;
+    return this.wallet.body({
+      chainId: await this.#chain(),
+      type: 'record.dss',
+      payload,
+      createdAt: this.#now(),
+      coSigners,
+    });
+  }
+
+  /** This member's signature of a co-signed body (a responsible doctor co-signing). */
+  sign(body: TxBody): SignedTx['signatures'][number] {
+    return this.wallet.signature(body);
+  }
+
+  /** Puts the co-signatures together and submits; throws unless code OK (e.g. QUORUM_NOT_MET). */
+  submitCosigned(
+    body: TxBody,
+    signatures: SignedTx['signatures'],
+  ): Promise<{ txId: string; receipt: Receipt }> {
+    return this.#commit(assembleTx(body, signatures));
+  }
+
+  /** Writes a DSS record signed by this member alone (k = 1 unless co-signed). */
+  async writeDss(
+    p: RecordMetaParameters & { resource: Obj; responsible?: string[]; prev?: string | null },
+  ): Promise<{ txId: string; receipt: Receipt }> {
+    const body = await this.prepareDss({ ...p, responsible: p.responsible ?? [this.memberId], k: 1 });
+    return this.submitCosigned(body, [this.sign(body)]);
+  }
+
+  /** Reads a DSS record through the API (logged on the ledger by the node). */
+  readDss(
+    recordId: string,
+    purpose: Purpose = 'treatment',
+  ): Promise<{ recordId: string; txId: string; resource: Obj; deidentified: boolean; removed: string[] }> {
+    return this.signed('GET', `/v1/dss/records/${encodeURIComponent(recordId)}?purpose=${purpose}`);
+  }
+
+  // ---- SPV ----------------------------------------------------------------------------------
+
+  /** Uploads a record to this member's node; returns the commitment (checked locally) and salt. */
+  async uploadSpv(p: { recordId: string; patient: string; resource: Obj }): Promise<{
+    commitment: string;
+    salt: Uint8Array;
+    subject: string;
+    category: string;
+    resourceType: string;
+  }> {
+    const { commitment, salt } = commit(canonicalBytes(p.resource));
+    const r = await this.signed<{
+      commitment: string;
+      subject: string;
+      category: string;
+      resourceType: string;
+    }>(
+      'POST',
+      '/v1/spv/records',
+      { recordId: p.recordId, patient: p.patient, resource: p.resource, salt: toB64u(salt) },
+      await this.org(),
+    );
+    if (r.commitment !== toHex(commitment))
+      throw new RecordsError('COMMITMENT_MISMATCH', 'the node computed another commitment for the upload');
+    return {
+      commitment: r.commitment,
+      salt,
+      subject: r.subject,
+      category: r.category,
+      resourceType: r.resourceType,
+    };
+  }
+
+  /**
+   * Uploads the record to this member's node, then writes its `record.spv` (category and
+   * type as the node derived them from the FHIR resource, unless `category` overrides).
+   */
+  async writeSpv(
+    p: Omit<RecordMetaParameters, 'category'> & { category?: string; resource: Obj; prev?: string | null },
+  ): Promise<{ txId: string; receipt: Receipt; commitment: string }> {
+    const up = await this.uploadSpv(p);
+    const prev =
+      p.prev !== undefined
+        ? p.prev
+        : ((await this.state<{ head: string }>(`chain:spv:${p.patient}`))?.head ?? null);
+    const payload: Obj = {
+      recordId: p.recordId,
+      patient: p.patient,
+      subject: p.subject ?? up.subject,
+      category: p.category ?? up.category,
+      resourceType: up.resourceType,
+      responsible: [this.memberId],
+      k: 1,
+      prev,
+      commitment: up.commitment,
+      holder: await this.org(),
+    };
+    if (p.replaces !== undefined) payload.replaces = p.replaces;
+    return { ...(await this.submit('record.spv', payload)), commitment: up.commitment };
+  }
+
+  /** Asks the ledger for access; the decision (allowed or not) is logged there. */
+  async requestAccess(
+    recordId: string,
+    purpose: Purpose,
+  ): Promise<{ txId: string; decision: AccessDecisionEntry }> {
+    const { txId } = await this.submit('access.request', { recordId, purpose });
+    const decision = await this.state<AccessDecisionEntry>(`access:${txId}`);
+    if (!decision) throw new RecordsError('NOT_FOUND', 'no decision recorded for the request');
+    return { txId, decision };
+  }
+
+  /** The record transaction, checked as a light client (block signed by a genesis node key). */
+  async #checkedTx(txId: string): Promise<TxWithProof> {
+    this.#genesis ??= await this.http.genesis();
+    const t = await this.http.getTx(txId);
+    if (!verifyTxWithProof(t, this.#genesis))
+      throw new RecordsError('BAD_PROOF', 'the record transaction does not verify against genesis');
+    return t;
+  }
+
+  /** Fetches the record of an allowed SPV request from the holder's node and checks it. */
+  async fetchSpv(requestTxId: string, holder?: string): Promise<FetchedSpvRecord> {
+    const key = this.#encryptionKey();
+    const r = await this.signed<{
+      recordId: string;
+      recordTxId: string;
+      deidentified: boolean;
+      removed: string[];
+      envelope: EnvelopeJson;
+    }>('GET', `/v1/access/${requestTxId}/record`, undefined, holder);
+    const plain = await openEnvelope(
+      envelopeFromJson(r.envelope),
+      { id: this.memberId, privateKey: key },
+      spvServeAad(r.recordId, requestTxId),
+    );
+    const body = JSON.parse(new TextDecoder().decode(plain)) as { resource: Obj; salt?: string };
+    const t = await this.#checkedTx(r.recordTxId);
+    const payload = t.tx.body.payload as { recordId?: string; commitment?: string };
+    if (t.tx.body.type !== 'record.spv' || payload.recordId !== r.recordId || !payload.commitment)
+      throw new RecordsError('BAD_PROOF', 'the served transaction is not the record’s SPV transaction');
+    const verified =
+      body.salt !== undefined &&
+      verifyCommitment(fromHex(payload.commitment), canonicalBytes(body.resource), fromB64u(body.salt));
+    return {
+      recordId: r.recordId,
+      resource: body.resource,
+      verified,
+      deidentified: r.deidentified,
+      removed: r.removed,
+      commitment: payload.commitment,
+    };
+  }
+
+  /**
+   * Requests access to an SPV record and reads it from its holder; throws RecordsError with
+   * the ledger's code if denied, COMMITMENT_MISMATCH if the served record is not the committed one.
+   */
+  async readSpv(recordId: string, purpose: Purpose): Promise<FetchedSpvRecord> {
+    const { txId, decision } = await this.requestAccess(recordId, purpose);
+    if (!decision.allow)
+      throw new RecordsError(decision.code, `access denied by the ledger: ${decision.code}`);
+    const rec = await this.fetchSpv(txId, decision.holder);
+    if (!rec.deidentified && !rec.verified)
+      throw new RecordsError(
+        'COMMITMENT_MISMATCH',
+        'the served record does not match its on-chain commitment',
+      );
+    return rec;
+  }
+
+  // ---- STT ----------------------------------------------------------------------------------
+
+  #encryptionKey(): Uint8Array {
+    if (!this.#p.encryptionKey)
+      throw new RecordsError('NO_ENCRYPTION_KEY', 'this client has no encryption key');
+    return this.#p.encryptionKey;
+  }
+
+  async #receivers(ids: string[]): Promise<{ id: string; publicKey: Uint8Array }[]> {
+    return Promise.all(
+      ids.map(async (id) => {
+        const m = await this.state<{ encryptionKey?: string }>(`member:${id}`);
+        if (!m?.encryptionKey) throw new RecordsError('BAD_RECEIVER', `${id} has no encryption key`);
+        return { id, publicKey: fromB64u(m.encryptionKey) };
+      }),
+    );
+  }
+
+  /**
+   * Sends a record to receivers: keeps a fresh release key at this member's node, encrypts the
+   * record under it, wraps that for the receivers and writes the first `record.stt`.
+   */
+  async sendStt(
+    p: RecordMetaParameters & { resource: Obj; receivers: string[]; purpose: Purpose },
+  ): Promise<{ txId: string; receipt: Receipt }> {
+    const releaseKey = randomBytes(RELEASE_KEY_BYTES);
+    const inner = encryptSttBody(releaseKey, canonicalBytes(p.resource), p.recordId);
+    const env = await sealEnvelope({
+      plaintext: inner,
+      receivers: await this.#receivers(p.receivers),
+      aad: sttEnvelopeAad(p.recordId),
+    });
+    const holder = await this.org();
+    await this.signed(
+      'PUT',
+      `/v1/stt/release-keys/${encodeURIComponent(p.recordId)}`,
+      { key: toB64u(releaseKey) },
+      holder,
+    );
+    releaseKey.fill(0);
+    return this.submit('record.stt', {
+      recordId: p.recordId,
+      patient: p.patient,
+      subject: p.subject ?? subjectOf(p.resource),
+      category: p.category,
+      resourceType: String(p.resource.resourceType),
+      receivers: p.receivers,
+      purpose: p.purpose,
+      prev: null,
+      holder,
+      envelope: envelopeToJson(env) as unknown as Obj,
+    });
+  }
+
+  /** The last transmission of a record that reached this member (or the given one). */
+  async #transmission(recordId: string, txId?: string): Promise<{ txId: string; payload: Obj }> {
+    const path = (await this.state<{ txId: string; to: string[] }[]>(`stt:${recordId}`)) ?? [];
+    const t = txId ?? [...path].reverse().find((x) => x.to.includes(this.memberId))?.txId;
+    if (!t) throw new RecordsError('NOT_A_RECEIVER', 'no transmission of this record reached this member');
+    const tx = await this.#checkedTx(t);
+    return { txId: t, payload: tx.tx.body.payload as Obj };
+  }
+
+  /** Re-shares a received STT record with new receivers (one more edge of its DAG). */
+  async reshareStt(p: {
+    recordId: string;
+    receivers: string[];
+    purpose: Purpose;
+    prev?: string;
+  }): Promise<{ txId: string; receipt: Receipt }> {
+    const from = await this.#transmission(p.recordId, p.prev);
+    const env = envelopeFromJson(from.payload.envelope);
+    const aad = sttEnvelopeAad(p.recordId);
+    const grown = await addReceivers(
+      env,
+      { id: this.memberId, privateKey: this.#encryptionKey() },
+      await this.#receivers(p.receivers.filter((r) => !env.receivers.some((w) => w.id === r))),
+      aad,
+    );
+    const next = removeReceivers(
+      grown,
+      env.receivers.map((w) => w.id).filter((id) => !p.receivers.includes(id)),
+    );
+    return this.submit('record.stt', {
+      recordId: p.recordId,
+      patient: from.payload.patient!,
+      subject: from.payload.subject!,
+      category: from.payload.category!,
+      resourceType: from.payload.resourceType!,
+      receivers: p.receivers,
+      purpose: p.purpose,
+      prev: from.txId,
+      holder: await this.org(),
+      envelope: envelopeToJson(next) as unknown as Obj,
+    });
+  }
+
+  /** Opens the envelope of a transmission to this member: the inner ciphertext (needs the release key). */
+  async openSttEnvelope(recordId: string, txId?: string): Promise<Uint8Array> {
+    const t = await this.#transmission(recordId, txId);
+    return openEnvelope(
+      envelopeFromJson(t.payload.envelope),
+      { id: this.memberId, privateKey: this.#encryptionKey() },
+      sttEnvelopeAad(recordId),
+    );
+  }
+
+  /** Fetches the release key of an allowed STT request from the holder's node. */
+  async fetchReleaseKey(requestTxId: string, holder?: string): Promise<Uint8Array> {
+    const r = await this.signed<{ recordId: string; envelope: EnvelopeJson }>(
+      'GET',
+      `/v1/access/${requestTxId}/release`,
+      undefined,
+      holder,
+    );
+    return openEnvelope(
+      envelopeFromJson(r.envelope),
+      { id: this.memberId, privateKey: this.#encryptionKey() },
+      releaseServeAad(r.recordId, requestTxId),
+    );
+  }
+
+  /**
+   * Reads an STT record sent to this member: opens its envelope, requests access on the
+   * ledger (the decryption is logged), fetches the release key and decrypts.
+   * @throws RecordsError with the ledger's code if denied (e.g. RECORD_ERASED)
+   */
+  async openStt(recordId: string, purpose: Purpose, txId?: string): Promise<Obj> {
+    const inner = await this.openSttEnvelope(recordId, txId);
+    const { txId: req, decision } = await this.requestAccess(recordId, purpose);
+    if (!decision.allow)
+      throw new RecordsError(decision.code, `access denied by the ledger: ${decision.code}`);
+    const key = await this.fetchReleaseKey(req, decision.holder);
+    try {
+      return JSON.parse(new TextDecoder().decode(decryptSttBody(key, inner, recordId))) as Obj;
+    } finally {
+      key.fill(0);
+    }
+  }
+}

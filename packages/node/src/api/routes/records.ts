@@ -1,0 +1,119 @@
+/**
+ * Record-sharing routes (issue 3 §2-§9). Every route needs a signed request
+ * (`RequestAuthenticator`, client/auth.ts); bodies are JSON.
+ *   POST /v1/spv/records                 doctor of this org uploads {recordId, patient, resource, salt}
+ *                                        → 201 SpvUploadResult (commitment for `record.spv`)
+ *   GET  /v1/access/:txId/record         requester of an allowed SPV `access.request` → ServedSpvRecord
+ *   PUT  /v1/stt/release-keys/:recordId  STT sender of this org keeps {key} → 201 {recordId, pendingUntil}
+ *   GET  /v1/access/:txId/release        receiver with an allowed STT `access.request` → ServedReleaseKey
+ *   GET  /v1/dss/records/:recordId       any member (?purpose=treatment) → DssReadResult, logged on the ledger
+ *   POST /v1/records/:recordId/erase     the patient: {tx} = signed `record.erase` (?wait=<ms>) →
+ *                                        {txId, receipt?}; DSS: 422 ERASURE_NOT_POSSIBLE, nothing submitted
+ *   GET  /v1/patients/:id/access-log     the patient (?after=<seq>) → {entries}
+ *   GET  /v1/patients/:id/records        the patient → {records}
+ *   PUT  /v1/patients/:id/study-keys/:grantId  the patient: {studyKey} for a grant with linkage → 201
+ *   GET  /v1/records?subject=<pseudonym> any member → {records} (the episode's record ids and meta)
+ */
+import type { FastifyRequest } from 'fastify';
+import type { MemberEntry } from '@medledger/core';
+import type { RequestAuthenticator } from '../auth.js';
+import { HttpError } from '../errors.js';
+import type { ServerPlugin } from '../server.js';
+import type { RecordServices } from '../../records/services.js';
+
+type RawRequest = FastifyRequest & { rawBody?: Buffer };
+
+const TX_ID = /^[0-9a-f]{64}$/;
+
+function txIdParam(req: FastifyRequest): string {
+  const { txId } = req.params as { txId: string };
+  if (!TX_ID.test(txId)) throw new HttpError('MALFORMED_REQUEST', 'txId must be 64 hex characters');
+  return txId;
+}
+
+function nonNegative(v: string | undefined, name: string, max: number): number {
+  if (v === undefined) return 0;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new HttpError('MALFORMED_REQUEST', `${name} must be a non-negative integer`);
+  return Math.min(n, max);
+}
+
+/**
+ * The record-sharing routes as a server plugin.
+ * @example buildServer(node, { plugins: [recordRoutes(services, new RequestAuthenticator(node))] })
+ */
+export function recordRoutes(services: RecordServices, auth: RequestAuthenticator): ServerPlugin {
+  return (root) => {
+    void root.register(async (app) => {
+      // Signed requests cover the exact body bytes: keep them.
+      app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+        (req as RawRequest).rawBody = body as Buffer;
+        try {
+          done(
+            null,
+            (body as Buffer).length === 0 ? undefined : JSON.parse((body as Buffer).toString('utf8')),
+          );
+        } catch {
+          done(new HttpError('MALFORMED_REQUEST', 'body is not valid JSON'), undefined);
+        }
+      });
+      const who = (req: FastifyRequest): MemberEntry => {
+        const raw = (req as RawRequest).rawBody;
+        return auth.authenticate(req, raw && new Uint8Array(raw));
+      };
+
+      app.post('/v1/spv/records', async (req, reply) =>
+        reply.status(201).send(await services.uploadSpv(who(req), req.body)),
+      );
+      app.get('/v1/access/:txId/record', async (req) => services.serveSpv(who(req), txIdParam(req)));
+      app.put('/v1/stt/release-keys/:recordId', async (req, reply) => {
+        const { recordId } = req.params as { recordId: string };
+        return reply.status(201).send(services.putReleaseKey(who(req), recordId, req.body));
+      });
+      app.get('/v1/access/:txId/release', async (req) => services.serveRelease(who(req), txIdParam(req)));
+      app.get('/v1/dss/records/:recordId', async (req) => {
+        const member = who(req);
+        const { recordId } = req.params as { recordId: string };
+        const { purpose } = req.query as { purpose?: string };
+        return services.readDss(member, recordId, purpose ?? 'treatment');
+      });
+      app.post('/v1/records/:recordId/erase', async (req) => {
+        const member = who(req);
+        const { recordId } = req.params as { recordId: string };
+        const { wait } = req.query as { wait?: string };
+        const body = req.body as { tx?: unknown } | undefined;
+        return services.erase(member, recordId, body?.tx, nonNegative(wait, 'wait', 60_000));
+      });
+      app.get('/v1/patients/:id/access-log', async (req) => {
+        const member = who(req);
+        const { id } = req.params as { id: string };
+        const { after } = req.query as { after?: string };
+        return {
+          entries: await services.patientLog(
+            member,
+            id,
+            nonNegative(after, 'after', Number.MAX_SAFE_INTEGER),
+          ),
+        };
+      });
+      app.get('/v1/patients/:id/records', async (req) => {
+        const member = who(req);
+        const { id } = req.params as { id: string };
+        return { records: await services.patientRecords(member, id) };
+      });
+      app.put('/v1/patients/:id/study-keys/:grantId', async (req, reply) => {
+        const member = who(req);
+        const { id, grantId } = req.params as { id: string; grantId: string };
+        if (member.id !== id) throw new HttpError('FORBIDDEN', 'only the patient releases their study keys');
+        return reply.status(201).send(services.putStudyKey(member, grantId, req.body));
+      });
+      app.get('/v1/records', async (req) => {
+        who(req);
+        const { subject } = req.query as { subject?: string };
+        if (subject === undefined) throw new HttpError('MALFORMED_REQUEST', 'subject is required');
+        return { records: await services.recordsBySubject(subject) };
+      });
+    });
+  };
+}

@@ -1,0 +1,227 @@
+/**
+ * Serving reads whose decision is already on the ledger: an SPV record (survey §6.3) and an
+ * STT release key (§6.2), each after an `access.request` transaction, and a DSS record (§6.1)
+ * read through the API. The ledger decided; this code only enforces that decision and may
+ * deny more (never less): it re-runs the core decision function against the current state
+ * and clock as a defence (a grant revoked or expired since the request denies), refuses
+ * decisions older than `decisionTtlMs`, and serves only to the member who made the request.
+ *
+ * What is served is sealed (HPKE envelope, crypto/envelope.ts) to the requester's X25519 key
+ * registered at enrollment, with the record id and the request transaction id as context,
+ * so a response cannot be replayed for another request or opened by anyone else.
+ */
+import {
+  canonicalBytes,
+  envelopeToJson,
+  fromB64u,
+  linkagePseudonym,
+  sealEnvelope,
+  toB64u,
+  type EnvelopeJson,
+  type JsonValue,
+} from '@medledger/crypto';
+import {
+  decideRead,
+  getGrants,
+  getMember,
+  getRecord,
+  getTransmissions,
+  keys,
+  type AccessDecisionEntry,
+  type AccessLogEntry,
+  type MemberEntry,
+  type Purpose,
+  type RecordEntry,
+} from '@medledger/core';
+import { releaseServeAad, spvServeAad } from '@medledger/client/recordCrypto';
+import type { EhrStore } from '../ehr/types.js';
+import { HttpError } from '../api/errors.js';
+import type { MedledgerNode } from '../node.js';
+import { deidentifyResource } from './deidentify.js';
+import type { ReleaseKeyVault } from './vault.js';
+
+/** What the serving functions need from the services. */
+export interface ServeContext {
+  node: MedledgerNode;
+  org: string;
+  ehr: EhrStore;
+  vault: ReleaseKeyVault;
+  now: () => number;
+  decisionTtlMs: number;
+  log: (e: AccessLogEntry) => void;
+}
+
+/** Response of {@link serveSpv}. */
+export interface ServedSpvRecord {
+  recordId: string;
+  requestTxId: string;
+  recordTxId: string;
+  /** The on-chain commitment, hex (the requester should read it from the ledger itself). */
+  commitment: string;
+  /** True when identifiers were removed (research without linkage); then no salt is sent. */
+  deidentified: boolean;
+  /** Field paths removed by de-identification (names, never values). */
+  removed: string[];
+  /** Sealed `{ resource, salt? }` (canonical JSON; salt base64url). */
+  envelope: EnvelopeJson;
+}
+
+/** Response of {@link serveRelease}. */
+export interface ServedReleaseKey {
+  recordId: string;
+  requestTxId: string;
+  /** Sealed 32-byte release key. */
+  envelope: EnvelopeJson;
+}
+
+interface Checked {
+  d: AccessDecisionEntry;
+  record: RecordEntry;
+  member: MemberEntry;
+}
+
+function deny(ctx: ServeContext, d: AccessDecisionEntry, code: string, message: string): never {
+  ctx.log({
+    recordId: d.recordId,
+    requester: d.requester,
+    purpose: d.purpose,
+    channel: d.mode,
+    outcome: 'denied',
+    code,
+    at: ctx.now(),
+  });
+  throw new HttpError(code === 'RECORD_ERASED' ? 'RECORD_ERASED' : 'ACCESS_DENIED', message);
+}
+
+/** The checks common to SPV and STT serving. */
+function checkDecision(
+  ctx: ServeContext,
+  requester: MemberEntry,
+  txId: string,
+  mode: 'spv' | 'stt',
+): Checked {
+  const state = ctx.node.store;
+  const d = state.get(keys.access(txId)) as AccessDecisionEntry | undefined;
+  if (!d) throw new HttpError('NOT_FOUND', 'no access decision for this transaction (is it committed?)');
+  if (d.requester !== requester.id)
+    throw new HttpError('FORBIDDEN', 'this access decision was made for another member');
+  if (d.mode !== mode)
+    throw new HttpError('WRONG_MODE', `the record is ${d.mode.toUpperCase()}, not ${mode.toUpperCase()}`);
+  if (!d.allow) throw new HttpError('ACCESS_DENIED', `the ledger denied this access: ${d.code}`);
+  if (d.holder !== ctx.org)
+    throw new HttpError('NOT_HOLDER', `the record is held by ${d.holder ?? 'another organization'}'s node`);
+  const record = getRecord(state, d.recordId);
+  if (!record) throw new HttpError('NOT_FOUND', 'unknown record');
+  if (record.erasedAt !== undefined)
+    deny(ctx, d, 'RECORD_ERASED', `the record was erased at height ${record.erasedAt}`);
+  if (ctx.now() - d.time > ctx.decisionTtlMs)
+    throw new HttpError('DECISION_EXPIRED', 'this access decision is too old; submit a new access.request');
+  const member = getMember(state, requester.id)!;
+  // Defence in depth: the same decision, now. It can only take away what the ledger gave.
+  const who = { memberId: member.id, org: member.org, role: member.role };
+  const head = ctx.node.head();
+  if (mode === 'spv') {
+    const again = decideRead(getGrants(state, record.patientId), {
+      requester: who,
+      record,
+      purpose: d.purpose as Purpose,
+      at: ctx.now(),
+      height: head.height,
+    });
+    if (!again.allow) deny(ctx, d, again.code, `access no longer allowed: ${again.code}`);
+  } else if (!getTransmissions(state, d.recordId).some((t) => t.to.includes(member.id))) {
+    deny(ctx, d, 'NOT_A_RECEIVER', 'the requester is not a receiver of this record');
+  }
+  if (member.encryptionKey === undefined)
+    throw new HttpError('NO_ENCRYPTION_KEY', 'the requester has no encryption key registered on the ledger');
+  return { d, record, member };
+}
+
+async function sealFor(member: MemberEntry, plaintext: Uint8Array, aad: Uint8Array): Promise<EnvelopeJson> {
+  const env = await sealEnvelope({
+    plaintext,
+    receivers: [{ id: member.id, publicKey: fromB64u(member.encryptionKey!) }],
+    aad,
+  });
+  return envelopeToJson(env);
+}
+
+/**
+ * Serves an SPV record for an allowed, recent `access.request` made by `requester`.
+ * Research without linkage gets a de-identified record and no salt (deidentify.ts); research
+ * with linkage gets the study linkage pseudonym as subject when the patient released a study
+ * key for the grant, else the record as stored.
+ * @throws HttpError NOT_FOUND, FORBIDDEN, WRONG_MODE, ACCESS_DENIED, NOT_HOLDER, RECORD_ERASED,
+ *   DECISION_EXPIRED, NO_ENCRYPTION_KEY; EhrError CORRUPT if the stored row does not decrypt
+ */
+export async function serveSpv(
+  ctx: ServeContext,
+  requester: MemberEntry,
+  requestTxId: string,
+): Promise<ServedSpvRecord> {
+  const { d, record, member } = checkDecision(ctx, requester, requestTxId, 'spv');
+  const salt = ctx.vault.get(d.recordId, 'salt');
+  const stored = await ctx.ehr.get(d.recordId);
+  if (!salt?.confirmedAt || !stored) throw new HttpError('NOT_FOUND', 'this node does not hold the record');
+  let resource = JSON.parse(Buffer.from(stored.body).toString('utf8')) as { [k: string]: JsonValue };
+  let removed: string[] = [];
+  let deidentified = false;
+  let body: { [k: string]: JsonValue } = { resource, salt: toB64u(salt.secret) };
+  if (d.purpose === 'research') {
+    const study = d.grantId === undefined ? undefined : ctx.vault.get(`grant:${d.grantId}`, 'study');
+    if (d.linkage !== true || study) {
+      const linkageId =
+        d.linkage === true && study ? linkagePseudonym(study.secret, record.patientId) : undefined;
+      ({ resource, removed } = deidentifyResource(resource, linkageId));
+      deidentified = true;
+      body = { resource };
+    }
+  }
+  const envelope = await sealFor(member, canonicalBytes(body), spvServeAad(d.recordId, requestTxId));
+  ctx.log({
+    recordId: d.recordId,
+    requester: member.id,
+    purpose: d.purpose,
+    channel: 'spv',
+    outcome: 'allowed',
+    at: ctx.now(),
+  });
+  return {
+    recordId: d.recordId,
+    requestTxId,
+    recordTxId: record.txId,
+    commitment: record.commitment ?? '',
+    deidentified,
+    removed,
+    envelope,
+  };
+}
+
+/**
+ * Serves an STT record's release key to a receiver, for an allowed, recent `access.request`.
+ * @throws as {@link serveSpv}; RECORD_ERASED when the key was shredded
+ */
+export async function serveRelease(
+  ctx: ServeContext,
+  requester: MemberEntry,
+  requestTxId: string,
+): Promise<ServedReleaseKey> {
+  const { d, member } = checkDecision(ctx, requester, requestTxId, 'stt');
+  const key = ctx.vault.get(d.recordId, 'release');
+  if (!key) {
+    if (ctx.vault.isErased(d.recordId, 'release'))
+      deny(ctx, d, 'RECORD_ERASED', 'the release key was erased');
+    throw new HttpError('NOT_FOUND', 'this node holds no release key for the record');
+  }
+  if (key.confirmedAt === undefined) throw new HttpError('NOT_FOUND', 'the release key is not confirmed yet');
+  const envelope = await sealFor(member, key.secret, releaseServeAad(d.recordId, requestTxId));
+  ctx.log({
+    recordId: d.recordId,
+    requester: member.id,
+    purpose: d.purpose,
+    channel: 'stt',
+    outcome: 'allowed',
+    at: ctx.now(),
+  });
+  return { recordId: d.recordId, requestTxId, envelope };
+}
