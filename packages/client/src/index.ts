@@ -3,3 +3,4 @@ export * from './wallet.js';
 export * from './http.js';
 export * from './lightClient.js';
 export * from './auth.js';
+export * from './confidentiality.js';

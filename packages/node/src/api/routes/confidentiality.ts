@@ -1,0 +1,74 @@
+/**
+ * Routes of the confidentiality flows (a ServerPlugin). Everything they serve is on the ledger
+ * already, except the attribute keys, which go only to the authenticated member, sealed:
+ *   GET /v1/confidentiality/abe/keys                 signed request: the member's attribute keys
+ *                                                    from this node's organization authority
+ *   GET /v1/confidentiality/abe/authorities/:org     an authority's registered public key
+ *   GET /v1/confidentiality/emergency/requests/:id   an emergency request (decision, cfrags)
+ *   GET /v1/confidentiality/he/claims/:id            a claim (aggregate, sealed total)
+ *   GET /v1/confidentiality/peks/:patient            every keyword index of a patient's records,
+ *                                                    in one response: the doctor tests them on his
+ *                                                    side, so the node learns which patient was
+ *                                                    searched, not the keyword or the matches
+ * No route decrypts anything: the node holds no key that opens a record or an item.
+ */
+import type { FastifyInstance } from 'fastify';
+import { patientIndexes } from '@medledger/client';
+import { ckeys } from '@medledger/core/contracts/confidentiality/state';
+import type { MedledgerNode } from '../../node.js';
+import { RequestAuthenticator } from '../auth.js';
+import { HttpError } from '../errors.js';
+import type { ServerPlugin } from '../server.js';
+import type { AbeAuthorityService } from '../../confidentiality/abeAuthority.js';
+import { nodeLedgerSource } from '../../confidentiality/source.js';
+
+export interface ConfidentialityRoutesOptions {
+  /** This organization's ABE authority, if it issues attribute keys through this node. */
+  abe?: AbeAuthorityService;
+  now?: () => number;
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+export function confidentialityRoutes(o: ConfidentialityRoutesOptions = {}): ServerPlugin {
+  return (app: FastifyInstance, node: MedledgerNode) => {
+    const auth = new RequestAuthenticator(node, o.now);
+    const state = (key: string, what: string): unknown => {
+      const v = node.stateValue(key);
+      if (v === undefined) throw new HttpError('NOT_FOUND', `no ${what}`);
+      return v;
+    };
+
+    app.get('/v1/confidentiality/abe/keys', async (req) => {
+      const member = auth.authenticate(req);
+      if (!o.abe) throw new HttpError('NOT_FOUND', 'this node issues no attribute keys');
+      if (o.abe.attributesOf(member).length === 0)
+        throw new HttpError('FORBIDDEN', `${o.abe.org} attests no attribute for this member`);
+      if (member.encryptionKey === undefined)
+        throw new HttpError('FORBIDDEN', 'enroll an encryption key to receive attribute keys');
+      return { org: o.abe.org, ...(await o.abe.issue(member)) };
+    });
+
+    app.get('/v1/confidentiality/abe/authorities/:org', async (req) => {
+      const { org } = req.params as { org: string };
+      return state(ckeys.abeAuthority(org), `ABE authority ${org}`);
+    });
+
+    app.get('/v1/confidentiality/emergency/requests/:id', async (req) => {
+      const { id } = req.params as { id: string };
+      if (!HEX64.test(id)) throw new HttpError('MALFORMED_REQUEST', 'a request id is a transaction id');
+      return state(ckeys.request(id), 'emergency request with this id');
+    });
+
+    app.get('/v1/confidentiality/he/claims/:id', async (req) => {
+      const { id } = req.params as { id: string };
+      return state(ckeys.claim(id), `claim ${id}`);
+    });
+
+    app.get('/v1/confidentiality/peks/:patient', async (req) => {
+      const { patient } = req.params as { patient: string };
+      if (!HEX64.test(patient)) throw new HttpError('MALFORMED_REQUEST', 'patient must be a member id');
+      return { patient, records: await patientIndexes(nodeLedgerSource(node), patient) };
+    });
+  };
+}

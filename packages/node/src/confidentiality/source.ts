@@ -1,0 +1,10 @@
+/** A client `LedgerSource` over a node in the same process (services, tests, benchmarks). */
+import type { LedgerSource } from '@medledger/client';
+import type { MedledgerNode } from '../node.js';
+
+export function nodeLedgerSource(node: MedledgerNode): LedgerSource {
+  return {
+    state: async (key) => node.stateValue(key),
+    tx: async (id) => node.getTxWithProof(id)?.tx,
+  };
+}
