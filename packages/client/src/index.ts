@@ -4,3 +4,4 @@ export * from './http.js';
 export * from './lightClient.js';
 export * from './auth.js';
 export * from './confidentiality.js';
+export * from './anonymity.js';

@@ -1,0 +1,329 @@
+/**
+ * Client side of the anonymity flows (issue 5): build group- and ring-signed payloads for a
+ * node to relay, obtain an anonymous credential from one's organization, and use it to read
+ * anonymously or to enrol with a zero-knowledge predicate. Every secret (holder secret, group
+ * member key, ring secret key) stays here; nodes see presentations and anonymous signatures.
+ *
+ * @example
+ * const anon = new AnonymityClient('https://node-b.example');
+ * const { credential, witness } = await anon.requestCredential({ issuer: 'hospitalB', signerId, privateKey });
+ * const r = await anon.read({ issuer: 'hospitalB', credential, witness, recordId: 'lab-1', purpose: 'treatment' });
+ */
+import type { KeyObject } from 'node:crypto';
+import {
+  canonicalize,
+  fromB64u,
+  toB64u,
+  randomBytes,
+  utf8,
+  type JsonValue,
+  type RandomSource,
+} from '@medledger/crypto';
+import {
+  acceptCredential,
+  createHolderSecret,
+  createIssuanceRequest,
+  credentialFromJson,
+  issuanceRequestToJson,
+  presentCredential,
+  presentationRequestFromJson,
+  presentationToJson,
+  revocationUpdateFromJson,
+  updateWitness,
+  type Credential,
+} from '@medledger/crypto/credentials';
+import {
+  groupSign,
+  groupSignatureToBytes,
+  type GroupMemberKey,
+  type GroupPublicKey,
+} from '@medledger/crypto/groupsig';
+import { ringSign, ringSignatureToBytes } from '@medledger/crypto/ring';
+import {
+  GROUP_SUBMIT,
+  RING_SUBMIT,
+  anonymousMessage,
+  type AccumulatorUpdateJson,
+  type GroupEntry,
+  type IssuerEntry,
+  type JsonObject,
+} from '@medledger/core/contracts/anonymity/index';
+import { AUTH_HEADER, signRequest } from './auth.js';
+import { MedledgerHttpError, type Receipt } from './http.js';
+
+/** Parameters of {@link groupSignedPayload}. */
+export interface GroupSignedPayloadParameters {
+  chainId: string;
+  groupId: string;
+  /** The group key of the current epoch (from the ledger: `anon:group:<groupId>`). */
+  groupPublicKey: GroupPublicKey;
+  memberKey: GroupMemberKey;
+  statement: JsonObject;
+  createdAt: number;
+  random?: RandomSource;
+}
+
+/** An `anon.group.submit` payload signed by a group member, ready for a node to relay. */
+export function groupSignedPayload(p: GroupSignedPayloadParameters): JsonObject {
+  const rnd = p.random ?? randomBytes;
+  const unsigned: JsonObject = {
+    groupId: p.groupId,
+    epoch: p.groupPublicKey.epoch,
+    createdAt: p.createdAt,
+    nonce: toB64u(rnd(16)),
+    statement: p.statement,
+  };
+  const sig = groupSign(
+    p.groupPublicKey,
+    p.memberKey,
+    anonymousMessage(p.chainId, GROUP_SUBMIT, unsigned),
+    rnd,
+  );
+  return { ...unsigned, signature: toB64u(groupSignatureToBytes(sig)) };
+}
+
+/** Parameters of {@link ringSignedPayload}. */
+export interface RingSignedPayloadParameters {
+  chainId: string;
+  /** Registered ring public keys (`anon:ringkey:<memberId>`), the signer's among them. */
+  ring: readonly Uint8Array[];
+  secretKey: Uint8Array;
+  /** Linkable scope (one signature per key and scope), e.g. `survey-7`. */
+  scope?: string;
+  /** Require every ring member to hold this role (e.g. `patient`). */
+  role?: string;
+  statement: JsonObject;
+  createdAt: number;
+  random?: RandomSource;
+}
+
+/** An `anon.ring.submit` payload, ready for a node to relay. */
+export function ringSignedPayload(p: RingSignedPayloadParameters): JsonObject {
+  const rnd = p.random ?? randomBytes;
+  const unsigned: JsonObject = {
+    ring: p.ring.map(toB64u),
+    ...(p.scope === undefined ? {} : { scope: p.scope }),
+    ...(p.role === undefined ? {} : { role: p.role }),
+    createdAt: p.createdAt,
+    nonce: toB64u(rnd(16)),
+    statement: p.statement,
+  };
+  const sig = ringSign({
+    message: anonymousMessage(p.chainId, RING_SUBMIT, unsigned),
+    ring: p.ring,
+    secretKey: p.secretKey,
+    random: rnd,
+    ...(p.scope === undefined ? {} : { scope: p.scope }),
+  });
+  return { ...unsigned, signature: toB64u(ringSignatureToBytes(sig)) };
+}
+
+/** A member's signing identity for named requests (issuance, group keys, openings). */
+export interface NamedSigner {
+  signerId: string;
+  privateKey: Uint8Array | KeyObject;
+}
+
+/** An anonymous credential with what keeps it usable: the accumulator witness and update count. */
+export interface HeldCredential {
+  credential: Credential;
+  witness: Uint8Array;
+  /** Accumulator updates already applied to `witness`. */
+  seq: number;
+}
+
+/** Result of an anonymous read (allowed or denied: both are logged). */
+export interface AnonymousReadResponse {
+  allow: boolean;
+  code: string;
+  basis?: string;
+  grantId?: string;
+  requester: string;
+  recordId: string;
+  logTxId: string;
+  logReceipt?: Receipt;
+  resource?: JsonValue;
+}
+
+/** HTTP client of the anonymity routes of a node. */
+export class AnonymityClient {
+  readonly baseUrl: string;
+  constructor(baseUrl: string) {
+    this.baseUrl = baseUrl.replace(/\/$/, '');
+  }
+
+  async #req<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    signer?: NamedSigner,
+    ok = [200, 201, 202],
+  ): Promise<T> {
+    const text = body === undefined ? undefined : canonicalize(body);
+    const headers: Record<string, string> = text === undefined ? {} : { 'content-type': 'application/json' };
+    if (signer) {
+      headers[AUTH_HEADER] = signRequest({
+        ...signer,
+        method,
+        path,
+        ts: Date.now(),
+        ...(text === undefined ? {} : { body: utf8(text) }),
+      });
+    }
+    const res = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers,
+      ...(text === undefined ? {} : { body: text }),
+    });
+    const json = (await res.json().catch(() => undefined)) as { code?: string; message?: string } | undefined;
+    if (!ok.includes(res.status))
+      throw new MedledgerHttpError(
+        res.status,
+        json?.code ?? 'HTTP_ERROR',
+        json?.message ?? `HTTP ${res.status}`,
+      );
+    return json as T;
+  }
+
+  /** Asks a node to relay an anonymous payload (group- or ring-signed). */
+  relay(
+    type: string,
+    payload: JsonObject,
+    opts: { waitMs?: number } = {},
+  ): Promise<{ txId: string; receipt?: Receipt }> {
+    return this.#req('POST', `/v1/anon/relay${opts.waitMs ? `?wait=${opts.waitMs}` : ''}`, { type, payload });
+  }
+
+  /** The issuer entry on the ledger and its accumulator updates from `from`. */
+  issuer(org: string, from = 0): Promise<{ issuer: IssuerEntry; updates: AccumulatorUpdateJson[] }> {
+    return this.#req('GET', `/v1/anon/issuers/${encodeURIComponent(org)}?from=${from}`);
+  }
+
+  /**
+   * Obtains a credential from `issuer` (the member's organization, through a node that runs
+   * its issuing service): blind issuance over a fresh holder secret made here.
+   */
+  async requestCredential(p: NamedSigner & { issuer: string }): Promise<HeldCredential> {
+    const org = encodeURIComponent(p.issuer);
+    const { nonce } = await this.#req<{ nonce: string }>('POST', `/v1/anon/issuers/${org}/nonce`, {}, p);
+    const holderSecret = await createHolderSecret();
+    const request = await createIssuanceRequest(holderSecret, fromB64u(nonce));
+    const r = await this.#req<{ credential: unknown; witness: string; seq: number }>(
+      'POST',
+      `/v1/anon/issuers/${org}/credentials`,
+      { nonce, request: issuanceRequestToJson(request) },
+      p,
+    );
+    const { issuer } = await this.issuer(p.issuer, r.seq);
+    const { holderSecret: _none, ...issued } = credentialFromJson(r.credential);
+    const credential = await acceptCredential(issued, holderSecret, fromB64u(issuer.publicKey));
+    return { credential, witness: fromB64u(r.witness), seq: r.seq };
+  }
+
+  /**
+   * Brings a held credential's witness up to date with the issuer's published updates.
+   * Throws RangeError if the credential was revoked.
+   */
+  async refresh(issuer: string, held: HeldCredential): Promise<HeldCredential> {
+    const { updates } = await this.issuer(issuer, held.seq);
+    if (updates.length === 0) return held;
+    const witness = updateWitness(
+      held.witness,
+      held.credential.credentialId,
+      updates.map(revocationUpdateFromJson),
+    );
+    return { ...held, witness, seq: held.seq + updates.length };
+  }
+
+  /**
+   * Reads a record anonymously: challenge, then a presentation disclosing only role and
+   * organization. Returns the (logged) decision, allowed or denied.
+   */
+  async read(p: {
+    issuer: string;
+    held: HeldCredential;
+    recordId: string;
+    purpose: string;
+    waitMs?: number;
+  }): Promise<AnonymousReadResponse> {
+    const ch = await this.#req<{ challengeId: string; request: unknown }>('POST', '/v1/anon/challenge', {
+      issuer: p.issuer,
+    });
+    const presentation = await presentCredential(
+      p.held.credential,
+      presentationRequestFromJson(ch.request),
+      p.held.witness,
+    );
+    return this.#req(
+      'POST',
+      `/v1/anon/read${p.waitMs ? `?wait=${p.waitMs}` : ''}`,
+      {
+        challengeId: ch.challengeId,
+        presentation: presentationToJson(presentation),
+        recordId: p.recordId,
+        purpose: p.purpose,
+      },
+      undefined,
+      [200, 403],
+    ).then((r) => {
+      const x = r as AnonymousReadResponse & { message?: string };
+      if (typeof x.allow !== 'boolean')
+        throw new MedledgerHttpError(403, x.code ?? 'HTTP_ERROR', x.message ?? 'denied');
+      return x;
+    });
+  }
+
+  /**
+   * Enrols in a trial anonymously, proving the trial's predicate (e.g. age >= 18) without
+   * revealing the attribute. Throws RangeError locally if the predicate is false.
+   */
+  async enrol(p: { trialId: string; issuer: string; held: HeldCredential; waitMs?: number }): Promise<{
+    txId: string;
+    receipt?: Receipt;
+  }> {
+    const t = encodeURIComponent(p.trialId);
+    const ch = await this.#req<{ challengeId: string; request: unknown }>(
+      'POST',
+      `/v1/anon/trials/${t}/challenge`,
+      {
+        issuer: p.issuer,
+      },
+    );
+    const presentation = await presentCredential(
+      p.held.credential,
+      presentationRequestFromJson(ch.request),
+      p.held.witness,
+    );
+    return this.#req('POST', `/v1/anon/trials/${t}/enrol${p.waitMs ? `?wait=${p.waitMs}` : ''}`, {
+      challengeId: ch.challengeId,
+      presentation: presentationToJson(presentation),
+    });
+  }
+
+  /** The group entry on the ledger and the revocations published from epoch `from`. */
+  group(groupId: string, from = 0): Promise<{ group: GroupEntry; revocations: string[] }> {
+    return this.#req('GET', `/v1/anon/groups/${encodeURIComponent(groupId)}?from=${from}`);
+  }
+
+  /** Obtains one's group member key from the group manager's node (secret: keep it in the key store). */
+  async groupMemberKey(p: NamedSigner & { groupId: string }): Promise<Uint8Array> {
+    const r = await this.#req<{ memberKey: string }>(
+      'POST',
+      `/v1/anon/groups/${encodeURIComponent(p.groupId)}/member-key`,
+      {},
+      p,
+    );
+    return fromB64u(r.memberKey);
+  }
+
+  /** Asks the group manager's node to open a group-signed transaction (its auditors only). */
+  async open(p: NamedSigner & { groupId: string; txId: string }): Promise<string | null> {
+    const r = await this.#req<{ memberId: string | null }>(
+      'POST',
+      `/v1/anon/groups/${encodeURIComponent(p.groupId)}/open`,
+      { txId: p.txId },
+      p,
+    );
+    return r.memberId;
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * HTTP routes of the anonymity flows (a ServerPlugin):
+ *   POST /v1/anon/relay                         {type, payload}: relay a group- or ring-signed payload (?wait)
+ *   POST /v1/anon/challenge                     {issuer}: a challenge for an anonymous read
+ *   POST /v1/anon/read                          {challengeId, presentation, recordId, purpose} (?wait)
+ *   GET  /v1/anon/issuers/:org                  issuer entry and accumulator updates (?from=<seq>)
+ *   POST /v1/anon/issuers/:org/nonce            signed request: an issuance nonce
+ *   POST /v1/anon/issuers/:org/credentials      signed request {nonce, request}: a credential
+ *   GET  /v1/anon/groups/:groupId               group entry and published revocations (?from=<epoch>)
+ *   POST /v1/anon/groups/:groupId/member-key    signed request: the member's group key
+ *   POST /v1/anon/groups/:groupId/open          signed request {txId}: the manager opens (admins/auditors)
+ *   POST /v1/anon/trials/:trialId/challenge     {issuer}: a challenge for an anonymous enrolment
+ *   POST /v1/anon/trials/:trialId/enrol         {challengeId, presentation} (?wait)
+ * Anonymous routes (relay, challenge, read, trial) take no signed request: the presentation or
+ * the anonymous signature is the authentication. Issuance, group keys and opening are named.
+ * Signed requests cover the exact body bytes, so this scope parses JSON itself.
+ */
+import type { FastifyRequest } from 'fastify';
+import { toB64u, fromB64u } from '@medledger/crypto';
+import { credentialToJson, issuanceRequestFromJson } from '@medledger/crypto/credentials';
+import type { MemberEntry } from '@medledger/core';
+import { getAccumulatorUpdates, getGroup, getIssuer } from '@medledger/core/contracts/anonymity/index';
+import { HttpError } from '../errors.js';
+import type { ServerPlugin } from '../server.js';
+import type { RequestAuthenticator } from '../auth.js';
+import type { AnonymousRelay } from '../../anonymity/relay.js';
+import type { AnonymousVerifier } from '../../anonymity/verifier.js';
+import type { CredentialIssuer } from '../../anonymity/issuer.js';
+import type { GroupManagerService } from '../../anonymity/groups.js';
+
+type RawRequest = FastifyRequest & { rawBody?: Buffer };
+
+export interface AnonymityRouteOptions {
+  relay: AnonymousRelay;
+  verifier: AnonymousVerifier;
+  auth: RequestAuthenticator;
+  /** Issuing services this node runs (normally its own organization's). */
+  issuers?: CredentialIssuer[];
+  /** Group manager services this node runs. */
+  groups?: GroupManagerService[];
+  /** Who may ask to open a signature (default: the manager org's members with role admin or auditor). */
+  mayOpen?: (member: MemberEntry, group: GroupManagerService) => boolean;
+}
+
+function waitOf(q: unknown): number {
+  const w = (q as { wait?: string } | undefined)?.wait;
+  if (w === undefined) return 0;
+  const n = Number(w);
+  if (!Number.isInteger(n) || n < 0)
+    throw new HttpError('MALFORMED_REQUEST', 'wait must be a non-negative integer');
+  return Math.min(n, 60_000);
+}
+
+function fromOf(q: unknown): number {
+  const f = (q as { from?: string } | undefined)?.from;
+  const n = f === undefined ? 0 : Number(f);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new HttpError('MALFORMED_REQUEST', 'from must be a non-negative integer');
+  return n;
+}
+
+function body(req: FastifyRequest): Record<string, unknown> {
+  const b = req.body;
+  if (typeof b !== 'object' || b === null || Array.isArray(b))
+    throw new HttpError('MALFORMED_REQUEST', 'body must be a JSON object');
+  return b as Record<string, unknown>;
+}
+
+/**
+ * The anonymity routes.
+ * @example buildServer(node, { plugins: [anonymityRoutes({ ...createAnonymityServices({ node, nodeKey }), auth })] })
+ */
+export function anonymityRoutes(o: AnonymityRouteOptions): ServerPlugin {
+  const issuers = new Map((o.issuers ?? []).map((i) => [i.org, i]));
+  const groups = new Map((o.groups ?? []).map((g) => [g.groupId, g]));
+  const mayOpen =
+    o.mayOpen ??
+    ((m: MemberEntry, g: GroupManagerService) => m.org === g.org && ['admin', 'auditor'].includes(m.role));
+  return (root, node) => {
+    void root.register(async (app) => {
+      app.removeContentTypeParser('application/json');
+      app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, raw, done) => {
+        (req as RawRequest).rawBody = raw as Buffer;
+        try {
+          done(null, (raw as Buffer).length === 0 ? undefined : JSON.parse((raw as Buffer).toString('utf8')));
+        } catch {
+          done(new HttpError('MALFORMED_REQUEST', 'body is not valid JSON'), undefined);
+        }
+      });
+      const who = (req: FastifyRequest): MemberEntry => {
+        const raw = (req as RawRequest).rawBody;
+        return o.auth.authenticate(req, raw && new Uint8Array(raw));
+      };
+      const issuerOf = (req: FastifyRequest): CredentialIssuer => {
+        const { org } = req.params as { org: string };
+        const i = issuers.get(org);
+        if (!i) throw new HttpError('NOT_FOUND', `this node does not issue credentials of ${org}`);
+        return i;
+      };
+      const groupOf = (req: FastifyRequest): GroupManagerService => {
+        const { groupId } = req.params as { groupId: string };
+        const g = groups.get(groupId);
+        if (!g) throw new HttpError('NOT_GROUP_MANAGER', `this node does not manage group ${groupId}`);
+        return g;
+      };
+
+      app.post('/v1/anon/relay', async (req, reply) => {
+        const b = body(req);
+        const r = await o.relay.relay(String(b.type), b.payload, waitOf(req.query));
+        return reply.status(r.receipt ? 200 : 202).send(r);
+      });
+
+      app.post('/v1/anon/challenge', async (req) => o.verifier.readChallenge(String(body(req).issuer)));
+
+      app.post('/v1/anon/read', async (req, reply) => {
+        const b = body(req);
+        const r = await o.verifier.read({
+          challengeId: b.challengeId,
+          presentation: b.presentation,
+          recordId: b.recordId,
+          purpose: b.purpose,
+          waitMs: waitOf(req.query),
+        });
+        if (r.allow) return r;
+        return reply.status(403).send({ ...r, message: `anonymous read denied: ${r.code}` });
+      });
+
+      app.get('/v1/anon/issuers/:org', async (req) => {
+        const { org } = req.params as { org: string };
+        const issuer = getIssuer(node.store, org);
+        if (!issuer) throw new HttpError('NOT_FOUND', `organization ${org} has no registered issuer key`);
+        return { issuer, updates: getAccumulatorUpdates(node.store, org, fromOf(req.query)) };
+      });
+
+      app.post('/v1/anon/issuers/:org/nonce', async (req) => ({
+        nonce: toB64u(issuerOf(req).nonce(who(req))),
+      }));
+
+      app.post('/v1/anon/issuers/:org/credentials', async (req) => {
+        const member = who(req);
+        const b = body(req);
+        let nonce: Uint8Array;
+        let request;
+        try {
+          nonce = fromB64u(String(b.nonce));
+          request = issuanceRequestFromJson(b.request);
+        } catch (e) {
+          throw new HttpError('MALFORMED_REQUEST', (e as Error).message);
+        }
+        let r;
+        try {
+          r = await issuerOf(req).issue(member, nonce, request);
+        } catch (e) {
+          if (e instanceof RangeError) throw new HttpError('MALFORMED_REQUEST', e.message);
+          throw e;
+        }
+        return {
+          credential: credentialToJson(r.credential),
+          witness: toB64u(r.witness),
+          seq: r.seq,
+          txId: r.txId,
+        };
+      });
+
+      app.get('/v1/anon/groups/:groupId', async (req) => {
+        const { groupId } = req.params as { groupId: string };
+        const group = getGroup(node.store, groupId);
+        if (!group) throw new HttpError('NOT_FOUND', `no group ${groupId}`);
+        const revocations: string[] = [];
+        for (let e = fromOf(req.query); e < group.epoch; e++)
+          revocations.push(node.stateValue(`anon:grev:${groupId}:${e}`) as string);
+        return { group, revocations };
+      });
+
+      app.post('/v1/anon/groups/:groupId/member-key', async (req) => {
+        const g = groupOf(req);
+        const key = g.issueMemberKey(who(req));
+        return { memberKey: toB64u(key), epoch: g.publicKey.epoch };
+      });
+
+      app.post('/v1/anon/groups/:groupId/open', async (req) => {
+        const g = groupOf(req);
+        const member = who(req);
+        if (!mayOpen(member, g))
+          throw new HttpError('NOT_GROUP_MANAGER', 'only the group manager’s auditors open');
+        const txId = String(body(req).txId);
+        return { txId, memberId: g.open(txId) };
+      });
+
+      app.post('/v1/anon/trials/:trialId/challenge', async (req) => {
+        const { trialId } = req.params as { trialId: string };
+        return o.verifier.trialChallenge(trialId, String(body(req).issuer));
+      });
+
+      app.post('/v1/anon/trials/:trialId/enrol', async (req, reply) => {
+        const b = body(req);
+        const r = await o.verifier.enrol({
+          challengeId: b.challengeId,
+          presentation: b.presentation,
+          waitMs: waitOf(req.query),
+        });
+        return reply.status(r.receipt ? 200 : 202).send(r);
+      });
+    });
+  };
+}
