@@ -3,5 +3,6 @@ export * from './wallet.js';
 export * from './http.js';
 export * from './lightClient.js';
 export * from './auth.js';
+export * from './notifications.js';
 export * from './confidentiality.js';
 export * from './anonymity.js';

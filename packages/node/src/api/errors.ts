@@ -33,6 +33,8 @@ const STATUS: Record<string, number> = {
   INVALID_RECORD: 422,
   ERASURE_NOT_POSSIBLE: 422,
   BAD_INPUT: 400,
+  TOO_MANY_WEBHOOKS: 409,
+  TOO_MANY_STREAMS: 429,
   // anonymity (node/src/anonymity, api/routes/anonymity.ts)
   CHALLENGE_UNKNOWN: 401,
   PRESENTATION_INVALID: 401,

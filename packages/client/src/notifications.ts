@@ -1,0 +1,341 @@
+/**
+ * Patient notifications (issue 3 §7): the patient's own view of what happens to their records,
+ * pushed by a node as server-sent events (W3C "Server-Sent Events", HTML Living Standard
+ * §9.2) and as webhooks signed by the node key.
+ *
+ * - `subscribeNotifications` opens `GET /v1/patients/:id/events` with `fetch` streaming (Node
+ *   20, no dependency), signs every (re)connection afresh — a signed URL is single-use on the
+ *   node (replay check) — and resumes after the last event id it saw.
+ * - `verifyWebhookSignature` checks the `x-medledger-signature` header of a webhook delivery:
+ *   ECDSA P-256 over the tagged SHA-256 of the exact body bytes, by the node key of the
+ *   organization named in the header, as listed in the consortium genesis.
+ *
+ * Threat model. A webhook receiver that verifies the signature knows that a node of the
+ * consortium sent exactly this body (it cannot be forged or altered on the way); it does NOT
+ * know the delivery is fresh: a captured delivery can be replayed, so receivers dedupe on
+ * `notification.id` (stable across retries). The notification names records, requesters and
+ * outcomes, never record contents, so a leaked delivery leaks metadata only. The SSE stream is
+ * as confidential as its transport: use TLS in front of the node.
+ */
+import type { KeyObject } from 'node:crypto';
+import {
+  fromB64u,
+  hashTagged,
+  importP256PublicKey,
+  utf8,
+  verifyP256,
+  type JsonValue,
+} from '@medledger/crypto';
+import type { Genesis } from '@medledger/core';
+import { signRequest } from './auth.js';
+
+/** Header carrying `<org>.<base64url r||s>`: the node of `<org>` signed the body. */
+export const WEBHOOK_SIGNATURE_HEADER = 'x-medledger-signature';
+/** Domain-separation tag of webhook body signatures. */
+export const WEBHOOK_TAG = 'medledger/webhook/v1';
+
+/** One thing that happened to a patient's records, as the node tells the patient. */
+export interface PatientNotification {
+  [k: string]: JsonValue | undefined;
+  /** `<txId>:<index of the event within the transaction>`: stable, use it to dedupe. */
+  id: string;
+  type: string;
+  patient: string;
+  height: number;
+  txId: string;
+  /** Block time (ms since the epoch) when the node knew it. */
+  at?: number;
+}
+
+/** The JSON body of one webhook delivery. */
+export interface WebhookDelivery {
+  webhookId: string;
+  deliveryId: string;
+  notification: PatientNotification;
+}
+
+/** The bytes a webhook signature covers: the tagged hash of the exact body. */
+export function webhookSigningBytes(body: Uint8Array): Uint8Array {
+  return hashTagged(WEBHOOK_TAG, body);
+}
+
+export type VerifyWebhookResult =
+  { ok: true; org: string; delivery: WebhookDelivery } | { ok: false; reason: string };
+
+/**
+ * Verifies a webhook delivery against the consortium genesis.
+ * @param p.body the raw request body (bytes or the exact string received)
+ * @param p.signature the `x-medledger-signature` header value
+ * @param p.genesis the consortium genesis (node keys are listed there)
+ * @param p.org if given, only this organization's node is accepted
+ * @returns `{ ok: true, org, delivery }` or `{ ok: false, reason }`; never throws on bad input
+ * @example
+ * const v = verifyWebhookSignature({ body: raw, signature: req.headers['x-medledger-signature'], genesis })
+ * if (!v.ok) return res.writeHead(401).end()
+ */
+export function verifyWebhookSignature(p: {
+  body: Uint8Array | string;
+  signature: string | undefined;
+  genesis: Genesis;
+  org?: string;
+}): VerifyWebhookResult {
+  if (typeof p.signature !== 'string') return { ok: false, reason: 'no signature header' };
+  const m = /^([A-Za-z0-9-]{1,64})\.([A-Za-z0-9_-]{86})$/.exec(p.signature);
+  if (!m) return { ok: false, reason: 'malformed signature header' };
+  const [, org, sig] = m as unknown as [string, string, string];
+  if (p.org !== undefined && org !== p.org) return { ok: false, reason: 'signed by another organization' };
+  const entry = p.genesis.orgs.find((o) => o.id === org);
+  if (!entry) return { ok: false, reason: 'organization not in genesis' };
+  const body = typeof p.body === 'string' ? utf8(p.body) : p.body;
+  let key: KeyObject;
+  try {
+    key = importP256PublicKey(fromB64u(entry.nodeKey));
+  } catch {
+    return { ok: false, reason: 'genesis node key is not a P-256 key' };
+  }
+  if (!verifyP256(key, webhookSigningBytes(body), fromB64u(sig)))
+    return { ok: false, reason: 'signature does not verify' };
+  let delivery: WebhookDelivery;
+  try {
+    delivery = JSON.parse(new TextDecoder().decode(body)) as WebhookDelivery;
+  } catch {
+    return { ok: false, reason: 'body is not JSON' };
+  }
+  return { ok: true, org, delivery };
+}
+
+// ---- server-sent events ------------------------------------------------------------------
+
+/** One parsed SSE message. */
+export interface SseMessage {
+  id?: string;
+  event: string;
+  data: string;
+}
+
+/**
+ * Incremental SSE parser (HTML §9.2.6): feed text chunks, get whole messages. Comment lines
+ * (heartbeats) are skipped.
+ */
+export class SseParser {
+  #buf = '';
+  #id: string | undefined;
+  #event = '';
+  #data: string[] = [];
+
+  push(chunk: string): SseMessage[] {
+    this.#buf += chunk;
+    const out: SseMessage[] = [];
+    let nl: number;
+    while ((nl = this.#buf.search(/\r\n|\n|\r/)) >= 0) {
+      const line = this.#buf.slice(0, nl);
+      this.#buf = this.#buf.slice(nl + (this.#buf.startsWith('\r\n', nl) ? 2 : 1));
+      if (line === '') {
+        if (this.#data.length > 0)
+          out.push({
+            ...(this.#id !== undefined ? { id: this.#id } : {}),
+            event: this.#event || 'message',
+            data: this.#data.join('\n'),
+          });
+        this.#event = '';
+        this.#data = [];
+        continue;
+      }
+      if (line.startsWith(':')) continue;
+      const c = line.indexOf(':');
+      const field = c < 0 ? line : line.slice(0, c);
+      const value = c < 0 ? '' : line.slice(c + 1).replace(/^ /, '');
+      if (field === 'data') this.#data.push(value);
+      else if (field === 'event') this.#event = value;
+      else if (field === 'id') this.#id = value;
+    }
+    return out;
+  }
+}
+
+export interface SubscribeNotificationsParameters {
+  /** Node base URL, e.g. `http://127.0.0.1:8080`. */
+  baseUrl: string;
+  /** The patient's member id (signs the request). */
+  patientId: string;
+  /** The patient's PKCS#8 P-256 key. */
+  privateKey: Uint8Array | KeyObject;
+  /** Called for each notification, in ledger order. */
+  onNotification: (n: PatientNotification) => void;
+  /** Called when the node says events may have been missed (resume point no longer kept). */
+  onGap?: (info: { reason: string }) => void;
+  /** Called on a connection error before reconnecting (HTTP errors 401/403 stop the stream). */
+  onError?: (e: Error) => void;
+  /** Resume after this notification id (overrides `since`). */
+  lastEventId?: string;
+  /** Replay kept notifications from blocks at height ≥ since. */
+  since?: number;
+  /** Reconnect delay in ms (default 1000); set `reconnect: false` to stop at the first end. */
+  reconnectMs?: number;
+  reconnect?: boolean;
+  now?: () => number;
+}
+
+export interface NotificationSubscription {
+  /** The last notification id received (to resume later). */
+  readonly lastEventId: string | undefined;
+  /** Resolves once the first connection is open (rejects on 401/403/404). */
+  readonly opened: Promise<void>;
+  /** Resolves when the subscription ends (closed, fatal error, or no reconnect). */
+  readonly done: Promise<void>;
+  close(): void;
+}
+
+/**
+ * Subscribes to a patient's notifications over SSE, re-signing and resuming on reconnect.
+ * @throws nothing synchronously; a refused first connection rejects `opened` and ends `done`
+ * @example
+ * const sub = subscribeNotifications({ baseUrl, patientId, privateKey, onNotification: console.log })
+ * await sub.opened; ... sub.close()
+ */
+export function subscribeNotifications(p: SubscribeNotificationsParameters): NotificationSubscription {
+  const ctrl = new AbortController();
+  const now = p.now ?? Date.now;
+  let last = p.lastEventId;
+  let openedResolve!: () => void;
+  let openedReject!: (e: Error) => void;
+  const opened = new Promise<void>((res, rej) => {
+    openedResolve = res;
+    openedReject = rej;
+  });
+  opened.catch(() => undefined);
+  let everOpened = false;
+
+  const connectOnce = async (): Promise<'fatal' | 'ended'> => {
+    const q = new URLSearchParams();
+    if (last === undefined && p.since !== undefined) q.set('since', String(p.since));
+    const path = `/v1/patients/${p.patientId}/events${q.size > 0 ? `?${q.toString()}` : ''}`;
+    const auth = signRequest({
+      signerId: p.patientId,
+      privateKey: p.privateKey,
+      method: 'GET',
+      path,
+      ts: now(),
+    });
+    q.set('auth', auth);
+    const headers: Record<string, string> = { accept: 'text/event-stream' };
+    if (last !== undefined) headers['last-event-id'] = last;
+    const res = await fetch(`${p.baseUrl.replace(/\/$/, '')}${path.split('?')[0]}?${q.toString()}`, {
+      headers,
+      signal: ctrl.signal,
+    });
+    if (!res.ok || !res.body) {
+      const text = await res.text().catch(() => '');
+      const e = new Error(`event stream refused: HTTP ${res.status} ${text}`);
+      if (!everOpened) openedReject(e);
+      if (res.status >= 400 && res.status < 500) {
+        if (everOpened) p.onError?.(e);
+        return 'fatal';
+      }
+      throw e;
+    }
+    everOpened = true;
+    openedResolve();
+    const parser = new SseParser();
+    const dec = new TextDecoder();
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      for (const m of parser.push(dec.decode(chunk, { stream: true }))) {
+        if (m.event === 'gap') p.onGap?.(JSON.parse(m.data) as { reason: string });
+        else if (m.event === 'notification') {
+          const n = JSON.parse(m.data) as PatientNotification;
+          last = m.id ?? n.id;
+          p.onNotification(n);
+        }
+      }
+    }
+    return 'ended';
+  };
+
+  const done = (async () => {
+    while (!ctrl.signal.aborted) {
+      try {
+        if ((await connectOnce()) === 'fatal') return;
+      } catch (e) {
+        if (ctrl.signal.aborted) return;
+        p.onError?.(e instanceof Error ? e : new Error(String(e)));
+      }
+      if (p.reconnect === false) return;
+      await new Promise((r) => setTimeout(r, p.reconnectMs ?? 1000));
+    }
+  })().finally(() => openedReject(new Error('subscription ended before it opened')));
+
+  return {
+    get lastEventId() {
+      return last;
+    },
+    opened,
+    done,
+    close: () => ctrl.abort(),
+  };
+}
+
+// ---- webhook management ------------------------------------------------------------------
+
+export interface WebhookInfo {
+  id: string;
+  url: string;
+  createdAt: number;
+  pending: number;
+  deadLetters: number;
+  lastError?: string;
+}
+
+async function signedJson<T>(
+  p: { baseUrl: string; patientId: string; privateKey: Uint8Array | KeyObject; now?: () => number },
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
+  const bytes = body === undefined ? undefined : utf8(JSON.stringify(body));
+  const auth = signRequest({
+    signerId: p.patientId,
+    privateKey: p.privateKey,
+    method,
+    path,
+    ts: (p.now ?? Date.now)(),
+    ...(bytes ? { body: bytes } : {}),
+  });
+  const res = await fetch(`${p.baseUrl.replace(/\/$/, '')}${path}`, {
+    method,
+    headers: { 'x-medledger-auth': auth, ...(bytes ? { 'content-type': 'application/json' } : {}) },
+    ...(bytes ? { body: bytes } : {}),
+  });
+  const text = await res.text();
+  const json = text ? (JSON.parse(text) as unknown) : undefined;
+  if (!res.ok) {
+    const e = json as { code?: string; message?: string } | undefined;
+    throw Object.assign(new Error(e?.message ?? `HTTP ${res.status}`), {
+      status: res.status,
+      code: e?.code ?? 'HTTP_ERROR',
+    });
+  }
+  return json as T;
+}
+
+type PatientAuth = {
+  baseUrl: string;
+  patientId: string;
+  privateKey: Uint8Array | KeyObject;
+  now?: () => number;
+};
+
+/** Registers a webhook (http or https URL) for the patient; returns it with its id. */
+export function registerWebhook(p: PatientAuth & { url: string }): Promise<WebhookInfo> {
+  return signedJson(p, 'POST', `/v1/patients/${p.patientId}/webhooks`, { url: p.url });
+}
+
+/** Lists the patient's webhooks with their pending and dead-letter counts. */
+export async function listWebhooks(p: PatientAuth): Promise<WebhookInfo[]> {
+  return (await signedJson<{ webhooks: WebhookInfo[] }>(p, 'GET', `/v1/patients/${p.patientId}/webhooks`))
+    .webhooks;
+}
+
+/** Removes a webhook and drops its pending deliveries. */
+export async function deleteWebhook(p: PatientAuth & { webhookId: string }): Promise<void> {
+  await signedJson(p, 'DELETE', `/v1/patients/${p.patientId}/webhooks/${p.webhookId}`);
+}
