@@ -98,6 +98,10 @@ export async function notifyWorld(
     holder: 'hospitalA',
   });
 
+  // The setup's notifications are buffered until the next turn of the event loop: store them
+  // now, so webhooks a test registers next do not receive them.
+  w.hub.flush();
+
   const app = buildServer(t.node, {
     plugins: [notificationRoutes(w.hub, new RequestAuthenticator(t.node), o.routes)],
   });

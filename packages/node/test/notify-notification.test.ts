@@ -1,0 +1,77 @@
+/** From ledger events to patient notifications: only allow-listed summary fields, never contents. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { toNotification } from '../src/notify/notification.js';
+
+const P = 'ab'.repeat(32);
+const TX = 'cd'.repeat(32);
+
+test('privacy: a notification copies only summary fields, never record contents', () => {
+  const n = toNotification(
+    {
+      type: 'record.written',
+      mode: 'dss',
+      recordId: 'r-1',
+      patient: P,
+      category: 'lab',
+      subject: 'ep1-abc',
+      resource: { resourceType: 'Observation', valueString: 'secret' },
+      commitment: '00'.repeat(32),
+      txId: TX,
+      height: 7,
+    },
+    2,
+    1234,
+  );
+  assert.deepEqual(n, {
+    id: `${TX}:2`,
+    type: 'record.written',
+    patient: P,
+    height: 7,
+    txId: TX,
+    at: 1234,
+    mode: 'dss',
+    recordId: 'r-1',
+    category: 'lab',
+  });
+});
+
+test('behavior: access.logged keeps the read time as readAt; at is the block time', () => {
+  const n = toNotification(
+    {
+      type: 'access.logged',
+      patient: P,
+      node: 'hospitalA',
+      recordId: 'r-1',
+      requester: 'ef'.repeat(32),
+      purpose: 'treatment',
+      channel: 'api',
+      outcome: 'allowed',
+      at: 99,
+      txId: TX,
+      height: 3,
+    },
+    0,
+    500,
+  );
+  assert.equal(n?.at, 500);
+  assert.equal(n?.readAt, 99);
+  assert.equal(n?.outcome, 'allowed');
+});
+
+test('behavior: events without a patient, or with a malformed one, are not notifications', () => {
+  assert.equal(
+    toNotification({ type: 'member.enrolled', memberId: P, txId: TX, height: 1 }, 0, 1),
+    undefined,
+  );
+  assert.equal(
+    toNotification({ type: 'consent.granted', patient: 'bob', txId: TX, height: 1 }, 0, 1),
+    undefined,
+  );
+  const unknown = toNotification(
+    { type: 'future.event', patient: P, secret: 'x', txId: TX, height: 1 },
+    0,
+    undefined,
+  );
+  assert.deepEqual(unknown, { id: `${TX}:0`, type: 'future.event', patient: P, height: 1, txId: TX });
+});
