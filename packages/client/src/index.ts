@@ -6,3 +6,5 @@ export * from './auth.js';
 export * from './notifications.js';
 export * from './confidentiality.js';
 export * from './anonymity.js';
+export * from './records.js';
+export * from './recordCrypto.js';

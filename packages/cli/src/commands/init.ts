@@ -2,8 +2,9 @@
  * `medledger init`: creates a dev consortium in a data directory — hospital A, hospital B, a
  * GP clinic, an insurer and a research institute; their root and node keys; demo members
  * (doctors, a nurse, the patient Bob, an insurer's claims officer, a researcher) — and
- * configures this node as hospital A's. Private keys are sealed (scrypt + AES-256-GCM) and
- * written with mode 0600. The patient's certificate carries a pseudonym, not a name.
+ * configures this node as hospital A's, with a fresh EHR master key (`ehr-master-<org>`, 32
+ * random bytes: the key-encryption key of the EHR store and the vault). Private keys are
+ * sealed (scrypt + AES-256-GCM) and written with mode 0600. The patient's certificate carries a pseudonym, not a name.
  */
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -57,6 +58,8 @@ export async function init(o: InitOptions): Promise<{ consortium: Consortium; pa
     seal(`org-${id}`, 'p256', org.root.publicKey, org.root.privateKey);
     seal(`node-${id}`, 'p256', org.node.publicKey, org.node.privateKey);
   }
+  // This node's EHR master key: encrypts off-chain records and the release-key vault at rest.
+  seal(`ehr-master-${o.org}`, 'aes256', new Uint8Array(0), randomBytes(32));
   const p = paths(o.dir);
   mkdirSync(p.certs, { recursive: true });
   for (const [id, org] of consortium.orgs) writeFileSync(join(p.certs, `org-${id}.der`), org.rootCertificate);

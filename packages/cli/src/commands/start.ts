@@ -1,17 +1,31 @@
 /**
  * `medledger start`: runs a node on a data directory — the SQLite ledger, solo ordering, the
- * HTTP API. With `--dev` it first creates a dev consortium if the directory is empty and
- * seeds demo data into an empty ledger.
+ * HTTP API, and record sharing: the EHR store (`ehr.sqlite`, or PostgreSQL when node.json
+ * has `"ehr": {"kind": "postgres", "url": "postgres://..."}`), the release-key vault
+ * (`vault.sqlite`) and the record indexes (`records-index.sqlite`, rebuildable), all keyed by
+ * the sealed EHR master key `ehr-master-<org>`. With `--dev` it first creates a dev consortium
+ * if the directory is empty and seeds demo data into an empty ledger.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes, sealKey } from '@medledger/crypto';
 import {
   isInitialized,
   loadPrivateKey,
+  openPostgresEhrStore,
+  openSqliteEhrStore,
   paths,
   readConfig,
   readGenesis,
+  writeKeyFile,
   MedledgerNode,
+  RequestAuthenticator,
   buildServer,
+  type EhrStore,
 } from '@medledger/node';
+import { ReleaseKeyVault } from '@medledger/node/records/vault';
+import { RecordServices } from '@medledger/node/records/services';
+import { recordRoutes } from '@medledger/node/api/routes/records';
 import { init } from './init.js';
 import { seedDemo } from '../devSeed.js';
 import { passphraseFor } from '../passphrase.js';
@@ -45,7 +59,21 @@ export async function start(
     nodeKey: loadPrivateKey(o.dir, config.nodeKey, passphrase),
   });
   node.on('alarm', (e: Error) => o.log(`ALARM: ${e.message}; the node stopped committing`));
-  const app = buildServer(node);
+  const masterKey = ehrMasterKey(o.dir, config.org, passphrase, o.log);
+  const ehr = await openEhr(o.dir, config, masterKey);
+  const vault = ReleaseKeyVault.open({ path: join(o.dir, 'vault.sqlite'), masterKey });
+  masterKey.fill(0);
+  const services = new RecordServices({
+    node,
+    org: config.org,
+    nodeKey: loadPrivateKey(o.dir, config.nodeKey, passphrase),
+    ehr,
+    vault,
+    indexPath: join(o.dir, 'records-index.sqlite'),
+    log: o.log,
+  });
+  await services.start();
+  const app = buildServer(node, { plugins: [recordRoutes(services, new RequestAuthenticator(node))] });
   const host = o.host ?? config.host;
   const port = o.port ?? config.port;
   const address = await app.listen({ host, port });
@@ -56,7 +84,37 @@ export async function start(
     url,
     close: async () => {
       await app.close();
+      await services.close();
       await node.close();
+      await ehr.close();
+      vault.close();
     },
   };
+}
+
+/**
+ * Opens the sealed EHR master key; creates it when missing only if no EHR data exists yet
+ * (a new key could not open existing records).
+ */
+function ehrMasterKey(dir: string, org: string, passphrase: string, log: (s: string) => void): Uint8Array {
+  const label = `ehr-master-${org}`;
+  if (existsSync(join(paths(dir).keys, `${label}.key.json`))) return loadPrivateKey(dir, label, passphrase);
+  if (existsSync(join(dir, 'ehr.sqlite')) || existsSync(join(dir, 'vault.sqlite')))
+    throw new Error(`keys/${label}.key.json is missing but EHR data exists; restore the key file`);
+  const key = randomBytes(32);
+  writeKeyFile(
+    dir,
+    sealKey({ label, keyType: 'aes256', publicKey: new Uint8Array(0), privateKey: key, passphrase }),
+  );
+  log(`created the EHR master key keys/${label}.key.json`);
+  return key;
+}
+
+async function openEhr(dir: string, config: object, masterKey: Uint8Array): Promise<EhrStore> {
+  const ehr = (config as { ehr?: { kind?: string; url?: string } }).ehr;
+  if (ehr === undefined || ehr.kind === 'sqlite')
+    return openSqliteEhrStore({ path: join(dir, 'ehr.sqlite'), masterKey });
+  if (ehr.kind === 'postgres' && typeof ehr.url === 'string')
+    return openPostgresEhrStore({ connectionString: ehr.url, masterKey });
+  throw new Error('node.json "ehr" must be {"kind":"sqlite"} or {"kind":"postgres","url":"postgres://..."}');
 }

@@ -1,0 +1,61 @@
+/**
+ * `medledger init` + `start` wire record sharing: a sealed EHR master key (mode 0600), the
+ * SQLite EHR store, the vault and the indexes in the data directory, the record routes on the
+ * API; records and indexes survive a restart.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadPrivateKey } from '@medledger/node';
+import { RecordsClient } from '@medledger/client/records';
+import { start } from '../src/commands/start.js';
+import { readMembers } from '../src/devSeed.js';
+import { makeDevDir } from './helpers.js';
+
+test('start: a dev node serves SPV records from data/ehr.sqlite, sealed with the ehr-master key, across a restart', async () => {
+  const { dir, passphrase } = await makeDevDir();
+  const keyFile = join(dir, 'keys', 'ehr-master-hospitalA.key.json');
+  assert.equal(statSync(keyFile).mode & 0o777, 0o600);
+  assert.equal(loadPrivateKey(dir, 'ehr-master-hospitalA', passphrase).length, 32);
+
+  const client = (label: string, url: string): RecordsClient =>
+    new RecordsClient({
+      baseUrl: url,
+      signerId: readMembers(dir).find((m) => m.label === label)!.memberId,
+      privateKey: loadPrivateKey(dir, label, passphrase),
+      encryptionKey: loadPrivateKey(dir, `${label}-enc`, passphrase),
+    });
+  let s = await start({ dir, dev: true, port: 0, log: () => {} });
+  const subject = 'ep-start-1';
+  const resource = {
+    resourceType: 'Condition',
+    code: { text: 'gastritis' },
+    subject: { reference: `Patient/${subject}` },
+    recorder: { reference: 'Practitioner/dr-alice' },
+  };
+  try {
+    const bob = client('bob', s.url);
+    const alice = client('dr-alice', s.url);
+    await bob.setCareTeam([alice.memberId]);
+    await alice.writeSpv({ recordId: 'start-spv-1', patient: bob.memberId, resource });
+    assert.ok(existsSync(join(dir, 'ehr.sqlite')));
+  } finally {
+    await s.close();
+  }
+  s = await start({ dir, dev: true, port: 0, log: () => {} });
+  try {
+    const bob = client('bob', s.url);
+    const got = await bob.readSpv('start-spv-1', 'treatment');
+    assert.deepEqual([got.verified, got.resource], [true, resource]);
+    const listed = await client('dr-chen', s.url).recordsBySubject(subject);
+    assert.deepEqual(
+      listed.map((r) => r.recordId),
+      ['start-spv-1'],
+    );
+    const log = await bob.accessLog();
+    assert.ok(log.some((e) => e.type === 'access.decided' && e.recordId === 'start-spv-1'));
+  } finally {
+    await s.close();
+  }
+});
