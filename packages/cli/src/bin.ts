@@ -9,8 +9,10 @@
  *   medledger bench   ledger [--txs N] [--batch B] [--in-flight K] [--json]
   medledger bench   crypto [--quick] [--json]                       ABE / PRE / HE / PEKS per-operation times
   medledger bench   anonymity [--quick] [--json]                    credentials / group / ring / ZK per-operation times
+  medledger bench   emergency [--runs 20] [--json]                  emergency access by 2-of-3 PRE, end to end
  *   medledger bench   crypto [--quick] [--json]
  *   medledger bench   anonymity [--quick] [--json]
+ *   medledger bench   emergency [--runs 20] [--json]
  *
  * Human-readable progress goes to stderr; results to stdout. Exit code 0 on success, 1 on a
  * failed check, 2 on a usage error.
@@ -32,6 +34,7 @@ usage:
   medledger bench   ledger [--txs N] [--batch B] [--in-flight K] [--json]
   medledger bench   crypto [--quick] [--json]                       ABE / PRE / HE / PEKS per-operation times
   medledger bench   anonymity [--quick] [--json]                    credentials / group / ring / ZK per-operation times
+  medledger bench   emergency [--runs 20] [--json]                  emergency access by 2-of-3 PRE, end to end
 
 environment:
   MEDLEDGER_PASSPHRASE   passphrase of the data directory's key files (a --dev directory keeps its own)
@@ -60,8 +63,12 @@ async function bench(which: string | undefined, a: Args): Promise<Record<string,
       const { benchAnonymity } = await import('./bench/anonymity.js');
       return { bench: 'anonymity', ...(await benchAnonymity({ quick: bool(a, 'quick') })) };
     }
+    case 'emergency': {
+      const { benchEmergency } = await import('./bench/emergency.js');
+      return { bench: 'emergency', ...(await benchEmergency({ runs: int(a, 'runs', 20, 1) })) };
+    }
     default:
-      throw new UsageError('bench ledger|crypto|anonymity');
+      throw new UsageError('bench ledger|crypto|anonymity|emergency');
   }
 }
 
