@@ -123,6 +123,7 @@ export class SseParser {
   #event = '';
   #data: string[] = [];
 
+  /** Feeds a decoded text chunk; returns the messages it completed. */
   push(chunk: string): SseMessage[] {
     this.#buf += chunk;
     const out: SseMessage[] = [];

@@ -82,6 +82,15 @@ test('security: another member cannot subscribe to the patient’s stream (403);
     const wrong = await fetch(`${w.baseUrl}${path}?auth=${own}`);
     assert.equal(wrong.status, 401);
     await wrong.body?.cancel();
+    // The SDK reports the refusal: `opened` rejects and the subscription ends.
+    const sub = subscribeNotifications({
+      baseUrl: w.baseUrl,
+      patientId: w.patientId,
+      privateKey: doc.keys.privateKey,
+      onNotification: () => assert.fail('no notification for another member'),
+    });
+    await assert.rejects(sub.opened, /HTTP 401/);
+    await sub.done;
     assert.equal(w.hub.subscriberCount(w.patientId), 0);
   } finally {
     await w.close();

@@ -79,8 +79,8 @@ test('webhook: an endpoint failing 3 times gets the event on the 4th attempt, si
 
 test('webhook: an always-failing endpoint ends in dead-letter after the bounded attempts and does not slow commits', async () => {
   const attempts = 3;
-  const n = 5;
-  const holdMs = 250;
+  const n = 4;
+  const holdMs = 400;
   const w = await notifyWorld({ hub: { retry: { ...FAST, maxAttempts: attempts } } });
   // Each failure also holds the connection: a commit that waited for it would take ≥ holdMs.
   const hook = await webhookServer(() => ({ status: 500, delayMs: holdMs }));

@@ -45,6 +45,10 @@ export interface NotificationHubOptions {
   onError?: (e: Error) => void;
 }
 
+/**
+ * Fans a node's patient events out to SSE subscribers and webhooks. Create it with
+ * {@link createNotificationHub}; serve it with `notificationRoutes`.
+ */
 export class NotificationHub {
   readonly store: NotificationStore;
   readonly org: string;
@@ -187,10 +191,12 @@ export class NotificationHub {
     return { id, url: u.href, createdAt: now, pending: 0, deadLetters: 0 };
   }
 
+  /** Removes one of the patient's webhooks and its queued deliveries; false if not theirs. */
   removeWebhook(patient: string, id: string): boolean {
     return this.store.removeWebhook(patient, id);
   }
 
+  /** The patient's webhooks. */
   listWebhooks(patient: string): WebhookInfo[] {
     return this.store.listWebhooks(patient);
   }

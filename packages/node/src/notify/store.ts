@@ -47,6 +47,7 @@ export interface NotificationStoreOptions {
   replayLimit?: number;
 }
 
+/** Notifications, webhooks and the delivery queue in one SQLite database. */
 export class NotificationStore {
   readonly db: Database.Database;
   readonly retain: number;
@@ -168,6 +169,7 @@ export class NotificationStore {
     return gap === undefined ? { notifications } : { notifications, gap };
   }
 
+  /** Stores a webhook of `patient` (the URL was checked by the caller). */
   addWebhook(id: string, patient: string, url: string, now: number): void {
     this.#q.addHook.run(id, patient, url, now);
   }
@@ -181,6 +183,7 @@ export class NotificationStore {
     })();
   }
 
+  /** The patient's webhooks with their pending and dead-letter counts and last error. */
   listWebhooks(patient: string): WebhookInfo[] {
     return this.#q.hooksOf.all(patient).map((h) => {
       const c = new Map(this.#q.counts.all(h.id).map((r) => [r.state, r.n]));
@@ -209,14 +212,17 @@ export class NotificationStore {
     }));
   }
 
+  /** A 2xx answer: the delivery is done and removed. */
   markDelivered(seq: number): void {
     this.#q.delivered.run(seq);
   }
 
+  /** A failed attempt with attempts left: try again at `nextAt`. */
   markRetry(seq: number, attempts: number, nextAt: number, error: string): void {
     this.#q.retry.run(attempts, nextAt, error, seq);
   }
 
+  /** The last attempt failed: keep the delivery as a dead letter (newest `maxDeadLetters`). */
   markDead(d: PendingDelivery, attempts: number, error: string): void {
     this.db.transaction(() => {
       this.#q.dead.run(attempts, error, d.seq);
@@ -235,6 +241,7 @@ export class NotificationStore {
     }));
   }
 
+  /** Closes the SQLite handle. */
   close(): void {
     this.db.close();
   }

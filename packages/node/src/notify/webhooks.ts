@@ -56,6 +56,7 @@ export interface WebhookDelivererOptions {
   maxInFlight?: number;
 }
 
+/** Sends queued webhook deliveries from the store, one in flight per webhook. */
 export class WebhookDeliverer {
   readonly #o: WebhookDelivererOptions;
   readonly #inFlight = new Map<string, { ctrl: AbortController; done: Promise<void> }>();
