@@ -7,8 +7,8 @@
  * | field                         | why                                                        |
  * |-------------------------------|------------------------------------------------------------|
  * | `id`, `meta` (except `security` and `tag` codings), Bundle `entry.fullUrl` | logical ids link a record to others and to the store |
- * | `identifier` (anywhere)       | business identifiers (MRN, accession numbers)              |
- * | `text`, `contained`, `note`   | narrative and free text may name people                    |
+ * | `identifier`, `note` (anywhere) | business identifiers (MRN, accession numbers); free-text annotations may name people |
+ * | resource `text`, `contained`  | the narrative may name people; contained resources may be the Patient |
  * | every `reference` and the `display` / `identifier` beside it | a reference to `Patient/<pseudonym>`, an Encounter, an author or another record links records of one patient |
  *
  * The patient reference (`subject`, `patient` or `beneficiary`) is dropped, or, when the
@@ -28,7 +28,10 @@ export const LINKAGE_SYSTEM = 'https://medledger.dev/research-linkage';
 
 type Obj = { [k: string]: JsonValue };
 const PATIENT_FIELDS = ['subject', 'patient', 'beneficiary'];
-const DROP = new Set(['id', 'identifier', 'text', 'contained', 'note', 'fullUrl']);
+/** Dropped at any depth. */
+const DROP = new Set(['identifier', 'note']);
+/** Dropped at the resource level (`text` elsewhere, e.g. CodeableConcept.text, is clinical content). */
+const DROP_TOP = new Set(['id', 'text', 'contained']);
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -80,6 +83,10 @@ function single(r: Obj, prefix: string, linkageId: string | undefined, removed: 
     }
     if (k === 'resourceType') {
       out[k] = v;
+      continue;
+    }
+    if (DROP_TOP.has(k)) {
+      removed.push(p);
       continue;
     }
     const kept = scrub({ [k]: v }, prefix, removed) as Obj;

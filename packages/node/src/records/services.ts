@@ -20,15 +20,12 @@
  * requesters do not trust it for integrity (they check the commitment). Messages and logs
  * carry codes and ids, never record contents, salts, keys or patient identities.
  */
-import { canonicalBytes, commit, fromB64u, toHex, type JsonValue } from '@medledger/crypto';
+import type { JsonValue } from '@medledger/crypto';
 import {
   DSS_ERASURE_REFUSAL,
   PURPOSES,
   decideRead,
-  getCareTeam,
-  getGrant,
   getGrants,
-  getMember,
   getRecord,
   txIdOf,
   type AccessLogEntry,
@@ -36,12 +33,12 @@ import {
   type Purpose,
   type SignedTx,
 } from '@medledger/core';
-import { B64U, HEX32, ID, obj, onlyKeys, str } from '@medledger/core/validate';
-import { isEhrError, type EhrStore } from '../ehr/types.js';
+import { ID, str } from '@medledger/core/validate';
+import type { EhrStore } from '../ehr/types.js';
 import { HttpError } from '../api/errors.js';
 import type { MedledgerNode, Receipt } from '../node.js';
-import { validateFhirRecord } from './fhir.js';
 import { AccessLogBatcher } from './accessLogBatcher.js';
+import { act, sweepPending, type ActionContext } from './blockActions.js';
 import { deidentifyResource } from './deidentify.js';
 import { RecordIndex, type IndexAction, type IndexedRecord, type PatientLogEntry } from './recordIndex.js';
 import {
@@ -51,7 +48,16 @@ import {
   type ServedReleaseKey,
   type ServedSpvRecord,
 } from './serve.js';
+import {
+  putReleaseKey,
+  putStudyKey,
+  uploadSpv,
+  type SpvUploadResult,
+  type UploadContext,
+} from './uploads.js';
 import type { ReleaseKeyVault } from './vault.js';
+
+export type { SpvUploadResult } from './uploads.js';
 
 /** Options of {@link RecordServices}. */
 export interface RecordServicesOptions {
@@ -71,18 +77,6 @@ export interface RecordServicesOptions {
   decisionTtlMs?: number;
   /** Operational messages (codes and ids only). */
   log?: (message: string) => void;
-}
-
-/** Response of {@link RecordServices.uploadSpv}. */
-export interface SpvUploadResult {
-  recordId: string;
-  /** The commitment the `record.spv` transaction must carry, hex. */
-  commitment: string;
-  subject: string;
-  category: string;
-  resourceType: string;
-  /** The upload is erased if no matching `record.spv` commits before this time (ms). */
-  pendingUntil: number;
 }
 
 /** Response of {@link RecordServices.readDss}. */
@@ -112,8 +106,8 @@ export class RecordServices {
   readonly index: RecordIndex;
   readonly accessLog: AccessLogBatcher;
   readonly #now: () => number;
-  readonly #pendingTtlMs: number;
   readonly #serve: ServeContext;
+  readonly #ctx: ActionContext & UploadContext;
   readonly #log: (m: string) => void;
   readonly #onBlock = (b: { height: number }): void => void this.#processUpTo(b.height);
   #chain: Promise<void> = Promise.resolve();
@@ -125,7 +119,6 @@ export class RecordServices {
     this.ehr = o.ehr;
     this.vault = o.vault;
     this.#now = o.now ?? Date.now;
-    this.#pendingTtlMs = o.pendingTtlMs ?? 15 * 60_000;
     this.#log = o.log ?? (() => undefined);
     this.index = RecordIndex.open(o.indexPath ?? ':memory:');
     this.accessLog = new AccessLogBatcher({
@@ -145,6 +138,16 @@ export class RecordServices {
       decisionTtlMs: o.decisionTtlMs ?? 5 * 60_000,
       log: (e) => this.accessLog.add(e),
     };
+    this.#ctx = {
+      node: o.node,
+      org: o.org,
+      ehr: o.ehr,
+      vault: o.vault,
+      accessLog: this.accessLog,
+      now: this.#now,
+      log: this.#log,
+      pendingTtlMs: o.pendingTtlMs ?? 15 * 60_000,
+    };
   }
 
   /** Catches the indexes up with the ledger, repeats interrupted erasures, follows new blocks. */
@@ -152,7 +155,7 @@ export class RecordServices {
     this.node.on('block', this.#onBlock);
     await this.sync();
     for (const r of this.index.byHolderErased(this.org))
-      await this.#act({
+      await act(this.#ctx, {
         kind: 'erased',
         mode: r.mode,
         recordId: r.recordId,
@@ -181,9 +184,9 @@ export class RecordServices {
           (t) => txIdOf(t.body),
         );
         const todo = [...this.#retry.splice(0), ...actions];
-        for (const a of todo) await this.#act(a).catch((e: unknown) => this.#failed(a, e));
+        for (const a of todo) await act(this.#ctx, a).catch((e: unknown) => this.#failed(a, e));
       }
-      await this.#sweep();
+      await sweepPending(this.#ctx);
     });
     this.#chain = run.catch((e: unknown) => this.#log(`record indexing failed: ${codeOf(e)}`));
     return this.#chain;
@@ -194,152 +197,23 @@ export class RecordServices {
     if (this.#retry.length < 10_000) this.#retry.push(a);
   }
 
-  async #act(a: IndexAction): Promise<void> {
-    if (a.kind === 'written') return this.#confirm(a);
-    if (a.holder !== this.org) return;
-    const now = this.#now();
-    let erased = this.vault.erase(a.recordId, now).length > 0;
-    if (a.mode === 'spv') {
-      try {
-        erased = (await this.ehr.erase(a.recordId)).erased || erased;
-      } catch (e) {
-        if (!isEhrError(e, 'NOT_FOUND')) throw e;
-      }
-    }
-    if (erased && a.patient !== '')
-      this.accessLog.add({
-        recordId: a.recordId,
-        requester: a.patient,
-        purpose: 'erasure',
-        channel: 'erasure',
-        outcome: 'allowed',
-        code: 'ERASED',
-        at: now,
-      });
+  /** See uploads.ts {@link uploadSpv}. */
+  uploadSpv(member: MemberEntry, body: unknown): Promise<SpvUploadResult> {
+    return uploadSpv(this.#ctx, member, body);
   }
 
-  async #confirm(a: Extract<IndexAction, { kind: 'written' }>): Promise<void> {
-    if (a.holder !== this.org) return;
-    const r = getRecord(this.node.store, a.recordId);
-    if (!r || r.txId !== a.txId) return;
-    const now = this.#now();
-    if (a.mode === 'stt') {
-      const k = this.vault.get(a.recordId, 'release');
-      if (k && k.owner === a.sender) this.vault.confirm(a.recordId, 'release', now);
-      else this.#log(`no release key uploaded by the sender of STT record ${a.recordId}`);
-      return;
-    }
-    if (a.mode !== 'spv') return;
-    const salt = this.vault.get(a.recordId, 'salt');
-    const stored = salt && (await this.ehr.get(a.recordId));
-    if (!salt || !stored) return this.#log(`SPV record ${a.recordId} committed but not uploaded here`);
-    const ok =
-      toHex(commit(stored.body, () => salt.secret).commitment) === r.commitment &&
-      stored.category === r.category &&
-      stored.resourceType === r.resourceType &&
-      stored.patientRef === r.subject &&
-      salt.owner === a.sender;
-    if (ok) {
-      this.vault.confirm(a.recordId, 'salt', now);
-      return;
-    }
-    this.#log(`SPV record ${a.recordId}: the committed meta differs from the upload; upload erased`);
-    this.vault.erase(a.recordId, now);
-    await this.ehr.erase(a.recordId);
-  }
-
-  async #sweep(): Promise<void> {
-    for (const p of this.vault.pendingBefore(this.#now() - this.#pendingTtlMs)) {
-      const r = getRecord(this.node.store, p.id);
-      if (r && r.holder === this.org) continue; // committed: confirmation is under way
-      this.vault.erase(p.id, this.#now(), p.kind);
-      if (p.kind === 'salt') await this.ehr.erase(p.id).catch(() => undefined);
-      this.#log(`pending ${p.kind} for ${p.id} expired and was erased`);
-    }
-  }
-
-  // ---- SPV upload -------------------------------------------------------------------------
-
-  /**
-   * Stores an SPV record uploaded by `member` (pending until its `record.spv` commits).
-   * @param body `{ recordId, patient, resource, salt }`: patient = the patient's member id
-   *   (checks the care team), salt = base64url of the 32-byte commitment salt
-   * @throws HttpError MALFORMED_REQUEST, FORBIDDEN (not a doctor of this org), UNKNOWN_PATIENT,
-   *   NOT_RESPONSIBLE, RECORD_EXISTS, INVALID_RECORD (FHIR issues: paths only); EhrError
-   *   DUPLICATE_RECORD / ERASED
-   */
-  async uploadSpv(member: MemberEntry, body: unknown): Promise<SpvUploadResult> {
-    const b = obj(body, 'body', M);
-    onlyKeys(b, ['recordId', 'patient', 'resource', 'salt'], 'body', M);
-    const recordId = str(b.recordId, 'body.recordId', M, 128, ID);
-    const patient = str(b.patient, 'body.patient', M, 64, HEX32);
-    const salt = fromB64u(str(b.salt, 'body.salt', M, 43, B64U));
-    if (salt.length !== 32) throw new HttpError(M, 'body.salt must be 32 bytes');
-    if (member.org !== this.org || member.role !== 'doctor')
-      throw new HttpError('FORBIDDEN', `SPV records are uploaded by doctors of ${this.org} to its node`);
-    const p = getMember(this.node.store, patient);
-    if (!p || p.role !== 'patient')
-      throw new HttpError('UNKNOWN_PATIENT', 'body.patient is not an enrolled patient');
-    if (!getCareTeam(this.node.store, patient).includes(member.id))
-      throw new HttpError('NOT_RESPONSIBLE', "the uploader is not in the patient's care team");
-    if (getRecord(this.node.store, recordId))
-      throw new HttpError('RECORD_EXISTS', 'the record id is already on the ledger');
-    const v = validateFhirRecord(b.resource);
-    if (!v.ok)
-      throw new HttpError(
-        'INVALID_RECORD',
-        `FHIR validation failed: ${v.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
-      );
-    const bytes = canonicalBytes(b.resource as JsonValue);
-    const now = this.#now();
-    this.vault.put(recordId, 'salt', salt, member.id, now);
-    try {
-      await this.ehr.put({
-        recordId,
-        patientRef: v.meta.patientRef,
-        resourceType: v.meta.resourceType,
-        category: v.meta.category,
-        body: bytes,
-        createdAt: now,
-      });
-    } catch (e) {
-      this.vault.erase(recordId, now);
-      throw e;
-    }
-    return {
-      recordId,
-      commitment: toHex(commit(bytes, () => salt).commitment),
-      subject: v.meta.patientRef,
-      category: v.meta.category,
-      resourceType: v.meta.resourceType,
-      pendingUntil: now + this.#pendingTtlMs,
-    };
-  }
-
-  // ---- STT release keys ---------------------------------------------------------------------
-
-  /**
-   * Keeps the release key of an STT record `member` is about to send (pending until the
-   * first transmission, signed by `member`, commits).
-   * @throws HttpError FORBIDDEN (not of this org), RECORD_EXISTS, MALFORMED_REQUEST
-   */
+  /** See uploads.ts {@link putReleaseKey}. */
   putReleaseKey(
     member: MemberEntry,
     recordId: string,
     body: unknown,
   ): { recordId: string; pendingUntil: number } {
-    str(recordId, 'recordId', M, 128, ID);
-    const b = obj(body, 'body', M);
-    onlyKeys(b, ['key'], 'body', M);
-    const key = fromB64u(str(b.key, 'body.key', M, 43, B64U));
-    if (key.length !== 32) throw new HttpError(M, 'body.key must be 32 bytes');
-    if (member.org !== this.org)
-      throw new HttpError('FORBIDDEN', `release keys are kept by the sender's own node (${member.org})`);
-    if (getRecord(this.node.store, recordId))
-      throw new HttpError('RECORD_EXISTS', 'the record id is already on the ledger');
-    const now = this.#now();
-    this.vault.put(recordId, 'release', key, member.id, now);
-    return { recordId, pendingUntil: now + this.#pendingTtlMs };
+    return putReleaseKey(this.#ctx, member, recordId, body);
+  }
+
+  /** See uploads.ts {@link putStudyKey}. */
+  putStudyKey(member: MemberEntry, grantId: string, body: unknown): { grantId: string } {
+    return putStudyKey(this.#ctx, member, grantId, body);
   }
 
   /** See serve.ts {@link serveSpv}. */
@@ -352,26 +226,6 @@ export class RecordServices {
   async serveRelease(member: MemberEntry, requestTxId: string): Promise<ServedReleaseKey> {
     await this.sync();
     return serveRelease(this.#serve, member, requestTxId);
-  }
-
-  /**
-   * Keeps a research study key the patient releases for one of their grants with linkage;
-   * SPV records served under that grant carry `linkagePseudonym(studyKey, patient)`.
-   * @throws HttpError NOT_FOUND, FORBIDDEN (not the grant's patient), CONFLICT (no linkage)
-   */
-  putStudyKey(member: MemberEntry, grantId: string, body: unknown): { grantId: string } {
-    const g = getGrant(this.node.store, str(grantId, 'grantId', M, 128, ID));
-    if (!g) throw new HttpError('NOT_FOUND', 'unknown grant');
-    if (g.patientId !== member.id)
-      throw new HttpError('FORBIDDEN', 'only the patient who granted it releases a study key');
-    if (g.linkage !== true) throw new HttpError('CONFLICT', 'the grant does not allow research linkage');
-    const b = obj(body, 'body', M);
-    onlyKeys(b, ['studyKey'], 'body', M);
-    const key = fromB64u(str(b.studyKey, 'body.studyKey', M, 43, B64U));
-    if (key.length !== 32) throw new HttpError(M, 'body.studyKey must be 32 bytes');
-    this.vault.put(`grant:${grantId}`, 'study', key, member.id, this.#now());
-    this.vault.confirm(`grant:${grantId}`, 'study', this.#now());
-    return { grantId };
   }
 
   // ---- DSS ----------------------------------------------------------------------------------

@@ -1,0 +1,150 @@
+/**
+ * What members upload to their organization's node, off the ledger:
+ * - an SPV record (survey §6.3) with the salt of its commitment, by a responsible doctor of
+ *   this organization: validated as FHIR R4 (fhir.ts), stored encrypted at rest in the EHR
+ *   store, the salt in the vault, both pending until the `record.spv` commits (blockActions.ts);
+ * - an STT release key (§6.2), by the sender, pending until its first transmission commits;
+ * - a research study key (§8), by the patient, for a grant with linkage.
+ * Errors name fields, never values.
+ */
+import { canonicalBytes, commit, fromB64u, toHex, type JsonValue } from '@medledger/crypto';
+import { getCareTeam, getGrant, getMember, getRecord, type MemberEntry } from '@medledger/core';
+import { B64U, HEX32, ID, obj, onlyKeys, str } from '@medledger/core/validate';
+import type { EhrStore } from '../ehr/types.js';
+import { HttpError } from '../api/errors.js';
+import type { MedledgerNode } from '../node.js';
+import { validateFhirRecord } from './fhir.js';
+import type { ReleaseKeyVault } from './vault.js';
+
+/** What the upload handlers need from the services. */
+export interface UploadContext {
+  node: MedledgerNode;
+  org: string;
+  ehr: EhrStore;
+  vault: ReleaseKeyVault;
+  now: () => number;
+  pendingTtlMs: number;
+}
+
+const M = 'MALFORMED_REQUEST';
+
+/** Response of {@link uploadSpv}. */
+export interface SpvUploadResult {
+  recordId: string;
+  /** The commitment the `record.spv` transaction must carry, hex. */
+  commitment: string;
+  subject: string;
+  category: string;
+  resourceType: string;
+  /** The upload is erased if no matching `record.spv` commits before this time (ms). */
+  pendingUntil: number;
+}
+
+/**
+ * Stores an SPV record uploaded by `member` (pending until its `record.spv` commits).
+ * @param body `{ recordId, patient, resource, salt }`: patient = the patient's member id
+ *   (checks the care team), salt = base64url of the 32-byte commitment salt
+ * @throws HttpError MALFORMED_REQUEST, FORBIDDEN (not a doctor of this org), UNKNOWN_PATIENT,
+ *   NOT_RESPONSIBLE, RECORD_EXISTS, INVALID_RECORD (FHIR issues: paths only); EhrError
+ *   DUPLICATE_RECORD / ERASED
+ */
+export async function uploadSpv(
+  ctx: UploadContext,
+  member: MemberEntry,
+  body: unknown,
+): Promise<SpvUploadResult> {
+  const b = obj(body, 'body', M);
+  onlyKeys(b, ['recordId', 'patient', 'resource', 'salt'], 'body', M);
+  const recordId = str(b.recordId, 'body.recordId', M, 128, ID);
+  const patient = str(b.patient, 'body.patient', M, 64, HEX32);
+  const salt = fromB64u(str(b.salt, 'body.salt', M, 43, B64U));
+  if (salt.length !== 32) throw new HttpError(M, 'body.salt must be 32 bytes');
+  if (member.org !== ctx.org || member.role !== 'doctor')
+    throw new HttpError('FORBIDDEN', `SPV records are uploaded by doctors of ${ctx.org} to its node`);
+  const p = getMember(ctx.node.store, patient);
+  if (!p || p.role !== 'patient')
+    throw new HttpError('UNKNOWN_PATIENT', 'body.patient is not an enrolled patient');
+  if (!getCareTeam(ctx.node.store, patient).includes(member.id))
+    throw new HttpError('NOT_RESPONSIBLE', "the uploader is not in the patient's care team");
+  if (getRecord(ctx.node.store, recordId))
+    throw new HttpError('RECORD_EXISTS', 'the record id is already on the ledger');
+  const v = validateFhirRecord(b.resource);
+  if (!v.ok)
+    throw new HttpError(
+      'INVALID_RECORD',
+      `FHIR validation failed: ${v.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+    );
+  const bytes = canonicalBytes(b.resource as JsonValue);
+  const now = ctx.now();
+  ctx.vault.put(recordId, 'salt', salt, member.id, now);
+  try {
+    await ctx.ehr.put({
+      recordId,
+      patientRef: v.meta.patientRef,
+      resourceType: v.meta.resourceType,
+      category: v.meta.category,
+      body: bytes,
+      createdAt: now,
+    });
+  } catch (e) {
+    ctx.vault.erase(recordId, now);
+    throw e;
+  }
+  return {
+    recordId,
+    commitment: toHex(commit(bytes, () => salt).commitment),
+    subject: v.meta.patientRef,
+    category: v.meta.category,
+    resourceType: v.meta.resourceType,
+    pendingUntil: now + ctx.pendingTtlMs,
+  };
+}
+
+/**
+ * Keeps the release key of an STT record `member` is about to send (pending until the
+ * first transmission, signed by `member`, commits).
+ * @throws HttpError FORBIDDEN (not of this org), RECORD_EXISTS, MALFORMED_REQUEST
+ */
+export function putReleaseKey(
+  ctx: UploadContext,
+  member: MemberEntry,
+  recordId: string,
+  body: unknown,
+): { recordId: string; pendingUntil: number } {
+  str(recordId, 'recordId', M, 128, ID);
+  const b = obj(body, 'body', M);
+  onlyKeys(b, ['key'], 'body', M);
+  const key = fromB64u(str(b.key, 'body.key', M, 43, B64U));
+  if (key.length !== 32) throw new HttpError(M, 'body.key must be 32 bytes');
+  if (member.org !== ctx.org)
+    throw new HttpError('FORBIDDEN', `release keys are kept by the sender's own node (${member.org})`);
+  if (getRecord(ctx.node.store, recordId))
+    throw new HttpError('RECORD_EXISTS', 'the record id is already on the ledger');
+  const now = ctx.now();
+  ctx.vault.put(recordId, 'release', key, member.id, now);
+  return { recordId, pendingUntil: now + ctx.pendingTtlMs };
+}
+/**
+ * Keeps a research study key the patient releases for one of their grants with linkage;
+ * SPV records served under that grant carry `linkagePseudonym(studyKey, patient)`.
+ * @throws HttpError NOT_FOUND, FORBIDDEN (not the grant's patient), CONFLICT (no linkage)
+ */
+export function putStudyKey(
+  ctx: UploadContext,
+  member: MemberEntry,
+  grantId: string,
+  body: unknown,
+): { grantId: string } {
+  const g = getGrant(ctx.node.store, str(grantId, 'grantId', M, 128, ID));
+  if (!g) throw new HttpError('NOT_FOUND', 'unknown grant');
+  if (g.patientId !== member.id)
+    throw new HttpError('FORBIDDEN', 'only the patient who granted it releases a study key');
+  if (g.linkage !== true) throw new HttpError('CONFLICT', 'the grant does not allow research linkage');
+  const b = obj(body, 'body', M);
+  onlyKeys(b, ['studyKey'], 'body', M);
+  const key = fromB64u(str(b.studyKey, 'body.studyKey', M, 43, B64U));
+  if (key.length !== 32) throw new HttpError(M, 'body.studyKey must be 32 bytes');
+  ctx.vault.put(`grant:${grantId}`, 'study', key, member.id, ctx.now());
+  ctx.vault.confirm(`grant:${grantId}`, 'study', ctx.now());
+  return { grantId };
+}
