@@ -6,6 +6,7 @@
  *   medledger start   [--dir D] [--port P] [--host H] [--dev]
  *   medledger keys    list|new <label> [--dir D]
  *   medledger verify  <dir>
+ *   medledger demo    [--dir D]
  *   medledger bench   ledger [--txs N] [--batch B] [--in-flight K] [--json]
   medledger bench   crypto [--quick] [--json]                       ABE / PRE / HE / PEKS per-operation times
   medledger bench   anonymity [--quick] [--json]                    credentials / group / ring / ZK per-operation times
@@ -31,6 +32,7 @@ usage:
   medledger start   [--dir DIR] [--port PORT] [--host HOST] [--dev]  run the node (--dev: create + demo data if empty)
   medledger keys    list [--dir DIR] | new LABEL [--dir DIR]         list key files (no secrets) / create a P-256 key
   medledger verify  DIR                                              re-check every block; non-zero exit on tampering
+  medledger demo    [--dir DIR]                                      the survey's §4.1 scenario (Bob), every step checked
   medledger bench   ledger [--txs N] [--batch B] [--in-flight K] [--json]
   medledger bench   crypto [--quick] [--json]                       ABE / PRE / HE / PEKS per-operation times
   medledger bench   anonymity [--quick] [--json]                    credentials / group / ring / ZK per-operation times
@@ -126,6 +128,12 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       throw new UsageError(`unknown keys subcommand ${sub}`);
+    }
+    case 'demo': {
+      const { demo } = await import('./commands/demo.js');
+      const dir = a.flags.has('dir') ? str(a, 'dir') : undefined;
+      await demo({ ...(dir === undefined ? {} : { dir }), out: (l) => void process.stdout.write(`${l}\n`) });
+      return 0;
     }
     case 'verify': {
       const dir = sub ?? dirOf(a);

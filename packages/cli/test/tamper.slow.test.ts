@@ -94,6 +94,19 @@ test('tamper: a deleted block, a changed state row and a rewritten head are caug
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, new RegExp(`ok: ${blocks} blocks`));
 
+    // Regression: a flip that renames a field of the stored result ("codes" -> "#codes").
+    const l0 = join(dir, 'renamed.sqlite');
+    copyFileSync(ledger, l0);
+    const db0 = new Database(l0);
+    const res0 = db0.prepare<[], { result: Buffer }>('SELECT result FROM blocks WHERE height = 1').get()!
+      .result;
+    res0[1] = '#'.charCodeAt(0);
+    db0.prepare('UPDATE blocks SET result = ? WHERE height = 1').run(res0);
+    db0.close();
+    const renamed = await verifyLedger(l0);
+    assert.equal(renamed.ok, false);
+    assert.equal(renamed.height, 1, JSON.stringify(renamed));
+
     const victim = Math.ceil(blocks / 2);
     const db = new Database(ledger);
     db.prepare('DELETE FROM blocks WHERE height = ?').run(victim);

@@ -26,6 +26,8 @@ import {
 import { ReleaseKeyVault } from '@medledger/node/records/vault';
 import { RecordServices } from '@medledger/node/records/services';
 import { recordRoutes } from '@medledger/node/api/routes/records';
+import { createNotificationHub } from '@medledger/node/notify/hub';
+import { notificationRoutes } from '@medledger/node/api/routes/notifications';
 import { init } from './init.js';
 import { seedDemo } from '../devSeed.js';
 import { passphraseFor } from '../passphrase.js';
@@ -73,23 +75,30 @@ export async function start(
     log: o.log,
   });
   await services.start();
-  const app = buildServer(node, { plugins: [recordRoutes(services, new RequestAuthenticator(node))] });
+  // Patient notifications: server-sent events and signed webhooks with retries (notify.sqlite
+  // keeps recent notifications and pending deliveries across restarts).
+  const hub = createNotificationHub(node, {
+    nodeKey: loadPrivateKey(o.dir, config.nodeKey, passphrase),
+    org: config.org,
+    dbPath: join(o.dir, 'notify.sqlite'),
+  });
+  const auth = new RequestAuthenticator(node);
+  const app = buildServer(node, { plugins: [recordRoutes(services, auth), notificationRoutes(hub, auth)] });
   const host = o.host ?? config.host;
   const port = o.port ?? config.port;
   const address = await app.listen({ host, port });
   if (o.dev && node.head().height === 0) await seedDemo(node, o.dir, passphrase, o.log);
   const url = address.replace('[::1]', 'localhost');
-  return {
-    node,
-    url,
-    close: async () => {
-      await app.close();
-      await services.close();
-      await node.close();
-      await ehr.close();
-      vault.close();
-    },
+  let closing: Promise<void> | undefined;
+  const close = async (): Promise<void> => {
+    await app.close();
+    await hub.close();
+    await services.close();
+    await node.close();
+    await ehr.close();
+    vault.close();
   };
+  return { node, url, close: () => (closing ??= close()) };
 }
 
 /**

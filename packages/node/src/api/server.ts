@@ -43,7 +43,11 @@ export interface BuildServerOptions {
 }
 
 export function buildServer(node: MedledgerNode, opts: BuildServerOptions = {}): FastifyInstance {
-  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 64 * 1024 * 1024 });
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: 64 * 1024 * 1024,
+    forceCloseConnections: true,
+  });
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply: FastifyReply) => {
     if (err instanceof HttpError || isLedgerError(err)) {

@@ -43,17 +43,24 @@ export async function verifyLedger(ledgerPath: string, opts: VerifyOptions = {})
     return { ok: false, height: 0, reason: `cannot open ledger: ${(e as Error).message}` };
   }
   const pool = new SignaturePool(opts.sigWorkers);
+  const at = { height: 0 };
   try {
-    return await run(store, pool, opts);
+    return await run(store, pool, opts, at);
   } catch (e) {
-    return { ok: false, height: -1, reason: `verification failed: ${(e as Error).message}` };
+    // Anything unexpected while checking a block is that block's fault.
+    return { ok: false, height: at.height, reason: `block ${at.height}: ${(e as Error).message}` };
   } finally {
     await pool.close();
     store.close();
   }
 }
 
-async function run(store: LedgerStore, pool: SignaturePool, opts: VerifyOptions): Promise<VerifyReport> {
+async function run(
+  store: LedgerStore,
+  pool: SignaturePool,
+  opts: VerifyOptions,
+  at: { height: number },
+): Promise<VerifyReport> {
   const contracts = opts.contracts ?? defaultContracts();
   const gText = store.getMeta('genesis');
   if (!gText) return { ok: false, height: 0, reason: 'no genesis in the ledger' };
@@ -78,6 +85,7 @@ async function run(store: LedgerStore, pool: SignaturePool, opts: VerifyOptions)
   let txs = 0;
   const empty = { has: () => false };
   for (let h = 1; h <= last; h++) {
+    at.height = h;
     opts.onProgress?.(h, last);
     const row = store.blockRow(h);
     if (!row) return { ok: false, height: h, reason: `block ${h} is missing` };
@@ -108,9 +116,9 @@ async function run(store: LedgerStore, pool: SignaturePool, opts: VerifyOptions)
     const result = transition(reader, block, contracts, genesis.params, digest, known);
     let stored: { codes: string[]; messages: (string | null)[]; stateDigest: string };
     try {
-      stored = JSON.parse(row.result.toString('utf8')) as typeof stored;
-    } catch {
-      return { ok: false, height: h, reason: `block ${h}: stored validity codes do not parse` };
+      stored = parseStoredResult(row.result.toString('utf8'));
+    } catch (e) {
+      return { ok: false, height: h, reason: `block ${h}: stored validity codes: ${(e as Error).message}` };
     }
     const codes = result.outcomes.map((o) => o.code);
     if (canonicalize(stored.codes) !== canonicalize(codes)) {
@@ -164,4 +172,24 @@ async function run(store: LedgerStore, pool: SignaturePool, opts: VerifyOptions)
   if (n !== state.size)
     return { ok: false, height: last, reason: `world state: ${state.size - n} keys are missing` };
   return { ok: true, height: last, txs, stateKeys: n };
+}
+
+/** Parses a block's stored result strictly: exactly {codes, messages, stateDigest}, canonical. */
+function parseStoredResult(text: string): {
+  codes: string[];
+  messages: (string | null)[];
+  stateDigest: string;
+} {
+  const r = JSON.parse(text) as unknown;
+  if (typeof r !== 'object' || r === null || Array.isArray(r)) throw new Error('not an object');
+  const o = r as Record<string, unknown>;
+  const keys = Object.keys(o).sort().join(',');
+  if (keys !== 'codes,messages,stateDigest') throw new Error(`unexpected fields ${keys}`);
+  if (!Array.isArray(o.codes) || !o.codes.every((c) => typeof c === 'string'))
+    throw new Error('codes is not a list of strings');
+  if (!Array.isArray(o.messages) || !o.messages.every((m) => m === null || typeof m === 'string'))
+    throw new Error('messages is not a list');
+  if (typeof o.stateDigest !== 'string') throw new Error('stateDigest is not a string');
+  if (canonicalize(r) !== text) throw new Error('stored bytes are not canonical');
+  return r as { codes: string[]; messages: (string | null)[]; stateDigest: string };
 }
