@@ -17,3 +17,8 @@ export * from './ehr/postgres.js';
 export * from './records/fhir.js';
 export * from './records/category.js';
 export * from './api/auth.js';
+export * from './notify/hub.js';
+export * from './notify/store.js';
+export * from './notify/webhooks.js';
+export * from './notify/notification.js';
+export * from './api/routes/notifications.js';
