@@ -1,0 +1,262 @@
+/**
+ * `medledger bench access`: consented SPV reads per second (issue 3, survey §6.3), each one
+ * audited on the ledger.
+ *
+ * 1. creates a dev consortium in a temp dir (`medledger init --dev`), seeds its members
+ *    in-process (`start --dev`), then starts a real node as a child process (`medledger
+ *    start`: SQLite ledger, solo ordering, EHR store, HTTP API);
+ * 2. with the client SDK (`RecordsClient`): Bob names his care team, dr-alice (hospital A, the
+ *    node's organization) writes `records` SPV lab records (FHIR DiagnosticReport), Bob grants
+ *    treatment access to `lab` to dr-baker, dr-chen and dr-gp;
+ * 3. measures `reads` reads with `concurrency` in flight, spread over the readers and the
+ *    records. One read is `readSpv(recordId, 'treatment')`: an `access.request` transaction
+ *    committed on the ledger (the audit entry), the sealed record fetched from the holder's
+ *    node, decrypted and checked against the commitment of a light-client-checked transaction.
+ *    Latency is from the request being signed to the record verified, as the reader sees it;
+ * 4. proves the audit: Bob's access log (the node's index of the ledger) must hold one allowed
+ *    `access.decided` entry per successful read, and each entry's decision must be in the
+ *    ledger state (`access:<txId>`, allow, requested by a reader, about Bob's record);
+ * 5. reads the node's peak RSS (VmHWM) and its main thread's busy share, and stops it.
+ *
+ * The reader clients run in this process: their CPU (P-256 signing, HPKE opening, the
+ * light-client check) is reported as `clientCpuBusy` (share of one core over the run).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { generateEpisodeKey, type JsonValue } from '@medledger/crypto';
+import { MedledgerClient, RecordsClient, episodeSubject } from '@medledger/client';
+import type { AccessDecisionEntry } from '@medledger/core';
+import { loadPrivateKey } from '@medledger/node';
+import { init } from '../commands/init.js';
+import { start } from '../commands/start.js';
+import { readMembers } from '../devSeed.js';
+import { peakRssMb, startNodeProcess } from './ledger.js';
+import { percentile, round } from './stats.js';
+
+type Obj = { [k: string]: JsonValue };
+
+/** Options of {@link benchAccess}. */
+export interface AccessBenchOptions {
+  /** Number of measured reads. */
+  reads: number;
+  /** Reads in flight at once. */
+  concurrency: number;
+  /** Number of SPV lab records the reads are spread over. */
+  records: number;
+  log: (s: string) => void;
+}
+
+/** The members Bob grants `lab` reads for treatment; the reads go round them. */
+const READERS = ['dr-baker', 'dr-chen', 'dr-gp'] as const;
+
+/** A FHIR R4 lab DiagnosticReport for the bench (category LAB → `lab`). */
+function labReport(i: number, subject: string, performer: string): Obj {
+  return {
+    resourceType: 'DiagnosticReport',
+    status: 'final',
+    category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0074', code: 'LAB' }] }],
+    code: { text: `Full blood count #${i}` },
+    subject: { reference: `Patient/${subject}` },
+    performer: [{ reference: `Practitioner/${performer}` }],
+    conclusion: `Haemoglobin ${120 + (i % 40)} g/L, within reference range`,
+  };
+}
+
+/** Runs `f` over `items` with at most `n` calls in flight. */
+async function pool<T>(items: readonly T[], n: number, f: (x: T, i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      await f(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
+}
+
+/**
+ * Runs the benchmark (see the module comment) and returns one JSON-able object:
+ * `{ bench: 'access', reads, concurrency, records, succeeded, failed, seconds, readsPerSec,
+ * p50ReadMs, p99ReadMs, auditedOnLedger, allAudited, blocks, peakRssMb, ... }`.
+ * @throws Error if the set-up fails (a failed measured read is counted, not thrown)
+ * @example
+ * const r = await benchAccess({ reads: 2000, concurrency: 32, records: 20, log: console.error });
+ * console.log(JSON.stringify(r));
+ */
+export async function benchAccess(opts: AccessBenchOptions): Promise<Record<string, unknown>> {
+  if (!(Number.isInteger(opts.reads) && opts.reads >= 1)) throw new Error('reads must be an integer >= 1');
+  if (!(Number.isInteger(opts.concurrency) && opts.concurrency >= 1))
+    throw new Error('concurrency must be an integer >= 1');
+  if (!(Number.isInteger(opts.records) && opts.records >= 1))
+    throw new Error('records must be an integer >= 1');
+  const log = opts.log;
+  const root = mkdtempSync(join(tmpdir(), 'medledger-bench-access-'));
+  const dir = join(root, 'data');
+  let child: Awaited<ReturnType<typeof startNodeProcess>>['child'] | undefined;
+  try {
+    const { passphrase } = await init({
+      dir,
+      org: 'hospitalA',
+      host: '127.0.0.1',
+      port: 0,
+      dev: true,
+      scryptN: 1024,
+    });
+    // Enroll the dev members in-process (what `start --dev` does), then run the real node.
+    const seeded = await start({ dir, dev: true, port: 0, log: () => {} });
+    await seeded.close();
+    const proc = await startNodeProcess(dir, { MEDLEDGER_PASSPHRASE: passphrase });
+    child = proc.child;
+    const url = proc.url;
+    log(`node process ${child.pid} listening on ${url}`);
+
+    const members = readMembers(dir);
+    const client = (label: string): RecordsClient => {
+      const m = members.find((x) => x.label === label);
+      if (!m) throw new Error(`no member ${label} in the dev consortium`);
+      return new RecordsClient({
+        baseUrl: url,
+        signerId: m.memberId,
+        privateKey: loadPrivateKey(dir, label, passphrase),
+        encryptionKey: loadPrivateKey(dir, `${label}-enc`, passphrase),
+        waitMs: 30_000,
+      });
+    };
+    const bob = client('bob');
+    const alice = client('dr-alice');
+    const readers = READERS.map(client);
+    const B = bob.memberId;
+
+    // --- set-up (not timed) -----------------------------------------------------------------
+    await bob.setCareTeam([alice.memberId]);
+    const subject = episodeSubject(generateEpisodeKey(), B);
+    const recordIds: string[] = [];
+    for (let i = 0; i < opts.records; i++) {
+      const recordId = `bench-lab-${i}`;
+      await alice.writeSpv({ recordId, patient: B, resource: labReport(i, subject, alice.memberId) });
+      recordIds.push(recordId);
+    }
+    const first = await bob.state<{ category?: string; mode?: string }>(`record:${recordIds[0]!}`);
+    if (first?.category !== 'lab' || first.mode !== 'spv')
+      throw new Error(`the bench records are not SPV lab records: ${JSON.stringify(first)}`);
+    const now = Date.now();
+    for (const r of readers)
+      await bob.grantConsent({
+        grantId: `bench-lab-${r.memberId.slice(0, 12)}`,
+        grantee: { kind: 'member', memberId: r.memberId },
+        scope: { categories: ['lab'] },
+        purposes: ['treatment'],
+        notBefore: now - 1000,
+        notAfter: now + 86_400_000,
+      });
+    log(`${opts.records} SPV lab records written by dr-alice; lab granted to ${READERS.join(', ')}`);
+    const logBefore = await bob.accessLog();
+    const afterSeq = logBefore.length ? logBefore[logBefore.length - 1]!.seq : 0;
+
+    // --- measured reads ---------------------------------------------------------------------
+    const http = new MedledgerClient(url);
+    const status0 = (await http.status()) as unknown as { mainThread: { activeMs: number } };
+    const latencies: number[] = [];
+    const failures = new Map<string, number>();
+    const fail = (code: string): void => void failures.set(code, (failures.get(code) ?? 0) + 1);
+    const plan = Array.from({ length: opts.reads }, (_, i) => ({
+      reader: readers[i % readers.length]!,
+      recordId: recordIds[i % recordIds.length]!,
+    }));
+    log(`${opts.reads} consented SPV reads, ${opts.concurrency} in flight...`);
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    await pool(plan, opts.concurrency, async ({ reader, recordId }) => {
+      const s = performance.now();
+      try {
+        const rec = await reader.readSpv(recordId, 'treatment');
+        if (!rec.verified || rec.recordId !== recordId) fail('NOT_VERIFIED');
+        else latencies.push(performance.now() - s);
+      } catch (e) {
+        fail((e as { code?: string }).code ?? (e as Error).name);
+      }
+    });
+    const secs = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const status1 = (await http.status()) as unknown as {
+      height: number;
+      mainThread: { activeMs: number };
+    };
+    const succeeded = latencies.length;
+    const failed = opts.reads - succeeded;
+    if (failed > 0) log(`${failed} reads failed: ${JSON.stringify(Object.fromEntries(failures))}`);
+
+    // --- the audit: one allowed decision on the ledger per successful read ------------------
+    const readerIds = new Set(readers.map((r) => r.memberId));
+    const recordSet = new Set(recordIds);
+    const allowed = async (): Promise<{ txId: string }[]> => {
+      const out: { txId: string }[] = [];
+      let after = afterSeq;
+      for (;;) {
+        const page = await bob.accessLog(after);
+        if (page.length === 0) return out;
+        for (const e of page) if (e.type === 'access.decided' && e.allow === true) out.push(e);
+        after = page[page.length - 1]!.seq;
+      }
+    };
+    // The log is the node's index of committed blocks; give it a moment to catch up.
+    let entries = await allowed();
+    for (let tries = 0; entries.length < succeeded && tries < 50; tries++) {
+      await new Promise((r) => setTimeout(r, 100));
+      entries = await allowed();
+    }
+    let auditedOnLedger = 0;
+    const seen = new Set<string>();
+    await pool(entries, 16, async ({ txId }) => {
+      if (seen.has(txId)) return;
+      seen.add(txId);
+      const d = await bob.state<AccessDecisionEntry>(`access:${txId}`);
+      if (
+        d?.allow === true &&
+        d.patient === B &&
+        d.mode === 'spv' &&
+        d.purpose === 'treatment' &&
+        readerIds.has(d.requester) &&
+        recordSet.has(d.recordId)
+      )
+        auditedOnLedger++;
+    });
+    // A read that failed after its allowed decision (e.g. a bad record) is audited too, so
+    // with failures there may be more entries than successes; never fewer.
+    const allAudited = failed === 0 ? auditedOnLedger === succeeded : auditedOnLedger >= succeeded;
+    const rss = peakRssMb(child.pid!);
+    return {
+      bench: 'access',
+      reads: opts.reads,
+      concurrency: opts.concurrency,
+      records: opts.records,
+      readers: READERS.length,
+      succeeded,
+      failed,
+      ...(failed > 0 ? { failures: Object.fromEntries(failures) } : {}),
+      seconds: round(secs, 3),
+      readsPerSec: round(succeeded / secs, 1),
+      p50ReadMs: round(percentile(latencies, 50), 1),
+      p99ReadMs: round(percentile(latencies, 99), 1),
+      auditedOnLedger,
+      allAudited,
+      blocks: status1.height,
+      peakRssMb: round(rss, 1),
+      nodeMainThreadBusy: round(
+        (status1.mainThread.activeMs - status0.mainThread.activeMs) / (secs * 1000),
+        3,
+      ),
+      clientCpuBusy: round((cpu.user + cpu.system) / 1000 / (secs * 1000), 3),
+    };
+  } finally {
+    if (child && child.exitCode === null) {
+      const c = child;
+      const exited = new Promise((r) => c.once('exit', r));
+      c.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(root, { recursive: true, force: true });
+  }
+}
