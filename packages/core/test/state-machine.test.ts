@@ -323,3 +323,33 @@ test('behavior: malformed transactions are rejected with the path of the first b
     /the limit is/,
   );
 });
+
+test('rfc8785: the fast canonical text of a parsed transaction equals the general serializer', async () => {
+  const { canonicalize } = await import('@medledger/crypto');
+  const { txCanonicalText, txIdOf, createTxBody } = await import('../src/index.js');
+  const fc = (await import('fast-check')).default;
+  const f = await makeFixture();
+  const a = await f.member('hospitalA', 'doctor', 'a');
+  fc.assert(
+    fc.property(
+      fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), fc.jsonValue({ maxDepth: 3 })),
+      fc.integer({ min: 0, max: 2 ** 45 }),
+      (payload, createdAt) => {
+        const signed = makeTx(
+          f.chainId,
+          'record.anchor',
+          payload as never,
+          [[a.id, a.keys.privateKey]],
+          createdAt,
+        );
+        const parsed = parseTx(JSON.parse(JSON.stringify(signed)));
+        assert.equal(txCanonicalText(parsed), canonicalize(parsed));
+        assert.equal(
+          txIdOf(parsed.body),
+          txIdOf(createTxBody({ ...parsed.body, nonce: Buffer.from(parsed.body.nonce, 'base64url') })),
+        );
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
