@@ -76,6 +76,7 @@ import {
   type PreRecordEntry,
   type PublishedKeys,
 } from '@medledger/core/contracts/confidentiality/state';
+import { MedledgerClient, MedledgerHttpError, type RequestSigner } from './http.js';
 import type { Wallet } from './wallet.js';
 
 /** Where ledger data is read from: the HTTP API (`httpLedgerSource`) or a node in-process. */
@@ -84,23 +85,28 @@ export interface LedgerSource {
   tx(txId: string): Promise<SignedTx | undefined>;
 }
 
-/** A {@link LedgerSource} over a node's HTTP API (`/v1/state/:key`, `/v1/txs/:id`). */
-export function httpLedgerSource(baseUrl: string): LedgerSource {
-  const base = baseUrl.replace(/\/$/, '');
-  const get = async (path: string): Promise<unknown> => {
-    const res = await fetch(`${base}${path}`);
-    if (res.status === 404) return undefined;
-    if (!res.ok) throw new Error(`node answered ${res.status} for ${path}`);
-    return res.json();
+/**
+ * A {@link LedgerSource} over a node's HTTP API (`/v1/state/:key`, `/v1/txs/:id`). Those
+ * routes are member-only: `signer` is the member who signs the reads (a transaction read
+ * that serves a DSS record is logged on the ledger under that member).
+ * @throws (from the source's methods) MedledgerHttpError on any answer but 200 and 404
+ */
+export function httpLedgerSource(baseUrl: string, signer?: RequestSigner): LedgerSource {
+  const client = new MedledgerClient(baseUrl, signer);
+  const orUndefined = async <T>(p: Promise<T>): Promise<T | undefined> => {
+    try {
+      return await p;
+    } catch (e) {
+      if (e instanceof MedledgerHttpError && e.status === 404) return undefined;
+      throw e;
+    }
   };
   return {
     async state(key) {
-      const r = (await get(`/v1/state/${encodeURIComponent(key)}`)) as { value: JsonValue } | undefined;
-      return r?.value;
+      return (await orUndefined(client.getState<JsonValue>(key)))?.value;
     },
     async tx(id) {
-      const r = (await get(`/v1/txs/${encodeURIComponent(id)}`)) as { tx: SignedTx } | undefined;
-      return r?.tx;
+      return (await orUndefined(client.getTx(id)))?.tx;
     },
   };
 }

@@ -1,8 +1,16 @@
 /**
  * Typed HTTP client for a medledger node. Errors from the node arrive as `{ code, message }`
  * and are thrown as `MedledgerHttpError` with the same code.
+ *
+ * The raw ledger reads — `getTx`, `getBlock`, `getState` — are member-only: blocks and
+ * transactions carry DSS records in plaintext, and the node logs every DSS record it serves
+ * on the ledger under the reader's id. Give the client a {@link RequestSigner} (the member's
+ * id and P-256 key) and it signs those requests (auth.ts); without one they fail with 401
+ * UNAUTHENTICATED. Submitting, receipts, status and genesis need no signature.
  */
+import type { KeyObject } from 'node:crypto';
 import type { BlockHeader, Genesis, SignedTx, TxInclusionProof } from '@medledger/core';
+import { AUTH_HEADER, signRequest } from './auth.js';
 
 export interface Receipt {
   txId: string;
@@ -37,17 +45,54 @@ export class MedledgerHttpError extends Error {
   }
 }
 
+/** A member who signs the client's ledger reads (see auth.ts `signRequest`). */
+export interface RequestSigner {
+  /** Member id (hex of the certificate hash). */
+  signerId: string;
+  /** PKCS#8 DER of the member's P-256 key, or the imported key. */
+  privateKey: Uint8Array | KeyObject;
+  /** Clock for the request timestamp (default Date.now). */
+  now?: () => number;
+}
+
+/** A block as `GET /v1/blocks/:height` serves it. */
+export interface BlockWithCodes {
+  block: { header: BlockHeader; txs: SignedTx[]; proposerSig: string };
+  hash: string;
+  codes: string[];
+}
+
+/**
+ * Typed client of one node.
+ * @param baseUrl the node's URL
+ * @param signer the member who signs ledger reads (getTx, getBlock, getState); optional for
+ *   writers that only submit
+ * @example
+ * const client = new MedledgerClient(url, { signerId: memberId, privateKey: pkcs8 });
+ * const { block, codes } = await client.getBlock(1); // logged if it carries DSS records
+ */
 export class MedledgerClient {
   readonly baseUrl: string;
-  constructor(baseUrl: string) {
+  readonly #signer: RequestSigner | undefined;
+  constructor(baseUrl: string, signer?: RequestSigner) {
     this.baseUrl = baseUrl.replace(/\/$/, '');
+    this.#signer = signer;
   }
 
-  async #req<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const init: RequestInit = {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    };
+  async #req<T>(method: string, path: string, body?: unknown, signed = false): Promise<T> {
+    const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
+    // Only bodiless requests are signed here (the signature would have to cover the body bytes).
+    if (signed && this.#signer && body === undefined) {
+      const s = this.#signer;
+      headers[AUTH_HEADER] = signRequest({
+        signerId: s.signerId,
+        privateKey: s.privateKey,
+        method,
+        path,
+        ts: (s.now ?? Date.now)(),
+      });
+    }
+    const init: RequestInit = { method, headers };
     if (body !== undefined) init.body = JSON.stringify(body);
     const res = await fetch(`${this.baseUrl}${path}`, init);
     const text = await res.text();
@@ -85,20 +130,26 @@ export class MedledgerClient {
     throw new MedledgerHttpError(504, 'TIMEOUT', `transaction ${r.txId} not committed within ${waitMs} ms`);
   }
 
+  /** A committed transaction with its proof (signed request; 401 without a signer). */
   getTx(id: string): Promise<TxWithProof> {
-    return this.#req('GET', `/v1/txs/${encodeURIComponent(id)}`);
+    return this.#req('GET', `/v1/txs/${encodeURIComponent(id)}`, undefined, true);
   }
 
   getReceipt(id: string, waitMs = 0): Promise<Receipt> {
     return this.#req('GET', `/v1/txs/${encodeURIComponent(id)}/receipt${waitMs ? `?wait=${waitMs}` : ''}`);
   }
 
-  getBlock(height: number): Promise<{
-    block: { header: BlockHeader; txs: SignedTx[]; proposerSig: string };
-    hash: string;
-    codes: string[];
-  }> {
-    return this.#req('GET', `/v1/blocks/${height}`);
+  /** A block with its validity codes (signed request; 401 without a signer). */
+  getBlock(height: number): Promise<BlockWithCodes> {
+    return this.#req('GET', `/v1/blocks/${height}`, undefined, true);
+  }
+
+  /**
+   * A world-state value (signed request; 401 without a signer).
+   * @throws MedledgerHttpError NOT_FOUND when the key has no value
+   */
+  getState<T = unknown>(key: string): Promise<{ key: string; value: T }> {
+    return this.#req('GET', `/v1/state/${encodeURIComponent(key)}`, undefined, true);
   }
 
   status(): Promise<Record<string, unknown> & { chainId: string; height: number }> {

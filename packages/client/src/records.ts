@@ -139,7 +139,13 @@ export class RecordsClient {
     this.#p = p;
     this.wallet = new Wallet({ signerId: p.signerId, privateKey: p.privateKey });
     this.#key = importP256PrivateKey(p.privateKey);
-    this.http = new MedledgerClient(p.baseUrl);
+    // Ledger reads (transactions, blocks, state) are signed by this member too: the node
+    // serves them to members only and logs any DSS record they carry.
+    this.http = new MedledgerClient(p.baseUrl, {
+      signerId: p.signerId,
+      privateKey: this.#key,
+      now: () => this.#now(),
+    });
   }
 
   get memberId(): string {
@@ -179,14 +185,16 @@ export class RecordsClient {
     return json as T;
   }
 
-  /** A world-state value, or undefined. */
+  /**
+   * A world-state value, or undefined when the key has none (signed request).
+   * @throws MedledgerHttpError on any other error (e.g. 401 for a revoked member)
+   */
   async state<T>(key: string): Promise<T | undefined> {
     try {
-      const r = await fetch(`${this.http.baseUrl}/v1/state/${encodeURIComponent(key)}`);
-      if (r.status === 404) return undefined;
-      return ((await r.json()) as { value: T }).value;
-    } catch {
-      return undefined;
+      return (await this.http.getState<T>(key)).value;
+    } catch (e) {
+      if (e instanceof MedledgerHttpError && e.status === 404) return undefined;
+      throw e;
     }
   }
 
