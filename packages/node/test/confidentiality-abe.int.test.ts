@@ -54,7 +54,8 @@ test('integration: an STT record encrypted once under an ABE policy opens only f
   try {
     const base = await app.listen({ port: 0, host: '127.0.0.1' });
     const client = new MedledgerClient(base);
-    const http = httpLedgerSource(base);
+    const http = (who: string) =>
+      httpLedgerSource(base, { signerId: t.id(who), privateKey: t.member(who).keys.privateKey });
     for (const org of ['hospitalB', 'institute'])
       assert.equal(
         (
@@ -76,7 +77,7 @@ test('integration: an STT record encrypted once under an ABE policy opens only f
     );
     const researcher = issueAttributeKeys(inst.secretKey, t.id('researcher'), ['researcher@institute']);
 
-    const tx = await abeRecordTx(t.ctx('dr-baker'), http, {
+    const tx = await abeRecordTx(t.ctx('dr-baker'), http('dr-baker'), {
       recordId: 'onc-report-1',
       patient: t.id('bob'),
       subject: 'ep-2026-1',
@@ -86,33 +87,42 @@ test('integration: an STT record encrypted once under an ABE policy opens only f
       plaintext: utf8('{"resourceType":"DiagnosticReport","conclusion":"C50.9"}'),
     });
     assert.equal((await client.submitAndWait(tx)).code, 'OK');
-    const rec = (await http.state('record:onc-report-1')) as {
+    const rec = (await http('dr-baker').state('record:onc-report-1')) as {
       mode: string;
       encryption: string;
       policy: string;
     };
     assert.deepEqual([rec.mode, rec.encryption, rec.policy], ['stt', 'abe', POLICY]);
+    await assert.rejects(
+      httpLedgerSource(base).state('record:onc-report-1'),
+      (e: unknown) => e instanceof MedledgerHttpError && e.status === 401,
+      'the ledger routes serve members only',
+    );
     const event = t.events.find((e) => e.type === 'record.transmitted' && e.recordId === 'onc-report-1');
     assert.equal(event?.patient, t.id('bob'));
 
-    assert.match(fromUtf8(await openAbeRecord(http, 'onc-report-1', baker)), /C50\.9/);
-    assert.match(fromUtf8(await openAbeRecord(http, 'onc-report-1', researcher)), /C50\.9/);
-    await assert.rejects(openAbeRecord(http, 'onc-report-1', chen), RangeError, 'doctor without oncology');
+    assert.match(fromUtf8(await openAbeRecord(http('dr-baker'), 'onc-report-1', baker)), /C50\.9/);
+    assert.match(fromUtf8(await openAbeRecord(http('researcher'), 'onc-report-1', researcher)), /C50\.9/);
     await assert.rejects(
-      openAbeRecord(http, 'onc-report-1', dana),
+      openAbeRecord(http('dr-chen'), 'onc-report-1', chen),
+      RangeError,
+      'doctor without oncology',
+    );
+    await assert.rejects(
+      openAbeRecord(http('nurse-dana'), 'onc-report-1', dana),
       RangeError,
       'oncology nurse, not a doctor',
     );
     // Collusion: chen (doctor@hospitalB) and dana (oncology@hospitalB) pool their keys. The API
     // refuses mixed GIDs; relabelling dana's key to chen's GID passes that check and still fails.
-    await assert.rejects(openAbeRecord(http, 'onc-report-1', [...chen, ...dana]), TypeError);
+    await assert.rejects(openAbeRecord(http('dr-chen'), 'onc-report-1', [...chen, ...dana]), TypeError);
     const relabelled = dana.map((k) => new AbeUserKey(t.id('dr-chen'), k.attribute, k.k, k.kPrime));
     await assert.rejects(
-      openAbeRecord(http, 'onc-report-1', [...chen, ...relabelled]),
+      openAbeRecord(http('dr-chen'), 'onc-report-1', [...chen, ...relabelled]),
       /ABE decryption failed/,
     );
     // An outsider to the care team cannot write an ABE record for the patient.
-    const intruder = await abeRecordTx(t.ctx('dr-alice'), http, {
+    const intruder = await abeRecordTx(t.ctx('dr-alice'), http('dr-alice'), {
       recordId: 'x',
       patient: t.id('bob'),
       subject: 'ep',

@@ -32,7 +32,8 @@ test('integration: the insurer obtains a claim total, never an item; the total i
   const app = buildServer(t.node, { plugins: [confidentialityRoutes()] });
   try {
     const base = await app.listen({ port: 0, host: '127.0.0.1' });
-    const http = httpLedgerSource(base);
+    const http = (who: string) =>
+      httpLedgerSource(base, { signerId: t.id(who), privateKey: t.member(who).keys.privateKey });
     const { publicKey, secretKey } = await createHeKeyPair();
     const custodian = new HeCustodianService(t.node, t.nodeKey('hospitalB')).start();
     custodian.hold(t.id('bob'), secretKey);
@@ -50,7 +51,7 @@ test('integration: the insurer obtains a claim total, never an item; the total i
     ];
     for (const [id, by, cents] of items)
       assert.equal(
-        (await t.commit(await expenseTx(t.ctx(by), http, { expenseId: id, patient: t.id('bob'), cents })))
+        (await t.commit(await expenseTx(t.ctx(by), http(by), { expenseId: id, patient: t.id('bob'), cents })))
           .code,
         'OK',
       );
@@ -69,7 +70,7 @@ test('integration: the insurer obtains a claim total, never an item; the total i
     assert.equal((await claim('c-1', ['e-1', 'e-2'])).code, 'OK');
     await until(() => (t.node.stateValue('he:claim:c-1') as { status: string }).status === 'released');
     const insurer = { id: t.id('claims'), privateKey: t.member('claims').encryption.privateKey };
-    assert.equal(await openClaimTotal(http, 'c-1', insurer), 224_50n);
+    assert.equal(await openClaimTotal(http('claims'), 'c-1', insurer), 224_50n);
     // Differencing: a second claim sharing an item is refused, so e-2 = (e-2 + e-3) - e-3 is out of reach.
     assert.equal((await claim('c-2', ['e-2', 'e-3'])).code, 'EXPENSE_CLAIMED');
     // The custodian decrypts only claims the ledger accepted.
@@ -77,7 +78,7 @@ test('integration: the insurer obtains a claim total, never an item; the total i
     assert.deepEqual(refusals, ['NOT_A_CLAIM']);
     // Another member cannot open the sealed total.
     await assert.rejects(
-      openClaimTotal(http, 'c-1', {
+      openClaimTotal(http('dr-baker'), 'c-1', {
         id: t.id('dr-baker'),
         privateKey: t.member('dr-baker').encryption.privateKey,
       }),
@@ -85,7 +86,7 @@ test('integration: the insurer obtains a claim total, never an item; the total i
     // A lying key holder is caught: a wrong total does not re-encrypt to the aggregate.
     custodian.stop();
     assert.equal((await claim('c-3', ['e-3', 'e-4'])).code, 'OK');
-    const honest = await releaseTotalTx(t.ctx('bob'), http, 'c-3', secretKey); // the patient's device
+    const honest = await releaseTotalTx(t.ctx('bob'), http('bob'), 'c-3', secretKey); // the patient's device
     const lie = await sealEnvelope({
       plaintext: utf8(JSON.stringify({ total: '100', r: '1' })),
       receivers: [{ id: t.id('claims'), publicKey: t.member('claims').encryption.publicKey }],
@@ -98,10 +99,10 @@ test('integration: the insurer obtains a claim total, never an item; the total i
       createdAt: Date.now(),
     });
     assert.equal((await t.commit(lying)).code, 'OK');
-    await assert.rejects(openClaimTotal(http, 'c-3', insurer), /does not match the aggregate/);
+    await assert.rejects(openClaimTotal(http('claims'), 'c-3', insurer), /does not match the aggregate/);
     assert.equal((await t.commit(honest)).code, 'ALREADY_RELEASED');
     await assert.rejects(
-      releaseTotalTx(t.ctx('bob'), http, 'c-3', secretKey),
+      releaseTotalTx(t.ctx('bob'), http('bob'), 'c-3', secretKey),
       (e: unknown) => e instanceof HeRefusal,
     );
     // What the insurer can read through the API: the claim (aggregate + sealed total), never a key.

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HashTag, hashTagged, toHex, utf8 } from '@medledger/crypto';
 import { LedgerError } from '@medledger/core';
-import { MedledgerClient, verifyTxWithProof } from '@medledger/client';
+import { MedledgerClient, MedledgerHttpError, verifyTxWithProof } from '@medledger/client';
 import { buildServer } from '../src/index.js';
 import { enrollAll, makeTestLedger } from './helpers/ledger.js';
 
@@ -137,7 +137,8 @@ test('api: errors are JSON {code, message}; a committed transaction comes with a
   try {
     await enrollAll(t);
     const url = await app.listen({ host: '127.0.0.1', port: 0 });
-    const client = new MedledgerClient(url);
+    const alice = t.member('alice');
+    const client = new MedledgerClient(url, { signerId: alice.memberId, privateKey: alice.keys.privateKey });
     const bad = await fetch(`${url}/v1/txs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -147,9 +148,13 @@ test('api: errors are JSON {code, message}; a committed transaction comes with a
     const badJson = (await bad.json()) as { code: string; message: string };
     assert.equal(badJson.code, 'MALFORMED_REQUEST');
     assert.ok(badJson.message.length > 0);
-    const missing = await fetch(`${url}/v1/txs/${'0'.repeat(64)}`);
+    const missing = await client.getTx('0'.repeat(64)).catch((e: unknown) => e);
+    assert.ok(missing instanceof MedledgerHttpError);
     assert.equal(missing.status, 404);
-    assert.deepEqual(Object.keys((await missing.json()) as object).sort(), ['code', 'message']);
+    assert.equal(missing.code, 'NOT_FOUND');
+    const missingRaw = await fetch(`${url}/v1/txs/${'0'.repeat(64)}/receipt`);
+    assert.equal(missingRaw.status, 404);
+    assert.deepEqual(Object.keys((await missingRaw.json()) as object).sort(), ['code', 'message']);
     const notATx = await fetch(`${url}/v1/txs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

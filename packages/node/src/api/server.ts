@@ -1,18 +1,28 @@
 /**
  * HTTP API (fastify). JSON in, JSON out; every error is `{ code, message }` with the status
- * chosen once by `statusOf`. Routes:
+ * chosen once by `statusOf`. Routes (member = a signed request, `RequestAuthenticator`):
  *   POST /v1/txs              submit one transaction         (?wait=<ms> waits for its receipt)
  *   POST /v1/txs/batch        submit { txs: [...] }          (?wait=<ms>)
- *   GET  /v1/txs/:id          transaction, receipt, inclusion proof, header
+ *   GET  /v1/txs/:id          member: transaction, receipt, inclusion proof, header
  *   GET  /v1/txs/:id/receipt  receipt                        (?wait=<ms>)
- *   GET  /v1/blocks/:height   block with its validity codes
- *   GET  /v1/state/:key       a world-state value
+ *   GET  /v1/blocks/:height   member: block with its validity codes
+ *   GET  /v1/state/:key       member: a world-state value
  *   GET  /v1/status           node status
  *   GET  /v1/genesis          the consortium genesis
+ *
+ * Threat model: blocks and transactions carry DSS records in plaintext (survey §6.1: readable
+ * by every authenticated member), so the three ledger reads need a signed request from an
+ * enrolled, unrevoked member, and every block or transaction served is handed to the
+ * `readAudit` hooks, which log the DSS records in it on the ledger (issue 3 §7; records/
+ * services.ts implements one). World-state values hold record meta only, never contents;
+ * the route is member-only anyway. Submissions are authenticated by their transaction
+ * signatures; receipts, status and genesis reveal no record. Whoever holds the node's
+ * database file reads everything: that is outside this API.
  */
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import { isLedgerError } from '@medledger/core';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { isLedgerError, type MemberEntry, type SignedTx } from '@medledger/core';
 import type { MedledgerNode, SubmitResult } from '../node.js';
+import { RequestAuthenticator } from './auth.js';
 import { HttpError, statusOf } from './errors.js';
 
 const MAX_WAIT_MS = 60_000;
@@ -34,15 +44,62 @@ async function withReceipt(node: MedledgerNode, r: SubmitResult, wait: number): 
     : r;
 }
 
-/** A feature's routes: registered on the app after the core routes (records, notifications, ...). */
-export type ServerPlugin = (app: FastifyInstance, node: MedledgerNode) => void;
+/** What a ledger read served: the transactions (of a block, or one) with their validity codes. */
+export interface ServedTxs {
+  route: 'block' | 'tx';
+  txs: SignedTx[];
+  /** Validity code of each transaction, same order. */
+  codes: string[];
+}
+
+/**
+ * Called with the authenticated member each time `GET /v1/blocks/:height` or
+ * `GET /v1/txs/:id` is about to serve, before the response is sent. It must not block; if it
+ * throws, the read fails (500) and nothing is served. A server with no audit at all refuses
+ * (403 FORBIDDEN) to serve a block or transaction that holds a `record.dss`.
+ */
+export type ReadAudit = (reader: MemberEntry, served: ServedTxs) => void;
+
+/** What a plugin may hand back: hooks that join `BuildServerOptions.readAudit`. */
+export interface ServerPluginHooks {
+  readAudit?: ReadAudit;
+}
+
+/**
+ * A feature's routes: registered on the app after the core routes (records, notifications,
+ * ...). It may return hooks (e.g. the record routes return the DSS read audit, so a server
+ * that serves record routes also logs the DSS records its ledger routes serve).
+ */
+export type ServerPlugin = (app: FastifyInstance, node: MedledgerNode) => void | ServerPluginHooks;
 
 export interface BuildServerOptions {
   logger?: boolean;
   plugins?: ServerPlugin[];
+  /** Verifies the signed ledger reads (default: a new one; share it to share the replay cache). */
+  auth?: RequestAuthenticator;
+  /** Audits of served blocks and transactions, called in addition to the plugins' ones. */
+  readAudit?: ReadAudit | ReadAudit[];
 }
 
+/**
+ * The node's HTTP API.
+ * @example
+ * const app = buildServer(node, { plugins: [recordRoutes(services, auth)], auth });
+ * await app.listen({ host: '127.0.0.1', port: 7545 });
+ */
 export function buildServer(node: MedledgerNode, opts: BuildServerOptions = {}): FastifyInstance {
+  const auth = opts.auth ?? new RequestAuthenticator(node);
+  const audits: ReadAudit[] = [opts.readAudit ?? []].flat();
+  const member = (req: FastifyRequest): MemberEntry => auth.authenticate(req);
+  const audit = (reader: MemberEntry, served: ServedTxs): void => {
+    // Fail closed: a server that logs no ledger read does not serve DSS records at all.
+    if (audits.length === 0 && served.txs.some((t) => t.body.type === 'record.dss'))
+      throw new HttpError(
+        'FORBIDDEN',
+        'this server logs no ledger reads, so it does not serve DSS records (read them at /v1/dss/records/:recordId)',
+      );
+    for (const a of audits) a(reader, served);
+  };
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: 64 * 1024 * 1024,
@@ -82,9 +139,11 @@ export function buildServer(node: MedledgerNode, opts: BuildServerOptions = {}):
   });
 
   app.get('/v1/txs/:id', async (req) => {
+    const reader = member(req);
     const { id } = req.params as { id: string };
     const t = node.getTxWithProof(id);
     if (!t) throw new HttpError('NOT_FOUND', 'no committed transaction with this id');
+    audit(reader, { route: 'tx', txs: [t.tx], codes: [t.receipt.code] });
     return t;
   });
 
@@ -100,15 +159,18 @@ export function buildServer(node: MedledgerNode, opts: BuildServerOptions = {}):
   });
 
   app.get('/v1/blocks/:height', async (req) => {
+    const reader = member(req);
     const h = Number((req.params as { height: string }).height);
     if (!Number.isSafeInteger(h) || h < 1)
       throw new HttpError('MALFORMED_REQUEST', 'height must be a positive integer');
     const b = node.getBlock(h);
     if (!b) throw new HttpError('NOT_FOUND', `no block at height ${h}`);
+    audit(reader, { route: 'block', txs: b.block.txs, codes: b.codes });
     return b;
   });
 
   app.get('/v1/state/:key', async (req) => {
+    member(req);
     const { key } = req.params as { key: string };
     const v = node.stateValue(key);
     if (v === undefined) throw new HttpError('NOT_FOUND', 'no such state key');
@@ -117,6 +179,9 @@ export function buildServer(node: MedledgerNode, opts: BuildServerOptions = {}):
 
   app.get('/v1/status', async () => node.status());
   app.get('/v1/genesis', async () => node.genesis);
-  for (const plugin of opts.plugins ?? []) plugin(app, node);
+  for (const plugin of opts.plugins ?? []) {
+    const hooks = plugin(app, node);
+    if (hooks?.readAudit) audits.push(hooks.readAudit);
+  }
   return app;
 }

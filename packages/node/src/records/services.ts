@@ -10,7 +10,9 @@
  *   within `pendingTtlMs` (default 15 min) is erased (crypto-shredded) — its id stays used,
  *   so a late `record.spv` for it commits a commitment this node cannot serve (NOT_FOUND).
  * - SPV serving, STT release keys: serve.ts.
- * - DSS reads through the API, logged in batched node-signed `access.log` transactions.
+ * - DSS reads through the API, logged in batched node-signed `access.log` transactions: the
+ *   record route (`readDss`) and the raw ledger routes (`auditRead`, the server's `readAudit`
+ *   hook: every DSS record in a block or transaction served to a member; ledgerReadAudit.ts).
  * - Erasure executor: a committed `record.erase` of a record held here erases the EHR record
  *   and its salt (SPV) or the release key (STT), and logs it (`access.log`, channel
  *   'erasure'). A start-up pass repeats any erasure a crash interrupted.
@@ -37,9 +39,11 @@ import { ID, str } from '@medledger/core/validate';
 import type { EhrStore } from '../ehr/types.js';
 import { HttpError } from '../api/errors.js';
 import type { MedledgerNode, Receipt } from '../node.js';
+import type { ServedTxs } from '../api/server.js';
 import { AccessLogBatcher } from './accessLogBatcher.js';
 import { act, sweepPending, type ActionContext } from './blockActions.js';
 import { deidentifyResource } from './deidentify.js';
+import { ledgerReadEntries } from './ledgerReadAudit.js';
 import { RecordIndex, type IndexAction, type IndexedRecord, type PatientLogEntry } from './recordIndex.js';
 import {
   serveRelease,
@@ -270,6 +274,18 @@ export class RecordServices {
       at: this.#now(),
     } satisfies AccessLogEntry);
     return { recordId, txId: r.txId, resource, deidentified, removed };
+  }
+
+  /**
+   * The server's `readAudit` hook (api/server.ts): queues one `access.log` entry (channel
+   * 'ledger', purpose 'unspecified') for each DSS record in a block or transaction served
+   * to `reader` through `GET /v1/blocks/:height` or `GET /v1/txs/:id`. The record routes
+   * plugin registers it (routes/records.ts), so a server with them logs such reads.
+   */
+  auditRead(reader: MemberEntry, served: ServedTxs): void {
+    const { entries, unlogged } = ledgerReadEntries(this.node.store, reader, served, this.#now());
+    for (const e of entries) this.accessLog.add(e);
+    for (const txId of unlogged) this.#log(`served invalid record.dss ${txId}: no record to log it under`);
   }
 
   // ---- erasure ------------------------------------------------------------------------------

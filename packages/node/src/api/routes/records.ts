@@ -40,7 +40,9 @@ function nonNegative(v: string | undefined, name: string, max: number): number {
 }
 
 /**
- * The record-sharing routes as a server plugin.
+ * The record-sharing routes as a server plugin. It also hands the server the DSS read audit
+ * (`services.auditRead`): DSS records served by `GET /v1/blocks/:height` and `GET /v1/txs/:id`
+ * are logged on the ledger like those served here.
  * @example buildServer(node, { plugins: [recordRoutes(services, new RequestAuthenticator(node))] })
  */
 export function recordRoutes(services: RecordServices, auth: RequestAuthenticator): ServerPlugin {
@@ -115,5 +117,6 @@ export function recordRoutes(services: RecordServices, auth: RequestAuthenticato
         return { records: await services.recordsBySubject(subject) };
       });
     });
+    return { readAudit: (reader, served) => services.auditRead(reader, served) };
   };
 }

@@ -1,0 +1,71 @@
+/**
+ * The DSS records a raw ledger read served (issue 3 §7: "every read — ... a DSS record read
+ * through the API ... — produces an access-log entry on the ledger"). `GET /v1/blocks/:height`
+ * and `GET /v1/txs/:id` hand every block or transaction they serve to a `ReadAudit`
+ * (api/server.ts); {@link ledgerReadEntries} turns that into one `access.log` entry per
+ * `record.dss` transaction, which `RecordServices.auditRead` queues on the batched log.
+ *
+ * Labels: channel `ledger` (the raw ledger routes, as opposed to `dss` for
+ * `GET /v1/dss/records/:id`), purpose `unspecified` — a ledger read states no purpose of use,
+ * and logging one (e.g. `treatment`) would put a claim the member never made on the patient's
+ * log.
+ *
+ * Threat model: the node is trusted to log what it serves (see accessLogBatcher.ts). A
+ * `record.dss` transaction that did not commit with a record entry (an invalid one — its
+ * plaintext is in the block all the same) cannot be logged: the `access.log` contract accepts
+ * entries for known records only, and one unknown record would invalidate the whole batch.
+ * Those are counted in `unlogged` for the caller to report (ids only).
+ */
+import { getRecord, txIdOf, type AccessLogEntry, type MemberEntry, type StateReader } from '@medledger/core';
+import type { ServedTxs } from '../api/server.js';
+
+/** Channel of the entries for raw ledger reads. */
+export const LEDGER_READ_CHANNEL = 'ledger';
+/** Purpose of the entries for raw ledger reads: the member stated none. */
+export const LEDGER_READ_PURPOSE = 'unspecified';
+
+/** What {@link ledgerReadEntries} found in a served read. */
+export interface LedgerReadEntries {
+  entries: AccessLogEntry[];
+  /** Ids of served `record.dss` transactions with no record entry (invalid): not loggable. */
+  unlogged: string[];
+}
+
+/**
+ * The access-log entries for the DSS records in a served block or transaction.
+ * @param state the world state (the node's store)
+ * @param reader the authenticated member who is served
+ * @param served what the route serves
+ * @param at the read time (ms since the epoch)
+ * @example
+ * const { entries } = ledgerReadEntries(node.store, member, { route: 'block', txs, codes }, Date.now());
+ * for (const e of entries) accessLog.add(e);
+ */
+export function ledgerReadEntries(
+  state: StateReader,
+  reader: MemberEntry,
+  served: ServedTxs,
+  at: number,
+): LedgerReadEntries {
+  const entries: AccessLogEntry[] = [];
+  const unlogged: string[] = [];
+  for (const tx of served.txs) {
+    if (tx.body.type !== 'record.dss') continue;
+    const txId = txIdOf(tx.body);
+    const recordId = (tx.body.payload as { recordId?: unknown } | null)?.recordId;
+    const r = typeof recordId === 'string' ? getRecord(state, recordId) : undefined;
+    if (!r || r.mode !== 'dss' || r.txId !== txId) {
+      unlogged.push(txId);
+      continue;
+    }
+    entries.push({
+      recordId: r.recordId,
+      requester: reader.id,
+      purpose: LEDGER_READ_PURPOSE,
+      channel: LEDGER_READ_CHANNEL,
+      outcome: 'allowed',
+      at,
+    });
+  }
+  return { entries, unlogged };
+}
