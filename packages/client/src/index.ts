@@ -8,3 +8,4 @@ export * from './confidentiality.js';
 export * from './anonymity.js';
 export * from './records.js';
 export * from './recordCrypto.js';
+export * from './chain.js';

@@ -84,6 +84,7 @@ export class MedledgerNode extends EventEmitter {
   #head: Head;
   #headHeader: BlockHeader;
   #halted: Error | undefined;
+  #last: { height: number; value: { block: Block; hash: string; codes: string[] } } | undefined;
   #commitChain: Promise<void> = Promise.resolve();
 
   private constructor(o: NodeOptions, store: LedgerStore, head: Head, headHeader: BlockHeader) {
@@ -259,6 +260,10 @@ export class MedledgerNode extends EventEmitter {
       const head = persist(this.store, block, result);
       this.#head = head;
       this.#headHeader = block.header;
+      this.#last = {
+        height: head.height,
+        value: { block, hash: head.hash, codes: result.outcomes.map((o) => o.code) },
+      };
       const events: LedgerEvent[] = [];
       result.outcomes.forEach((o, i) => {
         this.mempool.remove(o.txId);
@@ -316,7 +321,9 @@ export class MedledgerNode extends EventEmitter {
     });
   }
 
+  /** A stored block; the one just committed comes from memory (listeners of 'block' read it). */
   getBlock(height: number): { block: Block; hash: string; codes: string[] } | undefined {
+    if (this.#last?.height === height) return this.#last.value;
     const r = this.store.getBlock(height);
     return r && { block: r.block, hash: r.hash, codes: r.result.codes };
   }

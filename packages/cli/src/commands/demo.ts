@@ -20,6 +20,7 @@ import {
   RecordsClient,
   RecordsError,
   episodeSubject,
+  readDssChain,
   subscribeNotifications,
   type PatientNotification,
 } from '@medledger/client';
@@ -202,6 +203,11 @@ export async function demo(o: DemoOptions): Promise<void> {
     check(
       (planTx.tx.body.payload as Obj).prev === r1.txId,
       "its prev link is the GP's referral: Bob's chronological DSS chain holds",
+    );
+    const chain = await readDssChain(bob.http, await bob.http.genesis(), B);
+    check(
+      chain.ok && chain.records.map((r) => r.recordId).join(' → ') === 'gp-referral → surgical-plan',
+      `Bob queries his DSS chain in order, every link and proof checked: ${chain.ok ? chain.records.map((r) => r.recordId).join(' → ') : chain.reason}`,
     );
     const outsider = await denied(
       dana.writeDss({ recordId: 'nurse-note', patient: B, category: 'clinical', resource: referral }),

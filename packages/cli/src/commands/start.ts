@@ -83,7 +83,10 @@ export async function start(
     dbPath: join(o.dir, 'notify.sqlite'),
   });
   const auth = new RequestAuthenticator(node);
-  const app = buildServer(node, { plugins: [recordRoutes(services, auth), notificationRoutes(hub, auth)] });
+  const app = buildServer(node, {
+    auth,
+    plugins: [recordRoutes(services, auth), notificationRoutes(hub, auth)],
+  });
   const host = o.host ?? config.host;
   const port = o.port ?? config.port;
   const address = await app.listen({ host, port });

@@ -75,6 +75,18 @@ CREATE TABLE IF NOT EXISTS patient_log (
 CREATE INDEX IF NOT EXISTS patient_log_by_patient ON patient_log (patient, seq);
 `;
 
+/** Transaction types the indexes read; everything else is skipped before hashing it. */
+const INDEXED_TYPES = new Set([
+  'record.dss',
+  'record.spv',
+  'record.stt',
+  'access.request',
+  'access.log',
+  'consent.grant',
+  'consent.revoke',
+  'record.erase',
+]);
+
 interface RecordRow {
   record_id: string;
   subject: string;
@@ -162,7 +174,7 @@ export class RecordIndex {
     const markErased = this.#db.prepare('UPDATE records SET erased_at = ? WHERE record_id = ?');
     this.#db.transaction(() => {
       txs.forEach((tx, i) => {
-        if (codes[i] !== 'OK') return;
+        if (codes[i] !== 'OK' || !INDEXED_TYPES.has(tx.body.type)) return;
         const txId = txIdOf(tx);
         const p = tx.body.payload as { [k: string]: JsonValue };
         const sender = tx.body.signers[0] ?? '';
