@@ -8,9 +8,11 @@
  *   medledger verify  <dir>
  *   medledger demo    [--dir D]
  *   medledger bench   ledger [--txs N] [--batch B] [--in-flight K] [--json]
+  medledger bench   access [--reads N] [--concurrency C] [--records R] [--json]   consented SPV reads/s, each audited
   medledger bench   crypto [--quick] [--json]                       ABE / PRE / HE / PEKS per-operation times
   medledger bench   anonymity [--quick] [--json]                    credentials / group / ring / ZK per-operation times
   medledger bench   emergency [--runs 20] [--json]                  emergency access by 2-of-3 PRE, end to end
+ *   medledger bench   access [--reads N] [--concurrency C] [--records R] [--json]
  *   medledger bench   crypto [--quick] [--json]
  *   medledger bench   anonymity [--quick] [--json]
  *   medledger bench   emergency [--runs 20] [--json]
@@ -56,6 +58,15 @@ async function bench(which: string | undefined, a: Args): Promise<Record<string,
         signers: int(a, 'signers', 16, 1),
         log,
       });
+    case 'access': {
+      const { benchAccess } = await import('./bench/access.js');
+      return benchAccess({
+        reads: int(a, 'reads', 2000, 1),
+        concurrency: int(a, 'concurrency', 32, 1),
+        records: int(a, 'records', 20, 1),
+        log,
+      });
+    }
     case 'crypto': {
       // Loaded on demand: the pairing and WASM libraries are not needed by other commands.
       const { benchCrypto } = await import('./bench/crypto.js');
@@ -70,7 +81,7 @@ async function bench(which: string | undefined, a: Args): Promise<Record<string,
       return { bench: 'emergency', ...(await benchEmergency({ runs: int(a, 'runs', 20, 1) })) };
     }
     default:
-      throw new UsageError('bench ledger|crypto|anonymity|emergency');
+      throw new UsageError('bench ledger|access|crypto|anonymity|emergency');
   }
 }
 

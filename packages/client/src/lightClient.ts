@@ -4,8 +4,7 @@
  * header's signature proves which organization's node cut the block, the Merkle proof
  * proves the transaction is in it.
  */
-import { fromB64u } from '@medledger/crypto';
-import { chainIdOf, txIdOf, verifyTxInclusion, type Genesis } from '@medledger/core';
+import { chainIdOf, publicKeyObject, txIdOf, verifyTxInclusion, type Genesis } from '@medledger/core';
 import type { TxWithProof } from './http.js';
 
 /** True if `t` is a transaction committed in a block signed by a genesis organization's node. */
@@ -23,6 +22,6 @@ export function verifyTxWithProof(t: TxWithProof, genesis: Genesis): boolean {
     tx: t.tx,
     proof: t.proof,
     header: t.header,
-    trusted: { proposerSig: t.proposerSig, proposerKey: fromB64u(org.nodeKey) },
+    trusted: { proposerSig: t.proposerSig, proposerKey: publicKeyObject(org.nodeKey) },
   });
 }
