@@ -7,7 +7,15 @@
  *   digest_h = H_state(digest_{h-1} || H_writes(canonical {writes, codes}))
  * It is cheap to update and lets any two nodes compare their whole history with one hash.
  */
-import { HashTag, canonicalize, fromHex, hashTagged, toHex, utf8, type JsonValue } from '@medledger/crypto';
+import {
+  HashTag,
+  canonicalize,
+  fromHex,
+  hashTagged,
+  hashTaggedText,
+  toHex,
+  type JsonValue,
+} from '@medledger/crypto';
 
 export interface StateReader {
   get(key: string): JsonValue | undefined;
@@ -102,6 +110,6 @@ export function digestBlockWrites(
   const texts = writes.map(([, v]) => (v === null ? null : canonicalize(v)));
   // The canonical text of { codes, writes: [[key, value], ...] } ("codes" < "writes").
   const text = `{"codes":${canonicalize([...codes])},"writes":[${writes.map(([k], i) => `[${canonicalize(k)},${texts[i] ?? 'null'}]`).join(',')}]}`;
-  const body = hashTagged(HashTag.stateWrites, utf8(text));
+  const body = hashTaggedText(HashTag.stateWrites, text);
   return { stateDigest: toHex(hashTagged(HashTag.stateDigest, fromHex(prev), body)), texts };
 }

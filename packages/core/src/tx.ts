@@ -12,12 +12,12 @@ import {
   HashTag,
   canonicalize,
   fromHex,
-  hashTagged,
   signP256,
   toB64u,
   toHex,
-  utf8,
   type JsonValue,
+  hashTaggedText,
+  utf8Length,
 } from '@medledger/crypto';
 import type { KeyObject } from 'node:crypto';
 import { LedgerError } from './errors.js';
@@ -69,7 +69,7 @@ function bodyText(body: TxBody): string {
 export function txIdOf(body: TxBody): string {
   let id = ids.get(body);
   if (id === undefined) {
-    id = toHex(hashTagged(HashTag.tx, utf8(bodyText(body))));
+    id = toHex(hashTaggedText(HashTag.tx, bodyText(body)));
     ids.set(body, id);
   }
   return id;
@@ -197,7 +197,7 @@ export function parseTxSized(input: unknown): { tx: SignedTx; size: number } {
     tx,
     `{"body":${bodyCanonical},"signatures":[${tx.signatures.map((x) => `{"sig":"${x.sig}","signer":"${x.signer}"}`).join(',')}]}`,
   );
-  const size = utf8(txCanonicalText(tx)).length;
+  const size = utf8Length(txCanonicalText(tx));
   if (size > MAX_TX_BYTES)
     throw new LedgerError(
       { code: 'TX_TOO_LARGE', size },

@@ -9,6 +9,11 @@ export function utf8(s: string): Uint8Array {
   return enc.encode(s);
 }
 
+/** Length in bytes of the UTF-8 encoding of a string, without encoding it. */
+export function utf8Length(s: string): number {
+  return Buffer.byteLength(s, 'utf8');
+}
+
 /** Decodes UTF-8; throws `TypeError` on invalid sequences. */
 export function fromUtf8(b: Uint8Array): string {
   return dec.decode(b);

@@ -66,3 +66,21 @@ export function hashTagged(tag: HashTag | string, ...data: Uint8Array[]): Uint8A
   }
   return sha256Raw(buf);
 }
+
+const textPrefixes = new Map<string, string>();
+
+/**
+ * {@link hashTagged} of the UTF-8 bytes of `text`, without encoding it first: the tag prefix
+ * (a length byte and ASCII) is itself a string of code points below 0x80, so the UTF-8 of
+ * `prefix + text` is exactly `prefixBytes || utf8(text)`. The hot path of transaction ids.
+ */
+export function hashTaggedText(tag: HashTag | string, text: string): Uint8Array {
+  let p = textPrefixes.get(tag);
+  if (p === undefined) {
+    p = String.fromCharCode(...prefix(tag));
+    if (!/^[\x00-\x7f]*$/.test(p)) throw new RangeError('hash tag must be ASCII');
+    textPrefixes.set(tag, p);
+  }
+  const b = oneShot('sha256', p + text, 'buffer') as unknown as Buffer;
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}

@@ -72,22 +72,30 @@ export class SignaturePool {
     const n = items.length;
     const msgs = new Uint8Array(n * 32);
     const sigs = new Uint8Array(n * 64);
-    const keys: string[] = new Array<string>(n);
+    // Each distinct key is sent once per chunk; items refer to it by index (few signers sign
+    // many transactions, and cloning a 124-character key per item showed in profiles).
+    const keys: string[] = [];
+    const keyIndex = new Map<string, number>();
+    const idx = new Uint32Array(n);
     for (let i = 0; i < n; i++) {
       const it = items[i]!;
-      keys[i] = it.publicKey;
-      if (it.message.length === 32 && it.signature.length === 64) {
+      const key = it.message.length === 32 && it.signature.length === 64 ? it.publicKey : ''; // '' → invalid
+      let k = keyIndex.get(key);
+      if (k === undefined) {
+        k = keys.push(key) - 1;
+        keyIndex.set(key, k);
+      }
+      idx[i] = k;
+      if (key !== '') {
         msgs.set(it.message, i * 32);
         sigs.set(it.signature, i * 64);
-      } else {
-        keys[i] = ''; // malformed: the worker reports it invalid
       }
     }
     const id = this.#nextId++;
     this.#inflight[w]!++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject, worker: w });
-      this.#workers[w]!.postMessage({ id, keys, msgs, sigs }, [msgs.buffer, sigs.buffer]);
+      this.#workers[w]!.postMessage({ id, keys, idx, msgs, sigs }, [msgs.buffer, sigs.buffer, idx.buffer]);
     });
   }
 

@@ -8,7 +8,10 @@ import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 
 export interface VerifyJob {
   id: number;
+  /** Distinct SPKI keys of the chunk, base64url ('' marks a malformed item). */
   keys: string[];
+  /** For each item, the index of its key in `keys`. */
+  idx: Uint32Array;
   /** n × 32 bytes */
   msgs: Uint8Array;
   /** n × 64 bytes */
@@ -31,12 +34,12 @@ function key(spki: string): KeyObject | null {
 }
 
 parentPort!.on('message', (job: VerifyJob) => {
-  const n = job.keys.length;
+  const n = job.idx.length;
   const out = new Uint8Array(n);
   const msgs = Buffer.from(job.msgs.buffer, job.msgs.byteOffset, job.msgs.byteLength);
   const sigs = Buffer.from(job.sigs.buffer, job.sigs.byteOffset, job.sigs.byteLength);
   for (let i = 0; i < n; i++) {
-    const k = key(job.keys[i]!);
+    const k = key(job.keys[job.idx[i]!]!);
     if (!k) continue;
     try {
       out[i] = verify(

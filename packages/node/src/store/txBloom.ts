@@ -3,7 +3,7 @@
  * Almost every duplicate check is for a new transaction, and the filter answers "certainly
  * not committed" without touching SQLite; a possible hit falls through to the exact SQLite
  * lookup, so answers stay exact. Ids are SHA-256 outputs, so their own bits serve as the
- * filter's independent hash functions (k = 7 slices of 32 bits).
+ * filter's hash functions (double hashing of two 32-bit words, k = 7).
  */
 const K = 7;
 
@@ -29,11 +29,12 @@ export class TxIdBloom {
     return this.#count > this.#capacity;
   }
 
+  // Double hashing (Kirsch–Mitzenmacher 2006) from two 32-bit words of the id, which is a
+  // SHA-256 output: two parses instead of seven.
   #positions(hexId: string, f: (bit: number) => void): void {
-    for (let i = 0; i < K; i++) {
-      const word = parseInt(hexId.slice(i * 8, i * 8 + 8), 16);
-      f(word % this.#mBits);
-    }
+    const a = parseInt(hexId.slice(0, 8), 16);
+    const b = parseInt(hexId.slice(8, 16), 16) | 1;
+    for (let i = 0; i < K; i++) f(((a + Math.imul(i, b)) >>> 0) % this.#mBits);
   }
 
   add(hexId: string): void {
