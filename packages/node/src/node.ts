@@ -37,20 +37,10 @@ import { SoloOrderer } from './ordering/solo.js';
 import { verifyBlock } from './pipeline/verifyBlock.js';
 import { transition } from './pipeline/transition.js';
 import { persist } from './pipeline/persist.js';
+import type { Receipt, SubmitResult } from '@medledger/client';
 
-export interface Receipt {
-  txId: string;
-  height: number;
-  index: number;
-  code: string;
-  message?: string;
-  blockHash: string;
-}
-
-export type SubmitResult =
-  | { txId: string; status: 'pending'; duplicate?: true }
-  | { txId: string; status: 'committed'; receipt: Receipt; duplicate?: true }
-  | { txId?: string; status: 'rejected'; error: { code: string; message: string } };
+// The wire types of submission: the node produces exactly what the client consumes.
+export type { Receipt, SubmitResult };
 
 export interface NodeOptions {
   /** Path of the SQLite ledger file. */
