@@ -8,7 +8,13 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes, sealKey } from '@medledger/crypto';
+import {
+  encryptionPublicKeyOf,
+  generateEncryptionKeyPair,
+  randomBytes,
+  sealKey,
+  toB64u,
+} from '@medledger/crypto';
 import {
   isInitialized,
   loadPrivateKey,
@@ -27,6 +33,11 @@ import { ReleaseKeyVault } from '@medledger/node/records/vault';
 import { RecordServices } from '@medledger/node/records/services';
 import { recordRoutes } from '@medledger/node/api/routes/records';
 import { createNotificationHub } from '@medledger/node/notify/hub';
+import { EmergencyProxyService } from '@medledger/node/confidentiality/emergencyProxy';
+import { confidentialityRoutes } from '@medledger/node/api/routes/confidentiality';
+import { anonymityRoutes } from '@medledger/node/api/routes/anonymity';
+import { createAnonymityServices } from '@medledger/node/anonymity/index';
+import { getPublishedKeys } from '@medledger/core/contracts/confidentiality/state';
 import { notificationRoutes } from '@medledger/node/api/routes/notifications';
 import { init } from './init.js';
 import { seedDemo } from '../devSeed.js';
@@ -83,17 +94,38 @@ export async function start(
     dbPath: join(o.dir, 'notify.sqlite'),
   });
   const auth = new RequestAuthenticator(node);
+  // Emergency access (issue 4): this node is a re-encryption proxy patients may name; its
+  // X25519 key is a sealed key file, published on the ledger once.
+  const nodeKey = loadPrivateKey(o.dir, config.nodeKey, passphrase);
+  const proxy = new EmergencyProxyService(node, {
+    nodeKey,
+    encryption: nodeEncryptionKey(o.dir, config.org, passphrase),
+  }).start();
+  // Anonymous relay and reads (issue 5): group- and ring-signed statements relayed under the
+  // node key. Credential issuers and group managers hold in-memory secrets and are not
+  // started here (see the closing notes of issue 5).
+  const anonymity = createAnonymityServices({ node, nodeKey });
   const app = buildServer(node, {
     auth,
-    plugins: [recordRoutes(services, auth), notificationRoutes(hub, auth)],
+    plugins: [
+      recordRoutes(services, auth),
+      notificationRoutes(hub, auth),
+      confidentialityRoutes({}),
+      anonymityRoutes({ relay: anonymity.relay, verifier: anonymity.verifier, auth }),
+    ],
   });
   const host = o.host ?? config.host;
   const port = o.port ?? config.port;
   const address = await app.listen({ host, port });
   if (o.dev && node.head().height === 0) await seedDemo(node, o.dir, passphrase, o.log);
+  if (getPublishedKeys(node.store, `node:${config.org}`)?.x25519 !== toB64u(proxy.encryptionPublicKey)) {
+    const r = await node.submit(proxy.publishKeyTx());
+    await node.waitForReceipt(r.txId, 10_000);
+  }
   const url = address.replace('[::1]', 'localhost');
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
+    proxy.stop();
     await app.close();
     await hub.close();
     await services.close();
@@ -129,4 +161,23 @@ async function openEhr(dir: string, config: object, masterKey: Uint8Array): Prom
   if (ehr.kind === 'postgres' && typeof ehr.url === 'string')
     return openPostgresEhrStore({ connectionString: ehr.url, masterKey });
   throw new Error('node.json "ehr" must be {"kind":"sqlite"} or {"kind":"postgres","url":"postgres://..."}');
+}
+
+/** The node's X25519 key (emergency proxy): a sealed key file, created on first start. */
+function nodeEncryptionKey(
+  dir: string,
+  org: string,
+  passphrase: string,
+): { privateKey: Uint8Array; publicKey: Uint8Array } {
+  const label = `node-enc-${org}`;
+  if (existsSync(join(paths(dir).keys, `${label}.key.json`))) {
+    const privateKey = loadPrivateKey(dir, label, passphrase);
+    return { privateKey, publicKey: encryptionPublicKeyOf(privateKey) };
+  }
+  const k = generateEncryptionKeyPair();
+  writeKeyFile(
+    dir,
+    sealKey({ label, keyType: 'x25519', publicKey: k.publicKey, privateKey: k.privateKey, passphrase }),
+  );
+  return k;
 }
