@@ -33,6 +33,7 @@ import type { Purpose } from '../../access/types.js';
 import { OK, fail, type Contract } from '../../contract.js';
 import { malformed } from '../../errors.js';
 import { getMember } from '../../identity.js';
+import { sttRecordEntry } from '../records/common.js';
 import {
   RECORD_CATEGORIES,
   asJson,
@@ -161,24 +162,10 @@ export const processWriteSttAbe: Contract<WriteSttAbePayload> = {
       ctx.state.put(
         keys.record(p.recordId),
         asJson({
-          mode: 'stt',
+          ...sttRecordEntry(ctx, p, sender, sender.org),
           encryption: 'abe',
           policy: p.policy,
           authorities,
-          recordId: p.recordId,
-          patientId: p.patient,
-          subject: p.subject,
-          category: p.category,
-          resourceType: p.resourceType,
-          org: sender.org,
-          authors: [sender.id],
-          responsible: [sender.id],
-          k: 1,
-          txId: ctx.txId,
-          height: ctx.height,
-          time: ctx.time,
-          prev: null,
-          holder: sender.org,
         }),
       );
     } else {

@@ -132,3 +132,29 @@ export function recordEntry(
 }
 
 export { obj };
+
+/** The state entry of a record's first STT transmission: its sender is its only author. */
+export function sttRecordEntry(
+  ctx: TxContext,
+  p: { recordId: string; patient: string; subject: string; category: string; resourceType: string },
+  sender: { id: string; org: string },
+  holder: string,
+): RecordEntry {
+  return {
+    mode: 'stt',
+    recordId: p.recordId,
+    patientId: p.patient,
+    subject: p.subject,
+    category: p.category,
+    resourceType: p.resourceType,
+    org: sender.org,
+    authors: [sender.id],
+    responsible: [sender.id],
+    k: 1,
+    txId: ctx.txId,
+    height: ctx.height,
+    time: ctx.time,
+    prev: null,
+    holder,
+  };
+}

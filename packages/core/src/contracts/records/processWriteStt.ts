@@ -27,7 +27,7 @@ import {
   type Transmission,
 } from '../../records/state.js';
 import { HEX32, ID, arr, obj, onlyKeys, str } from '../../validate.js';
-import { C, fail } from './common.js';
+import { C, fail, sttRecordEntry } from './common.js';
 import { RECORD_CATEGORIES } from '../../records/state.js';
 import { malformed } from '../../errors.js';
 
@@ -118,26 +118,7 @@ export const processWriteStt: Contract<WriteSttPayload> = {
         return fail('UNKNOWN_PATIENT', 'payload.patient is not an enrolled patient');
       if (!team.includes(sender.id))
         return fail('NOT_RESPONSIBLE', `${sender.id} is not in the patient's care team`);
-      ctx.state.put(
-        keys.record(p.recordId),
-        asJson({
-          mode: 'stt',
-          recordId: p.recordId,
-          patientId: p.patient,
-          subject: p.subject,
-          category: p.category,
-          resourceType: p.resourceType,
-          org: sender.org,
-          authors: [sender.id],
-          responsible: [sender.id],
-          k: 1,
-          txId: ctx.txId,
-          height: ctx.height,
-          time: ctx.time,
-          prev: null,
-          holder: p.holder,
-        }),
-      );
+      ctx.state.put(keys.record(p.recordId), asJson(sttRecordEntry(ctx, p, sender, p.holder)));
     } else {
       if (!existing || existing.mode !== 'stt') return fail('UNKNOWN_RECORD', `no STT record ${p.recordId}`);
       if (existing.erasedAt !== undefined) return fail('RECORD_ERASED', `record ${p.recordId} was erased`);
