@@ -291,6 +291,44 @@ export class MedledgerNode extends EventEmitter {
     return loc && this.#receiptAt(txId, loc);
   }
 
+  /**
+   * Receipts of many transactions, each as soon as it commits, with one deadline for all (one
+   * timer instead of one per transaction). An entry is undefined if that transaction did not
+   * commit within `timeoutMs`.
+   */
+  waitForReceipts(txIds: readonly string[], timeoutMs: number): Promise<(Receipt | undefined)[]> {
+    const out: (Receipt | undefined)[] = txIds.map((id) =>
+      this.mempool.has(id) ? undefined : this.receipt(id),
+    );
+    const missing = out.reduce((n, r) => (r === undefined ? n + 1 : n), 0);
+    if (missing === 0 || timeoutMs <= 0) return Promise.resolve(out);
+    return new Promise((resolve) => {
+      let left = missing;
+      const added: [string, (r: Receipt) => void][] = [];
+      const finish = (): void => {
+        clearTimeout(timer);
+        for (const [id, f] of added) {
+          const set = this.#waiters.get(id);
+          set?.delete(f);
+          if (set && set.size === 0) this.#waiters.delete(id);
+        }
+        resolve(out);
+      };
+      const timer = setTimeout(finish, timeoutMs);
+      txIds.forEach((id, i) => {
+        if (out[i] !== undefined) return;
+        const f = (r: Receipt): void => {
+          out[i] = r;
+          if (--left === 0) finish();
+        };
+        let set = this.#waiters.get(id);
+        if (!set) this.#waiters.set(id, (set = new Set()));
+        set.add(f);
+        added.push([id, f]);
+      });
+    });
+  }
+
   /** Resolves with the receipt when the transaction commits, or undefined after `timeoutMs`. */
   waitForReceipt(txId: string, timeoutMs: number): Promise<Receipt | undefined> {
     // A transaction still in the mempool has no receipt yet: skip the index lookup.

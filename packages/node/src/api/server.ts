@@ -135,7 +135,24 @@ export function buildServer(node: MedledgerNode, opts: BuildServerOptions = {}):
     if (body.txs.length > 10_000)
       throw new HttpError('MALFORMED_REQUEST', 'at most 10000 transactions per batch');
     const results = await node.submitBatch(body.txs);
-    return { results: await Promise.all(results.map((r) => withReceipt(node, r, wait))) };
+    if (wait === 0) return { results };
+    const pending = results.flatMap((r, i) => (r.status === 'pending' ? [[i, r.txId] as const] : []));
+    const receipts = await node.waitForReceipts(
+      pending.map(([, id]) => id),
+      wait,
+    );
+    pending.forEach(([i, txId], k) => {
+      const receipt = receipts[k];
+      const r = results[i]!;
+      if (receipt)
+        results[i] = {
+          txId,
+          status: 'committed',
+          receipt,
+          ...('duplicate' in r && r.duplicate ? { duplicate: true as const } : {}),
+        };
+    });
+    return { results };
   });
 
   app.get('/v1/txs/:id', async (req) => {
