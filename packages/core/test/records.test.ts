@@ -448,3 +448,29 @@ test('access.log: only a node key signs access logs; entries must name existing 
   );
   assert.equal(r.outcomes[0]!.events[0]!.patient, w.bob.id, 'the patient is notified');
 });
+
+test('behavior: an unknown purpose or category is refused with the allowed values named, and changes nothing', async () => {
+  const w = await world();
+  const { applyBlock, defaultContracts } = await import('../src/index.js');
+  const s = spv(w, 'lab-1', 'lab', null);
+  w.run(s);
+  const before = JSON.stringify([...w.c.state]);
+  const badPurpose = w.tx(w.baker, 'access.request', { recordId: 'lab-1', purpose: 'marketing' });
+  const badCategory = spv(w, 'lab-2', 'secret', null);
+  const r = applyBlock(w.c.reader, w.c.makeBlock([badPurpose, badCategory], (w.t += 1000)), {
+    contracts: defaultContracts(),
+    params: w.f.genesis.params,
+    prevStateDigest: w.c.digest,
+  });
+  assert.deepEqual(
+    r.outcomes.map((o) => o.code),
+    ['INVALID_PAYLOAD', 'INVALID_PAYLOAD'],
+  );
+  assert.match(
+    r.outcomes[0]!.message!,
+    /payload\.purpose: must be one of treatment, payment, research, emergency/,
+  );
+  assert.match(r.outcomes[1]!.message!, /payload\.category: must be one of clinical, lab, billing/);
+  assert.equal(r.writes.length, 0);
+  assert.equal(JSON.stringify([...w.c.state]), before);
+});

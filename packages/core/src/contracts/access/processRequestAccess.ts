@@ -22,7 +22,7 @@ import {
   type AccessDecisionEntry,
 } from '../../records/state.js';
 import { ID, obj, onlyKeys, str } from '../../validate.js';
-import { malformed } from '../../errors.js';
+import { parsePurpose } from '../records/common.js';
 
 export interface RequestAccessPayload {
   recordId: string;
@@ -30,15 +30,13 @@ export interface RequestAccessPayload {
 }
 
 const C = 'INVALID_PAYLOAD';
-const PURPOSES: readonly string[] = ['treatment', 'payment', 'research', 'emergency'];
 
 export const processRequestAccess: Contract<RequestAccessPayload> = {
   type: 'access.request',
   parse(payload) {
     const p = obj(payload, 'payload', C);
     onlyKeys(p, ['recordId', 'purpose'], 'payload', C);
-    const purpose = str(p.purpose, 'payload.purpose', C, 16);
-    if (!PURPOSES.includes(purpose)) malformed(C, 'payload.purpose', `must be one of ${PURPOSES.join(', ')}`);
+    const purpose = parsePurpose(p.purpose);
     return { recordId: str(p.recordId, 'payload.recordId', C, 128, ID), purpose: purpose as Purpose };
   },
   execute(ctx, p) {

@@ -8,8 +8,9 @@
  */
 import { OK, fail, type Contract } from '../../contract.js';
 import { malformed } from '../../errors.js';
+import { parseCategory } from '../records/common.js';
 import { getMember } from '../../identity.js';
-import { RECORD_CATEGORIES, getCareTeam, getRecord } from '../../records/state.js';
+import { getCareTeam, getRecord } from '../../records/state.js';
 import { HEX32, ID, obj, onlyKeys, str } from '../../validate.js';
 import { toB64u } from '@medledger/crypto';
 import { C, b64, ckeys, framed, getPreRecord, getPublishedKeys, type PreRecordEntry } from './state.js';
@@ -31,9 +32,7 @@ export const processWritePreRecord: Contract<WritePreRecordPayload & { capsule: 
   parse(payload) {
     const p = obj(payload, 'payload', C);
     onlyKeys(p, ['recordId', 'patient', 'subject', 'category', 'resourceType', 'ciphertext'], 'payload', C);
-    const category = str(p.category, 'payload.category', C, 32);
-    if (!(RECORD_CATEGORIES as readonly string[]).includes(category))
-      malformed(C, 'payload.category', `must be one of ${RECORD_CATEGORIES.join(', ')}`);
+    const category = parseCategory(p.category);
     const [capsule, body] = framed(
       b64(p.ciphertext, 'payload.ciphertext', PRE_MAX_CIPHERTEXT_BYTES),
       'ml-pre-ct/1',

@@ -34,8 +34,8 @@ import { OK, fail, type Contract } from '../../contract.js';
 import { malformed } from '../../errors.js';
 import { getMember } from '../../identity.js';
 import { sttRecordEntry } from '../records/common.js';
+import { parseCategory, parsePurpose } from '../records/common.js';
 import {
-  RECORD_CATEGORIES,
   asJson,
   getCareTeam,
   getRecord,
@@ -60,7 +60,6 @@ export interface WriteSttAbePayload {
   ciphertext: string;
 }
 
-const PURPOSES: readonly string[] = ['treatment', 'payment', 'research', 'emergency'];
 const CT_TAG = 'ml-abe-ct/1';
 /** Largest ABE ciphertext accepted (the transaction limit is 256 KiB, base64url inflates 4/3). */
 export const ABE_MAX_CIPHERTEXT_BYTES = 180 * 1024;
@@ -109,11 +108,8 @@ export const processWriteSttAbe: Contract<WriteSttAbePayload> = {
       'payload',
       C,
     );
-    const category = str(p.category, 'payload.category', C, 32);
-    if (!(RECORD_CATEGORIES as readonly string[]).includes(category))
-      malformed(C, 'payload.category', `must be one of ${RECORD_CATEGORIES.join(', ')}`);
-    const purpose = str(p.purpose, 'payload.purpose', C, 16);
-    if (!PURPOSES.includes(purpose)) malformed(C, 'payload.purpose', `must be one of ${PURPOSES.join(', ')}`);
+    const category = parseCategory(p.category);
+    const purpose = parsePurpose(p.purpose);
     const policy = str(p.policy, 'payload.policy', C, POLICY_MAX_LENGTH);
     let leaves: number;
     try {
@@ -131,7 +127,7 @@ export const processWriteSttAbe: Contract<WriteSttAbePayload> = {
       subject: str(p.subject, 'payload.subject', C, 128, ID),
       category,
       resourceType: str(p.resourceType, 'payload.resourceType', C, 64, /^[A-Z][A-Za-z]+$/),
-      purpose: purpose as Purpose,
+      purpose,
       prev: p.prev === null ? null : str(p.prev, 'payload.prev', C, 64, HEX32),
       policy,
       ciphertext: p.ciphertext as string,

@@ -7,6 +7,7 @@
 import { fail, type ContractResult, type TxContext } from '../../contract.js';
 export { fail };
 import { malformed } from '../../errors.js';
+import { PURPOSES, type Purpose } from '../../access/types.js';
 import { getMember } from '../../identity.js';
 import {
   RECORD_CATEGORIES,
@@ -38,10 +39,8 @@ export function parseRecordMeta(p: Obj): RecordMetaPayload {
   );
   if (new Set(responsible).size !== responsible.length)
     malformed(C, 'payload.responsible', 'duplicate member');
-  const category = str(p.category, 'payload.category', C, 32);
-  if (!(RECORD_CATEGORIES as readonly string[]).includes(category)) {
-    malformed(C, 'payload.category', `must be one of ${RECORD_CATEGORIES.join(', ')}`);
-  }
+  const category = parseCategory(p.category);
+
   const out: RecordMetaPayload = {
     recordId: str(p.recordId, 'payload.recordId', C, 128, ID),
     patient: str(p.patient, 'payload.patient', C, 64, HEX32),
@@ -157,4 +156,21 @@ export function sttRecordEntry(
     prev: null,
     holder,
   };
+}
+
+/** A record category from a payload field; throws INVALID_PAYLOAD naming the allowed ones. */
+export function parseCategory(v: unknown, path = 'payload.category'): string {
+  const category = str(v, path, C, 32);
+  if (!(RECORD_CATEGORIES as readonly string[]).includes(category)) {
+    malformed(C, path, `must be one of ${RECORD_CATEGORIES.join(', ')}`);
+  }
+  return category;
+}
+
+/** A purpose of use from a payload field (the list of `access/types.ts`). */
+export function parsePurpose(v: unknown, path = 'payload.purpose'): Purpose {
+  const purpose = str(v, path, C, 16);
+  if (!(PURPOSES as readonly string[]).includes(purpose))
+    malformed(C, path, `must be one of ${PURPOSES.join(', ')}`);
+  return purpose as Purpose;
 }

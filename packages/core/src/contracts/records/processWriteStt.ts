@@ -28,7 +28,7 @@ import {
 } from '../../records/state.js';
 import { HEX32, ID, arr, obj, onlyKeys, str } from '../../validate.js';
 import { C, fail, sttRecordEntry } from './common.js';
-import { RECORD_CATEGORIES } from '../../records/state.js';
+import { parseCategory, parsePurpose } from './common.js';
 import { malformed } from '../../errors.js';
 
 export interface WriteSttPayload {
@@ -44,8 +44,6 @@ export interface WriteSttPayload {
   /** The HPKE envelope (JSON form), opaque to the contract except for its receiver ids. */
   envelope: { [k: string]: JsonValue };
 }
-
-const PURPOSES: readonly string[] = ['treatment', 'payment', 'research', 'emergency'];
 
 export const processWriteStt: Contract<WriteSttPayload> = {
   type: 'record.stt',
@@ -68,11 +66,8 @@ export const processWriteStt: Contract<WriteSttPayload> = {
       'payload',
       C,
     );
-    const category = str(p.category, 'payload.category', C, 32);
-    if (!(RECORD_CATEGORIES as readonly string[]).includes(category))
-      malformed(C, 'payload.category', `must be one of ${RECORD_CATEGORIES.join(', ')}`);
-    const purpose = str(p.purpose, 'payload.purpose', C, 16);
-    if (!PURPOSES.includes(purpose)) malformed(C, 'payload.purpose', `must be one of ${PURPOSES.join(', ')}`);
+    const category = parseCategory(p.category);
+    const purpose = parsePurpose(p.purpose);
     const receivers = arr(p.receivers, 'payload.receivers', C, 1, 64).map((x, i) =>
       str(x, `payload.receivers[${i}]`, C, 64, HEX32),
     );
@@ -90,7 +85,7 @@ export const processWriteStt: Contract<WriteSttPayload> = {
       category,
       resourceType: str(p.resourceType, 'payload.resourceType', C, 64, /^[A-Z][A-Za-z]+$/),
       receivers,
-      purpose: purpose as Purpose,
+      purpose,
       prev: p.prev === null ? null : str(p.prev, 'payload.prev', C, 64, HEX32),
       holder: str(p.holder, 'payload.holder', C, 64, ID),
       envelope,
