@@ -95,9 +95,21 @@ export async function demo(o: DemoOptions): Promise<void> {
       onNotification: (n) => notes.push(n),
     });
     await (sub as unknown as { opened: Promise<void> }).opened;
-    check(true, 'server-sent event stream open, authenticated by a signed request');
-    await bob.setCareTeam([gp.memberId, alice.memberId, baker.memberId, chen.memberId]);
-    check(true, 'care team on the ledger: his GP, dr-alice (hospital A), dr-baker and dr-chen (hospital B)');
+    const team = [gp.memberId, alice.memberId, baker.memberId, chen.memberId];
+    await bob.setCareTeam(team);
+    const onLedger = (await bob.state<string[]>(`careteam:${B}`)) ?? [];
+    check(
+      onLedger.join() === [...team].sort().join(),
+      'care team on the ledger: his GP, dr-alice (hospital A), dr-baker and dr-chen (hospital B)',
+    );
+    const deadline = Date.now() + 2000;
+    while (!notes.some((n) => n.type === 'careteam.changed') && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    check(
+      notes.some((n) => n.type === 'careteam.changed'),
+      'Bob is notified at once over his server-sent event stream (authenticated by a signed request)',
+    );
 
     section("The GP refers Bob (DSS: plaintext on the ledger, on Bob's chain)");
     const episode = generateEpisodeKey();
