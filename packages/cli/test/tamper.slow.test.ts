@@ -117,12 +117,12 @@ test('tamper: a deleted block, a changed state row and a rewritten head are caug
 
     const { ledger: l2, dir: d2 } = await buildLedger();
     const db2 = new Database(l2);
-    const k = db2.prepare<[], { k: string }>("SELECT k FROM state WHERE k LIKE 'record:%' LIMIT 1").get()!.k;
+    const k = db2.prepare<[], { k: string }>("SELECT k FROM state WHERE k LIKE 'anchor:%' LIMIT 1").get()!.k;
     db2.prepare('UPDATE state SET v = ? WHERE k = ?').run('{"recordId":"forged"}', k);
     db2.close();
     const st = await verifyLedger(l2);
     assert.equal(st.ok, false);
-    assert.match(!st.ok ? st.reason : '', /world state: record:.* differs from replay/);
+    assert.match(!st.ok ? st.reason : '', /world state: anchor:.* differs from replay/);
 
     const db3 = new Database(l2);
     db3.prepare('UPDATE state SET v = (SELECT v FROM state WHERE k = ?) WHERE k = ?').run(k, k);

@@ -474,3 +474,14 @@ test('behavior: an unknown purpose or category is refused with the allowed value
   assert.equal(r.writes.length, 0);
   assert.equal(JSON.stringify([...w.c.state]), before);
 });
+
+test('behavior: an anchored hash is not a record: requesting access to its id is UNKNOWN_RECORD', async () => {
+  const w = await world();
+  const anchored = w.tx(w.alice, 'record.anchor', { recordId: 'scan-7', hash: toHex(randomBytes(32)) });
+  assert.deepEqual(w.run(anchored), ['OK']);
+  assert.ok(w.c.state.get('anchor:scan-7'));
+  assert.equal(w.c.state.get('record:scan-7'), undefined);
+  assert.deepEqual(w.run(w.tx(w.baker, 'access.request', { recordId: 'scan-7', purpose: 'treatment' })), [
+    'UNKNOWN_RECORD',
+  ]);
+});

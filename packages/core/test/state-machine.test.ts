@@ -36,7 +36,7 @@ test('behavior: an enrolled member anchors a record; the same signed transaction
   };
   assert.notEqual(again.signatures[0]!.sig, tx.signatures[0]!.sig);
   assert.deepEqual(c.commit([again], T0 + 5), ['DUPLICATE_TX']);
-  assert.equal(c.state.get('record:r1') !== undefined, true);
+  assert.equal(c.state.get('anchor:r1') !== undefined, true);
 });
 
 test('security: a revoked member: earlier transactions stay valid, later ones are SIGNER_REVOKED', async () => {
@@ -67,8 +67,8 @@ test('security: a revoked member: earlier transactions stay valid, later ones ar
   );
   // Signed before the revocation, ordered after it in the same block: still refused.
   assert.deepEqual(c.commit([before, revoke, after], T0 + 4), ['OK', 'OK', 'SIGNER_REVOKED']);
-  assert.ok(c.state.get('record:before'));
-  assert.equal(c.state.get('record:after'), undefined);
+  assert.ok(c.state.get('anchor:before'));
+  assert.equal(c.state.get('anchor:after'), undefined);
   const again = makeTx(
     f.chainId,
     'registry.revoke',

@@ -75,7 +75,7 @@ test('security: a revoked member’s new transaction is rejected with a clear er
         e.message.includes(`revoked at height ${revReceipt!.height}`),
     );
     assert.equal(t.node.receipt(early.txId)?.code, 'OK', 'the earlier transaction is still committed');
-    assert.equal(t.node.stateValue('record:late'), undefined);
+    assert.equal(t.node.stateValue('anchor:late'), undefined);
   } finally {
     await t.cleanup();
   }

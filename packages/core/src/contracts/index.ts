@@ -15,7 +15,7 @@ import { processLogAccess } from './access/processLogAccess.js';
 import { confidentialityContracts } from './confidentiality/index.js';
 import { anonymityContracts } from './anonymity/index.js';
 
-export { processAnchorRecord, recordKey, type AnchorRecordPayload } from './records/processAnchorRecord.js';
+export { processAnchorRecord, anchorKey, type AnchorRecordPayload } from './records/processAnchorRecord.js';
 export { processEnrollMember, type EnrollMemberPayload } from './registry/processEnrollMember.js';
 export { processRevokeMember, type RevokeMemberPayload } from './registry/processRevokeMember.js';
 export { processWriteDss, type WriteDssPayload } from './records/processWriteDss.js';

@@ -12,7 +12,11 @@ export interface AnchorRecordPayload {
 }
 
 const C = 'INVALID_PAYLOAD';
-export const recordKey = (id: string): string => `record:${id}`;
+/**
+ * Anchors live under `anchor:<id>`, apart from the `record:<id>` entries of shared records
+ * (DSS, SPV, STT): an anchored hash is not a record anyone can request access to.
+ */
+export const anchorKey = (id: string): string => `anchor:${id}`;
 
 export const processAnchorRecord: Contract<AnchorRecordPayload> = {
   type: 'record.anchor',
@@ -27,7 +31,7 @@ export const processAnchorRecord: Contract<AnchorRecordPayload> = {
   execute(ctx, p) {
     if (ctx.signers.some((s) => s.kind !== 'member'))
       return fail('UNAUTHORIZED', 'records are anchored by members');
-    const key = recordKey(p.recordId);
+    const key = anchorKey(p.recordId);
     if (ctx.state.get(key) !== undefined)
       return fail('RECORD_EXISTS', `record ${p.recordId} is already anchored`);
     ctx.state.put(key, {
