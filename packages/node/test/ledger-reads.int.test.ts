@@ -38,13 +38,13 @@ test('security: blocks, transactions and state keys need a signed request from a
     });
     const open = new MedledgerClient(url);
     const receipt = await open.submitAndWait(tx, 10_000);
-    const paths = [`/v1/blocks/${receipt.height}`, `/v1/txs/${receipt.txId}`, '/v1/state/record:auth-1'];
+    const paths = [`/v1/blocks/${receipt.height}`, `/v1/txs/${receipt.txId}`, '/v1/state/anchor:auth-1'];
 
     for (const p of paths) await unauthenticated(await fetch(`${url}${p}`), `unsigned ${p}`);
     for (const call of [
       () => open.getBlock(receipt.height),
       () => open.getTx(receipt.txId),
-      () => open.getState('record:auth-1'),
+      () => open.getState('anchor:auth-1'),
     ])
       await assert.rejects(
         call(),
@@ -89,7 +89,7 @@ test('security: blocks, transactions and state keys need a signed request from a
     assert.equal(block.hash, receipt.blockHash);
     assert.equal((await aliceClient.getTx(receipt.txId)).receipt.code, 'OK');
     assert.deepEqual(
-      (await aliceClient.getState<{ txId: string }>('record:auth-1')).value.txId,
+      (await aliceClient.getState<{ txId: string }>('anchor:auth-1')).value.txId,
       receipt.txId,
     );
     assert.deepEqual(
@@ -121,7 +121,7 @@ test('security: blocks, transactions and state keys need a signed request from a
     for (const call of [
       () => carolClient.getBlock(receipt.height),
       () => carolClient.getTx(receipt.txId),
-      () => carolClient.getState('record:auth-1'),
+      () => carolClient.getState('anchor:auth-1'),
     ])
       await assert.rejects(
         call(),
