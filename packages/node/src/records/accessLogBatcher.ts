@@ -58,12 +58,15 @@ export class AccessLogBatcher {
   }
 
   /** Number of entries waiting. */
+  #closed = false;
+
   get pending(): number {
     return this.#queue.length;
   }
 
   /** Queues one entry; the batch goes out within `flushMs` or when `maxEntries` are queued. */
   add(e: AccessLogEntry): void {
+    if (this.#closed) throw new Error('access log batcher is closed');
     this.#queue.push(e);
     if (this.#queue.length >= this.#max) void this.flush();
     else this.#timer ??= setTimeout(() => void this.flush(), this.#flushMs);
@@ -99,7 +102,9 @@ export class AccessLogBatcher {
     } catch (e) {
       this.#queue.unshift(...entries);
       this.#onError((e as { code?: string }).code ?? 'INTERNAL');
-      if (!this.#timer && !this.#node.halted)
+      // Retry later — unless shutting down: a closed node refuses every batch, and a retry
+      // timer re-armed forever would keep the process alive.
+      if (!this.#timer && !this.#node.halted && !this.#closed)
         this.#timer = setTimeout(() => void this.flush(), this.#flushMs);
       return undefined;
     }
@@ -119,6 +124,7 @@ export class AccessLogBatcher {
 
   /** Flushes what is queued and stops the timer. */
   async close(): Promise<void> {
+    this.#closed = true;
     await this.flush();
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
