@@ -3,6 +3,7 @@
  * the state. `execute` is a deterministic function of (state, transaction, block context); it
  * returns a validity code, and on any code but OK its writes are discarded.
  */
+import { PARSED_PAYLOAD, memoOf, memoize } from './memo.js';
 import type { JsonValue } from '@medledger/crypto';
 import type { ChainParams } from './genesis.js';
 import type { Signer } from './identity.js';
@@ -63,16 +64,14 @@ export class ContractRegistry {
   }
 }
 
-const parsed = new WeakMap<object, { type: string; value: unknown }>();
-
 /**
  * `contract.parse(body.payload)`, memoized by payload object: a node parses a payload at
  * admission and again when it applies the block, and payloads are never mutated.
  */
 export function parsePayload(contract: Contract<unknown>, body: { type: string; payload: object }): unknown {
-  const hit = parsed.get(body.payload);
+  const hit = memoOf<{ type: string; value: unknown }>(body.payload, PARSED_PAYLOAD);
   if (hit && hit.type === contract.type) return hit.value;
   const value = contract.parse(body.payload);
-  parsed.set(body.payload, { type: contract.type, value });
+  memoize(body.payload, PARSED_PAYLOAD, { type: contract.type, value });
   return value;
 }

@@ -21,6 +21,7 @@ import {
 } from '@medledger/crypto';
 import type { KeyObject } from 'node:crypto';
 import { LedgerError } from './errors.js';
+import { PARSED_PAYLOAD, forget, memoOf, memoize } from './memo.js';
 import { B64U, HEX32, ID, arr, int, obj, onlyKeys, str } from './validate.js';
 
 /** The signed part of a transaction. */
@@ -51,39 +52,30 @@ export interface SignedTx {
 export const MAX_TX_BYTES = 256 * 1024;
 const MAX_SIGNERS = 32;
 
-// Memoized per object: bodies and transactions are never mutated once built or parsed.
-const ids = new WeakMap<TxBody, string>();
-const bodyTexts = new WeakMap<TxBody, string>();
-const txTexts = new WeakMap<SignedTx, string>();
+// Memoized per object (memo.ts): bodies and transactions are never mutated once built or
+// parsed; parseTx re-derives both texts and drops a memoized id.
+const TX_ID = Symbol('txId');
+const BODY_TEXT = Symbol('bodyText');
+const TX_TEXT = Symbol('txText');
 
 function bodyText(body: TxBody): string {
-  let t = bodyTexts.get(body);
-  if (t === undefined) {
-    t = canonicalize(body);
-    bodyTexts.set(body, t);
-  }
-  return t;
+  return memoOf<string>(body, BODY_TEXT) ?? memoize(body, BODY_TEXT, canonicalize(body));
 }
 
 /** Hex id of a transaction body: the tagged hash of its canonical bytes. */
 export function txIdOf(body: TxBody): string {
-  let id = ids.get(body);
-  if (id === undefined) {
-    id = toHex(hashTaggedText(HashTag.tx, bodyText(body)));
-    ids.set(body, id);
-  }
-  return id;
+  return (
+    memoOf<string>(body, TX_ID) ?? memoize(body, TX_ID, toHex(hashTaggedText(HashTag.tx, bodyText(body))))
+  );
 }
 
 /** Canonical JSON text of a signed transaction (RFC 8785), memoized. */
 export function txCanonicalText(tx: SignedTx): string {
-  let t = txTexts.get(tx);
-  if (t === undefined) {
+  return (
+    memoOf<string>(tx, TX_TEXT) ??
     // Member order of RFC 8785: "body" < "signatures"; signatures are [{sig, signer}].
-    t = `{"body":${bodyText(tx.body)},"signatures":${canonicalize(tx.signatures)}}`;
-    txTexts.set(tx, t);
-  }
-  return t;
+    memoize(tx, TX_TEXT, `{"body":${bodyText(tx.body)},"signatures":${canonicalize(tx.signatures)}}`)
+  );
 }
 
 /** The bytes each signer signs: the 32-byte transaction id. */
@@ -144,42 +136,44 @@ export function parseTxSized(input: unknown): { tx: SignedTx; size: number } {
   str(b.chainId, 'tx.body.chainId', C, 64, HEX32);
   str(b.type, 'tx.body.type', C, 64, /^[a-z][a-z0-9.-]*$/);
   obj(b.payload, 'tx.body.payload', C);
-  const signers = arr(b.signers, 'tx.body.signers', C, 1, MAX_SIGNERS).map((s, i) =>
-    str(s, `tx.body.signers[${i}]`, C, 128, ID),
-  );
-  for (let i = 1; i < signers.length; i++) {
-    if (signers[i - 1]! >= signers[i]!)
+  // Array items are checked on a fast path; the path of an item is built only to report it.
+  const signers = arr(b.signers, 'tx.body.signers', C, 1, MAX_SIGNERS) as string[];
+  for (let i = 0; i < signers.length; i++) {
+    strItem(signers[i], 'tx.body.signers', i, '', ID);
+    if (i > 0 && signers[i - 1]! >= signers[i]!)
       throw new LedgerError(
         { code: C, path: 'tx.body.signers' },
         'tx.body.signers: must be distinct and sorted',
       );
   }
-  const nonce = str(b.nonce, 'tx.body.nonce', C, 64, B64U);
-  if (!B64U_16.test(nonce))
+  if (typeof b.nonce !== 'string' || !B64U_16.test(b.nonce)) {
+    str(b.nonce, 'tx.body.nonce', C, 64, B64U);
     throw new LedgerError({ code: C, path: 'tx.body.nonce' }, 'tx.body.nonce: must be 16 bytes of base64url');
+  }
   int(b.createdAt, 'tx.body.createdAt', C, 0, 8.64e15);
-  const sigs = arr(t.signatures, 'tx.signatures', C, 1, MAX_SIGNERS).map((s, i) => {
-    const o = obj(s, `tx.signatures[${i}]`, C);
-    onlyKeys(o, ['signer', 'sig'], `tx.signatures[${i}]`, C);
-    const signer = str(o.signer, `tx.signatures[${i}].signer`, C, 128, ID);
-    const sig = str(o.sig, `tx.signatures[${i}].sig`, C, 128, B64U);
-    if (!B64U_64.test(sig))
+  const sigs = arr(t.signatures, 'tx.signatures', C, 1, MAX_SIGNERS);
+  const seen = new Set<string>();
+  for (let i = 0; i < sigs.length; i++) {
+    const o = sigs[i] as Record<string, unknown>;
+    if (typeof o !== 'object' || o === null || Array.isArray(o)) obj(o, `tx.signatures[${i}]`, C);
+    for (const k in o)
+      if (k !== 'signer' && k !== 'sig') onlyKeys(o, ['signer', 'sig'], `tx.signatures[${i}]`, C);
+    const signer = strItem(o.signer, 'tx.signatures', i, '.signer', ID);
+    if (typeof o.sig !== 'string' || !B64U_64.test(o.sig)) {
+      str(o.sig, `tx.signatures[${i}].sig`, C, 128, B64U);
       throw new LedgerError(
         { code: C, path: `tx.signatures[${i}].sig` },
         `tx.signatures[${i}].sig: must be 64 bytes of base64url`,
       );
-    return { signer, sig };
-  });
-  const seen = new Set<string>();
-  for (const s of sigs) {
-    if (seen.has(s.signer))
-      throw new LedgerError({ code: C, path: 'tx.signatures' }, `tx.signatures: ${s.signer} signs twice`);
-    if (!signers.includes(s.signer))
+    }
+    if (seen.has(signer))
+      throw new LedgerError({ code: C, path: 'tx.signatures' }, `tx.signatures: ${signer} signs twice`);
+    if (!signers.includes(signer))
       throw new LedgerError(
         { code: C, path: 'tx.signatures' },
-        `tx.signatures: ${s.signer} is not a listed signer`,
+        `tx.signatures: ${signer} is not a listed signer`,
       );
-    seen.add(s.signer);
+    seen.add(signer);
   }
   if (seen.size !== signers.length)
     throw new LedgerError({ code: C, path: 'tx.signatures' }, 'tx.signatures: every listed signer must sign');
@@ -192,9 +186,12 @@ export function parseTxSized(input: unknown): { tx: SignedTx; size: number } {
     `{"chainId":"${body.chainId}","createdAt":${body.createdAt},"nonce":"${body.nonce}",` +
     `"payload":${canonicalize(body.payload)},"signers":[${body.signers.map((x) => `"${x}"`).join(',')}],` +
     `"type":"${body.type}"}`;
-  bodyTexts.set(body, bodyCanonical);
-  txTexts.set(
+  memoize(body, BODY_TEXT, bodyCanonical);
+  forget(body, TX_ID);
+  forget(body.payload, PARSED_PAYLOAD);
+  memoize(
     tx,
+    TX_TEXT,
     `{"body":${bodyCanonical},"signatures":[${tx.signatures.map((x) => `{"sig":"${x.sig}","signer":"${x.signer}"}`).join(',')}]}`,
   );
   const size = utf8Length(txCanonicalText(tx));
@@ -204,6 +201,12 @@ export function parseTxSized(input: unknown): { tx: SignedTx; size: number } {
       `transaction is ${size} bytes; the limit is ${MAX_TX_BYTES}`,
     );
   return { tx: t as unknown as SignedTx, size };
+}
+
+/** An id-like string item of an array (at most 128 characters); throws naming `path[i]field`. */
+function strItem(v: unknown, path: string, i: number, field: string, pattern: RegExp): string {
+  if (typeof v === 'string' && v.length > 0 && v.length <= 128 && pattern.test(v)) return v;
+  return str(v, `${path}[${i}]${field}`, C, 128, pattern);
 }
 
 // Canonical unpadded base64url of exactly 16 and 64 bytes: 22 and 86 characters whose last

@@ -317,11 +317,60 @@ test('behavior: malformed transactions are rejected with the path of the first b
   );
   bad((t) => ((t.signatures as Record<string, unknown>[])[0]!.sig = 'AAAA'), /must be 64 bytes/);
   bad((t) => ((t.body as Record<string, unknown>).signers = ['b', 'a']), /distinct and sorted/);
+  bad(
+    (t) => ((t.body as Record<string, unknown>).signers = ['a', 'bad id!']),
+    /tx\.body\.signers\[1\]: must match/,
+  );
+  bad((t) => ((t.signatures as unknown[])[0] = 'sig'), /tx\.signatures\[0\]: must be an object/);
+  bad(
+    (t) => ((t.signatures as Record<string, unknown>[])[0]!.extra = 1),
+    /tx\.signatures\[0\]\.extra: unknown field/,
+  );
+  bad(
+    (t) => delete (t.signatures as Record<string, unknown>[])[0]!.signer,
+    /tx\.signatures\[0\]\.signer: must be a string/,
+  );
   assert.throws(() => parseTx('not json object'), /tx: must be an object/);
   assert.throws(
     () => parseTx({ ...tx, body: { ...tx.body, payload: { big: 'x'.repeat(300_000) } } }),
     /the limit is/,
   );
+});
+
+test('security: memoized ids and texts never outlive a change: re-parsing re-derives them, copies do not inherit them', async () => {
+  const { txCanonicalText, txIdOf, parsePayload } = await import('../src/index.js');
+  const f = await makeFixture();
+  const a = await f.member('hospitalA', 'doctor', 'a');
+  const signed = makeTx(
+    f.chainId,
+    'record.anchor',
+    { recordId: 'r', hash: hash() },
+    [[a.id, a.keys.privateKey]],
+    T0,
+  );
+  const t = parseTx(JSON.parse(JSON.stringify(signed)));
+  const id = txIdOf(t.body);
+  const contract = defaultContracts().get('record.anchor')!;
+  assert.equal((parsePayload(contract, t.body) as { recordId: string }).recordId, 'r');
+  // Somebody changes the object in place and submits it again: nothing memoized survives.
+  (t.body.payload as { recordId: string }).recordId = 'changed';
+  parseTx(t);
+  assert.notEqual(txIdOf(t.body), id, 'the id follows the changed body');
+  assert.match(txCanonicalText(t), /"recordId":"changed"/);
+  assert.equal((parsePayload(contract, t.body) as { recordId: string }).recordId, 'changed');
+  // A copy made with a spread is a different transaction with its own id and text.
+  const copy = { ...t, body: { ...t.body, nonce: toB64u(randomBytes(16)) } };
+  assert.notEqual(txIdOf(copy.body), txIdOf(t.body));
+  assert.notEqual(txCanonicalText(copy), txCanonicalText(t));
+  assert.deepEqual(Object.keys(t.body).sort(), [
+    'chainId',
+    'createdAt',
+    'nonce',
+    'payload',
+    'signers',
+    'type',
+  ]);
+  assert.equal(JSON.stringify(t), JSON.stringify(JSON.parse(JSON.stringify(t))), 'memos are not serialized');
 });
 
 test('rfc8785: the fast canonical text of a parsed transaction equals the general serializer', async () => {

@@ -26,15 +26,17 @@ import {
   type LedgerEvent,
   type SignedTx,
   type TxInclusionProof,
-  type TxSignature,
   parsePayload,
+  memoOf,
+  memoize,
 } from '@medledger/core';
 import { LedgerStore, type Head, type TxLocation } from './store/ledgerStore.js';
+import { LedgerWriter } from './store/writer.js';
 import { SignaturePool, type SigItem } from './sigpool/pool.js';
 import { Mempool, type MempoolLimits } from './mempool.js';
 import type { Orderer } from './ordering/orderer.js';
 import { SoloOrderer } from './ordering/solo.js';
-import { verifyBlock } from './pipeline/verifyBlock.js';
+import { verifyBlock, type VerifiedSignatures } from './pipeline/verifyBlock.js';
 import { transition } from './pipeline/transition.js';
 import { persist } from './pipeline/persist.js';
 import type { Receipt, SubmitResult } from '@medledger/client';
@@ -58,18 +60,23 @@ export interface NodeOptions {
   now?: () => number;
 }
 
+// Signature objects this node verified at admission are marked in place (core memo.ts): the
+// same objects reach the block, whose verification then skips them. A copy is not marked.
+const ADMITTED = Symbol('admittedSignature');
+const admitted: VerifiedSignatures = { has: (s) => memoOf<boolean>(s, ADMITTED) === true };
+
 /** Events: 'block' (height, hash, txCount), 'ledger-event' (contract events), 'alarm' (Error). */
 export class MedledgerNode extends EventEmitter {
   readonly genesis: Genesis;
   readonly chainId: string;
   readonly org: string;
   readonly store: LedgerStore;
+  readonly #writer: LedgerWriter;
   readonly mempool: Mempool;
   readonly contracts: ContractRegistry;
   readonly #pool: SignaturePool;
   readonly #orderer: Orderer;
   readonly #now: () => number;
-  readonly #admitted = new WeakSet<TxSignature>();
   readonly #waiters = new Map<string, Set<(r: Receipt) => void>>();
   #head: Head;
   #headHeader: BlockHeader;
@@ -77,8 +84,15 @@ export class MedledgerNode extends EventEmitter {
   #last: { height: number; value: { block: Block; hash: string; codes: string[] } } | undefined;
   #commitChain: Promise<void> = Promise.resolve();
 
-  private constructor(o: NodeOptions, store: LedgerStore, head: Head, headHeader: BlockHeader) {
+  private constructor(
+    o: NodeOptions,
+    store: LedgerStore,
+    writer: LedgerWriter,
+    head: Head,
+    headHeader: BlockHeader,
+  ) {
     super();
+    this.#writer = writer;
     this.genesis = o.genesis;
     this.chainId = chainIdOf(o.genesis);
     this.org = o.org;
@@ -125,7 +139,14 @@ export class MedledgerNode extends EventEmitter {
     const head = store.head()!;
     const headHeader =
       head.height === 0 ? genesisHeader(o.genesis) : store.getBlock(head.height)!.block.header;
-    const node = new MedledgerNode(o, store, head, headHeader);
+    let writer: LedgerWriter;
+    try {
+      writer = await LedgerWriter.open(o.ledgerPath);
+    } catch (e) {
+      store.close();
+      throw e;
+    }
+    const node = new MedledgerNode(o, store, writer, head, headHeader);
     await node.#orderer.start({ head: () => node.#head }, (b) => node.#commit(b));
     return node;
   }
@@ -209,7 +230,7 @@ export class MedledgerNode extends EventEmitter {
           results[t.i] = { txId: t.id, status: 'pending', duplicate: true };
           continue;
         }
-        for (const s of t.tx.signatures) this.#admitted.add(s);
+        for (const s of t.tx.signatures) memoize(s, ADMITTED, true);
         await this.#orderer.order(t.tx, t.id, t.size);
         results[t.i] = { txId: t.id, status: 'pending' };
       } catch (e) {
@@ -237,7 +258,7 @@ export class MedledgerNode extends EventEmitter {
         this.#head.stateDigest,
         this.store,
         this.#pool,
-        this.#admitted,
+        admitted,
       );
       const result = transition(
         this.store,
@@ -247,7 +268,7 @@ export class MedledgerNode extends EventEmitter {
         this.#head.stateDigest,
         known,
       );
-      const head = persist(this.store, block, result);
+      const head = await persist(this.store, this.#writer, block, result);
       this.#head = head;
       this.#headHeader = block.header;
       this.#last = {
@@ -403,6 +424,7 @@ export class MedledgerNode extends EventEmitter {
   async close(): Promise<void> {
     await this.#orderer.stop();
     await this.#commitChain;
+    await this.#writer.close();
     await this.#pool.close();
     this.store.close();
   }

@@ -1,9 +1,19 @@
-/** Step 3 of committing a block: one SQLite transaction for the block, its results and state. */
+/**
+ * Step 3 of committing a block: one SQLite transaction for the block, its results and state,
+ * written by the writer thread; then this thread's read cache catches up. Resolves with the
+ * new head once the block is durable.
+ */
 import { blockHashOf, type ApplyResult, type Block } from '@medledger/core';
 import type { Head, LedgerStore } from '../store/ledgerStore.js';
+import type { LedgerWriter } from '../store/writer.js';
 
-export function persist(store: LedgerStore, block: Block, result: ApplyResult): Head {
-  return store.commitBlock(
+export async function persist(
+  store: LedgerStore,
+  writer: LedgerWriter,
+  block: Block,
+  result: ApplyResult,
+): Promise<Head> {
+  const { batch, head } = store.commitBatchOf(
     block,
     blockHashOf(block.header),
     result.outcomes,
@@ -11,4 +21,7 @@ export function persist(store: LedgerStore, block: Block, result: ApplyResult): 
     result.stateDigest,
     result.writeTexts,
   );
+  await writer.commit(batch);
+  store.committed(result.outcomes, result.writes);
+  return head;
 }
