@@ -21,43 +21,64 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 // Printable ASCII other than `"` and `\\` serializes as itself: the common case, no escaping.
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
-function serializeString(s: string, path: string): string {
+/** A value that cannot be canonicalized; `path` is filled in on the way out of the recursion. */
+class Fault {
+  readonly keys: (string | number)[] = [];
+  constructor(readonly reason: string) {}
+}
+
+function serializeString(s: string): string {
   if (PLAIN.test(s)) return `"${s}"`;
-  if (LONE_SURROGATE.test(s)) throw new TypeError(`canonical JSON: lone surrogate in string at ${path}`);
+  if (LONE_SURROGATE.test(s)) throw new Fault('lone surrogate in string');
   return JSON.stringify(s);
 }
 
-function serialize(v: unknown, path: string, depth: number): string {
-  if (depth > 64) throw new TypeError(`canonical JSON: nesting deeper than 64 at ${path}`);
+// Paths are built only when something fails (each level adds its key as the fault passes):
+// building `$.a.b[3]` for every value was a measurable share of canonicalizing on hot paths.
+function serialize(v: unknown, depth: number): string {
+  if (depth > 64) throw new Fault('nesting deeper than 64');
   if (v === null) return 'null';
   switch (typeof v) {
     case 'boolean':
       return v ? 'true' : 'false';
     case 'number':
-      if (!Number.isFinite(v)) throw new TypeError(`canonical JSON: non-finite number at ${path}`);
+      if (!Number.isFinite(v)) throw new Fault('non-finite number');
       return JSON.stringify(v); // ES6 Number serialization, as RFC 8785 §3.2.2.3 requires
     case 'string':
-      return serializeString(v, path);
+      return serializeString(v);
     case 'object': {
       if (Array.isArray(v)) {
-        return `[${v.map((x, i) => serialize(x, `${path}[${i}]`, depth + 1)).join(',')}]`;
+        const parts: string[] = new Array(v.length);
+        for (let i = 0; i < v.length; i++) {
+          try {
+            parts[i] = serialize(v[i], depth + 1);
+          } catch (e) {
+            if (e instanceof Fault) e.keys.push(i);
+            throw e;
+          }
+        }
+        return `[${parts.join(',')}]`;
       }
       const proto = Object.getPrototypeOf(v);
-      if (proto !== Object.prototype && proto !== null) {
-        throw new TypeError(`canonical JSON: unsupported object type at ${path}`);
-      }
+      if (proto !== Object.prototype && proto !== null) throw new Fault('unsupported object type');
       // Default sort compares UTF-16 code units, exactly RFC 8785 §3.2.3.
       const keys = Object.keys(v).sort();
-      const parts: string[] = [];
-      for (const k of keys) {
-        const x = (v as Record<string, unknown>)[k];
-        if (x === undefined) throw new TypeError(`canonical JSON: undefined value at ${path}.${k}`);
-        parts.push(`${serializeString(k, path)}:${serialize(x, `${path}.${k}`, depth + 1)}`);
+      const parts: string[] = new Array(keys.length);
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i]!;
+        try {
+          const x = (v as Record<string, unknown>)[k];
+          if (x === undefined) throw new Fault('undefined value');
+          parts[i] = `${serializeString(k)}:${serialize(x, depth + 1)}`;
+        } catch (e) {
+          if (e instanceof Fault) e.keys.push(k);
+          throw e;
+        }
       }
       return `{${parts.join(',')}}`;
     }
     default:
-      throw new TypeError(`canonical JSON: unsupported ${typeof v} at ${path}`);
+      throw new Fault(`unsupported ${typeof v}`);
   }
 }
 
@@ -67,7 +88,16 @@ function serialize(v: unknown, path: string, depth: number): string {
  * @example canonicalize({ b: 1, a: [true, null] }) // '{"a":[true,null],"b":1}'
  */
 export function canonicalize(value: unknown): string {
-  return serialize(value, '$', 0);
+  try {
+    return serialize(value, 0);
+  } catch (e) {
+    if (!(e instanceof Fault)) throw e;
+    const path = e.keys.reduceRight<string>(
+      (p, k) => (typeof k === 'number' ? `${p}[${k}]` : `${p}.${k}`),
+      '$',
+    );
+    throw new TypeError(`canonical JSON: ${e.reason} at ${path}`);
+  }
 }
 
 /** UTF-8 bytes of {@link canonicalize}. */

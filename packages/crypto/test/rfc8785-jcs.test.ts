@@ -86,6 +86,17 @@ test('behavior: values JSON cannot represent canonically are rejected', () => {
   assert.throws(() => canonicalize(new Date(0)), /unsupported object type/);
 });
 
+test('behavior: the error names the path of the first offending value', () => {
+  assert.throws(() => canonicalize({ a: [1, { c: 2, b: NaN }] }), /non-finite number at \$\.a\[1\]\.b$/);
+  assert.throws(
+    () => canonicalize([[{ 'k.x': ['\udc00'] }]]),
+    /lone surrogate in string at \$\[0\]\[0\]\.k\.x\[0\]$/,
+  );
+  let deep: unknown = 1;
+  for (let i = 0; i < 70; i++) deep = [deep];
+  assert.throws(() => canonicalize(deep), /nesting deeper than 64 at \$(\[0\]){65}$/);
+});
+
 test('property: canonical text is stable under key reordering and round-trips through JSON.parse', () => {
   fc.assert(
     fc.property(fc.jsonValue(), (v) => {
