@@ -10,7 +10,7 @@
  * 5. reads the node's peak RSS (VmHWM) and stops it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,6 +59,27 @@ export function startNodeProcess(
       reject(new Error(`node exited with ${code} before listening: ${err.trim()}`)),
     );
   });
+}
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc (Linux). */
+export function processCpuMs(pid: number, statPath = `/proc/${pid}/stat`): number {
+  const f = readFileSync(statPath, 'utf8');
+  // Fields after the parenthesized command name; utime and stime are the 12th and 13th.
+  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return ((Number(rest[11]) + Number(rest[12])) * 1000) / 100; // USER_HZ is 100 on Linux
+}
+
+/** CPU time per thread of a process so far, in ms, by thread id (Linux). */
+export function threadCpuMs(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      out.set(Number(tid), processCpuMs(Number(`${pid}`), `/proc/${pid}/task/${tid}/stat`));
+    } catch {
+      // the thread ended between listing and reading
+    }
+  }
+  return out;
 }
 
 export function peakRssMb(pid: number): number {
@@ -136,6 +157,9 @@ export async function benchLedger(o: LedgerBenchOptions): Promise<Record<string,
     let committed = 0;
     let failed = 0;
     let next = 0;
+    const nodeCpu0 = processCpuMs(child.pid!);
+    const threads0 = threadCpuMs(child.pid!);
+    const clientCpu0 = process.cpuUsage();
     const t0 = performance.now();
     const worker = async (): Promise<void> => {
       while (next < batches.length) {
@@ -155,6 +179,12 @@ export async function benchLedger(o: LedgerBenchOptions): Promise<Record<string,
     const secs = (performance.now() - t0) / 1000;
     const status = await client.status();
     const after = status as unknown as { mainThread: { activeMs: number } };
+    const nodeCpuMs = processCpuMs(child.pid!) - nodeCpu0;
+    const threads = [...threadCpuMs(child.pid!)].map(([tid, ms]) => ({
+      tid,
+      cores: (ms - (threads0.get(tid) ?? 0)) / (performance.now() - t0),
+    }));
+    const clientCpu = process.cpuUsage(clientCpu0);
     const mainThreadBusy = (after.mainThread.activeMs - before.mainThread.activeMs) / (secs * 1000);
     const rss = peakRssMb(child.pid!);
     const committedTxPerSec = committed / secs;
@@ -172,6 +202,18 @@ export async function benchLedger(o: LedgerBenchOptions): Promise<Record<string,
       p99CommitMs: round(percentile(latencies, 99), 1),
       peakRssMb: round(rss, 1),
       nodeMainThreadBusy: round(mainThreadBusy, 3),
+      // Cores used on average during the run: the node process (all its threads) and this
+      // benchmark's client. With signatures the limit, their sum against the machine's cores
+      // shows how much of the machine the rest of the work takes.
+      nodeCpuCores: round(nodeCpuMs / (secs * 1000), 2),
+      nodeThreadCores: {
+        main: round(threads.find((t) => t.tid === child.pid)?.cores ?? 0, 2),
+        others: threads
+          .filter((t) => t.tid !== child.pid && t.cores >= 0.005)
+          .map((t) => round(t.cores, 2))
+          .sort((a, b) => b - a),
+      },
+      clientCpuCores: round((clientCpu.user + clientCpu.system) / 1000 / (secs * 1000), 2),
     };
   } finally {
     child.kill('SIGTERM');
