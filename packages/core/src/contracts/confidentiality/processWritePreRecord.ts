@@ -8,10 +8,10 @@
  */
 import { OK, fail, type Contract } from '../../contract.js';
 import { malformed } from '../../errors.js';
-import { parseCategory } from '../records/common.js';
+import { RECORD_IDENTITY_KEYS, parseRecordIdentity } from '../records/common.js';
 import { getMember } from '../../identity.js';
 import { getCareTeam, getRecord } from '../../records/state.js';
-import { HEX32, ID, obj, onlyKeys, str } from '../../validate.js';
+import { obj, onlyKeys } from '../../validate.js';
 import { toB64u } from '@medledger/crypto';
 import { C, b64, ckeys, framed, getPreRecord, getPublishedKeys, type PreRecordEntry } from './state.js';
 
@@ -31,8 +31,8 @@ export const processWritePreRecord: Contract<WritePreRecordPayload & { capsule: 
   type: 'pre.record',
   parse(payload) {
     const p = obj(payload, 'payload', C);
-    onlyKeys(p, ['recordId', 'patient', 'subject', 'category', 'resourceType', 'ciphertext'], 'payload', C);
-    const category = parseCategory(p.category);
+    onlyKeys(p, [...RECORD_IDENTITY_KEYS, 'ciphertext'], 'payload', C);
+    const identity = parseRecordIdentity(p);
     const [capsule, body] = framed(
       b64(p.ciphertext, 'payload.ciphertext', PRE_MAX_CIPHERTEXT_BYTES),
       'ml-pre-ct/1',
@@ -42,11 +42,7 @@ export const processWritePreRecord: Contract<WritePreRecordPayload & { capsule: 
     if (capsule.length < 33 || capsule.length > 256) malformed(C, 'payload.ciphertext', 'malformed capsule');
     if (body.length < 16) malformed(C, 'payload.ciphertext', 'body too short');
     return {
-      recordId: str(p.recordId, 'payload.recordId', C, 128, ID),
-      patient: str(p.patient, 'payload.patient', C, 64, HEX32),
-      subject: str(p.subject, 'payload.subject', C, 128, ID),
-      category,
-      resourceType: str(p.resourceType, 'payload.resourceType', C, 64, /^[A-Z][A-Za-z]+$/),
+      ...identity,
       ciphertext: p.ciphertext as string,
       capsule: toB64u(capsule),
     };

@@ -34,7 +34,7 @@ import { OK, fail, type Contract } from '../../contract.js';
 import { malformed } from '../../errors.js';
 import { getMember } from '../../identity.js';
 import { sttRecordEntry } from '../records/common.js';
-import { parseCategory, parsePurpose } from '../records/common.js';
+import { RECORD_IDENTITY_KEYS, parsePrev, parsePurpose, parseRecordIdentity } from '../records/common.js';
 import {
   asJson,
   getCareTeam,
@@ -43,7 +43,7 @@ import {
   keys,
   type Transmission,
 } from '../../records/state.js';
-import { HEX32, ID, obj, onlyKeys, str } from '../../validate.js';
+import { obj, onlyKeys, str } from '../../validate.js';
 import { C, b64, ckeys, framedString, getAbeAuthority } from './state.js';
 
 export interface WriteSttAbePayload {
@@ -92,23 +92,8 @@ export const processWriteSttAbe: Contract<WriteSttAbePayload> = {
   type: 'record.stt.abe',
   parse(payload) {
     const p = obj(payload, 'payload', C);
-    onlyKeys(
-      p,
-      [
-        'recordId',
-        'patient',
-        'subject',
-        'category',
-        'resourceType',
-        'purpose',
-        'prev',
-        'policy',
-        'ciphertext',
-      ],
-      'payload',
-      C,
-    );
-    const category = parseCategory(p.category);
+    onlyKeys(p, [...RECORD_IDENTITY_KEYS, 'purpose', 'prev', 'policy', 'ciphertext'], 'payload', C);
+    const identity = parseRecordIdentity(p);
     const purpose = parsePurpose(p.purpose);
     const policy = str(p.policy, 'payload.policy', C, POLICY_MAX_LENGTH);
     let leaves: number;
@@ -122,13 +107,9 @@ export const processWriteSttAbe: Contract<WriteSttAbePayload> = {
     }
     checkCiphertext(b64(p.ciphertext, 'payload.ciphertext', ABE_MAX_CIPHERTEXT_BYTES), policy, leaves);
     return {
-      recordId: str(p.recordId, 'payload.recordId', C, 128, ID),
-      patient: str(p.patient, 'payload.patient', C, 64, HEX32),
-      subject: str(p.subject, 'payload.subject', C, 128, ID),
-      category,
-      resourceType: str(p.resourceType, 'payload.resourceType', C, 64, /^[A-Z][A-Za-z]+$/),
+      ...identity,
       purpose,
-      prev: p.prev === null ? null : str(p.prev, 'payload.prev', C, 64, HEX32),
+      prev: parsePrev(p),
       policy,
       ciphertext: p.ciphertext as string,
     };

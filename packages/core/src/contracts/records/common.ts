@@ -21,12 +21,38 @@ import { HEX32, ID, arr, int, obj, str, type Obj } from '../../validate.js';
 
 export const C = 'INVALID_PAYLOAD';
 
-export interface RecordMetaPayload {
+/** What every written record names: its id, whose it is, what it is about and of what kind. */
+export interface RecordIdentity {
   recordId: string;
   patient: string;
   subject: string;
   category: string;
   resourceType: string;
+}
+
+/** Payload keys of {@link RecordIdentity}, for `onlyKeys`. */
+export const RECORD_IDENTITY_KEYS = ['recordId', 'patient', 'subject', 'category', 'resourceType'] as const;
+
+/** Parses the {@link RecordIdentity} fields of a record-writing payload. */
+export function parseRecordIdentity(p: Obj): RecordIdentity {
+  return {
+    recordId: str(p.recordId, 'payload.recordId', C, 128, ID),
+    patient: str(p.patient, 'payload.patient', C, 64, HEX32),
+    subject: str(p.subject, 'payload.subject', C, 128, ID),
+    category: parseCategory(p.category),
+    resourceType: str(p.resourceType, 'payload.resourceType', C, 64, /^[A-Z][A-Za-z]+$/),
+  };
+}
+
+/** `payload.prev`: the hash of the record's previous version, or null for the first. */
+export function parsePrev(p: Obj): string | null {
+  return p.prev === null ? null : str(p.prev, 'payload.prev', C, 64, HEX32);
+}
+
+/** Payload keys of {@link RecordMetaPayload}, for `onlyKeys`. */
+export const RECORD_META_KEYS = [...RECORD_IDENTITY_KEYS, 'responsible', 'k', 'prev', 'replaces'] as const;
+
+export interface RecordMetaPayload extends RecordIdentity {
   responsible: string[];
   k: number;
   prev: string | null;
@@ -39,17 +65,11 @@ export function parseRecordMeta(p: Obj): RecordMetaPayload {
   );
   if (new Set(responsible).size !== responsible.length)
     malformed(C, 'payload.responsible', 'duplicate member');
-  const category = parseCategory(p.category);
-
   const out: RecordMetaPayload = {
-    recordId: str(p.recordId, 'payload.recordId', C, 128, ID),
-    patient: str(p.patient, 'payload.patient', C, 64, HEX32),
-    subject: str(p.subject, 'payload.subject', C, 128, ID),
-    category,
-    resourceType: str(p.resourceType, 'payload.resourceType', C, 64, /^[A-Z][A-Za-z]+$/),
+    ...parseRecordIdentity(p),
     responsible,
     k: int(p.k, 'payload.k', C, 1, responsible.length),
-    prev: p.prev === null ? null : str(p.prev, 'payload.prev', C, 64, HEX32),
+    prev: parsePrev(p),
   };
   if (p.replaces !== undefined) out.replaces = str(p.replaces, 'payload.replaces', C, 128, ID);
   return out;

@@ -18,6 +18,7 @@ import {
   parseRecordMeta,
   recordEntry,
   type RecordMetaPayload,
+  RECORD_META_KEYS,
 } from './common.js';
 
 export interface WriteDssPayload extends RecordMetaPayload {
@@ -28,23 +29,7 @@ export const processWriteDss: Contract<WriteDssPayload> = {
   type: 'record.dss',
   parse(payload) {
     const p = obj(payload, 'payload', C);
-    onlyKeys(
-      p,
-      [
-        'recordId',
-        'patient',
-        'subject',
-        'category',
-        'resourceType',
-        'responsible',
-        'k',
-        'prev',
-        'replaces',
-        'resource',
-      ],
-      'payload',
-      C,
-    );
+    onlyKeys(p, [...RECORD_META_KEYS, 'resource'], 'payload', C);
     const resource = obj(p.resource, 'payload.resource', C) as { [k: string]: JsonValue };
     return { ...parseRecordMeta(p), resource };
   },

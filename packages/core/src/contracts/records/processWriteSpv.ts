@@ -16,6 +16,7 @@ import {
   parseRecordMeta,
   recordEntry,
   type RecordMetaPayload,
+  RECORD_META_KEYS,
 } from './common.js';
 
 export interface WriteSpvPayload extends RecordMetaPayload {
@@ -27,24 +28,7 @@ export const processWriteSpv: Contract<WriteSpvPayload> = {
   type: 'record.spv',
   parse(payload) {
     const p = obj(payload, 'payload', C);
-    onlyKeys(
-      p,
-      [
-        'recordId',
-        'patient',
-        'subject',
-        'category',
-        'resourceType',
-        'responsible',
-        'k',
-        'prev',
-        'replaces',
-        'commitment',
-        'holder',
-      ],
-      'payload',
-      C,
-    );
+    onlyKeys(p, [...RECORD_META_KEYS, 'commitment', 'holder'], 'payload', C);
     return {
       ...parseRecordMeta(p),
       commitment: str(p.commitment, 'payload.commitment', C, 64, HEX32),

@@ -28,7 +28,7 @@ import {
 } from '../../records/state.js';
 import { HEX32, ID, arr, obj, onlyKeys, str } from '../../validate.js';
 import { C, fail, sttRecordEntry } from './common.js';
-import { parseCategory, parsePurpose } from './common.js';
+import { RECORD_IDENTITY_KEYS, parsePrev, parsePurpose, parseRecordIdentity } from './common.js';
 import { malformed } from '../../errors.js';
 
 export interface WriteSttPayload {
@@ -51,22 +51,11 @@ export const processWriteStt: Contract<WriteSttPayload> = {
     const p = obj(payload, 'payload', C);
     onlyKeys(
       p,
-      [
-        'recordId',
-        'patient',
-        'subject',
-        'category',
-        'resourceType',
-        'receivers',
-        'purpose',
-        'prev',
-        'holder',
-        'envelope',
-      ],
+      [...RECORD_IDENTITY_KEYS, 'receivers', 'purpose', 'prev', 'holder', 'envelope'],
       'payload',
       C,
     );
-    const category = parseCategory(p.category);
+    const identity = parseRecordIdentity(p);
     const purpose = parsePurpose(p.purpose);
     const receivers = arr(p.receivers, 'payload.receivers', C, 1, 64).map((x, i) =>
       str(x, `payload.receivers[${i}]`, C, 64, HEX32),
@@ -79,14 +68,10 @@ export const processWriteStt: Contract<WriteSttPayload> = {
     if ([...wrapped].sort().join() !== [...receivers].sort().join())
       malformed(C, 'payload.envelope', 'must wrap the content key for exactly the listed receivers');
     return {
-      recordId: str(p.recordId, 'payload.recordId', C, 128, ID),
-      patient: str(p.patient, 'payload.patient', C, 64, HEX32),
-      subject: str(p.subject, 'payload.subject', C, 128, ID),
-      category,
-      resourceType: str(p.resourceType, 'payload.resourceType', C, 64, /^[A-Z][A-Za-z]+$/),
+      ...identity,
       receivers,
       purpose,
-      prev: p.prev === null ? null : str(p.prev, 'payload.prev', C, 64, HEX32),
+      prev: parsePrev(p),
       holder: str(p.holder, 'payload.holder', C, 64, ID),
       envelope,
     };
