@@ -5,7 +5,7 @@
 export * from './errors.js';
 export * from './ids.js';
 export * from './tx.js';
-export { memoOf, memoize, forget } from './memo.js';
+export { memoOf, memoize } from './memo.js';
 export * from './block.js';
 export * from './state.js';
 export * from './genesis.js';

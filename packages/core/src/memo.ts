@@ -3,10 +3,11 @@
  * payload) for objects that are never mutated once built or parsed.
  *
  * The value is attached to the object itself under a module-private symbol, as a
- * non-enumerable, read-only property: invisible to `Object.keys` (so to canonical JSON), to
+ * non-enumerable, non-writable property (replaceable only through `memoize`): invisible to `Object.keys` (so to canonical JSON), to
  * `JSON.stringify`, to spreads and to structured clone, so a copy never inherits a stale
- * value. A `WeakMap` per value did the same but cost ~3 µs per transaction in the garbage
- * collector's ephemeron processing on this machine (three maps, 20,000 parsed transactions).
+ * value. A `WeakMap` per value did the same, but every entry is an ephemeron the garbage
+ * collector must process; with several maps per transaction that showed in the node's
+ * profiles (`Heap::CombinedGenerationalAndSharedEphemeronBarrierSlow`, `ClearOldEphemerons`).
  */
 
 /** Key of a payload's parsed form (contract.ts); parseTx drops it when it re-parses a body. */

@@ -21,7 +21,7 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 // Printable ASCII other than `"` and `\\` serializes as itself: the common case, no escaping.
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
-/** A value that cannot be canonicalized; `path` is filled in on the way out of the recursion. */
+/** A value that cannot be canonicalized; `keys` (innermost first) fill in on the way out. */
 class Fault {
   readonly keys: (string | number)[] = [];
   constructor(readonly reason: string) {}

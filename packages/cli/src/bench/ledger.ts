@@ -74,7 +74,7 @@ export function threadCpuMs(pid: number): Map<number, number> {
   const out = new Map<number, number>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
-      out.set(Number(tid), processCpuMs(Number(`${pid}`), `/proc/${pid}/task/${tid}/stat`));
+      out.set(Number(tid), processCpuMs(pid, `/proc/${pid}/task/${tid}/stat`));
     } catch {
       // the thread ended between listing and reading
     }

@@ -136,8 +136,8 @@ export class LedgerStore implements StateReader {
   }
 
   // Keeps cached entries coherent but does not cache new values: most writes (record entries,
-  // anchors, access logs) are never read back by the node, and caching every one of them kept
-  // ~20 MB per 20,000 transactions alive for the garbage collector to trace.
+  // anchors, access logs) are never read back by the node, so caching each one only grew the
+  // heap the garbage collector traces; values that are read get cached by `get`.
   #cacheWrites(writes: readonly StateWrite[]): void {
     for (const [k, v] of writes) {
       if (v === null) {

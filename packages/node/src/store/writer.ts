@@ -1,8 +1,8 @@
 /**
  * The node's side of the writer thread (see writerWorker.ts). Block commits are queued to it
- * in order; `commit` resolves once the block is durable. Committing a 1,000-transaction block
- * (B-tree inserts, WAL append, fsync, checkpoints) takes ~20 ms of CPU and I/O that the main
- * thread now spends admitting transactions instead.
+ * in order; `commit` resolves once the block is durable. The B-tree inserts, WAL appends,
+ * fsyncs and checkpoints of a block no longer hold up the main thread, which goes on admitting
+ * transactions (`medledger bench ledger` reports this thread's share in `nodeThreadCores`).
  *
  * After a failure (a commit error, the thread dying) every later commit is refused: the node
  * halts rather than guess which blocks reached the disk.
@@ -42,12 +42,17 @@ export class LedgerWriter {
   static async open(path: string): Promise<LedgerWriter> {
     const worker = new Worker(new URL('./writerWorker.js', import.meta.url), { workerData: { path } });
     await new Promise<void>((resolve, reject) => {
-      const onError = (e: Error): void => reject(new Error(`ledger writer thread failed: ${e.message}`));
-      worker.once('error', onError);
-      worker.once('message', () => {
+      const onError = (e: Error): void => done(new Error(`ledger writer thread failed: ${e.message}`));
+      const onExit = (code: number): void => done(new Error(`ledger writer thread exited with code ${code}`));
+      const done = (e?: Error): void => {
         worker.off('error', onError);
-        resolve();
-      });
+        worker.off('exit', onExit);
+        if (e) reject(e);
+        else resolve();
+      };
+      worker.once('error', onError);
+      worker.once('exit', onExit);
+      worker.once('message', () => done());
     });
     return new LedgerWriter(worker);
   }
