@@ -135,15 +135,17 @@ export async function demo(o: DemoOptions): Promise<void> {
     check(subject !== B, `indexed by the episode pseudonym ${subject.slice(0, 10)}…, not by Bob's key`);
 
     section('Hospital A diagnoses gastric cancer (SPV: commitment on the ledger, record in its EHR store)');
-    const biopsy: Obj = {
+    // A final FHIR DiagnosticReport by Alice about Bob's episode; `section` is an HL7 v2-0074 code.
+    const report = (section: string, text: string, conclusion: string): Obj => ({
       resourceType: 'DiagnosticReport',
       status: 'final',
-      category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0074', code: 'LAB' }] }],
-      code: { text: 'Gastric biopsy, histopathology' },
+      category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0074', code: section }] }],
+      code: { text },
       subject: { reference: `Patient/${subject}` },
       performer: [{ reference: `Practitioner/${alice.memberId}` }],
-      conclusion: 'Adenocarcinoma of the stomach',
-    };
+      conclusion,
+    });
+    const biopsy = report('LAB', 'Gastric biopsy, histopathology', 'Adenocarcinoma of the stomach');
     const diagnosis: Obj = {
       resourceType: 'Condition',
       clinicalStatus: {
@@ -228,15 +230,7 @@ export async function demo(o: DemoOptions): Promise<void> {
     check(outsider, 'a nurse outside the care team cannot write his record (NOT_RESPONSIBLE)');
 
     section('A CT report travels over STT (encrypted to its receivers) and is re-shared');
-    const ct: Obj = {
-      resourceType: 'DiagnosticReport',
-      status: 'final',
-      category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0074', code: 'RAD' }] }],
-      code: { text: 'CT abdomen: staging' },
-      subject: { reference: `Patient/${subject}` },
-      performer: [{ reference: `Practitioner/${alice.memberId}` }],
-      conclusion: 'cT3 N1 M0',
-    };
+    const ct = report('RAD', 'CT abdomen: staging', 'cT3 N1 M0');
     const sent = await alice.sendStt({
       recordId: 'ct-staging',
       patient: B,
