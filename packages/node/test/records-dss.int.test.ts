@@ -7,8 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DSS_ERASURE_REFUSAL, txIdOf } from '@medledger/core';
 import { MedledgerHttpError } from '@medledger/client';
-import { RecordsError } from '@medledger/client/records';
-import { condition, makeRecordsWorld, type RecordsWorld } from './helpers/records.js';
+import { condition, isCode, makeRecordsWorld, type RecordsWorld } from './helpers/records.js';
 
 let w: RecordsWorld;
 const S = 'ep-dss';
@@ -19,11 +18,6 @@ before(async () => {
 after(async () => {
   await w.cleanup();
 });
-
-const isCode =
-  (code: string) =>
-  (e: unknown): boolean =>
-    (e instanceof RecordsError || e instanceof MedledgerHttpError) && e.code === code;
 
 test('dss: k of n responsible doctors co-sign; short quorums and outsiders are rejected; the chain links in order', async () => {
   const first = await w.c.alice.writeDss({

@@ -7,10 +7,15 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { randomBytes, toB64u } from '@medledger/crypto';
-import { MedledgerHttpError } from '@medledger/client';
-import { RecordsError } from '@medledger/client/records';
 import { sealRecord } from '../src/ehr/encryption.js';
-import { condition, makeRecordsWorld, observation, sleep, type RecordsWorld } from './helpers/records.js';
+import {
+  condition,
+  isCode,
+  makeRecordsWorld,
+  observation,
+  sleep,
+  type RecordsWorld,
+} from './helpers/records.js';
 
 let w: RecordsWorld;
 const S = 'ep1-subject';
@@ -22,11 +27,6 @@ before(async () => {
 after(async () => {
   await w.cleanup();
 });
-
-const isCode =
-  (code: string) =>
-  (e: unknown): boolean =>
-    (e instanceof RecordsError || e instanceof MedledgerHttpError) && e.code === code;
 
 test('spv: a responsible doctor uploads and commits; a consented requester reads it sealed and checks the commitment', async () => {
   const resource = observation(S, 5.4);

@@ -6,10 +6,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from '@medledger/crypto';
-import { MedledgerHttpError } from '@medledger/client';
-import { RecordsError } from '@medledger/client/records';
 import { decryptSttBody } from '@medledger/client/recordCrypto';
-import { condition, makeRecordsWorld, type RecordsWorld } from './helpers/records.js';
+import { condition, isCode, makeRecordsWorld, type RecordsWorld } from './helpers/records.js';
 
 let w: RecordsWorld;
 const S = 'ep-stt';
@@ -20,11 +18,6 @@ before(async () => {
 after(async () => {
   await w.cleanup();
 });
-
-const isCode =
-  (code: string) =>
-  (e: unknown): boolean =>
-    (e instanceof RecordsError || e instanceof MedledgerHttpError) && e.code === code;
 
 test('stt: a receiver opens the record; non-receivers and receivers without the release key cannot', async () => {
   const resource = condition(S, 'suspected gastric cancer');

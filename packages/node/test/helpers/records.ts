@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, toB64u, type JsonValue } from '@medledger/crypto';
-import { Wallet } from '@medledger/client';
-import { RecordsClient } from '@medledger/client/records';
+import { MedledgerHttpError, Wallet } from '@medledger/client';
+import { RecordsClient, RecordsError } from '@medledger/client/records';
 import type { FastifyInstance } from 'fastify';
 import {
   MedledgerNode,
@@ -190,4 +190,10 @@ export function condition(subject: string, text = 'gastric cancer'): { [k: strin
 }
 
 /** Sleeps `ms`. */
+/** A predicate for `assert.rejects`: the SDK or the API refused with this error code. */
+export const isCode =
+  (code: string) =>
+  (e: unknown): boolean =>
+    (e instanceof RecordsError || e instanceof MedledgerHttpError) && e.code === code;
+
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
