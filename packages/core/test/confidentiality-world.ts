@@ -2,7 +2,15 @@
 import assert from 'node:assert/strict';
 import { generateEncryptionKeyPair, type EncryptionKeyPair, type JsonValue } from '@medledger/crypto';
 import type { SignedTx } from '../src/index.js';
-import { MemChain, T0, enrollTx, makeFixture, makeTx, type Fixture, type Member } from './fixtures.js';
+import {
+  MemChain,
+  T0,
+  enrollTx,
+  makeHealthcareFixture,
+  makeTx,
+  type Fixture,
+  type Member,
+} from './fixtures.js';
 
 export const DAY = 86_400_000;
 
@@ -25,9 +33,7 @@ export interface CWorld {
 }
 
 export async function cworld(): Promise<CWorld> {
-  const f = await makeFixture(['hospitalA', 'hospitalB', 'gpclinic', 'insurer', 'institute']);
-  f.genesis.orgs.find((o) => o.id === 'insurer')!.role = 'insurer';
-  f.genesis.orgs.find((o) => o.id === 'institute')!.role = 'research';
+  const f = await makeHealthcareFixture();
   const c = new MemChain(f);
   const w = {
     f,

@@ -98,6 +98,14 @@ export async function makeFixture(orgIds: string[] = ['hospitalA', 'hospitalB'])
   };
 }
 
+/** Two hospitals, a GP clinic, an insurer and a research institute, with their roles. */
+export async function makeHealthcareFixture(): Promise<Fixture> {
+  const f = await makeFixture(['hospitalA', 'hospitalB', 'gpclinic', 'insurer', 'institute']);
+  f.genesis.orgs.find((o) => o.id === 'insurer')!.role = 'insurer';
+  f.genesis.orgs.find((o) => o.id === 'institute')!.role = 'research';
+  return f;
+}
+
 /** A transaction signed by each of `signers` ([id, private key]). */
 export function makeTx(
   chainId: string,

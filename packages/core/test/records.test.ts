@@ -6,7 +6,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, toHex, type JsonValue } from '@medledger/crypto';
 import { getRecord, getTransmissions, type AccessDecisionEntry, type SignedTx } from '../src/index.js';
-import { MemChain, T0, enrollTx, makeFixture, makeTx, type Fixture, type Member } from './fixtures.js';
+import {
+  MemChain,
+  T0,
+  enrollTx,
+  makeHealthcareFixture,
+  makeTx,
+  type Fixture,
+  type Member,
+} from './fixtures.js';
 
 const DAY = 86_400_000;
 
@@ -28,9 +36,7 @@ interface World {
 }
 
 async function world(): Promise<World> {
-  const f = await makeFixture(['hospitalA', 'hospitalB', 'gpclinic', 'insurer', 'institute']);
-  f.genesis.orgs.find((o) => o.id === 'insurer')!.role = 'insurer';
-  f.genesis.orgs.find((o) => o.id === 'institute')!.role = 'research';
+  const f = await makeHealthcareFixture();
   const c = new MemChain(f);
   const w = {
     f,
