@@ -5,6 +5,25 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
+
+/**
+ * Niceness of a verifier thread. Signature checks are batch work that is always queued under
+ * load, while the main thread (HTTP, ordering, the state transition) is the pipeline's one
+ * serial stage: at equal priority the kernel gives the two verifiers two thirds of a
+ * two-core machine and the main thread waits for a core with its work half done. A lower
+ * priority lets the main thread run whenever it has work and the verifiers use every cycle
+ * it leaves. Linux only: `/proc/thread-self` names this thread's id, and setpriority(2)
+ * applies to one thread; raising one's own niceness needs no privilege.
+ */
+const VERIFIER_NICE = 10;
+try {
+  const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+  if (Number.isSafeInteger(tid) && tid > 0) setPriority(tid, VERIFIER_NICE);
+} catch {
+  // not Linux, or no /proc: the verifiers run at the process's priority
+}
 
 export interface VerifyJob {
   id: number;
