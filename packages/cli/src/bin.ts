@@ -7,7 +7,7 @@
  *   medledger keys    list|new <label> [--dir D]
  *   medledger verify  <dir>
  *   medledger demo    [--dir D]
- *   medledger bench   ledger [--txs N] [--batch B] [--in-flight K] [--json]
+ *   medledger bench   ledger [--txs N] [--warmup W] [--batch B] [--in-flight K] [--json]
   medledger bench   access [--reads N] [--concurrency C] [--records R] [--json]   consented SPV reads/s, each audited
   medledger bench   crypto [--quick] [--json]                       ABE / PRE / HE / PEKS per-operation times
   medledger bench   anonymity [--quick] [--json]                    credentials / group / ring / ZK per-operation times
@@ -35,7 +35,7 @@ usage:
   medledger keys    list [--dir DIR] | new LABEL [--dir DIR]         list key files (no secrets) / create a P-256 key
   medledger verify  DIR                                              re-check every block; non-zero exit on tampering
   medledger demo    [--dir DIR]                                      the survey's §4.1 scenario (Bob), every step checked
-  medledger bench   ledger [--txs N] [--batch B] [--in-flight K] [--json]
+  medledger bench   ledger [--txs N] [--warmup W] [--batch B] [--in-flight K] [--json]
   medledger bench   crypto [--quick] [--json]                       ABE / PRE / HE / PEKS per-operation times
   medledger bench   anonymity [--quick] [--json]                    credentials / group / ring / ZK per-operation times
   medledger bench   emergency [--runs 20] [--json]                  emergency access by 2-of-3 PRE, end to end
@@ -53,6 +53,7 @@ async function bench(which: string | undefined, a: Args): Promise<Record<string,
     case 'ledger':
       return benchLedger({
         txs: int(a, 'txs', 20_000, 1),
+        warmup: int(a, 'warmup', 5000, 0),
         batch: int(a, 'batch', 500, 1),
         inFlight: int(a, 'in-flight', 4, 1),
         signers: int(a, 'signers', 16, 1),

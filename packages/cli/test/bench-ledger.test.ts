@@ -22,6 +22,8 @@ test(
       '100',
       '--in-flight',
       '2',
+      '--warmup',
+      '200',
       '--json',
     ]);
     assert.equal(r.code, 0, r.stderr);
@@ -30,8 +32,9 @@ test(
     };
     assert.equal(d.bench as unknown, 'ledger');
     assert.equal(d.committed, 600);
+    assert.equal(d.warmupTxs, 200);
     assert.equal(d.failed, 0);
-    assert.ok(d.blocks! >= 2, 'enrollment and the timed transactions span blocks');
+    assert.ok(d.blocks! >= 3, 'enrollment, the warm-up and the timed transactions span blocks');
     for (const k of ['committedTxPerSec', 'verifyLimitTxPerSec', 'p50CommitMs', 'p99CommitMs', 'peakRssMb'])
       assert.ok(Number.isFinite(d[k]) && d[k]! > 0, `${k} = ${d[k]}`);
     assert.ok(d.p99CommitMs! >= d.p50CommitMs!);
