@@ -112,3 +112,17 @@ test('property: canonical text is stable under key reordering and round-trips th
     }),
   );
 });
+
+test('property: members come out in code-unit order for any names, few or many (both sort paths)', () => {
+  // Names from the whole UTF-16 range, including surrogate pairs and integer-like names.
+  const name = fc.oneof(fc.string({ unit: 'binary' }), fc.nat().map(String), fc.string({ unit: 'grapheme' }));
+  fc.assert(
+    fc.property(fc.uniqueArray(name, { maxLength: 40 }), (names) => {
+      const o = Object.fromEntries(names.map((n, i) => [n, i]));
+      const text = canonicalize(o);
+      const expected = Object.keys(o).sort(); // ECMAScript's default sort: by UTF-16 code units
+      assert.equal(text, `{${expected.map((k) => `${JSON.stringify(k)}:${o[k]}`).join(',')}}`);
+    }),
+    { numRuns: 300 },
+  );
+});
