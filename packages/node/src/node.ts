@@ -5,7 +5,7 @@
  * receipts and publishes events.
  */
 import { EventEmitter } from 'node:events';
-import { fromB64u, fromHex, canonicalize, importP256PrivateKey, type JsonValue } from '@medledger/crypto';
+import { canonicalize, importP256PrivateKey, type JsonValue } from '@medledger/crypto';
 import {
   LedgerError,
   blockHashOf,
@@ -201,11 +201,10 @@ export class MedledgerNode extends EventEmitter {
         if (!contract)
           throw new LedgerError({ code: 'UNKNOWN_TYPE' }, `no contract for transaction type ${tx.body.type}`);
         parsePayload(contract, tx.body);
-        const msg = fromHex(id);
         const items = tx.signatures.map((s, k) => ({
           publicKey: check.signers[k]!.publicKey,
-          message: msg,
-          signature: fromB64u(s.sig),
+          messageHex: id,
+          signatureB64u: s.sig,
         }));
         inBatch.add(id);
         todo.push({ i, tx, id, size, items });

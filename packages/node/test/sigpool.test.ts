@@ -1,7 +1,7 @@
 /**
  * The signature pool (sigpool/): one boolean per item, in order, across chunks and workers;
- * a wrong signature, a wrong message, a malformed key or a short signature is false, never an
- * exception. On Linux the verifier threads run at a lower priority than the main thread.
+ * a wrong signature, a wrong message, a malformed key, id or signature (short, not canonical,
+ * not base64url) is false, never an exception. On Linux the verifier threads run at a lower priority than the main thread.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,7 +9,7 @@ import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { SignaturePool, type SigItem } from '../src/sigpool/pool.js';
 
-function signer(): { publicKey: string; sign: (m: Uint8Array) => Uint8Array } {
+function signer(): { publicKey: string; sign: (m: Uint8Array) => Buffer } {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   return {
     publicKey: publicKey.export({ format: 'der', type: 'spki' }).toString('base64url'),
@@ -36,27 +36,25 @@ test('sigpool: results in order over chunks and workers; every kind of bad item 
       const s = i % 2 ? a : b;
       const message = randomBytes(32);
       const signature = s.sign(message);
-      switch (i % 7) {
-        case 3: // signed by the other key
-          items.push({ publicKey: (i % 2 ? b : a).publicKey, message, signature });
-          expected.push(false);
-          break;
-        case 4: // one flipped bit in the message
-          items.push({ publicKey: s.publicKey, message: flip(message), signature });
-          expected.push(false);
-          break;
-        case 5: // a key that is not a key
-          items.push({ publicKey: 'AAAA', message, signature });
-          expected.push(false);
-          break;
-        case 6: // a truncated signature
-          items.push({ publicKey: s.publicKey, message, signature: signature.subarray(0, 63) });
-          expected.push(false);
-          break;
-        default:
-          items.push({ publicKey: s.publicKey, message, signature });
-          expected.push(true);
-      }
+      const item = {
+        publicKey: s.publicKey,
+        messageHex: message.toString('hex'),
+        signatureB64u: signature.toString('base64url'),
+      };
+      const bad: Partial<SigItem> | undefined = [
+        undefined,
+        undefined,
+        { publicKey: (i % 2 ? b : a).publicKey }, // signed by the other key
+        { messageHex: flip(message).toString('hex') }, // one flipped bit in the message
+        { publicKey: 'AAAA' }, // a key that is not a key
+        { signatureB64u: signature.subarray(0, 63).toString('base64url') }, // truncated
+        { signatureB64u: `${item.signatureB64u.slice(0, 85)}B` }, // non-canonical last character
+        { signatureB64u: `${item.signatureB64u.slice(0, 40)}*${item.signatureB64u.slice(41)}` }, // not base64url
+        { messageHex: `${item.messageHex.slice(0, 62)}zz` }, // not hex
+        { messageHex: item.messageHex.slice(0, 62) }, // 31 bytes
+      ][i % 10];
+      items.push({ ...item, ...bad });
+      expected.push(bad === undefined);
     }
     assert.deepEqual(await pool.verify(items, 64), expected);
   } finally {
@@ -76,8 +74,8 @@ test(
       const m = randomBytes(32);
       const items = Array.from({ length: 4 }, () => ({
         publicKey: s.publicKey,
-        message: m,
-        signature: s.sign(m),
+        messageHex: m.toString('hex'),
+        signatureB64u: s.sign(m).toString('base64url'),
       }));
       assert.deepEqual(await pool.verify(items, 1), [true, true, true, true]);
       const after = niceness();
@@ -94,8 +92,8 @@ test(
   },
 );
 
-function flip(b: Uint8Array): Uint8Array {
-  const c = Uint8Array.from(b);
+function flip(b: Buffer): Buffer {
+  const c = Buffer.from(b);
   c[0]! ^= 1;
   return c;
 }

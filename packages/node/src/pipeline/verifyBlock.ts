@@ -4,7 +4,6 @@
  * worker pool every transaction signature this node has not already verified at admission.
  * The results feed the state transition as known signatures; nothing is written here.
  */
-import { fromB64u, fromHex } from '@medledger/crypto';
 import {
   LedgerError,
   checkBlockLinks,
@@ -57,7 +56,6 @@ export async function verifyBlock(
   const items: SigItem[] = [];
   const pending: TxSignature[] = [];
   for (const tx of block.txs) {
-    let msg: Uint8Array | undefined;
     for (const s of tx.signatures) {
       if (admitted.has(s)) continue;
       // Keys of signers enrolled earlier in this same block are unknown here; the core
@@ -65,14 +63,8 @@ export async function verifyBlock(
       // ids are certificate hashes), so a result holds for whatever key the core resolves.
       const signer = resolveSigner(state, s.signer);
       if (!signer || !pool) continue;
-      let sig: Uint8Array;
-      try {
-        sig = fromB64u(s.sig);
-      } catch {
-        continue;
-      }
-      msg ??= fromHex(txIdOf(tx.body));
-      items.push({ publicKey: signer.publicKey, message: msg, signature: sig });
+      // A malformed signature comes back false from the pool, as a wrong one does.
+      items.push({ publicKey: signer.publicKey, messageHex: txIdOf(tx.body), signatureB64u: s.sig });
       pending.push(s);
     }
   }

@@ -9,11 +9,14 @@ import { availableParallelism } from 'node:os';
 export interface SigItem {
   /** SPKI DER of the signer's key, base64url. */
   publicKey: string;
-  /** 32-byte signed message (a transaction id or header hash). */
-  message: Uint8Array;
-  /** 64-byte r || s signature. */
-  signature: Uint8Array;
+  /** The 32-byte signed message (a transaction id) as 64 hex digits. */
+  messageHex: string;
+  /** The 64-byte r || s signature as canonical base64url (86 characters). */
+  signatureB64u: string;
 }
+
+// 64 bytes of canonical base64url: 85 characters, then one whose low 4 bits are zero.
+const SIG_B64U = /^[A-Za-z0-9_-]{85}[AQgw]$/;
 
 interface Pending {
   resolve: (ok: Uint8Array) => void;
@@ -70,8 +73,9 @@ export class SignaturePool {
     let w = 0;
     for (let i = 1; i < this.size; i++) if (this.#inflight[i]! < this.#inflight[w]!) w = i;
     const n = items.length;
-    const msgs = new Uint8Array(n * 32);
-    const sigs = new Uint8Array(n * 64);
+    // Ids and signatures are decoded straight into the buffers that move to the worker.
+    const msgs = Buffer.alloc(n * 32);
+    const sigs = Buffer.alloc(n * 64);
     // Each distinct key is sent once per chunk; items refer to it by index (few signers sign
     // many transactions, and cloning a 124-character key per item showed in profiles).
     const keys: string[] = [];
@@ -79,17 +83,18 @@ export class SignaturePool {
     const idx = new Uint32Array(n);
     for (let i = 0; i < n; i++) {
       const it = items[i]!;
-      const key = it.message.length === 32 && it.signature.length === 64 ? it.publicKey : ''; // '' → invalid
+      const wellFormed =
+        it.messageHex.length === 64 &&
+        msgs.write(it.messageHex, i * 32, 32, 'hex') === 32 &&
+        SIG_B64U.test(it.signatureB64u) &&
+        sigs.write(it.signatureB64u, i * 64, 64, 'base64url') === 64;
+      const key = wellFormed ? it.publicKey : ''; // '' → invalid
       let k = keyIndex.get(key);
       if (k === undefined) {
         k = keys.push(key) - 1;
         keyIndex.set(key, k);
       }
       idx[i] = k;
-      if (key !== '') {
-        msgs.set(it.message, i * 32);
-        sigs.set(it.signature, i * 64);
-      }
     }
     const id = this.#nextId++;
     this.#inflight[w]!++;
