@@ -8,21 +8,27 @@ import { assertBytes, assertInt } from './assert.js';
 import { equalBytes } from './bytes.js';
 import { sha256Raw } from './hash.js';
 
+// Input of one hash: the prefix byte and up to 64 bytes (a 32-byte id, or two child hashes).
+// Hashing is synchronous, so one buffer serves every call; longer leaves get their own.
+const scratch = new Uint8Array(65);
+
+function prefixed(prefix: number, a: Uint8Array, b?: Uint8Array): Uint8Array {
+  const n = 1 + a.length + (b?.length ?? 0);
+  const buf = n <= scratch.length ? scratch.subarray(0, n) : new Uint8Array(n);
+  buf[0] = prefix;
+  buf.set(a, 1);
+  if (b) buf.set(b, 1 + a.length);
+  return buf;
+}
+
 /** Leaf hash of RFC 6962: SHA-256(0x00 || data). */
 export function merkleLeafHash(data: Uint8Array): Uint8Array {
   assertBytes(data, 'leaf');
-  const b = new Uint8Array(1 + data.length);
-  b[0] = 0;
-  b.set(data, 1);
-  return sha256Raw(b);
+  return sha256Raw(prefixed(0, data));
 }
 
 function nodeHash(l: Uint8Array, r: Uint8Array): Uint8Array {
-  const b = new Uint8Array(1 + l.length + r.length);
-  b[0] = 1;
-  b.set(l, 1);
-  b.set(r, 1 + l.length);
-  return sha256Raw(b);
+  return sha256Raw(prefixed(1, l, r));
 }
 
 function largestPow2Below(n: number): number {

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { fromHex, merkleProof, merkleRoot, toHex, verifyMerkleProof } from '../src/index.js';
 
@@ -82,5 +83,21 @@ test('property: proofs verify for random trees and fail for any other index', ()
       },
     ),
     { numRuns: 200 },
+  );
+});
+
+test('rfc6962 §2.1: leaf and node hashes for leaves of any length (short ones share a buffer)', () => {
+  fc.assert(
+    fc.property(fc.array(fc.uint8Array({ maxLength: 200 }), { minLength: 1, maxLength: 9 }), (ls) => {
+      const h = (...parts: Uint8Array[]): Uint8Array =>
+        new Uint8Array(createHash('sha256').update(Buffer.concat(parts)).digest());
+      const mth = (d: Uint8Array[]): Uint8Array => {
+        if (d.length === 1) return h(Uint8Array.of(0), d[0]!);
+        let k = 1;
+        while (k << 1 < d.length) k <<= 1;
+        return h(Uint8Array.of(1), mth(d.slice(0, k)), mth(d.slice(k)));
+      };
+      assert.equal(toHex(merkleRoot(ls)), toHex(mth(ls)));
+    }),
   );
 });
