@@ -14,9 +14,8 @@ import {
   fromHex,
   signP256,
   toB64u,
-  toHex,
   type JsonValue,
-  hashTaggedText,
+  hashTaggedTextHex,
   utf8Length,
 } from '@medledger/crypto';
 import type { KeyObject } from 'node:crypto';
@@ -64,9 +63,7 @@ function bodyText(body: TxBody): string {
 
 /** Hex id of a transaction body: the tagged hash of its canonical bytes. */
 export function txIdOf(body: TxBody): string {
-  return (
-    memoOf<string>(body, TX_ID) ?? memoize(body, TX_ID, toHex(hashTaggedText(HashTag.tx, bodyText(body))))
-  );
+  return memoOf<string>(body, TX_ID) ?? memoize(body, TX_ID, hashTaggedTextHex(HashTag.tx, bodyText(body)));
 }
 
 /** Canonical JSON text of a signed transaction (RFC 8785), memoized. */
@@ -182,25 +179,35 @@ export function parseTxSized(input: unknown): { tx: SignedTx; size: number } {
   // payload goes through the general RFC 8785 serializer. Equal to canonicalize(tx): tested.
   const tx = t as unknown as SignedTx;
   const body = tx.body;
+  const payloadText = canonicalize(body.payload);
   const bodyCanonical =
     `{"chainId":"${body.chainId}","createdAt":${body.createdAt},"nonce":"${body.nonce}",` +
-    `"payload":${canonicalize(body.payload)},"signers":[${body.signers.map((x) => `"${x}"`).join(',')}],` +
-    `"type":"${body.type}"}`;
+    `"payload":${payloadText},"signers":[${quotedList(body.signers)}],"type":"${body.type}"}`;
   memoize(body, BODY_TEXT, bodyCanonical);
   forget(body, TX_ID);
   forget(body.payload, PARSED_PAYLOAD);
-  memoize(
-    tx,
-    TX_TEXT,
-    `{"body":${bodyCanonical},"signatures":[${tx.signatures.map((x) => `{"sig":"${x.sig}","signer":"${x.signer}"}`).join(',')}]}`,
-  );
-  const size = utf8Length(txCanonicalText(tx));
+  const text = `{"body":${bodyCanonical},"signatures":[${signaturesText(tx.signatures)}]}`;
+  memoize(tx, TX_TEXT, text);
+  // Only the payload can hold characters outside ASCII; measuring it alone leaves the whole
+  // text unflattened (the block's text copies it once, later).
+  const size = text.length + utf8Length(payloadText) - payloadText.length;
   if (size > MAX_TX_BYTES)
     throw new LedgerError(
       { code: 'TX_TOO_LARGE', size },
       `transaction is ${size} bytes; the limit is ${MAX_TX_BYTES}`,
     );
   return { tx: t as unknown as SignedTx, size };
+}
+
+// The canonical text of checked ids and signatures (no escaping needed); one item, the usual
+// case, without an intermediate array.
+function quotedList(ids: readonly string[]): string {
+  return ids.length === 1 ? `"${ids[0]!}"` : ids.map((x) => `"${x}"`).join(',');
+}
+
+function signaturesText(sigs: readonly TxSignature[]): string {
+  const one = (x: TxSignature): string => `{"sig":"${x.sig}","signer":"${x.signer}"}`;
+  return sigs.length === 1 ? one(sigs[0]!) : sigs.map(one).join(',');
 }
 
 /** An id-like string item of an array (at most 128 characters); throws naming `path[i]field`. */

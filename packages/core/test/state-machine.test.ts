@@ -375,24 +375,26 @@ test('security: memoized ids and texts never outlive a change: re-parsing re-der
 
 test('rfc8785: the fast canonical text of a parsed transaction equals the general serializer', async () => {
   const { canonicalize } = await import('@medledger/crypto');
-  const { txCanonicalText, txIdOf, createTxBody } = await import('../src/index.js');
+  const { txCanonicalText, txIdOf, createTxBody, parseTxSized } = await import('../src/index.js');
   const fc = (await import('fast-check')).default;
   const f = await makeFixture();
   const a = await f.member('hospitalA', 'doctor', 'a');
+  const b = await f.member('hospitalB', 'doctor', 'b');
   fc.assert(
     fc.property(
-      fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), fc.jsonValue({ maxDepth: 3 })),
+      fc.dictionary(
+        fc.string({ minLength: 1, maxLength: 8 }),
+        fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.string({ unit: 'grapheme', maxLength: 20 })),
+      ),
       fc.integer({ min: 0, max: 2 ** 45 }),
-      (payload, createdAt) => {
-        const signed = makeTx(
-          f.chainId,
-          'record.anchor',
-          payload as never,
-          [[a.id, a.keys.privateKey]],
-          createdAt,
-        );
-        const parsed = parseTx(JSON.parse(JSON.stringify(signed)));
+      fc.boolean(),
+      (payload, createdAt, cosigned) => {
+        const signers: [string, Uint8Array][] = [[a.id, a.keys.privateKey]];
+        if (cosigned) signers.push([b.id, b.keys.privateKey]);
+        const signed = makeTx(f.chainId, 'record.anchor', payload as never, signers, createdAt);
+        const { tx: parsed, size } = parseTxSized(JSON.parse(JSON.stringify(signed)));
         assert.equal(txCanonicalText(parsed), canonicalize(parsed));
+        assert.equal(size, Buffer.byteLength(canonicalize(parsed)), 'size is of the UTF-8 bytes');
         assert.equal(
           txIdOf(parsed.body),
           txIdOf(createTxBody({ ...parsed.body, nonce: Buffer.from(parsed.body.nonce, 'base64url') })),

@@ -75,12 +75,21 @@ const textPrefixes = new Map<string, string>();
  * `prefix + text` is exactly `prefixBytes || utf8(text)`. The hot path of transaction ids.
  */
 export function hashTaggedText(tag: HashTag | string, text: string): Uint8Array {
+  const b = oneShot('sha256', textPrefix(tag) + text, 'buffer') as unknown as Buffer;
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** {@link hashTaggedText} as lowercase hex, straight from the digest (ids on hot paths). */
+export function hashTaggedTextHex(tag: HashTag | string, text: string): string {
+  return oneShot('sha256', textPrefix(tag) + text, 'hex');
+}
+
+function textPrefix(tag: string): string {
   let p = textPrefixes.get(tag);
   if (p === undefined) {
     p = String.fromCharCode(...prefix(tag));
     if (!/^[\x00-\x7f]*$/.test(p)) throw new RangeError('hash tag must be ASCII');
     textPrefixes.set(tag, p);
   }
-  const b = oneShot('sha256', p + text, 'buffer') as unknown as Buffer;
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  return p;
 }

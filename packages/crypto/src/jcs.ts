@@ -54,6 +54,19 @@ function sortedKeys(v: object): string[] {
   return keys;
 }
 
+// `"name":` of member names seen before: the objects on the node's hot paths repeat a handful
+// of names, and a lookup allocates nothing. Bounded in entries and name length, since names
+// in payloads come from whoever sent them.
+const memberPrefixes = new Map<string, string>();
+function memberPrefix(k: string): string {
+  let p = memberPrefixes.get(k);
+  if (p === undefined) {
+    p = `${serializeString(k)}:`;
+    if (k.length <= 64 && memberPrefixes.size < 4096) memberPrefixes.set(k, p);
+  }
+  return p;
+}
+
 // Paths are built only when something fails (each level adds its key as the fault passes):
 // building `$.a.b[3]` for every value was a measurable share of canonicalizing on hot paths.
 function serialize(v: unknown, depth: number): string {
@@ -89,7 +102,7 @@ function serialize(v: unknown, depth: number): string {
         try {
           const x = (v as Record<string, unknown>)[k];
           if (x === undefined) throw new Fault('undefined value');
-          parts[i] = `${serializeString(k)}:${serialize(x, depth + 1)}`;
+          parts[i] = memberPrefix(k) + serialize(x, depth + 1);
         } catch (e) {
           if (e instanceof Fault) e.keys.push(k);
           throw e;
