@@ -26,6 +26,7 @@ import {
   type LedgerEvent,
   type SignedTx,
   type TxInclusionProof,
+  type TxOutcome,
   parsePayload,
   memoOf,
   memoize,
@@ -39,6 +40,7 @@ import { SoloOrderer } from './ordering/solo.js';
 import { verifyBlock, type VerifiedSignatures } from './pipeline/verifyBlock.js';
 import { transition } from './pipeline/transition.js';
 import { persist } from './pipeline/persist.js';
+import { PendingState } from './pipeline/pendingState.js';
 import type { Receipt, SubmitResult } from '@medledger/client';
 
 // The wire types of submission: the node produces exactly what the client consumes.
@@ -78,11 +80,17 @@ export class MedledgerNode extends EventEmitter {
   readonly #orderer: Orderer;
   readonly #now: () => number;
   readonly #waiters = new Map<string, Set<(r: Receipt) => void>>();
+  /** The last durable block: what the node reports and serves. */
   #head: Head;
-  #headHeader: BlockHeader;
+  /** The last applied block, durable or still being written: what the next block follows. */
+  #tip: Head;
+  #tipHeader: BlockHeader;
+  readonly #pending: PendingState;
   #halted: Error | undefined;
   #last: { height: number; value: { block: Block; hash: string; codes: string[] } } | undefined;
   #commitChain: Promise<void> = Promise.resolve();
+  /** Resolves when the last applied block is durable and its receipts are out. */
+  #durableChain: Promise<void> = Promise.resolve();
 
   private constructor(
     o: NodeOptions,
@@ -98,7 +106,9 @@ export class MedledgerNode extends EventEmitter {
     this.org = o.org;
     this.store = store;
     this.#head = head;
-    this.#headHeader = headHeader;
+    this.#tip = head;
+    this.#tipHeader = headHeader;
+    this.#pending = new PendingState(store);
     this.contracts = o.contracts ?? defaultContracts();
     this.mempool = new Mempool(o.mempool);
     this.#pool = new SignaturePool(o.sigWorkers);
@@ -147,7 +157,7 @@ export class MedledgerNode extends EventEmitter {
       throw e;
     }
     const node = new MedledgerNode(o, store, writer, head, headHeader);
-    await node.#orderer.start({ head: () => node.#head }, (b) => node.#commit(b));
+    await node.#orderer.start({ head: () => node.#tip }, (b) => node.#commit(b));
     return node;
   }
 
@@ -248,55 +258,82 @@ export class MedledgerNode extends EventEmitter {
     return run;
   }
 
+  /**
+   * Verifies and applies a block against the applied state (durable blocks plus the one the
+   * writer may still be writing), then hands it to the writer. Resolves once the block before
+   * it is durable: at most one block is applied ahead of the disk. Receipts and events of a
+   * block go out only once it is durable, in height order.
+   */
   async #commitOne(block: Block): Promise<void> {
     if (this.#halted) throw this.#halted;
     try {
       const known = await verifyBlock(
         block,
-        this.#headHeader,
-        this.#head.stateDigest,
-        this.store,
+        this.#tipHeader,
+        this.#tip.stateDigest,
+        this.#pending,
         this.#pool,
         admitted,
       );
       const result = transition(
-        this.store,
+        this.#pending,
         block,
         this.contracts,
         this.genesis.params,
-        this.#head.stateDigest,
+        this.#tip.stateDigest,
         known,
       );
-      const head = await persist(this.store, this.#writer, block, result);
-      this.#head = head;
-      this.#headHeader = block.header;
-      this.#last = {
-        height: head.height,
-        value: { block, hash: head.hash, codes: result.outcomes.map((o) => o.code) },
-      };
-      const events: LedgerEvent[] = [];
-      result.outcomes.forEach((o, i) => {
-        this.mempool.remove(o.txId);
-        const w = this.#waiters.get(o.txId);
-        if (w) {
-          this.#waiters.delete(o.txId);
-          const r = receiptOf(o.txId, block.header.height, i, o.code, o.message, head.hash);
-          for (const f of w) f(r);
-        }
-        for (const e of o.events) events.push({ ...e, txId: o.txId, height: block.header.height });
-      });
-      this.emit('block', {
-        height: head.height,
-        hash: head.hash,
-        txCount: block.txs.length,
-        time: block.header.time,
-      });
-      for (const e of events) this.emit('ledger-event', e);
+      const { head, durable } = persist(this.store, this.#writer, block, result);
+      this.#pending.stage(result.writes, result.outcomes);
+      this.#tip = head;
+      this.#tipHeader = block.header;
+      const before = this.#durableChain;
+      this.#durableChain = Promise.all([before, durable]).then(
+        () => this.#finish(block, head, result.outcomes),
+        (e: unknown) => this.#halt(e),
+      );
+      await before;
     } catch (e) {
-      this.#halted = e instanceof Error ? e : new Error(String(e));
-      this.emit('alarm', this.#halted);
+      this.#halt(e);
       throw e;
     }
+  }
+
+  /**
+   * A block is durable and the store has caught up with it: answer its waiters. (Also after
+   * a later block halted the node: this one is on disk, so its receipts are true.)
+   */
+  #finish(block: Block, head: Head, outcomes: readonly TxOutcome[]): void {
+    this.#pending.release();
+    this.#head = head;
+    this.#last = {
+      height: head.height,
+      value: { block, hash: head.hash, codes: outcomes.map((o) => o.code) },
+    };
+    const events: LedgerEvent[] = [];
+    outcomes.forEach((o, i) => {
+      this.mempool.remove(o.txId);
+      const w = this.#waiters.get(o.txId);
+      if (w) {
+        this.#waiters.delete(o.txId);
+        const r = receiptOf(o.txId, block.header.height, i, o.code, o.message, head.hash);
+        for (const f of w) f(r);
+      }
+      for (const e of o.events) events.push({ ...e, txId: o.txId, height: block.header.height });
+    });
+    this.emit('block', {
+      height: head.height,
+      hash: head.hash,
+      txCount: block.txs.length,
+      time: block.header.time,
+    });
+    for (const e of events) this.emit('ledger-event', e);
+  }
+
+  #halt(e: unknown): void {
+    if (this.#halted) return;
+    this.#halted = e instanceof Error ? e : new Error(String(e));
+    this.emit('alarm', this.#halted);
   }
 
   // ---- queries ----------------------------------------------------------------------
@@ -423,6 +460,7 @@ export class MedledgerNode extends EventEmitter {
   async close(): Promise<void> {
     await this.#orderer.stop();
     await this.#commitChain;
+    await this.#durableChain;
     await this.#writer.close();
     await this.#pool.close();
     this.store.close();

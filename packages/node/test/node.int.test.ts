@@ -230,3 +230,50 @@ test('behavior: a reopened node resumes from its stored head', async () => {
     await t.cleanup();
   }
 });
+
+test('behavior: blocks are applied ahead of the disk, but a block is announced, counted in the head and answered only once it is stored', async () => {
+  const t = await makeTestLedger();
+  try {
+    await enrollAll(t);
+    const seen: number[] = [];
+    const problems: string[] = [];
+    t.node.on('block', (e: { height: number; hash: string }) => {
+      seen.push(e.height);
+      if (t.node.head().height !== e.height)
+        problems.push(`head ${t.node.head().height} at block ${e.height}`);
+      const stored = t.node.store.getBlock(e.height);
+      if (stored?.hash !== e.hash) problems.push(`block ${e.height} not stored when announced`);
+    });
+    const txs = Array.from({ length: 1200 }, (_, i) =>
+      t.wallet(i % 2 ? 'alice' : 'bob').tx({
+        chainId: t.node.chainId,
+        type: 'record.anchor',
+        payload: anchor(`ahead-${i}`),
+        createdAt: Date.now(),
+      }),
+    );
+    // Submitted in waves so that the orderer cuts blocks while earlier ones are being written.
+    const results = (
+      await Promise.all([0, 1, 2, 3].map((k) => t.node.submitBatch(txs.slice(k * 300, k * 300 + 300))))
+    ).flat();
+    const receipts = await t.node.waitForReceipts(
+      results.map((r) => r.txId!),
+      20_000,
+    );
+    assert.ok(
+      receipts.every((r) => r?.code === 'OK'),
+      'every transaction committed',
+    );
+    for (const r of receipts)
+      assert.ok(t.node.store.getTxLocation(r!.txId), 'a receipt is for a stored transaction');
+    assert.deepEqual(problems, []);
+    assert.deepEqual(
+      seen,
+      [...seen].sort((a, b) => a - b),
+      'blocks are announced in height order',
+    );
+    assert.ok(seen.length >= 2, `several blocks (${seen.length})`);
+  } finally {
+    await t.cleanup();
+  }
+});
