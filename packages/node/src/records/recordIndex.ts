@@ -128,8 +128,17 @@ const toRecord = (r: RecordRow): IndexedRecord => {
 export class RecordIndex {
   readonly #db: Database.Database;
 
+  // Statements of the per-block path, prepared once (preparing showed in the node's profile).
+  readonly #stmts = new Map<string, Database.Statement>();
+
   private constructor(db: Database.Database) {
     this.#db = db;
+  }
+
+  #prepare<P extends unknown[] = unknown[], R = unknown>(sql: string): Database.Statement<P, R> {
+    let st = this.#stmts.get(sql);
+    if (!st) this.#stmts.set(sql, (st = this.#db.prepare(sql)));
+    return st as unknown as Database.Statement<P, R>;
   }
 
   static open(path: string): RecordIndex {
@@ -141,7 +150,7 @@ export class RecordIndex {
 
   /** The last block height indexed (0 before any). */
   height(): number {
-    const r = this.#db.prepare<[], { v: number }>("SELECT v FROM meta WHERE k = 'height'").get();
+    const r = this.#prepare<[], { v: number }>("SELECT v FROM meta WHERE k = 'height'").get();
     return r?.v ?? 0;
   }
 
@@ -161,17 +170,17 @@ export class RecordIndex {
     if (height !== this.height() + 1)
       throw new Error(`index expects block ${this.height() + 1}, got ${height}`);
     const actions: IndexAction[] = [];
-    const log = this.#db.prepare(
+    const log = this.#prepare(
       'INSERT INTO patient_log (patient, type, height, time, tx_id, entry) VALUES (?, ?, ?, ?, ?, ?)',
     );
     const add = (patient: string, type: string, txId: string, entry: object): void => {
       log.run(patient, type, height, time, txId, JSON.stringify(entry));
     };
-    const insertRecord = this.#db.prepare(
+    const insertRecord = this.#prepare(
       `INSERT OR IGNORE INTO records (record_id, patient, subject, mode, category, resource_type, org, holder,
          tx_id, height, time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    const markErased = this.#db.prepare('UPDATE records SET erased_at = ? WHERE record_id = ?');
+    const markErased = this.#prepare('UPDATE records SET erased_at = ? WHERE record_id = ?');
     this.#db.transaction(() => {
       txs.forEach((tx, i) => {
         if (codes[i] !== 'OK' || !INDEXED_TYPES.has(tx.body.type)) return;
@@ -265,9 +274,10 @@ export class RecordIndex {
             return;
         }
       });
-      this.#db
-        .prepare("INSERT INTO meta (k, v) VALUES ('height', ?) ON CONFLICT (k) DO UPDATE SET v = ?")
-        .run(height, height);
+      this.#prepare("INSERT INTO meta (k, v) VALUES ('height', ?) ON CONFLICT (k) DO UPDATE SET v = ?").run(
+        height,
+        height,
+      );
     })();
     return actions;
   }

@@ -30,23 +30,25 @@ export class TxIdBloom {
   }
 
   // Double hashing (Kirsch–Mitzenmacher 2006) from two 32-bit words of the id, which is a
-  // SHA-256 output: two parses instead of seven.
-  #positions(hexId: string, f: (bit: number) => void): void {
+  // SHA-256 output: two parses instead of seven. Written out in both methods (no callback):
+  // both run several times per transaction.
+  add(hexId: string): void {
     const a = parseInt(hexId.slice(0, 8), 16);
     const b = parseInt(hexId.slice(8, 16), 16) | 1;
-    for (let i = 0; i < K; i++) f(((a + Math.imul(i, b)) >>> 0) % this.#mBits);
-  }
-
-  add(hexId: string): void {
-    this.#positions(hexId, (b) => (this.#bits[b >>> 5]! |= 1 << (b & 31)));
+    for (let i = 0; i < K; i++) {
+      const bit = ((a + Math.imul(i, b)) >>> 0) % this.#mBits;
+      this.#bits[bit >>> 5]! |= 1 << (bit & 31);
+    }
     this.#count++;
   }
 
   mightContain(hexId: string): boolean {
-    let all = true;
-    this.#positions(hexId, (b) => {
-      if ((this.#bits[b >>> 5]! & (1 << (b & 31))) === 0) all = false;
-    });
-    return all;
+    const a = parseInt(hexId.slice(0, 8), 16);
+    const b = parseInt(hexId.slice(8, 16), 16) | 1;
+    for (let i = 0; i < K; i++) {
+      const bit = ((a + Math.imul(i, b)) >>> 0) % this.#mBits;
+      if ((this.#bits[bit >>> 5]! & (1 << (bit & 31))) === 0) return false;
+    }
+    return true;
   }
 }
