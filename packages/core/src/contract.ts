@@ -3,7 +3,7 @@
  * the state. `execute` is a deterministic function of (state, transaction, block context); it
  * returns a validity code, and on any code but OK its writes are discarded.
  */
-import { PARSED_PAYLOAD, memoOf, memoize } from './memo.js';
+import { bodyMemo } from './tx.js';
 import type { JsonValue } from '@medledger/crypto';
 import type { ChainParams } from './genesis.js';
 import type { Signer } from './identity.js';
@@ -65,13 +65,14 @@ export class ContractRegistry {
 }
 
 /**
- * `contract.parse(body.payload)`, memoized by payload object: a node parses a payload at
- * admission and again when it applies the block, and payloads are never mutated.
+ * `contract.parse(body.payload)`, memoized on the body for this payload object: a node parses
+ * a payload at admission and again when it applies the block, and payloads are never mutated.
  */
 export function parsePayload(contract: Contract<unknown>, body: { type: string; payload: object }): unknown {
-  const hit = memoOf<{ type: string; value: unknown }>(body.payload, PARSED_PAYLOAD);
-  if (hit && hit.type === contract.type) return hit.value;
+  const m = bodyMemo(body);
+  const hit = m.payload;
+  if (hit && hit.of === body.payload && hit.type === contract.type) return hit.value;
   const value = contract.parse(body.payload);
-  memoize(body.payload, PARSED_PAYLOAD, { type: contract.type, value });
+  m.payload = { of: body.payload, type: contract.type, value };
   return value;
 }

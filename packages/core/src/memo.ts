@@ -10,9 +10,6 @@
  * profiles (`Heap::CombinedGenerationalAndSharedEphemeronBarrierSlow`, `ClearOldEphemerons`).
  */
 
-/** Key of a payload's parsed form (contract.ts); parseTx drops it when it re-parses a body. */
-export const PARSED_PAYLOAD = Symbol('parsedPayload');
-
 /** The value memoized on `o` under `key`, if any. */
 export function memoOf<V>(o: object, key: symbol): V | undefined {
   return (o as Record<symbol, V | undefined>)[key];
@@ -26,9 +23,4 @@ export function memoOf<V>(o: object, key: symbol): V | undefined {
 export function memoize<V>(o: object, key: symbol, value: V): V {
   if (Object.isExtensible(o)) Object.defineProperty(o, key, { value, configurable: true });
   return value;
-}
-
-/** Drops the value memoized on `o` under `key`. */
-export function forget(o: object, key: symbol): void {
-  if (Object.hasOwn(o, key)) delete (o as Record<symbol, unknown>)[key];
 }
