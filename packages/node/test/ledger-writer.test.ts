@@ -76,6 +76,32 @@ test('writer: a commit is durable and readable when it resolves; a failed one ch
   }
 });
 
+test('writer: a block queued behind a failing one is not written (the node applies one block ahead of the disk)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'medledger-writer-'));
+  const path = join(dir, 'ledger.sqlite');
+  const store = new LedgerStore(path);
+  store.initGenesis('{}', [], { height: 0, hash: 'g', stateDigest: 'd0', time: 0 });
+  const writer = await LedgerWriter.open(path);
+  try {
+    await writer.commit(batch(1, [id(1)], {}));
+    // Both are posted before the first one's failure comes back, as the pipelined node does.
+    const bad = writer.commit(batch(1, [id(2)], { 'k:2': '{"v":2}' }));
+    const next = writer.commit(batch(2, [id(3)], { 'k:3': '{"v":3}' }));
+    await assert.rejects(bad, /ledger write failed: .*UNIQUE/);
+    await assert.rejects(next, /ledger write failed/);
+    // Closing waits for the thread to drain what was posted to it before checking the disk.
+    await writer.close();
+    assert.equal(store.head()?.height, 1, 'no block past the failed one reached the disk');
+    assert.equal(store.blockRow(2), undefined);
+    assert.equal(store.getTxLocation(id(3)), undefined);
+    assert.equal(store.get('k:3'), undefined);
+  } finally {
+    await writer.close();
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('writer: opening a ledger file that does not exist fails with a clear error', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'medledger-writer-'));
   try {
