@@ -3,7 +3,7 @@
  * the state. `execute` is a deterministic function of (state, transaction, block context); it
  * returns a validity code, and on any code but OK its writes are discarded.
  */
-import { bodyMemo } from './tx.js';
+import { bodyMemo } from './memo.js';
 import type { JsonValue } from '@medledger/crypto';
 import type { ChainParams } from './genesis.js';
 import type { Signer } from './identity.js';

@@ -20,7 +20,7 @@ import {
 } from '@medledger/crypto';
 import type { KeyObject } from 'node:crypto';
 import { LedgerError } from './errors.js';
-import { memoOf, memoize } from './memo.js';
+import { bodyMemo, freshBodyMemo, memoOf, memoize } from './memo.js';
 import { B64U, HEX32, ID, arr, int, obj, onlyKeys, str } from './validate.js';
 
 /** The signed part of a transaction. */
@@ -53,22 +53,7 @@ const MAX_SIGNERS = 32;
 
 // Memoized per object (memo.ts): bodies and transactions are never mutated once built or
 // parsed; parseTx gives a parsed body a fresh record (its text, no id, no parsed payload).
-// One record per body, filled as values are asked for: defining a property costs more than
-// writing one (the node's profile), and a body gets three values.
-const BODY = Symbol('body');
 const TX_TEXT = Symbol('txText');
-
-/** @internal What is derived from a body; `payload` is the contract's parse of `of`. */
-export interface BodyMemo {
-  text?: string;
-  id?: string;
-  payload?: { of: object; type: string; value: unknown };
-}
-
-/** @internal The memo record of a body (created empty on first use). */
-export function bodyMemo(body: object): BodyMemo {
-  return memoOf<BodyMemo>(body, BODY) ?? memoize<BodyMemo>(body, BODY, {});
-}
 
 function bodyText(body: TxBody): string {
   const m = bodyMemo(body);
@@ -78,7 +63,7 @@ function bodyText(body: TxBody): string {
 /** Hex id of a transaction body: the tagged hash of its canonical bytes. */
 export function txIdOf(body: TxBody): string {
   const m = bodyMemo(body);
-  return (m.id ??= hashTaggedTextHex(HashTag.tx, (m.text ??= canonicalize(body))));
+  return (m.id ??= hashTaggedTextHex(HashTag.tx, bodyText(body)));
 }
 
 /** Canonical JSON text of a signed transaction (RFC 8785), memoized. */
@@ -198,7 +183,7 @@ export function parseTxSized(input: unknown): { tx: SignedTx; size: number } {
   const bodyCanonical =
     `{"chainId":"${body.chainId}","createdAt":${body.createdAt},"nonce":"${body.nonce}",` +
     `"payload":${payloadText},"signers":[${quotedList(body.signers)}],"type":"${body.type}"}`;
-  memoize<BodyMemo>(body, BODY, { text: bodyCanonical });
+  freshBodyMemo(body, bodyCanonical);
   const text = `{"body":${bodyCanonical},"signatures":[${signaturesText(tx.signatures)}]}`;
   memoize(tx, TX_TEXT, text);
   // Only the payload can hold characters outside ASCII; measuring it alone leaves the whole
