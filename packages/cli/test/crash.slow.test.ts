@@ -11,7 +11,7 @@ import { HashTag, hashTagged, toHex, utf8 } from '@medledger/crypto';
 import { MedledgerClient, type Receipt } from '@medledger/client';
 import { verifyLedger } from '@medledger/node';
 import type { SignedTx } from '@medledger/core';
-import { startNodeProcess } from '../src/bench/ledger.js';
+import { startNodeProcess } from '../src/bench/nodeProcess.js';
 import { memberWallet, readMembers } from '../src/devSeed.js';
 import { start } from '../src/commands/start.js';
 import { makeDevDir } from './helpers.js';

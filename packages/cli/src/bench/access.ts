@@ -32,7 +32,7 @@ import { loadPrivateKey } from '@medledger/node';
 import { init } from '../commands/init.js';
 import { start } from '../commands/start.js';
 import { readMembers } from '../devSeed.js';
-import { peakRssMb, startNodeProcess } from './ledger.js';
+import { peakRssMb, startNodeProcess } from './nodeProcess.js';
 import { percentile, round } from './stats.js';
 
 type Obj = { [k: string]: JsonValue };

@@ -10,17 +10,16 @@
  *    waiting for its receipts: latency is submit → receipt as a client sees it;
  * 5. reads the node's peak RSS (VmHWM) and stops it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { HashTag, canonicalBytes, hashTagged, randomBytes, sealKey, toB64u, toHex } from '@medledger/crypto';
 import { MedledgerClient, Wallet, type SubmitResult } from '@medledger/client';
 import { createConsortium, paths, writeKeyFile, type NodeConfig } from '@medledger/node';
 import type { SignedTx } from '@medledger/core';
 import { measureVerifyLimit } from './verifyLimit.js';
+import { peakRssMb, processCpuMs, startNodeProcess, threadCpuMs } from './nodeProcess.js';
 import { percentile, round } from './stats.js';
 
 export interface LedgerBenchOptions {
@@ -31,59 +30,6 @@ export interface LedgerBenchOptions {
   inFlight: number;
   signers: number;
   log: (s: string) => void;
-}
-
-const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
-
-/** Starts `medledger start` on a data dir; resolves with the URL it prints. */
-export function startNodeProcess(
-  dir: string,
-  env: NodeJS.ProcessEnv,
-): Promise<{ child: ChildProcess; url: string }> {
-  // MEDLEDGER_NODE_EXEC_ARGV passes flags to the node process, e.g. "--cpu-prof" to profile it.
-  const extra = (process.env.MEDLEDGER_NODE_EXEC_ARGV ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...extra, BIN, 'start', '--dir', dir, '--port', '0'], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    const onData = (d: Buffer): void => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        child.stdout!.off('data', onData);
-        resolve({ child, url: m[1]! });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    child.once('exit', (code) =>
-      reject(new Error(`node exited with ${code} before listening: ${err.trim()}`)),
-    );
-  });
-}
-
-/** CPU time (user + system) a process has used so far, in ms, from /proc (Linux). */
-export function processCpuMs(pid: number, statPath = `/proc/${pid}/stat`): number {
-  const f = readFileSync(statPath, 'utf8');
-  // Fields after the parenthesized command name; utime and stime are the 12th and 13th.
-  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  return ((Number(rest[11]) + Number(rest[12])) * 1000) / 100; // USER_HZ is 100 on Linux
-}
-
-/** CPU time per thread of a process so far, in ms, by thread id (Linux). */
-export function threadCpuMs(pid: number): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      out.set(Number(tid), processCpuMs(pid, `/proc/${pid}/task/${tid}/stat`));
-    } catch {
-      // the thread ended between listing and reading
-    }
-  }
-  return out;
 }
 
 /** POSTs one pre-encoded batch; resolves with its per-transaction results. */
@@ -114,12 +60,6 @@ function postBatch(agent: Agent, url: URL, body: Buffer): Promise<SubmitResult[]
     req.on('error', reject);
     req.end(body);
   });
-}
-
-export function peakRssMb(pid: number): number {
-  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const m = /VmHWM:\s+(\d+) kB/.exec(s);
-  return m ? Number(m[1]) / 1024 : NaN;
 }
 
 export async function benchLedger(o: LedgerBenchOptions): Promise<Record<string, unknown>> {
