@@ -11,7 +11,7 @@ import type { TxWithProof } from './http.js';
 export function verifyTxWithProof(t: TxWithProof, genesis: Genesis): boolean {
   if (t.header.chainId !== chainIdOf(genesis)) return false;
   const org = genesis.orgs.find((o) => o.id === t.header.proposer);
-  if (!org) return false;
+  if (!org?.nodeKey) return false;
   if (
     t.receipt.txId !== txIdOf(t.tx.body) ||
     t.receipt.height !== t.header.height ||

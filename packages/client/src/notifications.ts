@@ -86,6 +86,7 @@ export function verifyWebhookSignature(p: {
   if (p.org !== undefined && org !== p.org) return { ok: false, reason: 'signed by another organization' };
   const entry = p.genesis.orgs.find((o) => o.id === org);
   if (!entry) return { ok: false, reason: 'organization not in genesis' };
+  if (entry.nodeKey === undefined) return { ok: false, reason: 'organization runs no node' };
   const body = typeof p.body === 'string' ? utf8(p.body) : p.body;
   let key: KeyObject;
   try {

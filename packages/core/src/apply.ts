@@ -15,7 +15,7 @@ import { fromB64u, fromHex, verifyP256 } from '@medledger/crypto';
 import type { Block } from './block.js';
 import { parsePayload, type ContractRegistry, type LedgerEvent } from './contract.js';
 import type { ChainParams } from './genesis.js';
-import { publicKeyObject, resolveSigner, type Signer } from './identity.js';
+import { getOrg, publicKeyObject, resolveSigner, type Signer } from './identity.js';
 import { StateOverlay, digestBlockWrites, type StateReader, type StateWrite } from './state.js';
 import { txIdOf, type SignedTx, type TxSignature } from './tx.js';
 
@@ -69,6 +69,13 @@ export function checkSigners(state: StateReader, tx: SignedTx, txId: string, kno
           ok: false,
           code: 'SIGNER_REVOKED',
           message: `${signer} was revoked at height ${s.member.revokedAt}`,
+        };
+      }
+      if (getOrg(state, s.org)?.removedAt !== undefined) {
+        return {
+          ok: false,
+          code: 'ORG_REMOVED',
+          message: `${signer}'s organization ${s.org} was removed from the consortium`,
         };
       }
       const at = tx.body.createdAt;

@@ -1,9 +1,27 @@
 /**
- * The consortium genesis: member organizations with their root certificates and node keys,
- * ordering parameters and the genesis time. Its tagged hash is the chain id, so every
- * transaction and block names the consortium it belongs to.
+ * The consortium genesis: member organizations with their root certificates and, for those
+ * that run a node, their node keys; the founders and how many of them a change of the
+ * consortium needs (governance); ordering parameters and the genesis time. The tagged hash of
+ * the genesis without its signatures is the chain id, so every transaction and block names
+ * the consortium it belongs to.
+ *
+ * The genesis ceremony: each organization creates its own root CA key and node key in its own
+ * directory and exports a public card (id, name, role, root certificate, node key). The
+ * founders assemble the cards into one genesis, and each founder signs its chain id with its
+ * root key. A node refuses a genesis that lacks a founder's valid signature
+ * (`checkGenesisSignatures`), so no single organization can write the consortium alone.
  */
-import { HashTag, fromB64u, parseCertificate, toB64u, type JsonValue } from '@medledger/crypto';
+import {
+  HashTag,
+  fromB64u,
+  fromHex,
+  parseCertificate,
+  signP256,
+  toB64u,
+  verifyP256,
+  type JsonValue,
+} from '@medledger/crypto';
+import type { KeyObject } from 'node:crypto';
 import { LedgerError } from './errors.js';
 import { ZERO_HASH, idOf } from './ids.js';
 import type { BlockHeader } from './block.js';
@@ -20,8 +38,23 @@ export interface GenesisOrg {
   role: OrgRole;
   /** DER of the organization's self-signed root (CA) certificate, base64url. */
   rootCertificate: string;
-  /** SPKI DER of the key its node signs blocks and checkpoints with, base64url. */
-  nodeKey: string;
+  /**
+   * SPKI DER of the key its node signs blocks and checkpoints with, base64url. Only
+   * organizations that run a node have one; they cut blocks and sign checkpoints.
+   */
+  nodeKey?: string;
+}
+
+/** Who may change the consortium: `threshold` of the `founders` sign every change. */
+export interface Governance {
+  founders: string[];
+  threshold: number;
+}
+
+/** A founder's P-256 signature (root key) over the chain id, base64url. */
+export interface GenesisSignature {
+  org: string;
+  sig: string;
 }
 
 export interface OrderingParams {
@@ -41,9 +74,15 @@ export interface Genesis {
   chainName: string;
   genesisTime: number;
   orgs: GenesisOrg[];
+  governance: Governance;
   ordering: OrderingParams;
   params: ChainParams;
+  /** One per founder; not covered by the chain id (the founders sign the chain id). */
+  signatures: GenesisSignature[];
 }
+
+/** The part of a genesis its chain id covers: everything but the signatures. */
+export type GenesisBody = Omit<Genesis, 'signatures'>;
 
 /** What the state holds for an organization. */
 export interface OrgEntry {
@@ -53,7 +92,11 @@ export interface OrgEntry {
   role: OrgRole;
   rootPublicKey: string;
   rootCertificate: string;
-  nodeKey: string;
+  nodeKey?: string;
+  /** Height of the block that added the organization (0 for genesis organizations). */
+  addedAt?: number;
+  /** Height of the block that removed it: its node no longer cuts blocks or signs checkpoints. */
+  removedAt?: number;
 }
 
 export const DEFAULT_ORDERING: OrderingParams = { maxTxs: 1000, maxBytes: 4 * 1024 * 1024, timeoutMs: 50 };
@@ -64,7 +107,12 @@ const C = 'MALFORMED_GENESIS';
 /** Validates a genesis document (including that each root certificate is a CA certificate). */
 export function parseGenesis(input: unknown): Genesis {
   const g = obj(input, 'genesis', C);
-  onlyKeys(g, ['chainName', 'genesisTime', 'orgs', 'ordering', 'params'], 'genesis', C);
+  onlyKeys(
+    g,
+    ['chainName', 'genesisTime', 'orgs', 'governance', 'ordering', 'params', 'signatures'],
+    'genesis',
+    C,
+  );
   str(g.chainName, 'genesis.chainName', C, 128, ID);
   int(g.genesisTime, 'genesis.genesisTime', C, 0, 8.64e15);
   const seen = new Set<string>();
@@ -97,7 +145,33 @@ export function parseGenesis(input: unknown): Genesis {
         { code: C, path: `${p}.rootCertificate` },
         `${p}.rootCertificate: must be a CA certificate of ${id}`,
       );
-    str(org.nodeKey, `${p}.nodeKey`, C, 512, B64U);
+    if (org.nodeKey !== undefined) str(org.nodeKey, `${p}.nodeKey`, C, 512, B64U);
+  });
+  if (!(g.orgs as GenesisOrg[]).some((o) => o.nodeKey !== undefined))
+    throw new LedgerError({ code: C, path: 'genesis.orgs' }, 'genesis.orgs: at least one must run a node');
+  const gov = obj(g.governance, 'genesis.governance', C);
+  onlyKeys(gov, ['founders', 'threshold'], 'genesis.governance', C);
+  const founders = arr(gov.founders, 'genesis.governance.founders', C, 1, 1000).map((f, i) => {
+    const id = str(f, `genesis.governance.founders[${i}]`, C, 64);
+    if (!seen.has(id))
+      throw new LedgerError(
+        { code: C, path: `genesis.governance.founders[${i}]` },
+        `genesis.governance.founders[${i}]: ${id} is not an organization of this genesis`,
+      );
+    return id;
+  });
+  if (new Set(founders).size !== founders.length)
+    throw new LedgerError(
+      { code: C, path: 'genesis.governance.founders' },
+      'genesis.governance.founders: duplicate founder',
+    );
+  int(gov.threshold, 'genesis.governance.threshold', C, 1, founders.length);
+  arr(g.signatures, 'genesis.signatures', C, 0, 1000).forEach((x, i) => {
+    const p = `genesis.signatures[${i}]`;
+    const sg = obj(x, p, C);
+    onlyKeys(sg, ['org', 'sig'], p, C);
+    str(sg.org, `${p}.org`, C, 64);
+    str(sg.sig, `${p}.sig`, C, 128, B64U);
   });
   const ord = obj(g.ordering, 'genesis.ordering', C);
   onlyKeys(ord, ['maxTxs', 'maxBytes', 'timeoutMs'], 'genesis.ordering', C);
@@ -111,10 +185,62 @@ export function parseGenesis(input: unknown): Genesis {
   return g as unknown as Genesis;
 }
 
-/** The chain id: tagged hash of the canonical genesis. */
-export function chainIdOf(genesis: Genesis): string {
-  return idOf(HashTag.genesis, genesis);
+/** The genesis without its signatures: what the chain id covers. */
+export function genesisBodyOf(genesis: Genesis | GenesisBody): GenesisBody {
+  const { signatures: _ignored, ...body } = genesis as Genesis;
+  return body;
 }
+
+/** The chain id: tagged hash of the canonical genesis body. */
+export function chainIdOf(genesis: Genesis | GenesisBody): string {
+  return idOf(HashTag.genesis, genesisBodyOf(genesis));
+}
+
+/** A founder's signature over the chain id, with its organization's root private key. */
+export function signGenesis(
+  genesis: Genesis | GenesisBody,
+  org: string,
+  rootPrivateKey: Uint8Array | KeyObject,
+): GenesisSignature {
+  return { org, sig: toB64u(signP256(rootPrivateKey, fromHex(chainIdOf(genesis)))) };
+}
+
+/**
+ * Which founders have not validly signed this genesis (an empty list: every founder has).
+ * A signature counts if it verifies under the founder's root certificate key.
+ */
+export function missingGenesisSignatures(genesis: Genesis): string[] {
+  const id = fromHex(chainIdOf(genesis));
+  return genesis.governance.founders.filter((f) => {
+    const org = genesis.orgs.find((o) => o.id === f);
+    if (!org) return true;
+    const key = parseCertificate(fromB64u(org.rootCertificate)).publicKey;
+    return !genesis.signatures.some((s) => {
+      if (s.org !== f) return false;
+      try {
+        return verifyP256(key, id, fromB64u(s.sig));
+      } catch {
+        return false;
+      }
+    });
+  });
+}
+
+/** Throws GENESIS_UNSIGNED naming the founders whose signature is missing or wrong. */
+export function checkGenesisSignatures(genesis: Genesis): void {
+  const missing = missingGenesisSignatures(genesis);
+  if (missing.length > 0)
+    throw new LedgerError(
+      { code: 'GENESIS_UNSIGNED', missing },
+      `genesis lacks a valid signature of founder${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`,
+    );
+}
+
+/** State key of the list of current organization ids (removed ones leave it). */
+export const ORGS_KEY = 'chain:orgs';
+
+/** State key of the governance rule (founders and threshold). */
+export const GOVERNANCE_KEY = 'chain:governance';
 
 /** State writes of genesis: the organizations and the chain parameters. */
 export function genesisWrites(genesis: Genesis): StateWrite[] {
@@ -126,11 +252,17 @@ export function genesisWrites(genesis: Genesis): StateWrite[] {
       role: o.role,
       rootPublicKey: toB64u(info.publicKey),
       rootCertificate: o.rootCertificate,
-      nodeKey: o.nodeKey,
+      addedAt: 0,
     };
+    if (o.nodeKey !== undefined) e.nodeKey = o.nodeKey;
     return [`org:${o.id}`, e] as const;
   });
   w.push(['chain:params', { ...genesis.params }]);
+  w.push([ORGS_KEY, genesis.orgs.map((o) => o.id).sort()]);
+  w.push([
+    GOVERNANCE_KEY,
+    { founders: [...genesis.governance.founders], threshold: genesis.governance.threshold },
+  ]);
   return w.sort((a, b) => (a[0] < b[0] ? -1 : 1));
 }
 

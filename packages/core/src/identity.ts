@@ -6,7 +6,7 @@
  */
 import { fromB64u, importP256PublicKey, type JsonValue } from '@medledger/crypto';
 import type { KeyObject } from 'node:crypto';
-import type { OrgEntry, OrgRole } from './genesis.js';
+import { ORGS_KEY, type OrgEntry, type OrgRole } from './genesis.js';
 import type { StateReader } from './state.js';
 
 /** What the state holds for an enrolled member. */
@@ -48,18 +48,50 @@ export function getMember(state: StateReader, memberId: string): MemberEntry | u
   return state.get(memberKey(memberId)) as MemberEntry | undefined;
 }
 
+/** Current organizations (removed ones are not listed). */
+export function currentOrgs(state: StateReader): OrgEntry[] {
+  const ids = (state.get(ORGS_KEY) ?? []) as string[];
+  return ids.map((id) => getOrg(state, id)).filter((o): o is OrgEntry => o !== undefined);
+}
+
+/**
+ * The consortium's nodes now: current organizations that run a node (a node key on the
+ * ledger). Only they cut blocks, and only their checkpoints count.
+ */
+export function consortiumNodes(state: StateReader): (OrgEntry & { nodeKey: string })[] {
+  return currentOrgs(state).filter(
+    (o): o is OrgEntry & { nodeKey: string } => o.nodeKey !== undefined && o.removedAt === undefined,
+  );
+}
+
+/** The organization if it is a current consortium node, else undefined. */
+export function activeNode(state: StateReader, orgId: string): (OrgEntry & { nodeKey: string }) | undefined {
+  const o = getOrg(state, orgId);
+  return o && o.nodeKey !== undefined && o.removedAt === undefined
+    ? (o as OrgEntry & { nodeKey: string })
+    : undefined;
+}
+
+/** Checkpoint signatures a block needs to be final: a majority of the consortium's nodes. */
+export function checkpointQuorum(nodes: number): number {
+  return Math.floor(nodes / 2) + 1;
+}
+
 /**
  * Resolves a signer id — `org:<id>` (an organization's root key), `node:<id>` (its node key,
  * which signs blocks and the node's own transactions such as access logs) or a member id;
- * undefined if unknown.
+ * undefined if unknown, or if the organization was removed from the consortium (its root and
+ * node keys sign nothing more).
  */
 export function resolveSigner(state: StateReader, id: string): Signer | undefined {
   if (id.startsWith('org:')) {
     const org = getOrg(state, id.slice(4));
-    return org && { kind: 'org', id, org: org.id, orgRole: org.role, publicKey: org.rootPublicKey };
+    return org && org.removedAt === undefined
+      ? { kind: 'org', id, org: org.id, orgRole: org.role, publicKey: org.rootPublicKey }
+      : undefined;
   }
   if (id.startsWith('node:')) {
-    const org = getOrg(state, id.slice(5));
+    const org = activeNode(state, id.slice(5));
     return org && { kind: 'node', id, org: org.id, orgRole: org.role, publicKey: org.nodeKey };
   }
   const m = getMember(state, id);

@@ -13,6 +13,8 @@ import {
   DEFAULT_PARAMS,
   blockHashOf,
   chainIdOf,
+  signGenesis,
+  type OrgRole,
   createTxBody,
   defaultContracts,
   genesisHeader,
@@ -52,7 +54,10 @@ export interface Fixture {
   ): Promise<Member>;
 }
 
-export async function makeFixture(orgIds: string[] = ['hospitalA', 'hospitalB']): Promise<Fixture> {
+export async function makeFixture(
+  orgIds: string[] = ['hospitalA', 'hospitalB'],
+  roles: Record<string, OrgRole> = {},
+): Promise<Fixture> {
   const orgs: Fixture['orgs'] = {};
   for (const id of orgIds) {
     const root = generateP256KeyPair();
@@ -70,13 +75,16 @@ export async function makeFixture(orgIds: string[] = ['hospitalA', 'hospitalB'])
     orgs: orgIds.map((id) => ({
       id,
       name: id,
-      role: 'cdo',
+      role: roles[id] ?? 'cdo',
       rootCertificate: toB64u(orgs[id]!.cert),
       nodeKey: toB64u(orgs[id]!.node.publicKey),
     })),
+    governance: { founders: [...orgIds], threshold: Math.floor(orgIds.length / 2) + 1 },
     ordering: { maxTxs: 100, maxBytes: 1 << 20, timeoutMs: 10 },
     params: DEFAULT_PARAMS,
+    signatures: [],
   };
+  genesis.signatures = orgIds.map((id) => signGenesis(genesis, id, orgs[id]!.root.privateKey));
   return {
     genesis,
     chainId: chainIdOf(genesis),
@@ -100,10 +108,10 @@ export async function makeFixture(orgIds: string[] = ['hospitalA', 'hospitalB'])
 
 /** Two hospitals, a GP clinic, an insurer and a research institute, with their roles. */
 export async function makeHealthcareFixture(): Promise<Fixture> {
-  const f = await makeFixture(['hospitalA', 'hospitalB', 'gpclinic', 'insurer', 'institute']);
-  f.genesis.orgs.find((o) => o.id === 'insurer')!.role = 'insurer';
-  f.genesis.orgs.find((o) => o.id === 'institute')!.role = 'research';
-  return f;
+  return makeFixture(['hospitalA', 'hospitalB', 'gpclinic', 'insurer', 'institute'], {
+    insurer: 'insurer',
+    institute: 'research',
+  });
 }
 
 /** A transaction signed by each of `signers` ([id, private key]). */

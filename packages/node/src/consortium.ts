@@ -15,7 +15,9 @@ import {
   DEFAULT_ORDERING,
   DEFAULT_PARAMS,
   memberIdOf,
+  signGenesis,
   type Genesis,
+  type Governance,
   type OrderingParams,
   type OrgRole,
 } from '@medledger/core';
@@ -42,6 +44,10 @@ export interface ConsortiumSpec {
   orgs: OrgSpec[];
   members: MemberSpec[];
   ordering?: OrderingParams;
+  /** Organizations that run a node (get a node key in genesis). Default: all of them. */
+  nodeOrgs?: string[];
+  /** Founders (default: all organizations) and how many sign a change (default: a majority). */
+  governance?: Partial<Governance>;
   /** Certificate validity, ms from genesisTime. Default 5 years. */
   validityMs?: number;
 }
@@ -111,6 +117,8 @@ export async function createConsortium(spec: ConsortiumSpec): Promise<Consortium
     });
     members.push({ spec: m, memberId: memberIdOf(certificate), keys, certificate, encryption: x25519() });
   }
+  const nodeOrgs = new Set(spec.nodeOrgs ?? spec.orgs.map((o) => o.id));
+  const founders = spec.governance?.founders ?? spec.orgs.map((o) => o.id);
   const genesis: Genesis = {
     chainName: spec.chainName,
     genesisTime: spec.genesisTime,
@@ -119,11 +127,16 @@ export async function createConsortium(spec: ConsortiumSpec): Promise<Consortium
       name: o.spec.name,
       role: o.spec.role,
       rootCertificate: toB64u(o.rootCertificate),
-      nodeKey: toB64u(o.node.publicKey),
+      ...(nodeOrgs.has(o.spec.id) ? { nodeKey: toB64u(o.node.publicKey) } : {}),
     })),
+    governance: { founders, threshold: spec.governance?.threshold ?? Math.floor(founders.length / 2) + 1 },
     ordering: spec.ordering ?? DEFAULT_ORDERING,
     params: DEFAULT_PARAMS,
+    signatures: [],
   };
+  // Test and benchmark consortia hold every founder's root key in one process, so they sign
+  // here; a real consortium signs in the genesis ceremony (README), each founder on its own.
+  genesis.signatures = founders.map((f) => signGenesis(genesis, f, orgs.get(f)!.root.privateKey));
   return { genesis, orgs, members };
 }
 

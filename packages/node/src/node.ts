@@ -10,6 +10,7 @@ import {
   LedgerError,
   blockHashOf,
   chainIdOf,
+  checkGenesisSignatures,
   checkSigners,
   checkTxTiming,
   defaultContracts,
@@ -126,8 +127,7 @@ export class MedledgerNode extends EventEmitter {
 
   /** Opens (or creates) the ledger and starts ordering. */
   static async open(o: NodeOptions): Promise<MedledgerNode> {
-    if (!o.genesis.orgs.some((g) => g.id === o.org))
-      throw new Error(`organization ${o.org} is not in genesis`);
+    checkGenesisSignatures(o.genesis);
     const store = new LedgerStore(o.ledgerPath);
     const gJson = canonicalize(o.genesis);
     const stored = store.getMeta('genesis');
@@ -139,7 +139,7 @@ export class MedledgerNode extends EventEmitter {
         stateDigest: genesisStateDigest(o.genesis),
         time: gh.time,
       });
-    } else if (stored !== gJson) {
+    } else if (chainIdOf(JSON.parse(stored) as Genesis) !== chainIdOf(o.genesis)) {
       store.close();
       throw new LedgerError(
         { code: 'GENESIS_MISMATCH' },

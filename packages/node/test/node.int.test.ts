@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { HashTag, hashTagged, toHex, utf8 } from '@medledger/crypto';
 import { LedgerError } from '@medledger/core';
 import { MedledgerClient, MedledgerHttpError, verifyTxWithProof } from '@medledger/client';
-import { buildServer } from '../src/index.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { MedledgerNode, buildServer } from '../src/index.js';
 import { enrollAll, makeTestLedger } from './helpers/ledger.js';
 
 const anchor = (recordId: string) => ({ recordId, hash: toHex(hashTagged(HashTag.record, utf8(recordId))) });
@@ -273,6 +275,27 @@ test('behavior: blocks are applied ahead of the disk, but a block is announced, 
       'blocks are announced in height order',
     );
     assert.ok(seen.length >= 2, `several blocks (${seen.length})`);
+  } finally {
+    await t.cleanup();
+  }
+});
+
+test('security: a node refuses to start on a genesis that lacks a founder signature', async () => {
+  const t = await makeTestLedger();
+  try {
+    const g = JSON.parse(JSON.stringify(t.consortium.genesis)) as typeof t.consortium.genesis;
+    g.signatures = g.signatures.filter((s) => s.org !== 'hospitalB');
+    await assert.rejects(
+      MedledgerNode.open({
+        ledgerPath: join(t.dir, 'other.sqlite'),
+        genesis: g,
+        org: 'hospitalA',
+        nodeKey: t.consortium.orgs.get('hospitalA')!.node.privateKey,
+      }),
+      (e: unknown) =>
+        e instanceof LedgerError && e.code === 'GENESIS_UNSIGNED' && /hospitalB/.test(e.message),
+    );
+    assert.equal(existsSync(join(t.dir, 'other.sqlite')), false, 'no ledger file was created');
   } finally {
     await t.cleanup();
   }

@@ -1,13 +1,15 @@
 /**
  * Step 1 of committing a block: verification. Checks the header against the node's head
- * (links, Merkle root, time, state digest) and the proposer's signature, and verifies in the
+ * (links, Merkle root, time, state digest), that the proposer is a current consortium node
+ * and signed it, that its time is not ahead of this node's clock by more than the stated skew
+ * (for blocks arriving live; a replay of stored blocks passes no clock), and verifies in the
  * worker pool every transaction signature this node has not already verified at admission.
  * The results feed the state transition as known signatures; nothing is written here.
  */
 import {
   LedgerError,
+  activeNode,
   checkBlockLinks,
-  getOrg,
   resolveSigner,
   txIdOf,
   verifyBlockHeaderSignature,
@@ -25,11 +27,20 @@ export interface VerifiedSignatures {
   has(signature: TxSignature): boolean;
 }
 
+/** This node's clock, for blocks that arrive live. */
+export interface BlockClock {
+  now: number;
+  /** How far a block's time may be ahead of `now`. */
+  maxSkewMs: number;
+}
+
 /**
  * Verifies a block before it is applied.
  * @param admitted signature objects this node verified at admission.
+ * @param clock this node's clock, for a block that arrives live (omitted in a replay).
  * @returns the known signature results for `applyBlock`.
- * @throws LedgerError BAD_BLOCK if the header does not follow the parent or is not signed.
+ * @throws LedgerError BAD_BLOCK if the header does not follow the parent, its proposer is not
+ *   a current consortium node or did not sign it, or its time is too far ahead.
  */
 export async function verifyBlock(
   block: Block,
@@ -38,20 +49,21 @@ export async function verifyBlock(
   state: StateReader,
   pool: SignaturePool | undefined,
   admitted: VerifiedSignatures,
+  clock?: BlockClock,
 ): Promise<KnownSignatures> {
+  const h = block.header.height;
+  const bad = (why: string): LedgerError =>
+    new LedgerError({ code: 'BAD_BLOCK', height: h }, `block ${h}: ${why}`);
   const why = checkBlockLinks(block, parent, parentStateDigest);
-  if (why)
-    throw new LedgerError(
-      { code: 'BAD_BLOCK', height: block.header.height },
-      `block ${block.header.height}: ${why}`,
+  if (why) throw bad(why);
+  const org = activeNode(state, block.header.proposer);
+  if (!org) throw bad(`proposer ${block.header.proposer} is not a current consortium node`);
+  if (!verifyBlockHeaderSignature(block.header, block.proposerSig, publicKeyObject(org.nodeKey)))
+    throw bad('proposer signature does not verify');
+  if (clock && block.header.time > clock.now + clock.maxSkewMs)
+    throw bad(
+      `time is ${block.header.time - clock.now} ms ahead of this node's clock (at most ${clock.maxSkewMs} allowed)`,
     );
-  const org = getOrg(state, block.header.proposer);
-  if (!org || !verifyBlockHeaderSignature(block.header, block.proposerSig, publicKeyObject(org.nodeKey))) {
-    throw new LedgerError(
-      { code: 'BAD_BLOCK', height: block.header.height },
-      `block ${block.header.height}: proposer signature does not verify`,
-    );
-  }
   const results = new Map<TxSignature, boolean>();
   const items: SigItem[] = [];
   const pending: TxSignature[] = [];
