@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HashTag, canonicalBytes, hashTagged, toB64u, toHex } from '@medledger/crypto';
 import { Wallet } from '@medledger/client';
+import { getMember } from '@medledger/core';
 import { loadPrivateKey, paths, readSealedKey, type MedledgerNode } from '@medledger/node';
 import type { MemberDirectoryEntry } from './commands/init.js';
 
@@ -22,6 +23,12 @@ export function memberWallet(dir: string, label: string, passphrase: string): Wa
 
 export function orgWallet(dir: string, org: string, passphrase: string): Wallet {
   return new Wallet({ signerId: `org:${org}`, privateKey: loadPrivateKey(dir, `org-${org}`, passphrase) });
+}
+
+/** True once the demo members are on the ledger (the seed runs once per ledger). */
+export function demoSeeded(node: MedledgerNode, dir: string): boolean {
+  const first = readMembers(dir)[0];
+  return first === undefined || getMember(node.store, first.memberId) !== undefined;
 }
 
 export async function seedDemo(

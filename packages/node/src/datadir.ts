@@ -17,6 +17,8 @@ export interface NodeConfig {
   port: number;
   /** Label of the node key in keys/. */
   nodeKey: string;
+  /** Where the organization's EHR records live (default: `ehr.sqlite` in the directory). */
+  ehr?: { kind: 'sqlite' } | { kind: 'postgres'; url: string };
 }
 
 export const paths = (dir: string) => ({

@@ -1,5 +1,7 @@
 /** @medledger/node — storage, ordering, mempool, commit pipeline and HTTP API. */
 export * from './node.js';
+export * from './ledgerView.js';
+export * from './runtime.js';
 export * from './mempool.js';
 export * from './store/ledgerStore.js';
 export * from './sigpool/pool.js';

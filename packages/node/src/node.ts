@@ -37,6 +37,7 @@ import { LedgerWriter } from './store/writer.js';
 import { SignaturePool, type SigItem } from './sigpool/pool.js';
 import { Mempool, type MempoolLimits } from './mempool.js';
 import type { Orderer } from './ordering/orderer.js';
+import type { LedgerView } from './ledgerView.js';
 import { SoloOrderer } from './ordering/solo.js';
 import { verifyBlock, type VerifiedSignatures } from './pipeline/verifyBlock.js';
 import { transition } from './pipeline/transition.js';
@@ -69,7 +70,7 @@ const ADMITTED = Symbol('admittedSignature');
 const admitted: VerifiedSignatures = { has: (s) => memoOf<boolean>(s, ADMITTED) === true };
 
 /** Events: 'block' (height, hash, txCount), 'ledger-event' (contract events), 'alarm' (Error). */
-export class MedledgerNode extends EventEmitter {
+export class MedledgerNode extends EventEmitter implements LedgerView {
   readonly genesis: Genesis;
   readonly chainId: string;
   readonly org: string;

@@ -31,12 +31,13 @@ import {
   unsignedPayload,
   type JsonObject,
 } from '@medledger/core/contracts/anonymity/index';
-import type { MedledgerNode, Receipt } from '../node.js';
+import type { Receipt } from '@medledger/client';
+import type { LedgerView } from '../ledgerView.js';
 import { HttpError } from '../api/errors.js';
 import { AnonymousRelay } from './relay.js';
 
 export interface GroupManagerServiceOptions {
-  node: MedledgerNode;
+  node: LedgerView;
   /** The managing organization. */
   org: string;
   /** PKCS#8 DER of the managing organization's node key (signs revocations). */

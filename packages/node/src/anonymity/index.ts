@@ -1,6 +1,6 @@
 /** Node services of the anonymity flows: relay, anonymous authentication, issuers, group managers. */
 import type { JsonValue } from '@medledger/crypto';
-import type { MedledgerNode } from '../node.js';
+import type { LedgerView } from '../ledgerView.js';
 import { AnonymousRelay } from './relay.js';
 import { AnonymousVerifier } from './verifier.js';
 
@@ -11,7 +11,7 @@ export * from './groups.js';
 
 /** The services every node runs: the relay (signs with the node key) and the anonymous verifier. */
 export function createAnonymityServices(o: {
-  node: MedledgerNode;
+  node: LedgerView;
   /** PKCS#8 DER of this node's key. */
   nodeKey: Uint8Array;
   now?: () => number;

@@ -30,7 +30,7 @@ import {
 import { randomBytes, toB64u } from '@medledger/crypto';
 import type { Wallet } from '@medledger/client';
 import { LedgerError, type MemberEntry, type SignedTx } from '@medledger/core';
-import type { MedledgerNode } from '../node.js';
+import type { LedgerView } from '../ledgerView.js';
 import { HttpError } from '../api/errors.js';
 import { AnonymousRelay } from './relay.js';
 
@@ -38,7 +38,7 @@ const DAY = 86_400_000;
 const NONCE_TTL_MS = 5 * 60_000;
 
 export interface CredentialIssuerOptions {
-  node: MedledgerNode;
+  node: LedgerView;
   /** The issuing organization. */
   org: string;
   /** PKCS#8 DER of that organization's node key (signs accumulator updates). */

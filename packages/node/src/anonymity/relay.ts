@@ -14,7 +14,8 @@
 import { Wallet } from '@medledger/client';
 import { LedgerError, StateOverlay, resolveSigner, txIdOf, type SignedTx } from '@medledger/core';
 import type { JsonValue } from '@medledger/crypto';
-import type { MedledgerNode, Receipt } from '../node.js';
+import type { Receipt } from '@medledger/client';
+import type { LedgerView } from '../ledgerView.js';
 
 /** Transaction types a node relays for anonymous authors. */
 export const RELAYED_TYPES: readonly string[] = ['anon.group.submit', 'anon.ring.submit'];
@@ -26,19 +27,14 @@ export interface RelayResult {
 
 export class AnonymousRelay {
   readonly wallet: Wallet;
-  readonly #node: MedledgerNode;
+  readonly #node: LedgerView;
   readonly #now: () => number;
 
   /**
    * @param nodeKey PKCS#8 DER of the node key of `org` (the relaying organization).
    * @param org defaults to the node's organization.
    */
-  constructor(
-    node: MedledgerNode,
-    nodeKey: Uint8Array,
-    now: () => number = Date.now,
-    org: string = node.org,
-  ) {
+  constructor(node: LedgerView, nodeKey: Uint8Array, now: () => number = Date.now, org: string = node.org) {
     this.#node = node;
     this.#now = now;
     this.wallet = new Wallet({ signerId: `node:${org}`, privateKey: nodeKey });

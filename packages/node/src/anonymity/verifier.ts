@@ -49,7 +49,8 @@ import {
   trialScope,
   type IssuerEntry,
 } from '@medledger/core/contracts/anonymity/index';
-import type { MedledgerNode, Receipt } from '../node.js';
+import type { Receipt } from '@medledger/client';
+import type { LedgerView } from '../ledgerView.js';
 import { HttpError } from '../api/errors.js';
 import type { AnonymousRelay } from './relay.js';
 
@@ -84,7 +85,7 @@ export interface AnonymousReadResult {
 }
 
 export interface AnonymousVerifierOptions {
-  node: MedledgerNode;
+  node: LedgerView;
   /** The relay that signs this node's transactions (access logs, enrolments). */
   relay: AnonymousRelay;
   now?: () => number;

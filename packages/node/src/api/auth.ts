@@ -6,17 +6,17 @@ import { fromB64u, verifyP256 } from '@medledger/crypto';
 import { getMember, publicKeyObject, type MemberEntry } from '@medledger/core';
 import { AUTH_HEADER, requestSigningBytes } from '@medledger/client';
 import type { FastifyRequest } from 'fastify';
-import type { MedledgerNode } from '../node.js';
+import type { LedgerView } from '../ledgerView.js';
 import { HttpError } from './errors.js';
 
 export const AUTH_WINDOW_MS = 5 * 60_000;
 
 export class RequestAuthenticator {
   readonly #seen = new Map<string, number>();
-  readonly #node: MedledgerNode;
+  readonly #node: LedgerView;
   readonly #now: () => number;
 
-  constructor(node: MedledgerNode, now: () => number = Date.now) {
+  constructor(node: LedgerView, now: () => number = Date.now) {
     this.#node = node;
     this.#now = now;
   }

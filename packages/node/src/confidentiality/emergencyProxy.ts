@@ -14,7 +14,7 @@ import type { EncryptionKeyPair, JsonValue } from '@medledger/crypto';
 import { EmergencyRefusal, Wallet, proxyReencryptTx, publishKeysTx } from '@medledger/client';
 import type { LedgerEvent, SignedTx } from '@medledger/core';
 import { ckeys, type EmergencySetup } from '@medledger/core/contracts/confidentiality/state';
-import type { MedledgerNode } from '../node.js';
+import type { LedgerView } from '../ledgerView.js';
 import { nodeLedgerSource } from './source.js';
 
 export interface EmergencyProxyOptions {
@@ -26,7 +26,7 @@ export interface EmergencyProxyOptions {
 
 export class EmergencyProxyService extends EventEmitter {
   readonly id: string;
-  readonly #node: MedledgerNode;
+  readonly #node: LedgerView;
   readonly #wallet: Wallet;
   readonly #enc: EncryptionKeyPair;
   readonly #onEvent = (e: LedgerEvent): void => {
@@ -34,7 +34,7 @@ export class EmergencyProxyService extends EventEmitter {
       void this.answer(e.requestId);
   };
 
-  constructor(node: MedledgerNode, o: EmergencyProxyOptions) {
+  constructor(node: LedgerView, o: EmergencyProxyOptions) {
     super();
     this.#node = node;
     this.id = `node:${node.org}`;

@@ -14,11 +14,11 @@ import { EventEmitter } from 'node:events';
 import { HeRefusal, Wallet, releaseTotalTx } from '@medledger/client';
 import type { HeSecretKey } from '@medledger/crypto/he';
 import type { LedgerEvent } from '@medledger/core';
-import type { MedledgerNode } from '../node.js';
+import type { LedgerView } from '../ledgerView.js';
 import { nodeLedgerSource } from './source.js';
 
 export class HeCustodianService extends EventEmitter {
-  readonly #node: MedledgerNode;
+  readonly #node: LedgerView;
   readonly #wallet: Wallet;
   readonly #keys = new Map<string, HeSecretKey>();
   readonly #onEvent = (e: LedgerEvent): void => {
@@ -27,7 +27,7 @@ export class HeCustodianService extends EventEmitter {
   };
 
   /** @param nodeKey PKCS#8 DER of this organization's node key. */
-  constructor(node: MedledgerNode, nodeKey: Uint8Array) {
+  constructor(node: LedgerView, nodeKey: Uint8Array) {
     super();
     this.#node = node;
     this.#wallet = new Wallet({ signerId: `node:${node.org}`, privateKey: nodeKey });

@@ -21,7 +21,7 @@ import { randomBytes as nodeRandomBytes } from 'node:crypto';
 import { importP256PrivateKey, p256PublicKeyOf, toB64u } from '@medledger/crypto';
 import type { LedgerEvent } from '@medledger/core';
 import type { PatientNotification, WebhookDelivery, WebhookInfo } from '@medledger/client';
-import type { MedledgerNode } from '../node.js';
+import type { LedgerView } from '../ledgerView.js';
 import { toNotification } from './notification.js';
 import { NotificationStore, type NotificationStoreOptions, type ReplayResult } from './store.js';
 import { DEFAULT_RETRY, WebhookDeliverer, type RetryPolicy } from './webhooks.js';
@@ -54,7 +54,7 @@ export class NotificationHub {
   readonly org: string;
   readonly maxWebhooksPerPatient: number;
   readonly allowWebhookUrl: (url: URL) => boolean;
-  readonly #node: MedledgerNode;
+  readonly #node: LedgerView;
   readonly #now: () => number;
   readonly #onError: (e: Error) => void;
   readonly #deliverer: WebhookDeliverer;
@@ -84,7 +84,7 @@ export class NotificationHub {
     }
   };
 
-  constructor(node: MedledgerNode, o: NotificationHubOptions) {
+  constructor(node: LedgerView, o: NotificationHubOptions) {
     const g = node.genesis.orgs.find((x) => x.id === o.org);
     if (!g) throw new RangeError(`organization ${o.org} is not in genesis`);
     const key = importP256PrivateKey(o.nodeKey);
@@ -251,10 +251,7 @@ export interface CreateNotificationHubParameters
  * const hub = createNotificationHub(node, { dbPath: join(dir, 'notify.sqlite'), nodeKey, org })
  * buildServer(node, { plugins: [notificationRoutes(hub, new RequestAuthenticator(node))] })
  */
-export function createNotificationHub(
-  node: MedledgerNode,
-  p: CreateNotificationHubParameters,
-): NotificationHub {
+export function createNotificationHub(node: LedgerView, p: CreateNotificationHubParameters): NotificationHub {
   const { dbPath, retain, maxDeadLetters, replayLimit, ...rest } = p;
   const so: NotificationStoreOptions = {};
   if (retain !== undefined) so.retain = retain;

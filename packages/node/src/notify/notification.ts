@@ -33,7 +33,7 @@ const PATIENT_ID = /^[0-9a-f]{64}$/;
 
 /**
  * The notification for one ledger event, or undefined if the event concerns no patient.
- * @param e the event as `MedledgerNode` emits it (with `txId` and `height`)
+ * @param e the event as `LedgerView` emits it (with `txId` and `height`)
  * @param index position of the event among its transaction's events
  * @param at block time, if known
  */

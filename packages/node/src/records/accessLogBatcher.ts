@@ -14,11 +14,11 @@
  */
 import { Wallet } from '@medledger/client';
 import type { AccessLogEntry } from '@medledger/core';
-import type { MedledgerNode } from '../node.js';
+import type { LedgerView } from '../ledgerView.js';
 
 /** Options of {@link AccessLogBatcher}. */
 export interface AccessLogBatcherOptions {
-  node: MedledgerNode;
+  node: LedgerView;
   /** PKCS#8 of the key of `node:<org>`. */
   nodeKey: Uint8Array;
   flushMs?: number;
@@ -36,7 +36,7 @@ export interface AccessLogBatcherOptions {
  * const txId = await log.flush(); // tests: wait for the receipt of this batch
  */
 export class AccessLogBatcher {
-  readonly #node: MedledgerNode;
+  readonly #node: LedgerView;
   readonly #wallet: Wallet;
   readonly #flushMs: number;
   readonly #max: number;

@@ -13,14 +13,14 @@
 import { commit, toHex } from '@medledger/crypto';
 import { getRecord } from '@medledger/core';
 import { isEhrError, type EhrStore } from '../ehr/types.js';
-import type { MedledgerNode } from '../node.js';
+import type { LedgerView } from '../ledgerView.js';
 import type { AccessLogBatcher } from './accessLogBatcher.js';
 import type { IndexAction } from './recordIndex.js';
 import type { ReleaseKeyVault } from './vault.js';
 
 /** What the block actions need from the services. */
 export interface ActionContext {
-  node: MedledgerNode;
+  node: LedgerView;
   org: string;
   ehr: EhrStore;
   vault: ReleaseKeyVault;

@@ -36,13 +36,13 @@ import {
 import { releaseServeAad, spvServeAad } from '@medledger/client/recordCrypto';
 import type { EhrStore } from '../ehr/types.js';
 import { HttpError } from '../api/errors.js';
-import type { MedledgerNode } from '../node.js';
+import type { LedgerView } from '../ledgerView.js';
 import { deidentifyResource } from './deidentify.js';
 import type { ReleaseKeyVault } from './vault.js';
 
 /** What the serving functions need from the services. */
 export interface ServeContext {
-  node: MedledgerNode;
+  node: LedgerView;
   org: string;
   ehr: EhrStore;
   vault: ReleaseKeyVault;

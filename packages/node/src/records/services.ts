@@ -38,7 +38,8 @@ import {
 import { ID, str } from '@medledger/core/validate';
 import type { EhrStore } from '../ehr/types.js';
 import { HttpError } from '../api/errors.js';
-import type { MedledgerNode, Receipt } from '../node.js';
+import type { Receipt } from '@medledger/client';
+import type { LedgerView } from '../ledgerView.js';
 import type { ServedTxs } from '../api/server.js';
 import { AccessLogBatcher } from './accessLogBatcher.js';
 import { act, sweepPending, type ActionContext } from './blockActions.js';
@@ -65,7 +66,7 @@ export type { SpvUploadResult } from './uploads.js';
 
 /** Options of {@link RecordServices}. */
 export interface RecordServicesOptions {
-  node: MedledgerNode;
+  node: LedgerView;
   org: string;
   /** PKCS#8 of the key of `node:<org>` (signs `access.log`). */
   nodeKey: Uint8Array;
@@ -103,7 +104,7 @@ const M = 'MALFORMED_REQUEST';
  * buildServer(node, { plugins: [recordRoutes(services, new RequestAuthenticator(node))] });
  */
 export class RecordServices {
-  readonly node: MedledgerNode;
+  readonly node: LedgerView;
   readonly org: string;
   readonly ehr: EhrStore;
   readonly vault: ReleaseKeyVault;

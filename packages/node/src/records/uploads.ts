@@ -12,13 +12,13 @@ import { getCareTeam, getGrant, getMember, getRecord, type MemberEntry } from '@
 import { B64U, HEX32, ID, obj, onlyKeys, str } from '@medledger/core/validate';
 import type { EhrStore } from '../ehr/types.js';
 import { HttpError } from '../api/errors.js';
-import type { MedledgerNode } from '../node.js';
+import type { LedgerView } from '../ledgerView.js';
 import { validateFhirRecord } from './fhir.js';
 import type { ReleaseKeyVault } from './vault.js';
 
 /** What the upload handlers need from the services. */
 export interface UploadContext {
-  node: MedledgerNode;
+  node: LedgerView;
   org: string;
   ehr: EhrStore;
   vault: ReleaseKeyVault;

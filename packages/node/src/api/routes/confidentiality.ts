@@ -15,7 +15,7 @@
 import type { FastifyInstance } from 'fastify';
 import { patientIndexes } from '@medledger/client';
 import { ckeys } from '@medledger/core/contracts/confidentiality/state';
-import type { MedledgerNode } from '../../node.js';
+import type { LedgerView } from '../../ledgerView.js';
 import { RequestAuthenticator } from '../auth.js';
 import { HttpError } from '../errors.js';
 import type { ServerPlugin } from '../server.js';
@@ -31,7 +31,7 @@ export interface ConfidentialityRoutesOptions {
 const HEX64 = /^[0-9a-f]{64}$/;
 
 export function confidentialityRoutes(o: ConfidentialityRoutesOptions = {}): ServerPlugin {
-  return (app: FastifyInstance, node: MedledgerNode) => {
+  return (app: FastifyInstance, node: LedgerView) => {
     const auth = new RequestAuthenticator(node, o.now);
     const state = (key: string, what: string): unknown => {
       const v = node.stateValue(key);

@@ -1,0 +1,191 @@
+/**
+ * The node assembles itself from its data directory: the ledger (`MedledgerNode` on
+ * `ledger.sqlite`), record sharing (the EHR store — `ehr.sqlite`, or PostgreSQL when
+ * node.json has `"ehr": {"kind": "postgres", "url": "postgres://..."}` — the release-key vault
+ * `vault.sqlite` and the record indexes `records-index.sqlite`, all keyed by the sealed EHR
+ * master key `ehr-master-<org>`), patient notifications (`notify.sqlite`), the emergency
+ * re-encryption proxy, the anonymous relay and the HTTP API. The command line only parses
+ * its arguments and calls {@link startNode}.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import {
+  encryptionPublicKeyOf,
+  generateEncryptionKeyPair,
+  randomBytes,
+  sealKey,
+  toB64u,
+} from '@medledger/crypto';
+import { getPublishedKeys } from '@medledger/core/contracts/confidentiality/state';
+import { MedledgerNode } from './node.js';
+import { loadPrivateKey, paths, readConfig, readGenesis, writeKeyFile, type NodeConfig } from './datadir.js';
+import type { EhrStore } from './ehr/types.js';
+import { openSqliteEhrStore } from './ehr/sqlite.js';
+import { openPostgresEhrStore } from './ehr/postgres.js';
+import { ReleaseKeyVault } from './records/vault.js';
+import { RecordServices } from './records/services.js';
+import { createNotificationHub } from './notify/hub.js';
+import { EmergencyProxyService } from './confidentiality/emergencyProxy.js';
+import { createAnonymityServices } from './anonymity/index.js';
+import { RequestAuthenticator } from './api/auth.js';
+import { buildServer } from './api/server.js';
+import { recordRoutes } from './api/routes/records.js';
+import { notificationRoutes } from './api/routes/notifications.js';
+import { confidentialityRoutes } from './api/routes/confidentiality.js';
+import { anonymityRoutes } from './api/routes/anonymity.js';
+
+export interface StartNodeOptions {
+  /** The node's data directory (genesis.json, node.json, keys/, the SQLite files). */
+  dir: string;
+  /** Passphrase of the directory's sealed key files. */
+  passphrase: string;
+  /** Override node.json's host and port (port 0: any free port). */
+  host?: string;
+  port?: number;
+  /** Operational messages: codes and ids, never secrets or record contents. */
+  log: (line: string) => void;
+}
+
+export interface RunningNode {
+  node: MedledgerNode;
+  app: FastifyInstance;
+  /** The API's base URL. */
+  url: string;
+  config: NodeConfig;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a node's data directory and runs everything the organization's node runs.
+ * @throws if the directory is not a node directory, a key file does not open with the
+ *   passphrase, or the ledger belongs to another genesis.
+ */
+export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
+  const config = readConfig(o.dir);
+  const genesis = readGenesis(o.dir);
+  const nodeKey = loadPrivateKey(o.dir, config.nodeKey, o.passphrase);
+  const node = await MedledgerNode.open({
+    ledgerPath: paths(o.dir).ledger,
+    genesis,
+    org: config.org,
+    nodeKey,
+  });
+  node.on('alarm', (e: Error) => o.log(`ALARM: ${e.message}; the node stopped committing`));
+  const opened: { close(): unknown }[] = [];
+  try {
+    const masterKey = ehrMasterKey(o.dir, config.org, o.passphrase, o.log);
+    const ehr = await openEhr(o.dir, config, masterKey);
+    opened.push(ehr);
+    const vault = ReleaseKeyVault.open({ path: join(o.dir, 'vault.sqlite'), masterKey });
+    opened.push(vault);
+    masterKey.fill(0);
+    const services = new RecordServices({
+      node,
+      org: config.org,
+      nodeKey,
+      ehr,
+      vault,
+      indexPath: join(o.dir, 'records-index.sqlite'),
+      log: o.log,
+    });
+    await services.start();
+    opened.push(services);
+    // Patient notifications: server-sent events and signed webhooks with retries (notify.sqlite
+    // keeps recent notifications and pending deliveries across restarts).
+    const hub = createNotificationHub(node, {
+      nodeKey,
+      org: config.org,
+      dbPath: join(o.dir, 'notify.sqlite'),
+    });
+    opened.push(hub);
+    const auth = new RequestAuthenticator(node);
+    // Emergency access: this node is a re-encryption proxy patients may name; its X25519 key is
+    // a sealed key file, published on the ledger once.
+    const proxy = new EmergencyProxyService(node, {
+      nodeKey,
+      encryption: nodeEncryptionKey(o.dir, config.org, o.passphrase),
+    }).start();
+    opened.push({ close: () => proxy.stop() });
+    // Anonymous relay and reads: group- and ring-signed statements relayed under the node key.
+    const anonymity = createAnonymityServices({ node, nodeKey });
+    const app = buildServer(node, {
+      auth,
+      plugins: [
+        recordRoutes(services, auth),
+        notificationRoutes(hub, auth),
+        confidentialityRoutes({}),
+        anonymityRoutes({ relay: anonymity.relay, verifier: anonymity.verifier, auth }),
+      ],
+    });
+    const address = await app.listen({ host: o.host ?? config.host, port: o.port ?? config.port });
+    opened.push(app);
+    if (getPublishedKeys(node.store, `node:${config.org}`)?.x25519 !== toB64u(proxy.encryptionPublicKey)) {
+      const r = await node.submit(proxy.publishKeyTx());
+      await node.waitForReceipt(r.txId, 10_000);
+    }
+    const url = address.replace('[::1]', 'localhost');
+    let closing: Promise<void> | undefined;
+    const close = async (): Promise<void> => {
+      // Stop taking requests first, then the services, then the ledger, then the stores.
+      proxy.stop();
+      await app.close();
+      await hub.close();
+      await services.close();
+      await node.close();
+      await ehr.close();
+      vault.close();
+    };
+    return { node, app, url, config, close: () => (closing ??= close()) };
+  } catch (e) {
+    for (const x of opened.reverse()) await Promise.resolve(x.close()).catch(() => undefined);
+    await node.close();
+    throw e;
+  }
+}
+
+/**
+ * Opens the sealed EHR master key; creates it when missing only if no EHR data exists yet
+ * (a new key could not open existing records).
+ */
+function ehrMasterKey(dir: string, org: string, passphrase: string, log: (s: string) => void): Uint8Array {
+  const label = `ehr-master-${org}`;
+  if (existsSync(join(paths(dir).keys, `${label}.key.json`))) return loadPrivateKey(dir, label, passphrase);
+  if (existsSync(join(dir, 'ehr.sqlite')) || existsSync(join(dir, 'vault.sqlite')))
+    throw new Error(`keys/${label}.key.json is missing but EHR data exists; restore the key file`);
+  const key = randomBytes(32);
+  writeKeyFile(
+    dir,
+    sealKey({ label, keyType: 'aes256', publicKey: new Uint8Array(0), privateKey: key, passphrase }),
+  );
+  log(`created the EHR master key keys/${label}.key.json`);
+  return key;
+}
+
+async function openEhr(dir: string, config: NodeConfig, masterKey: Uint8Array): Promise<EhrStore> {
+  const ehr = config.ehr;
+  if (ehr === undefined || ehr.kind === 'sqlite')
+    return openSqliteEhrStore({ path: join(dir, 'ehr.sqlite'), masterKey });
+  if (ehr.kind === 'postgres' && typeof ehr.url === 'string')
+    return openPostgresEhrStore({ connectionString: ehr.url, masterKey });
+  throw new Error('node.json "ehr" must be {"kind":"sqlite"} or {"kind":"postgres","url":"postgres://..."}');
+}
+
+/** The node's X25519 key (emergency proxy): a sealed key file, created on first start. */
+function nodeEncryptionKey(
+  dir: string,
+  org: string,
+  passphrase: string,
+): { privateKey: Uint8Array; publicKey: Uint8Array } {
+  const label = `node-enc-${org}`;
+  if (existsSync(join(paths(dir).keys, `${label}.key.json`))) {
+    const privateKey = loadPrivateKey(dir, label, passphrase);
+    return { privateKey, publicKey: encryptionPublicKeyOf(privateKey) };
+  }
+  const k = generateEncryptionKeyPair();
+  writeKeyFile(
+    dir,
+    sealKey({ label, keyType: 'x25519', publicKey: k.publicKey, privateKey: k.privateKey, passphrase }),
+  );
+  return k;
+}
