@@ -43,6 +43,7 @@ import { verifyBlock, type VerifiedSignatures } from './pipeline/verifyBlock.js'
 import { transition } from './pipeline/transition.js';
 import { persist } from './pipeline/persist.js';
 import { PendingState } from './pipeline/pendingState.js';
+import { backfillEvents } from './store/backfillEvents.js';
 import type { Receipt, SubmitResult } from '@medledger/client';
 
 // The wire types of submission: the node produces exactly what the client consumes.
@@ -146,6 +147,12 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
         { code: 'GENESIS_MISMATCH' },
         'the ledger in this data directory belongs to another genesis',
       );
+    }
+    try {
+      backfillEvents(store, o.genesis, o.contracts ?? defaultContracts());
+    } catch (e) {
+      store.close();
+      throw e;
     }
     const head = store.head()!;
     const headHeader =

@@ -12,7 +12,12 @@ import { LedgerStore } from '../src/store/ledgerStore.js';
 import { LedgerWriter } from '../src/store/writer.js';
 import type { CommitBatch } from '../src/store/commitSql.js';
 
-function batch(height: number, txIds: string[], state: Record<string, string | null>): CommitBatch {
+function batch(
+  height: number,
+  txIds: string[],
+  state: Record<string, string | null>,
+  events: string | null = null,
+): CommitBatch {
   const head = { height, hash: `h${height}`, stateDigest: `d${height}`, time: height };
   return {
     height,
@@ -24,6 +29,7 @@ function batch(height: number, txIds: string[], state: Record<string, string | n
     msgs: txIds.map(() => null),
     keys: Object.keys(state),
     values: Object.values(state),
+    events,
     head: JSON.stringify(head),
   };
 }
@@ -95,6 +101,34 @@ test('writer: a block queued behind a failing one is not written (the node appli
     assert.equal(store.blockRow(2), undefined);
     assert.equal(store.getTxLocation(id(3)), undefined);
     assert.equal(store.get('k:3'), undefined);
+  } finally {
+    await writer.close();
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('writer: a block and its events are one transaction — both durable, or neither', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'medledger-writer-'));
+  const path = join(dir, 'ledger.sqlite');
+  const store = new LedgerStore(path);
+  store.initGenesis('{}', [], { height: 0, hash: 'g', stateDigest: 'd0', time: 0 });
+  const writer = await LedgerWriter.open(path);
+  const ev = (h: number, txId: string): string =>
+    JSON.stringify([{ type: 'consent.revoked', patient: 'p', grantId: `g${h}`, txId, height: h }]);
+  try {
+    assert.equal(store.eventsFrom(), 1, 'a new ledger stores the events of every block');
+    await writer.commit(batch(1, [id(1)], {}, ev(1, id(1))));
+    await writer.commit(batch(2, [id(2)], {}));
+    assert.deepEqual(store.blockEvents(1), JSON.parse(ev(1, id(1))));
+    assert.deepEqual(store.blockEvents(2), [], 'a block without events has no row and no events');
+    // An events row already at height 3 makes the events insert of block 3 fail: the block,
+    // its index rows and its head roll back with it.
+    store.db.prepare('INSERT INTO events (height, data) VALUES (3, ?)').run('[]');
+    await assert.rejects(writer.commit(batch(3, [id(3)], {}, ev(3, id(3)))), /ledger write failed: .*UNIQUE/);
+    assert.equal(store.head()?.height, 2);
+    assert.equal(store.blockRow(3), undefined);
+    assert.equal(store.getTxLocation(id(3)), undefined);
   } finally {
     await writer.close();
     store.close();

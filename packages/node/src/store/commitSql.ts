@@ -1,8 +1,9 @@
 /**
  * The SQL of a block commit, shared by the connection that creates the ledger (genesis) and
  * the writer thread that commits every later block. One `CommitBatch` is one SQLite
- * transaction: the block, its validity codes, its transaction index rows, its state writes
- * and the new head, so a crash at any moment leaves the ledger at the last whole block.
+ * transaction: the block, its validity codes, its transaction index rows, its state writes,
+ * its contract events and the new head, so a crash at any moment leaves the ledger at the last
+ * whole block, and a block is never durable without its events (the feed, feed/blockFeed.ts).
  */
 import type Database from 'better-sqlite3';
 
@@ -11,6 +12,7 @@ CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS blocks (height INTEGER PRIMARY KEY, hash TEXT NOT NULL, data BLOB NOT NULL, result BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS txs (id TEXT PRIMARY KEY, height INTEGER NOT NULL, idx INTEGER NOT NULL, code TEXT NOT NULL, msg TEXT) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS state (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS events (height INTEGER PRIMARY KEY, data TEXT NOT NULL);
 `;
 
 /**
@@ -42,6 +44,8 @@ export interface CommitBatch {
   /** State writes: key, canonical JSON value (null deletes). */
   keys: string[];
   values: (string | null)[];
+  /** JSON of the block's contract events (store/events.ts); null when it has none (no row). */
+  events: string | null;
   /** JSON of the new head. */
   head: string;
 }
@@ -60,6 +64,9 @@ export function blockCommitter(db: Database.Database): (b: CommitBatch) => void 
   const putState = db.prepare(PUT_STATE);
   const delState = db.prepare(DEL_STATE);
   const putMeta = db.prepare(PUT_META);
+  // One row per block, and only for a block with events: the blocks of most transaction types
+  // (anchors, enrolments) add no statement, and an eventful block adds one, not one per event.
+  const putEvents = db.prepare('INSERT INTO events (height, data) VALUES (?, ?)');
   return db.transaction((b: CommitBatch) => {
     putBlock.run(b.height, b.hash, Buffer.from(b.data), Buffer.from(b.result));
     for (let i = 0; i < b.txIds.length; i++) putTx.run(b.txIds[i], b.height, i, b.codes[i], b.msgs[i]);
@@ -68,6 +75,7 @@ export function blockCommitter(db: Database.Database): (b: CommitBatch) => void 
       if (v === null || v === undefined) delState.run(b.keys[i]);
       else putState.run(b.keys[i], v);
     }
+    if (b.events !== null) putEvents.run(b.height, b.events);
     putMeta.run('head', b.head);
   });
 }

@@ -4,7 +4,7 @@
  * every read, with a cache and Bloom filters in front; blocks are written by the writer
  * thread (writer.ts), each with its validity codes, transaction index rows, state writes and
  * new head in ONE SQLite transaction, so a crash at any moment leaves the ledger at the last
- * whole block.
+ * whole block. The block's contract events are stored in that same transaction (events.ts).
  *
  * Stored block bytes are the canonical JSON of the block; `verify` re-derives everything
  * from them.
@@ -15,6 +15,7 @@ import { blockCanonicalText } from '@medledger/core';
 import { DEL_STATE, PUT_META, PUT_STATE, SCHEMA, configureWriter, type CommitBatch } from './commitSql.js';
 import { TxIdBloom } from './txBloom.js';
 import { KeyBloom } from './keyBloom.js';
+import { eventsText, parseEventsText, type CommittedLedgerEvent } from './events.js';
 import type { Block, StateReader, StateWrite, TxOutcome } from '@medledger/core';
 
 export interface Head {
@@ -52,6 +53,9 @@ export class LedgerStore implements StateReader {
       configureWriter(this.db);
       this.db.exec(SCHEMA);
     }
+    const hasEvents =
+      this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").get() !==
+      undefined;
     this.#q = {
       getState: this.db.prepare<[string], { v: string }>('SELECT v FROM state WHERE k = ?'),
       putState: opts.readonly ? undefined : this.db.prepare(PUT_STATE),
@@ -70,7 +74,14 @@ export class LedgerStore implements StateReader {
       ),
       getMeta: this.db.prepare<[string], { v: string }>('SELECT v FROM meta WHERE k = ?'),
       putMeta: opts.readonly ? undefined : this.db.prepare(PUT_META),
+      getEvents: hasEvents
+        ? this.db.prepare<[number], string>('SELECT data FROM events WHERE height = ?').pluck()
+        : undefined,
     };
+    // A ledger written before events were stored has none for its first blocks: record where
+    // stored events begin (backfillEvents.ts re-derives the others when the node opens).
+    if (!opts.readonly && this.getMeta('eventsFrom') === undefined)
+      this.#q.putMeta!.run('eventsFrom', String((this.head()?.height ?? 0) + 1));
     this.#bloom = this.#loadBloom();
     this.#keys = this.#loadKeyBloom();
   }
@@ -110,6 +121,39 @@ export class LedgerStore implements StateReader {
 
   getMeta(k: string): string | undefined {
     return this.#q.getMeta.get(k)?.v;
+  }
+
+  /** The first height whose events are stored (1 once every block's are). */
+  eventsFrom(): number {
+    const v = this.getMeta('eventsFrom');
+    return v === undefined ? Infinity : Number(v);
+  }
+
+  /**
+   * The stored contract events of a committed block, in transaction order.
+   * @throws Error if the block is older than the ledger's stored events (see `eventsFrom`)
+   */
+  blockEvents(height: number): CommittedLedgerEvent[] {
+    if (height < this.eventsFrom() || !this.#q.getEvents)
+      throw new Error(`the events of block ${height} are not stored in this ledger`);
+    return parseEventsText(this.#q.getEvents.get(height));
+  }
+
+  /** The stored text of a block's events (undefined: none), for verification. */
+  blockEventsText(height: number): string | undefined {
+    return this.#q.getEvents?.get(height);
+  }
+
+  /**
+   * Stores re-derived events of blocks below `eventsFrom` (backfillEvents.ts) and marks every
+   * block's events as stored, in one transaction.
+   */
+  putBackfilledEvents(rows: readonly { height: number; text: string }[]): void {
+    const put = this.db.prepare('INSERT OR REPLACE INTO events (height, data) VALUES (?, ?)');
+    this.db.transaction(() => {
+      for (const r of rows) put.run(r.height, r.text);
+      this.#q.putMeta!.run('eventsFrom', '1');
+    })();
   }
 
   head(): Head | undefined {
@@ -178,6 +222,7 @@ export class LedgerStore implements StateReader {
       msgs: result.messages,
       keys: writes.map((w) => w[0]),
       values: [...writeTexts],
+      events: eventsText(h.height, outcomes),
       head: JSON.stringify(head),
     };
     return { batch, head };

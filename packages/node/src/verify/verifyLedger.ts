@@ -3,8 +3,9 @@
  * stored bytes are canonical and hash to the recorded hash, that it links to its parent
  * (height, previous hash, time, Merkle root, state digest), that its proposer signed it,
  * that every transaction's signatures verify under certificates valid at signing time, and
- * that replaying it reproduces the stored validity codes and state digest. Finally the
- * stored world state and head must equal the replayed ones. Stops at the first bad block.
+ * that replaying it reproduces the stored validity codes, state digest and contract events.
+ * Finally the stored world state and head must equal the replayed ones. Stops at the first bad
+ * block.
  */
 import { canonicalize, type JsonValue } from '@medledger/crypto';
 import {
@@ -24,6 +25,7 @@ import { LedgerStore } from '../store/ledgerStore.js';
 import { SignaturePool } from '../sigpool/pool.js';
 import { verifyBlock } from '../pipeline/verifyBlock.js';
 import { transition } from '../pipeline/transition.js';
+import { committedEvents } from '../store/events.js';
 
 export type VerifyReport =
   | { ok: true; height: number; txs: number; stateKeys: number }
@@ -84,6 +86,7 @@ async function run(
   const last = Math.max(head.height, heights.length ? heights[heights.length - 1]! : 0);
   let txs = 0;
   const empty = { has: () => false };
+  const eventsFrom = store.eventsFrom();
   for (let h = 1; h <= last; h++) {
     at.height = h;
     opts.onProgress?.(h, last);
@@ -136,6 +139,13 @@ async function run(
     ) {
       return { ok: false, height: h, reason: `block ${h}: stored validity messages differ from replay` };
     }
+    // Events are not covered by any hash, but they are deterministic: the stored ones must be
+    // exactly what replay emits (the feed serves them to the node's services).
+    if (
+      h >= eventsFrom &&
+      storedEvents(store, h) !== canonicalize(committedEvents(h, result.outcomes) as JsonValue)
+    )
+      return { ok: false, height: h, reason: `block ${h}: stored events differ from replay` };
     for (const [k, v] of result.writes) {
       if (v === null) state.delete(k);
       else state.set(k, v);
@@ -172,6 +182,16 @@ async function run(
   if (n !== state.size)
     return { ok: false, height: last, reason: `world state: ${state.size - n} keys are missing` };
   return { ok: true, height: last, txs, stateKeys: n };
+}
+
+/** The canonical text of a block's stored events (none stored: an empty list). */
+function storedEvents(store: LedgerStore, height: number): string {
+  const text = store.blockEventsText(height);
+  try {
+    return canonicalize((text === undefined ? [] : JSON.parse(text)) as JsonValue);
+  } catch {
+    return 'unparsable';
+  }
 }
 
 /** Parses a block's stored result strictly: exactly {codes, messages, stateDigest}, canonical. */
