@@ -1,6 +1,7 @@
 /** @medledger/node — storage, ordering, mempool, commit pipeline and HTTP API. */
 export * from './node.js';
 export * from './ledgerView.js';
+export { memoryCursor, CursorStore } from './feed/cursors.js';
 export * from './runtime.js';
 export * from './mempool.js';
 export * from './store/ledgerStore.js';

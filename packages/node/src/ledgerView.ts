@@ -1,6 +1,6 @@
 /**
  * What a node's services see of the ledger: the committed state and blocks, submission, and
- * the events of committed blocks. Services (records, notifications, proxies, anonymity) take
+ * the feed of committed blocks with their events (`follow`). Services (records, notifications, proxies, anonymity) take
  * this narrow interface instead of the whole `MedledgerNode`, so they cannot reach its
  * orderer, writer or mempool, and a test can hand them any ledger that answers these calls.
  */
@@ -10,12 +10,16 @@ import type {
   BlockHeader,
   ContractRegistry,
   Genesis,
-  LedgerEvent,
   SignedTx,
   StateReader,
   TxInclusionProof,
 } from '@medledger/core';
 import type { Receipt, SubmitResult } from '@medledger/client';
+import type { FeedHandler, Follower, FollowOptions } from './feed/blockFeed.js';
+
+export type { CommittedLedgerEvent } from './store/events.js';
+export type { FeedBlock, FeedHandler, Follower, FollowOptions } from './feed/blockFeed.js';
+export type { FeedCursor } from './feed/cursors.js';
 
 /** The last durable block. */
 export interface LedgerHead {
@@ -41,7 +45,7 @@ export interface TxWithProofOf {
   proposerSig: string;
 }
 
-/** The 'block' event: a block became durable. */
+/** The 'block' event: a block became durable (a wake-up; follow the feed to process blocks). */
 export interface BlockEvent {
   height: number;
   hash: string;
@@ -49,12 +53,8 @@ export interface BlockEvent {
   time: number;
 }
 
-/** A contract event of a committed transaction. */
-export type CommittedLedgerEvent = LedgerEvent & { txId: string; height: number };
-
 export interface LedgerViewEvents {
   block: [BlockEvent];
-  'ledger-event': [CommittedLedgerEvent];
   alarm: [Error];
 }
 
@@ -77,6 +77,13 @@ export interface LedgerView {
   submitBatch(inputs: readonly unknown[]): Promise<SubmitResult[]>;
   waitForReceipt(txId: string, timeoutMs: number): Promise<Receipt | undefined>;
   waitForReceipts(txIds: readonly string[], timeoutMs: number): Promise<(Receipt | undefined)[]>;
+  /**
+   * Delivers every durable block after height `after` (its header, hash, transactions,
+   * validity codes and stored events) to `handler`, strictly in height order and awaiting it
+   * before the next: stored blocks first, then each new block once it is durable. At least
+   * once across restarts: the follower persists the last height it handled and passes it here.
+   */
+  follow(after: number, handler: FeedHandler, options?: FollowOptions): Follower;
   on<E extends keyof LedgerViewEvents>(event: E, listener: (...args: LedgerViewEvents[E]) => void): this;
   off<E extends keyof LedgerViewEvents>(event: E, listener: (...args: LedgerViewEvents[E]) => void): this;
 }

@@ -2,7 +2,7 @@
  * A medledger node: admits transactions (stateless checks, signatures verified in worker
  * threads), keeps them in the mempool, hands them to an orderer, and commits the blocks the
  * orderer delivers in three separate steps — verify, transition, persist — then returns
- * receipts and publishes events.
+ * receipts and publishes each durable block, with its events, on the feed its services follow.
  */
 import { EventEmitter } from 'node:events';
 import { canonicalize, importP256PrivateKey, type JsonValue } from '@medledger/crypto';
@@ -24,7 +24,6 @@ import {
   type BlockHeader,
   type ContractRegistry,
   type Genesis,
-  type LedgerEvent,
   type SignedTx,
   type TxInclusionProof,
   type TxOutcome,
@@ -43,7 +42,9 @@ import { verifyBlock, type VerifiedSignatures } from './pipeline/verifyBlock.js'
 import { transition } from './pipeline/transition.js';
 import { persist } from './pipeline/persist.js';
 import { PendingState } from './pipeline/pendingState.js';
+import { committedEvents } from './store/events.js';
 import { backfillEvents } from './store/backfillEvents.js';
+import { BlockFeed, type FeedHandler, type Follower, type FollowOptions } from './feed/blockFeed.js';
 import type { Receipt, SubmitResult } from '@medledger/client';
 
 // The wire types of submission: the node produces exactly what the client consumes.
@@ -70,7 +71,10 @@ export interface NodeOptions {
 const ADMITTED = Symbol('admittedSignature');
 const admitted: VerifiedSignatures = { has: (s) => memoOf<boolean>(s, ADMITTED) === true };
 
-/** Events: 'block' (height, hash, txCount), 'ledger-event' (contract events), 'alarm' (Error). */
+/**
+ * Events: 'block' (height, hash, txCount, time: a block became durable — a wake-up only),
+ * 'alarm' (Error). Services follow blocks and their contract events with {@link follow}.
+ */
 export class MedledgerNode extends EventEmitter implements LedgerView {
   readonly genesis: Genesis;
   readonly chainId: string;
@@ -94,6 +98,7 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
   #commitChain: Promise<void> = Promise.resolve();
   /** Resolves when the last applied block is durable and its receipts are out. */
   #durableChain: Promise<void> = Promise.resolve();
+  readonly #feed: BlockFeed;
 
   private constructor(
     o: NodeOptions,
@@ -112,6 +117,21 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
     this.#tip = head;
     this.#tipHeader = headHeader;
     this.#pending = new PendingState(store);
+    this.#feed = new BlockFeed({
+      head: () => this.#head.height,
+      read: (h) => {
+        const r = store.getBlock(h);
+        return (
+          r && {
+            height: h,
+            hash: r.hash,
+            block: r.block,
+            codes: r.result.codes,
+            events: store.blockEvents(h),
+          }
+        );
+      },
+    });
     this.contracts = o.contracts ?? defaultContracts();
     this.mempool = new Mempool(o.mempool);
     this.#pool = new SignaturePool(o.sigWorkers);
@@ -318,7 +338,6 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
       height: head.height,
       value: { block, hash: head.hash, codes: outcomes.map((o) => o.code) },
     };
-    const events: LedgerEvent[] = [];
     outcomes.forEach((o, i) => {
       this.mempool.remove(o.txId);
       const w = this.#waiters.get(o.txId);
@@ -327,7 +346,6 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
         const r = receiptOf(o.txId, block.header.height, i, o.code, o.message, head.hash);
         for (const f of w) f(r);
       }
-      for (const e of o.events) events.push({ ...e, txId: o.txId, height: block.header.height });
     });
     this.emit('block', {
       height: head.height,
@@ -335,7 +353,23 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
       txCount: block.txs.length,
       time: block.header.time,
     });
-    for (const e of events) this.emit('ledger-event', e);
+    this.#feed.published({
+      height: head.height,
+      hash: head.hash,
+      block,
+      codes: this.#last.value.codes,
+      events: committedEvents(head.height, outcomes),
+    });
+  }
+
+  /**
+   * Delivers every durable block after height `after`, with its validity codes and stored
+   * events, to `handler` in height order, awaiting it before the next: the stored blocks
+   * first, then each new one as it becomes durable (feed/blockFeed.ts). At least once: the
+   * follower keeps its own cursor and passes it here when it starts again.
+   */
+  follow(after: number, handler: FeedHandler, options?: FollowOptions): Follower {
+    return this.#feed.follow(after, handler, options);
   }
 
   #halt(e: unknown): void {
@@ -469,6 +503,7 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
     await this.#orderer.stop();
     await this.#commitChain;
     await this.#durableChain;
+    await this.#feed.close();
     await this.#writer.close();
     await this.#pool.close();
     this.store.close();

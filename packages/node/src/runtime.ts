@@ -4,8 +4,10 @@
  * node.json has `"ehr": {"kind": "postgres", "url": "postgres://..."}` — the release-key vault
  * `vault.sqlite` and the record indexes `records-index.sqlite`, all keyed by the sealed EHR
  * master key `ehr-master-<org>`), patient notifications (`notify.sqlite`), the emergency
- * re-encryption proxy, the anonymous relay and the HTTP API. The command line only parses
- * its arguments and calls {@link startNode}.
+ * re-encryption proxy (its feed cursor in `feed-cursors.sqlite`), the anonymous relay and the
+ * HTTP API. The record index, the notifications and the proxy each follow the node's feed of
+ * committed blocks from their own durable cursor, so each resumes after a crash. The command
+ * line only parses its arguments and calls {@link startNode}.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,6 +29,7 @@ import { ReleaseKeyVault } from './records/vault.js';
 import { RecordServices } from './records/services.js';
 import { createNotificationHub } from './notify/hub.js';
 import { EmergencyProxyService } from './confidentiality/emergencyProxy.js';
+import { CursorStore } from './feed/cursors.js';
 import { createAnonymityServices } from './anonymity/index.js';
 import { RequestAuthenticator } from './api/auth.js';
 import { buildServer } from './api/server.js';
@@ -102,9 +105,12 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
     const auth = new RequestAuthenticator(node);
     // Emergency access: this node is a re-encryption proxy patients may name; its X25519 key is
     // a sealed key file, published on the ledger once.
+    const cursors = CursorStore.open(join(o.dir, 'feed-cursors.sqlite'));
+    opened.push(cursors);
     const proxy = new EmergencyProxyService(node, {
       nodeKey,
       encryption: nodeEncryptionKey(o.dir, config.org, o.passphrase),
+      cursor: cursors.cursor('emergency-proxy'),
     }).start();
     opened.push({ close: () => proxy.stop() });
     // Anonymous relay and reads: group- and ring-signed statements relayed under the node key.
@@ -128,13 +134,14 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
     let closing: Promise<void> | undefined;
     const close = async (): Promise<void> => {
       // Stop taking requests first, then the services, then the ledger, then the stores.
-      proxy.stop();
+      await proxy.stop();
       await app.close();
       await hub.close();
       await services.close();
       await node.close();
       await ehr.close();
       vault.close();
+      cursors.close();
     };
     return { node, app, url, config, close: () => (closing ??= close()) };
   } catch (e) {

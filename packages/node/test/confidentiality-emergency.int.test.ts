@@ -20,17 +20,17 @@ import {
   publishKeysTx,
 } from '@medledger/client';
 import { txIdOf } from '@medledger/core';
+import { join } from 'node:path';
 import { EmergencyProxyService } from '../src/confidentiality/emergencyProxy.js';
+import { CursorStore, type LedgerView } from '../src/index.js';
 import { confidentialLedger, grant, type ConfidentialLedger } from './confidentiality-world.js';
 
 async function setUp(t: ConfidentialLedger) {
   const patientPre = generatePreKeyPair();
   const signing = generatePreKeyPair();
   const erPre = generatePreKeyPair();
-  const proxy = new EmergencyProxyService(t.node, {
-    nodeKey: t.nodeKey('hospitalB'),
-    encryption: generateEncryptionKeyPair(),
-  });
+  const encryption = generateEncryptionKeyPair();
+  const proxy = new EmergencyProxyService(t.node, { nodeKey: t.nodeKey('hospitalB'), encryption });
   const ok = async (tx: Parameters<ConfidentialLedger['commit']>[0]) =>
     assert.equal((await t.commit(tx)).code, 'OK', tx.body.type);
   await ok(proxy.publishKeyTx());
@@ -86,7 +86,7 @@ async function setUp(t: ConfidentialLedger) {
     assert.equal((await t.commit(tx)).code, 'OK');
     return txIdOf(tx.body);
   };
-  return { patientPre, signing, erPre, proxy, kfragIds, human, request };
+  return { patientPre, signing, erPre, encryption, proxy, kfragIds, human, request };
 }
 
 /** Waits until the request has `n` cfrags on the ledger. */
@@ -170,6 +170,83 @@ test('integration: emergency access — a wrong doctor is denied and logged; a r
     assert.match(fromUtf8(await openEmergencyRecord(t.source, rid, s.erPre.secretKey)), /penicillin/);
     assert.deepEqual(refused, [], 'the node proxy never saw an allowed request it had to refuse');
   } finally {
+    await t.cleanup();
+  }
+});
+
+/** The cfrags the node's proxy posted for a request. */
+function nodeCfrags(t: ConfidentialLedger, requestId: string): number {
+  const r = t.node.stateValue(`emergency:request:${requestId}`) as
+    { cfrags: { proxy: string }[] } | undefined;
+  return r?.cfrags.filter((c) => c.proxy === 'node:hospitalB').length ?? 0;
+}
+
+test('integration: an emergency request committed while the node proxy was down is answered when it starts; restarts and lost answers never double it', async () => {
+  const t = await confidentialLedger();
+  const cursors = CursorStore.open(join(t.dir, 'feed-cursors.sqlite'));
+  const running: EmergencyProxyService[] = [];
+  try {
+    const s = await setUp(t);
+    await s.proxy.stop();
+    const mk = (view: LedgerView = t.node): EmergencyProxyService => {
+      const p = new EmergencyProxyService(view, {
+        nodeKey: t.nodeKey('hospitalB'),
+        encryption: s.encryption,
+        cursor: cursors.cursor('emergency-proxy'),
+        receiptWaitMs: 300,
+      });
+      running.push(p);
+      return p;
+    };
+    // Committed while no proxy runs: nobody answers.
+    const rid = await s.request('dr-er');
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal(nodeCfrags(t, rid), 0);
+    // The proxy starts (from genesis: no cursor yet) and answers it.
+    const p1 = mk().start();
+    await cfrags(t, rid, 1);
+    await p1.synced();
+    await p1.stop();
+    assert.equal(cursors.cursor('emergency-proxy').load(), t.node.head().height, 'its cursor is stored');
+    // Restarted from its cursor, and even from a cursor reset to genesis, it answers nothing twice.
+    cursors.cursor('emergency-proxy').save(0);
+    const refused: string[] = [];
+    const p2 = mk();
+    p2.on('refused', (e: { code: string }) => refused.push(e.code));
+    p2.start();
+    await p2.synced();
+    await p2.stop();
+    assert.equal(nodeCfrags(t, rid), 1);
+    assert.deepEqual(refused, []);
+
+    // An answer lost before it committed (the node died with it in the mempool; here it is
+    // dropped): the cursor does not pass the request, and the proxy answers it again.
+    let dropped = 0;
+    const lossy = new Proxy(t.node, {
+      get(target, p) {
+        if (p === 'submit' && dropped === 0)
+          return async (tx: { body: { type: string } }) => {
+            if (tx.body.type !== 'emergency.cfrag') return target.submit(tx);
+            dropped++;
+            return { txId: '0'.repeat(64), status: 'pending' };
+          };
+        const v = Reflect.get(target, p, target) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    }) as LedgerView;
+    const errors: string[] = [];
+    const p3 = mk(lossy);
+    p3.on('error', (e: Error) => errors.push(e.message));
+    p3.start();
+    const rid2 = await s.request('dr-er');
+    await cfrags(t, rid2, 1);
+    await p3.synced();
+    assert.equal(dropped, 1);
+    assert.equal(nodeCfrags(t, rid2), 1);
+    assert.match(errors[0] ?? '', /did not commit in time/);
+  } finally {
+    for (const p of running) await p.stop();
+    cursors.close();
     await t.cleanup();
   }
 });

@@ -84,7 +84,7 @@ test('integration: the insurer obtains a claim total, never an item; the total i
       }),
     );
     // A lying key holder is caught: a wrong total does not re-encrypt to the aggregate.
-    custodian.stop();
+    await custodian.stop();
     assert.equal((await claim('c-3', ['e-3', 'e-4'])).code, 'OK');
     const honest = await releaseTotalTx(t.ctx('bob'), http('bob'), 'c-3', secretKey); // the patient's device
     const lie = await sealEnvelope({

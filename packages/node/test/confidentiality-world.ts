@@ -33,6 +33,7 @@ export interface ConfidentialLedger {
   nodeKey(org: string): Uint8Array;
   /** Submits and waits for the receipt. */
   commit(tx: SignedTx): Promise<Receipt>;
+  /** Every committed event, from the feed (up to date after `commit`). */
   events: { type: string; [k: string]: JsonValue }[];
   cleanup(): Promise<void>;
 }
@@ -67,7 +68,7 @@ export async function confidentialLedger(opts: { timeoutMs?: number } = {}): Pro
     return new Wallet({ signerId: m.memberId, privateKey: m.keys.privateKey });
   };
   const events: ConfidentialLedger['events'] = [];
-  node.on('ledger-event', (e: ConfidentialLedger['events'][number]) => events.push(e));
+  const feed = node.follow(0, (b) => void events.push(...b.events));
   const t: ConfidentialLedger = {
     dir,
     consortium,
@@ -82,6 +83,7 @@ export async function confidentialLedger(opts: { timeoutMs?: number } = {}): Pro
       const r = await node.submit(tx);
       const rec = await node.waitForReceipt(r.txId, 10_000);
       if (!rec) throw new Error(`transaction ${tx.body.type} not committed in time`);
+      await feed.synced(rec.height); // its events are in `events`
       return rec;
     },
     events,

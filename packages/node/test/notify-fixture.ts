@@ -32,6 +32,9 @@ export interface NotifyWorld {
   grant(grantId: string, grantee?: string): Promise<Receipt>;
   request(recordId: string, who?: string): Promise<Receipt>;
   restartHub(): Promise<void>;
+  /** Closes the hub (its store file stays); `startHub` opens a new one on the same file. */
+  stopHub(): Promise<void>;
+  startHub(): void;
   close(): Promise<void>;
 }
 
@@ -98,9 +101,9 @@ export async function notifyWorld(
     holder: 'hospitalA',
   });
 
-  // The setup's notifications are buffered until the next turn of the event loop: store them
-  // now, so webhooks a test registers next do not receive them.
-  w.hub.flush();
+  // The hub follows the feed asynchronously: let it store the setup's notifications now, so
+  // webhooks a test registers next do not receive them.
+  await w.hub.synced();
 
   const app = buildServer(t.node, {
     plugins: [notificationRoutes(w.hub, new RequestAuthenticator(t.node), o.routes)],
@@ -108,6 +111,10 @@ export async function notifyWorld(
   // The routes keep the first hub: tests that restart the hub use it directly, not over HTTP.
   await app.listen({ host: '127.0.0.1', port: 0 });
   w.baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  w.stopHub = () => w.hub.close();
+  w.startHub = () => {
+    w.hub = mkHub();
+  };
   w.restartHub = async () => {
     await w.hub.close();
     w.hub = mkHub();

@@ -5,6 +5,12 @@
  * (client `proxyReencryptTx`: refuses denied requests and revoked kfrags, verifies the kfrag)
  * and posts the cfrag signed with the node key. It sees the capsule only, never the record.
  *
+ * It follows the feed of committed blocks from its cursor, and saves the cursor past a block
+ * only once the cfrags it posted for that block's requests have committed: a request committed
+ * while the proxy was down, or answered by a transaction a crash lost, is answered when it
+ * starts again. Replays are harmless: it skips a request the ledger shows it answered already
+ * (or one past the re-encryption window), and the contract refuses a second cfrag of a kfrag.
+ *
  * Events: 'cfrag' ({requestId, txId}), 'refused' ({requestId, code, message}), 'error'.
  * Key custody: the X25519 private key and the node key live in this process, like the node key
  * that signs blocks; whoever controls the node process controls this proxy's share.
@@ -12,9 +18,15 @@
 import { EventEmitter } from 'node:events';
 import type { EncryptionKeyPair, JsonValue } from '@medledger/crypto';
 import { EmergencyRefusal, Wallet, proxyReencryptTx, publishKeysTx } from '@medledger/client';
-import type { LedgerEvent, SignedTx } from '@medledger/core';
-import { ckeys, type EmergencySetup } from '@medledger/core/contracts/confidentiality/state';
-import type { LedgerView } from '../ledgerView.js';
+import type { SignedTx } from '@medledger/core';
+import {
+  EMERGENCY_WINDOW_MS,
+  ckeys,
+  type EmergencyRequest,
+  type EmergencySetup,
+} from '@medledger/core/contracts/confidentiality/state';
+import type { FeedBlock, FeedCursor, Follower, LedgerView } from '../ledgerView.js';
+import { memoryCursor } from '../feed/cursors.js';
 import { nodeLedgerSource } from './source.js';
 
 export interface EmergencyProxyOptions {
@@ -22,6 +34,10 @@ export interface EmergencyProxyOptions {
   nodeKey: Uint8Array;
   /** The proxy's X25519 key pair; publish its public key with `publishKeyTx()`. */
   encryption: EncryptionKeyPair;
+  /** Where it keeps its position in the feed (default: in memory, from genesis). */
+  cursor?: FeedCursor;
+  /** How long to wait for a posted cfrag to commit before trying the block again (30 s). */
+  receiptWaitMs?: number;
 }
 
 export class EmergencyProxyService extends EventEmitter {
@@ -29,10 +45,9 @@ export class EmergencyProxyService extends EventEmitter {
   readonly #node: LedgerView;
   readonly #wallet: Wallet;
   readonly #enc: EncryptionKeyPair;
-  readonly #onEvent = (e: LedgerEvent): void => {
-    if (e.type === 'emergency.requested' && e.allow === true && typeof e.requestId === 'string')
-      void this.answer(e.requestId);
-  };
+  readonly #cursor: FeedCursor;
+  readonly #receiptWaitMs: number;
+  #follower: Follower | undefined;
 
   constructor(node: LedgerView, o: EmergencyProxyOptions) {
     super();
@@ -40,6 +55,8 @@ export class EmergencyProxyService extends EventEmitter {
     this.id = `node:${node.org}`;
     this.#wallet = new Wallet({ signerId: this.id, privateKey: o.nodeKey });
     this.#enc = o.encryption;
+    this.#cursor = o.cursor ?? memoryCursor();
+    this.#receiptWaitMs = o.receiptWaitMs ?? 30_000;
   }
 
   /** The X25519 public key patients seal this proxy's kfrags to. */
@@ -55,14 +72,39 @@ export class EmergencyProxyService extends EventEmitter {
     );
   }
 
-  /** Starts answering emergency requests as they commit. */
+  /** Answers every allowed emergency request committed after its cursor, then each new one. */
   start(): this {
-    this.#node.on('ledger-event', this.#onEvent);
+    this.#follower ??= this.#node.follow(this.#cursor.load(), (b) => this.#onBlock(b), {
+      onError: (e) => {
+        if (this.listenerCount('error') > 0) this.emit('error', e);
+      },
+    });
     return this;
   }
 
-  stop(): void {
-    this.#node.off('ledger-event', this.#onEvent);
+  /** Stops following the feed (after the block in hand). */
+  async stop(): Promise<void> {
+    const f = this.#follower;
+    this.#follower = undefined;
+    await f?.close();
+  }
+
+  /** Resolves once every durable block has been handled (its cfrags committed). */
+  async synced(): Promise<void> {
+    await this.#follower?.synced();
+  }
+
+  async #onBlock(b: FeedBlock): Promise<void> {
+    for (const e of b.events) {
+      if (e.type !== 'emergency.requested' || e.allow !== true || typeof e.requestId !== 'string') continue;
+      const txId = await this.#answer(e.requestId);
+      if (txId === undefined) continue;
+      // The cursor passes this block only once the answer is on the ledger: a crash before
+      // that answers again after the restart.
+      if (!(await this.#node.waitForReceipt(txId, this.#receiptWaitMs)))
+        throw new Error(`the cfrag ${txId} for request ${e.requestId} did not commit in time`);
+    }
+    this.#cursor.save(b.height);
   }
 
   /**
@@ -71,31 +113,46 @@ export class EmergencyProxyService extends EventEmitter {
    */
   async answer(requestId: string): Promise<string | undefined> {
     try {
-      const req = this.#node.stateValue(ckeys.request(requestId)) as { setupId?: string } | undefined;
-      const setup =
-        req?.setupId === undefined
-          ? undefined
-          : (this.#node.stateValue(ckeys.setup(req.setupId)) as EmergencySetup | undefined);
-      if (!setup || !setup.proxies.some((x) => x.proxy === this.id)) return undefined;
-      const tx = await proxyReencryptTx(
+      return await this.#answer(requestId);
+    } catch (e) {
+      if (this.listenerCount('error') > 0) this.emit('error', e);
+      return undefined;
+    }
+  }
+
+  /** Like {@link answer}, but an unexpected failure (not a refusal) throws. */
+  async #answer(requestId: string): Promise<string | undefined> {
+    const req = this.#node.stateValue(ckeys.request(requestId)) as EmergencyRequest | undefined;
+    const setup =
+      req === undefined
+        ? undefined
+        : (this.#node.stateValue(ckeys.setup(req.setupId)) as EmergencySetup | undefined);
+    if (!req || !setup || !setup.proxies.some((x) => x.proxy === this.id)) return undefined;
+    // Already answered (a replay after a restart), or too late for the contract to accept.
+    if (req.cfrags.some((c) => c.proxy === this.id)) return undefined;
+    if (this.#node.head().time - req.time >= EMERGENCY_WINDOW_MS) {
+      this.#refused(requestId, 'REQUEST_EXPIRED', 'the request is older than the re-encryption window');
+      return undefined;
+    }
+    let tx: SignedTx;
+    try {
+      tx = await proxyReencryptTx(
         { wallet: this.#wallet, chainId: this.#node.chainId },
         nodeLedgerSource(this.#node),
         requestId,
         this.#enc.privateKey,
       );
-      const r = await this.#node.submit(tx);
-      this.emit('cfrag', { requestId, txId: r.txId });
-      return r.txId;
     } catch (e) {
-      if (e instanceof EmergencyRefusal) {
-        this.emit('refused', { requestId, code: e.code, message: e.message } satisfies Record<
-          string,
-          JsonValue
-        >);
-        return undefined;
-      }
-      if (this.listenerCount('error') > 0) this.emit('error', e);
+      if (!(e instanceof EmergencyRefusal)) throw e;
+      this.#refused(requestId, e.code, e.message);
       return undefined;
     }
+    const r = await this.#node.submit(tx);
+    this.emit('cfrag', { requestId, txId: r.txId });
+    return r.txId;
+  }
+
+  #refused(requestId: string, code: string, message: string): void {
+    this.emit('refused', { requestId, code, message } satisfies Record<string, JsonValue>);
   }
 }

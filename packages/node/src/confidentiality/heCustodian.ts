@@ -6,6 +6,11 @@
  * that). It offers no way to decrypt anything else: no route takes a ciphertext. A patient
  * who keeps his key himself runs `releaseTotalTx` on his device instead.
  *
+ * It follows the feed of committed blocks from its cursor, like the emergency proxy: the
+ * cursor passes a block once the totals it released for that block's claims have committed, so
+ * a claim made while the custodian was down is answered when it starts. A claim the ledger
+ * shows released already is skipped (and the contract refuses a second release).
+ *
  * Threat model: the custodian sees every total it releases and could decrypt items if it
  * wanted (it holds the key): the patient trusts it as he would trust his own device. The
  * insurer never holds the key.
@@ -13,24 +18,33 @@
 import { EventEmitter } from 'node:events';
 import { HeRefusal, Wallet, releaseTotalTx } from '@medledger/client';
 import type { HeSecretKey } from '@medledger/crypto/he';
-import type { LedgerEvent } from '@medledger/core';
-import type { LedgerView } from '../ledgerView.js';
+import { ckeys, type HeClaim } from '@medledger/core/contracts/confidentiality/state';
+import type { FeedBlock, FeedCursor, Follower, LedgerView } from '../ledgerView.js';
+import { memoryCursor } from '../feed/cursors.js';
 import { nodeLedgerSource } from './source.js';
 
 export class HeCustodianService extends EventEmitter {
   readonly #node: LedgerView;
   readonly #wallet: Wallet;
   readonly #keys = new Map<string, HeSecretKey>();
-  readonly #onEvent = (e: LedgerEvent): void => {
-    if (e.type === 'he.claim.requested' && typeof e.claimId === 'string' && typeof e.patient === 'string')
-      void this.release(e.claimId, e.patient);
-  };
+  readonly #cursor: FeedCursor;
+  readonly #receiptWaitMs: number;
+  #follower: Follower | undefined;
 
-  /** @param nodeKey PKCS#8 DER of this organization's node key. */
-  constructor(node: LedgerView, nodeKey: Uint8Array) {
+  /**
+   * @param nodeKey PKCS#8 DER of this organization's node key.
+   * @param o.cursor where it keeps its position in the feed (default: in memory, from genesis)
+   */
+  constructor(
+    node: LedgerView,
+    nodeKey: Uint8Array,
+    o: { cursor?: FeedCursor; receiptWaitMs?: number } = {},
+  ) {
     super();
     this.#node = node;
     this.#wallet = new Wallet({ signerId: `node:${node.org}`, privateKey: nodeKey });
+    this.#cursor = o.cursor ?? memoryCursor();
+    this.#receiptWaitMs = o.receiptWaitMs ?? 30_000;
   }
 
   /** Takes custody of a patient's HE secret key. */
@@ -38,33 +52,65 @@ export class HeCustodianService extends EventEmitter {
     this.#keys.set(patient, sk);
   }
 
+  /** Releases the totals of claims committed after its cursor, then of each new one. */
   start(): this {
-    this.#node.on('ledger-event', this.#onEvent);
+    this.#follower ??= this.#node.follow(this.#cursor.load(), (b) => this.#onBlock(b), {
+      onError: (e) => {
+        if (this.listenerCount('error') > 0) this.emit('error', e);
+      },
+    });
     return this;
   }
 
-  stop(): void {
-    this.#node.off('ledger-event', this.#onEvent);
+  /** Stops following the feed (after the block in hand). */
+  async stop(): Promise<void> {
+    const f = this.#follower;
+    this.#follower = undefined;
+    await f?.close();
+  }
+
+  async #onBlock(b: FeedBlock): Promise<void> {
+    for (const e of b.events) {
+      if (e.type !== 'he.claim.requested' || typeof e.claimId !== 'string' || typeof e.patient !== 'string')
+        continue;
+      const txId = await this.#release(e.claimId, e.patient);
+      if (txId !== undefined && !(await this.#node.waitForReceipt(txId, this.#receiptWaitMs)))
+        throw new Error(`the total ${txId} for claim ${e.claimId} did not commit in time`);
+    }
+    this.#cursor.save(b.height);
   }
 
   /** Releases one claim's total if this node holds the patient's key. */
   async release(claimId: string, patient: string): Promise<string | undefined> {
+    try {
+      return await this.#release(claimId, patient);
+    } catch (e) {
+      if (this.listenerCount('error') > 0) this.emit('error', e);
+      return undefined;
+    }
+  }
+
+  /** Like {@link release}, but an unexpected failure (not a refusal) throws. */
+  async #release(claimId: string, patient: string): Promise<string | undefined> {
     const sk = this.#keys.get(patient);
     if (!sk) return undefined;
+    const claim = this.#node.stateValue(ckeys.claim(claimId)) as HeClaim | undefined;
+    if (claim !== undefined && claim.status !== 'requested') return undefined; // released already (a replay)
+    let tx;
     try {
-      const tx = await releaseTotalTx(
+      tx = await releaseTotalTx(
         { wallet: this.#wallet, chainId: this.#node.chainId },
         nodeLedgerSource(this.#node),
         claimId,
         sk,
       );
-      const r = await this.#node.submit(tx);
-      this.emit('released', { claimId, txId: r.txId });
-      return r.txId;
     } catch (e) {
-      if (e instanceof HeRefusal) this.emit('refused', { claimId, code: e.code, message: e.message });
-      else if (this.listenerCount('error') > 0) this.emit('error', e);
+      if (!(e instanceof HeRefusal)) throw e;
+      this.emit('refused', { claimId, code: e.code, message: e.message });
       return undefined;
     }
+    const r = await this.#node.submit(tx);
+    this.emit('released', { claimId, txId: r.txId });
+    return r.txId;
   }
 }

@@ -1,17 +1,16 @@
 /**
- * NotificationHub: the patient's live view of their records (issue 3 §7). It listens to a
- * node's `ledger-event`s, keeps those that name a patient (access decided or logged, consent
- * granted or revoked, record written, transmitted or erased, care team changed), turns each
- * into a summary notification (never record contents, see notification.ts), stores it for
- * resume, fans it out to live subscribers (SSE) and queues one signed webhook delivery per
- * webhook of the patient.
+ * NotificationHub: the patient's live view of their records (issue 3 §7). It follows the
+ * node's feed of committed blocks and their stored events (`LedgerView.follow`), keeps the
+ * events that name a patient (access decided or logged, consent granted or revoked, record
+ * written, transmitted or erased, care team changed), turns each into a summary notification
+ * (never record contents, see notification.ts), stores it for resume, fans it out to live
+ * subscribers (SSE) and queues one signed webhook delivery per webhook of the patient.
  *
- * The node emits events synchronously inside its commit; the hub only computes the
- * notification there and buffers it. Storing, fan-out and delivery happen on the next turn
- * of the event loop (`setImmediate`), in one SQLite transaction per batch, so notification
- * work never lengthens a block commit. Cost: a crash between a commit and that turn loses
- * those notifications (the ledger itself still has the events' transactions and the
- * access log).
+ * Exactly once across crashes: a block's notifications, their webhook deliveries and the hub's
+ * cursor (the block's height) are stored in ONE SQLite transaction, and the hub resumes the
+ * feed after that cursor. A crash before it replays the block; a crash after it replays
+ * nothing; notification ids (`<txId>:<index>`) are unique besides. Live subscribers are told
+ * only after the store has it. The feed runs after a block is durable, never inside its commit.
  *
  * Threat model: the hub trusts its node. It tells a patient only about that patient (the
  * routes authenticate the patient); webhook bodies are signed by the node key so receivers
@@ -19,9 +18,8 @@
  */
 import { randomBytes as nodeRandomBytes } from 'node:crypto';
 import { importP256PrivateKey, p256PublicKeyOf, toB64u } from '@medledger/crypto';
-import type { LedgerEvent } from '@medledger/core';
 import type { PatientNotification, WebhookDelivery, WebhookInfo } from '@medledger/client';
-import type { LedgerView } from '../ledgerView.js';
+import type { FeedBlock, Follower, LedgerView } from '../ledgerView.js';
 import { toNotification } from './notification.js';
 import { NotificationStore, type NotificationStoreOptions, type ReplayResult } from './store.js';
 import { DEFAULT_RETRY, WebhookDeliverer, type RetryPolicy } from './webhooks.js';
@@ -41,7 +39,7 @@ export interface NotificationHubOptions {
   allowWebhookUrl?: (url: URL) => boolean;
   random?: () => number;
   now?: () => number;
-  /** Called when storing notifications fails (default: a process warning). */
+  /** Called when storing notifications fails; the block is retried (default: a process warning). */
   onError?: (e: Error) => void;
 }
 
@@ -54,35 +52,13 @@ export class NotificationHub {
   readonly org: string;
   readonly maxWebhooksPerPatient: number;
   readonly allowWebhookUrl: (url: URL) => boolean;
-  readonly #node: LedgerView;
   readonly #now: () => number;
   readonly #onError: (e: Error) => void;
   readonly #deliverer: WebhookDeliverer;
   readonly #subs = new Map<string, Set<NotificationListener>>();
   readonly #enders = new Set<() => void>();
-  #buffer: PatientNotification[] = [];
-  #flushScheduled = false;
-  #block: { height: number; time: number } | undefined;
-  #curTx: string | undefined;
-  #idx = 0;
+  readonly #follower: Follower;
   #closed = false;
-  readonly #onBlock = (b: { height: number; time: number }): void => {
-    this.#block = { height: b.height, time: b.time };
-  };
-  readonly #onEvent = (e: LedgerEvent & { txId?: string; height?: number }): void => {
-    if (e.txId !== this.#curTx) {
-      this.#curTx = e.txId;
-      this.#idx = 0;
-    } else this.#idx++;
-    const at = this.#block && this.#block.height === e.height ? this.#block.time : undefined;
-    const n = toNotification(e, this.#idx, at);
-    if (!n) return;
-    this.#buffer.push(n);
-    if (!this.#flushScheduled) {
-      this.#flushScheduled = true;
-      setImmediate(() => this.flush());
-    }
-  };
 
   constructor(node: LedgerView, o: NotificationHubOptions) {
     const g = node.genesis.orgs.find((x) => x.id === o.org);
@@ -90,7 +66,6 @@ export class NotificationHub {
     const key = importP256PrivateKey(o.nodeKey);
     if (toB64u(p256PublicKeyOf(key)) !== g.nodeKey)
       throw new RangeError(`the node key given is not the one genesis lists for ${o.org}`);
-    this.#node = node;
     this.store = o.store;
     this.org = o.org;
     this.maxWebhooksPerPatient = o.maxWebhooksPerPatient ?? 5;
@@ -105,24 +80,29 @@ export class NotificationHub {
       random: o.random ?? Math.random,
       now: this.#now,
     });
-    node.on('block', this.#onBlock);
-    node.on('ledger-event', this.#onEvent);
     this.#deliverer.kick(); // deliveries left pending by a previous run
+    this.#follower = node.follow(this.store.feedHeight(), (b) => this.#onBlock(b), {
+      onError: (e) => this.#onError(e),
+    });
   }
 
-  /** Stores buffered notifications, fans them out and wakes the webhook deliverer. */
-  flush(): void {
-    this.#flushScheduled = false;
-    if (this.#closed || this.#buffer.length === 0) return;
-    const batch = this.#buffer;
-    this.#buffer = [];
-    let fresh: PatientNotification[];
-    try {
-      fresh = this.store.add(batch, this.#now());
-    } catch (e) {
-      this.#onError(e instanceof Error ? e : new Error(String(e)));
-      fresh = batch; // still tell live subscribers
+  /**
+   * One block from the feed: its notifications and the new cursor in one transaction, then
+   * the live subscribers and the webhook deliverer. If storing fails the feed retries the block.
+   */
+  #onBlock(b: FeedBlock): void {
+    const ns: PatientNotification[] = [];
+    let tx: string | undefined;
+    let idx = 0;
+    for (const e of b.events) {
+      if (e.txId !== tx) {
+        tx = e.txId;
+        idx = 0;
+      } else idx++;
+      const n = toNotification(e, idx, b.block.header.time);
+      if (n) ns.push(n);
     }
+    const fresh = this.store.add(ns, this.#now(), b.height);
     for (const n of fresh) {
       for (const l of this.#subs.get(n.patient) ?? []) {
         try {
@@ -133,6 +113,11 @@ export class NotificationHub {
       }
     }
     if (fresh.length > 0) this.#deliverer.kick();
+  }
+
+  /** Resolves once the notifications of every durable block are stored and sent to subscribers. */
+  synced(): Promise<void> {
+    return this.#follower.synced();
   }
 
   /**
@@ -213,10 +198,8 @@ export class NotificationHub {
   /** Stops listening, ends live subscriptions, stops delivery (pending stays stored). */
   async close(opts: { closeStore?: boolean } = {}): Promise<void> {
     if (this.#closed) return;
-    this.flush();
     this.#closed = true;
-    this.#node.off('block', this.#onBlock);
-    this.#node.off('ledger-event', this.#onEvent);
+    await this.#follower.close();
     for (const end of [...this.#enders]) end();
     this.#subs.clear();
     await this.#deliverer.close();

@@ -121,13 +121,20 @@ export class NotificationStore {
     };
   }
 
+  /** The height of the last block whose notifications are stored (the hub's feed cursor). */
+  feedHeight(): number {
+    return Number(this.#q.getMeta.get('feedHeight')?.v ?? 0);
+  }
+
   /**
    * Stores notifications and queues one delivery per webhook of their patient, in one SQLite
-   * transaction. Returns the ones that were new (a notification id seen before is skipped).
+   * transaction, with the hub's feed cursor `height` when given. Returns the ones that were
+   * new (a notification id seen before is skipped).
    */
-  add(ns: readonly PatientNotification[], now: number): PatientNotification[] {
+  add(ns: readonly PatientNotification[], now: number, height?: number): PatientNotification[] {
     const fresh: PatientNotification[] = [];
     this.db.transaction(() => {
+      if (height !== undefined) this.#q.putMeta.run('feedHeight', String(height));
       for (const n of ns) {
         if (this.#q.insert.run(n.id, n.patient, n.height, JSON.stringify(n)).changes === 0) continue;
         fresh.push(n);

@@ -1,5 +1,7 @@
 /**
- * What a node does when a block commits (services.ts drives it, in block order):
+ * What a node does when a block commits (services.ts drives it from the feed, in block order,
+ * before the block is indexed, so that a crash in between repeats the actions; each is
+ * idempotent):
  * - confirm an upload: a committed `record.spv` whose commitment, category, resource type,
  *   subject and writer match what was uploaded confirms the pending EHR record and salt (a
  *   mismatch erases the upload, so a mislabelled record is never served); a first `record.stt`
@@ -11,12 +13,60 @@
  *   erased (crypto-shredded); their ids stay used.
  */
 import { commit, toHex } from '@medledger/crypto';
-import { getRecord } from '@medledger/core';
+import { getRecord, type RecordMode, type StateReader } from '@medledger/core';
 import { isEhrError, type EhrStore } from '../ehr/types.js';
-import type { LedgerView } from '../ledgerView.js';
+import type { CommittedLedgerEvent, LedgerView } from '../ledgerView.js';
 import type { AccessLogBatcher } from './accessLogBatcher.js';
-import type { IndexAction } from './recordIndex.js';
 import type { ReleaseKeyVault } from './vault.js';
+
+/** What the services must act on after a block committed. */
+export type IndexAction =
+  | { kind: 'written'; mode: RecordMode; recordId: string; txId: string; holder?: string; sender?: string }
+  | { kind: 'erased'; mode: RecordMode; recordId: string; txId: string; holder: string; patient: string };
+
+/**
+ * The actions a block's events call for: a record created (`record.written`, or the first
+ * `record.transmitted` of a key-wrapped STT record, whose sender deposited a release key) and
+ * a record erased.
+ */
+export function actionsOf(events: readonly CommittedLedgerEvent[], state: StateReader): IndexAction[] {
+  const out: IndexAction[] = [];
+  for (const e of events) {
+    if (e.type === 'record.written') {
+      const holder = typeof e.holder === 'string' ? { holder: e.holder } : {};
+      out.push({
+        kind: 'written',
+        mode: e.mode as RecordMode,
+        recordId: String(e.recordId),
+        txId: e.txId,
+        ...holder,
+      });
+    } else if (e.type === 'record.transmitted') {
+      const r = getRecord(state, String(e.recordId));
+      // ABE-encrypted STT records (an `encryption` field) have no release key to confirm.
+      if (!r || r.txId !== e.txId || 'encryption' in r) continue;
+      const holder = r.holder === undefined ? {} : { holder: r.holder };
+      out.push({
+        kind: 'written',
+        mode: r.mode,
+        recordId: r.recordId,
+        txId: e.txId,
+        sender: String(e.from),
+        ...holder,
+      });
+    } else if (e.type === 'record.erased') {
+      out.push({
+        kind: 'erased',
+        mode: e.mode as RecordMode,
+        recordId: String(e.recordId),
+        txId: e.txId,
+        holder: String(e.holder),
+        patient: String(e.patient),
+      });
+    }
+  }
+  return out;
+}
 
 /** What the block actions need from the services. */
 export interface ActionContext {

@@ -1,32 +1,24 @@
 /**
- * Node-local indexes of record sharing, derived from committed blocks (and the world state
- * they produced) and therefore rebuildable: delete the file and the node re-derives it from
- * its ledger at start. Tables:
+ * Node-local indexes of record sharing, derived from the feed of committed blocks and their
+ * contract events (and therefore rebuildable: delete the file and the node re-derives it from
+ * its ledger at start). Tables:
  *   records      one row per record: meta, episode pseudonym (`subject`), patient, holder
  *   patient_log  the patient's audit trail: every access decision, node-logged access,
  *                consent change, transmission and erasure that concerns them (issue 3 §7)
- *   meta         the last block height indexed
+ *   meta         the last block height indexed: the index's cursor on the feed, written in
+ *                the same transaction as the block's rows, so a restart resumes exactly after it
  *
- * The rows are computed from each committed transaction with code OK, the same facts the
- * contracts announce as events (access.decided, access.logged, consent.granted,
- * consent.revoked, record.transmitted, record.erased), read back from the block and the
- * state (e.g. `access:<txId>` holds the decision). Working from blocks rather than the live
- * event stream is what makes the index rebuildable and gap-free after a restart.
+ * The rows are the events the contracts emit (record.written, record.transmitted,
+ * access.decided, access.logged, consent.granted, consent.revoked, record.erased), stored with
+ * their block in the ledger; only a new record's row copies its registry entry from the state.
  *
  * Threat model: the index is a cache of public ledger data; it holds no record content and
  * no secret. Whoever can read the file learns what every ledger reader can learn.
  */
 import Database from 'better-sqlite3';
 import type { JsonValue } from '@medledger/crypto';
-import {
-  getGrant,
-  getRecord,
-  keys,
-  type AccessDecisionEntry,
-  type RecordMode,
-  type SignedTx,
-  type StateReader,
-} from '@medledger/core';
+import { getRecord, type RecordMode, type StateReader } from '@medledger/core';
+import type { CommittedLedgerEvent } from '../store/events.js';
 
 /** A record as the index lists it (no content, no patient id). */
 export interface IndexedRecord {
@@ -54,11 +46,6 @@ export interface PatientLogEntry {
   [k: string]: JsonValue;
 }
 
-/** What the services must act on after a block was indexed. */
-export type IndexAction =
-  | { kind: 'written'; mode: RecordMode; recordId: string; txId: string; holder?: string; sender: string }
-  | { kind: 'erased'; mode: RecordMode; recordId: string; txId: string; holder: string; patient: string };
-
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL) STRICT;
 CREATE TABLE IF NOT EXISTS records (
@@ -74,18 +61,6 @@ CREATE TABLE IF NOT EXISTS patient_log (
 ) STRICT;
 CREATE INDEX IF NOT EXISTS patient_log_by_patient ON patient_log (patient, seq);
 `;
-
-/** Transaction types the indexes read; everything else is skipped before hashing it. */
-const INDEXED_TYPES = new Set([
-  'record.dss',
-  'record.spv',
-  'record.stt',
-  'access.request',
-  'access.log',
-  'consent.grant',
-  'consent.revoke',
-  'record.erase',
-]);
 
 interface RecordRow {
   record_id: string;
@@ -122,7 +97,7 @@ const toRecord = (r: RecordRow): IndexedRecord => {
  * The record indexes (one SQLite file, or ':memory:' to rebuild at every start).
  * @example
  * const index = RecordIndex.open(':memory:');
- * index.indexBlock(h, block.txs, codes, block.header.time, node.store);
+ * index.indexBlock(b.height, b.block.header.time, b.events, node.store);
  * index.bySubject(pseudonym);
  */
 export class RecordIndex {
@@ -155,26 +130,25 @@ export class RecordIndex {
   }
 
   /**
-   * Indexes one block (must be `height() + 1`) in one SQLite transaction.
-   * @param state the node's state (at or after this block): decisions, records, grants
-   * @returns what the services must act on (records written, records erased)
+   * Indexes one block (must be `height() + 1`) from its contract events, in one SQLite
+   * transaction that also records the height (the index's cursor on the feed).
+   * @param time the block's time
+   * @param events the block's events, as the feed delivers them
+   * @param state the node's state (at or after this block): the entries of new records
    */
   indexBlock(
     height: number,
-    txs: readonly SignedTx[],
-    codes: readonly string[],
     time: number,
+    events: readonly CommittedLedgerEvent[],
     state: StateReader,
-    txIdOf: (tx: SignedTx) => string,
-  ): IndexAction[] {
+  ): void {
     if (height !== this.height() + 1)
       throw new Error(`index expects block ${this.height() + 1}, got ${height}`);
-    const actions: IndexAction[] = [];
     const log = this.#prepare(
       'INSERT INTO patient_log (patient, type, height, time, tx_id, entry) VALUES (?, ?, ?, ?, ?, ?)',
     );
-    const add = (patient: string, type: string, txId: string, entry: object): void => {
-      log.run(patient, type, height, time, txId, JSON.stringify(entry));
+    const add = (patient: JsonValue | undefined, type: string, txId: string, entry: object): void => {
+      if (typeof patient === 'string') log.run(patient, type, height, time, txId, JSON.stringify(entry));
     };
     const insertRecord = this.#prepare(
       `INSERT OR IGNORE INTO records (record_id, patient, subject, mode, category, resource_type, org, holder,
@@ -182,18 +156,14 @@ export class RecordIndex {
     );
     const markErased = this.#prepare('UPDATE records SET erased_at = ? WHERE record_id = ?');
     this.#db.transaction(() => {
-      txs.forEach((tx, i) => {
-        if (codes[i] !== 'OK' || !INDEXED_TYPES.has(tx.body.type)) return;
-        const txId = txIdOf(tx);
-        const p = tx.body.payload as { [k: string]: JsonValue };
-        const sender = tx.body.signers[0] ?? '';
-        switch (tx.body.type) {
-          case 'record.dss':
-          case 'record.spv':
-          case 'record.stt': {
-            const r = getRecord(state, String(p.recordId));
-            if (!r) return;
-            if (r.txId === txId) {
+      for (const e of events) {
+        switch (e.type) {
+          case 'record.written':
+          case 'record.transmitted': {
+            // The row copies the record's registry entry, which never changes after the
+            // transaction that created it (only `erasedAt` does, tracked below).
+            const r = getRecord(state, String(e.recordId));
+            if (r && r.txId === e.txId)
               insertRecord.run(
                 r.recordId,
                 r.patientId,
@@ -207,79 +177,52 @@ export class RecordIndex {
                 r.height,
                 r.time,
               );
-            }
-            if (r.mode === 'stt')
-              add(r.patientId, 'record.transmitted', txId, {
-                recordId: r.recordId,
-                from: sender,
-                to: p.receivers ?? [],
-                prev: p.prev ?? null,
-                purpose: p.purpose ?? null,
+            if (e.type === 'record.transmitted')
+              add(e.patient, e.type, e.txId, {
+                recordId: e.recordId,
+                from: e.from ?? null,
+                to: e.to ?? [],
+                prev: e.prev ?? null,
+                purpose: e.purpose ?? null,
               });
-            actions.push({
-              kind: 'written',
-              mode: r.mode,
-              recordId: r.recordId,
-              txId,
-              sender,
-              ...(r.holder === undefined ? {} : { holder: r.holder }),
+            break;
+          }
+          case 'access.decided': {
+            const { type, txId, ...decision } = e;
+            add(e.patient, type, txId, decision);
+            break;
+          }
+          case 'access.logged': {
+            const { type, txId, height: _h, patient, ...entry } = e;
+            add(patient, type, txId, entry);
+            break;
+          }
+          case 'consent.granted':
+            add(e.patient, e.type, e.txId, {
+              grantId: e.grantId ?? null,
+              grantee: e.grantee ?? null,
+              scope: e.scope ?? null,
+              purposes: e.purposes ?? null,
+              notBefore: e.notBefore ?? null,
+              notAfter: e.notAfter ?? null,
             });
-            return;
-          }
-          case 'access.request': {
-            const d = state.get(keys.access(txId)) as AccessDecisionEntry | undefined;
-            if (d) add(d.patient, 'access.decided', txId, d);
-            return;
-          }
-          case 'access.log': {
-            const node = sender.startsWith('node:') ? sender.slice(5) : sender;
-            for (const e of (p.entries ?? []) as { recordId: string }[]) {
-              const r = getRecord(state, e.recordId);
-              if (r) add(r.patientId, 'access.logged', txId, { ...e, node });
-            }
-            return;
-          }
-          case 'consent.grant':
-            add(sender, 'consent.granted', txId, {
-              grantId: p.grantId ?? null,
-              grantee: p.grantee ?? null,
-              scope: p.scope ?? null,
-              purposes: p.purposes ?? null,
-              notBefore: p.notBefore ?? null,
-              notAfter: p.notAfter ?? null,
-            });
-            return;
-          case 'consent.revoke': {
-            const g = getGrant(state, String(p.grantId));
-            if (g) add(g.patientId, 'consent.revoked', txId, { grantId: g.grantId });
-            return;
-          }
-          case 'record.erase': {
-            const r = getRecord(state, String(p.recordId));
-            if (!r) return;
-            markErased.run(height, r.recordId);
-            const holder = r.holder ?? r.org;
-            add(r.patientId, 'record.erased', txId, { recordId: r.recordId, mode: r.mode, holder });
-            actions.push({
-              kind: 'erased',
-              mode: r.mode,
-              recordId: r.recordId,
-              txId,
-              holder,
-              patient: r.patientId,
-            });
-            return;
-          }
+            break;
+          case 'consent.revoked':
+            add(e.patient, e.type, e.txId, { grantId: e.grantId ?? null });
+            break;
+          case 'record.erased':
+            markErased.run(height, String(e.recordId));
+            add(e.patient, e.type, e.txId, { recordId: e.recordId, mode: e.mode, holder: e.holder });
+            break;
           default:
-            return;
+            break;
         }
-      });
+      }
       this.#prepare("INSERT INTO meta (k, v) VALUES ('height', ?) ON CONFLICT (k) DO UPDATE SET v = ?").run(
         height,
         height,
       );
     })();
-    return actions;
   }
 
   /** Records of an episode pseudonym, oldest first. */

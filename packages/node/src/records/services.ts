@@ -1,6 +1,7 @@
 /**
  * The node side of record sharing (issue 3, survey §6): everything a node does off the
- * ledger for the records its organization holds, driven by the blocks it commits.
+ * ledger for the records its organization holds, driven by the feed of committed blocks and
+ * their events (`LedgerView.follow`, from the index's own height: a restart resumes there).
  *
  * - SPV upload: a responsible doctor of this organization uploads a FHIR record and the salt
  *   of its commitment; the node validates it (records/fhir.ts), stores it in the EHR store
@@ -29,7 +30,6 @@ import {
   decideRead,
   getGrants,
   getRecord,
-  txIdOf,
   type AccessLogEntry,
   type MemberEntry,
   type Purpose,
@@ -39,13 +39,13 @@ import { ID, str } from '@medledger/core/validate';
 import type { EhrStore } from '../ehr/types.js';
 import { HttpError } from '../api/errors.js';
 import type { Receipt } from '@medledger/client';
-import type { LedgerView } from '../ledgerView.js';
+import type { FeedBlock, Follower, LedgerView } from '../ledgerView.js';
 import type { ServedTxs } from '../api/server.js';
 import { AccessLogBatcher } from './accessLogBatcher.js';
-import { act, sweepPending, type ActionContext } from './blockActions.js';
+import { act, actionsOf, sweepPending, type ActionContext, type IndexAction } from './blockActions.js';
 import { deidentifyResource } from './deidentify.js';
 import { ledgerReadEntries } from './ledgerReadAudit.js';
-import { RecordIndex, type IndexAction, type IndexedRecord, type PatientLogEntry } from './recordIndex.js';
+import { RecordIndex, type IndexedRecord, type PatientLogEntry } from './recordIndex.js';
 import {
   serveRelease,
   serveSpv,
@@ -82,6 +82,8 @@ export interface RecordServicesOptions {
   decisionTtlMs?: number;
   /** Operational messages (codes and ids only). */
   log?: (message: string) => void;
+  /** How long {@link RecordServices.sync} waits for a failing index before answering (10 s). */
+  syncWaitMs?: number;
 }
 
 /** Response of {@link RecordServices.readDss}. */
@@ -114,8 +116,8 @@ export class RecordServices {
   readonly #serve: ServeContext;
   readonly #ctx: ActionContext & UploadContext;
   readonly #log: (m: string) => void;
-  readonly #onBlock = (b: { height: number }): void => void this.#processUpTo(b.height);
-  #chain: Promise<void> = Promise.resolve();
+  readonly #syncWaitMs: number;
+  #follower: Follower | undefined;
   #retry: IndexAction[] = [];
 
   constructor(o: RecordServicesOptions) {
@@ -125,6 +127,7 @@ export class RecordServices {
     this.vault = o.vault;
     this.#now = o.now ?? Date.now;
     this.#log = o.log ?? (() => undefined);
+    this.#syncWaitMs = o.syncWaitMs ?? 10_000;
     this.index = RecordIndex.open(o.indexPath ?? ':memory:');
     this.accessLog = new AccessLogBatcher({
       node: o.node,
@@ -157,7 +160,9 @@ export class RecordServices {
 
   /** Catches the indexes up with the ledger, repeats interrupted erasures, follows new blocks. */
   async start(): Promise<void> {
-    this.node.on('block', this.#onBlock);
+    this.#follower = this.node.follow(this.index.height(), (b) => this.#onBlock(b), {
+      onError: (e, h) => this.#log(`record indexing failed at block ${h}: ${codeOf(e)}`),
+    });
     await this.sync();
     for (const r of this.index.byHolderErased(this.org))
       await act(this.#ctx, {
@@ -170,31 +175,36 @@ export class RecordServices {
       });
   }
 
-  /** Resolves once every committed block has been indexed and acted on. */
-  sync(): Promise<void> {
-    return this.#processUpTo(this.node.head().height);
+  /**
+   * Resolves once every durable block has been acted on and indexed — or after `syncWaitMs`
+   * (10 s) if indexing keeps failing (it is retried; the failure is logged), so that a request
+   * is answered from a lagging index rather than hangs.
+   */
+  async sync(): Promise<void> {
+    const synced = this.#follower?.synced();
+    if (!synced) return;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.#syncWaitMs);
+      timer.unref();
+    });
+    try {
+      await Promise.race([synced, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
-  #processUpTo(height: number): Promise<void> {
-    const run = this.#chain.then(async () => {
-      for (let h = this.index.height() + 1; h <= height; h++) {
-        const b = this.node.getBlock(h);
-        if (!b) break;
-        const actions = this.index.indexBlock(
-          h,
-          b.block.txs,
-          b.codes,
-          b.block.header.time,
-          this.node.store,
-          (t) => txIdOf(t.body),
-        );
-        const todo = [...this.#retry.splice(0), ...actions];
-        for (const a of todo) await act(this.#ctx, a).catch((e: unknown) => this.#failed(a, e));
-      }
-      await sweepPending(this.#ctx);
-    });
-    this.#chain = run.catch((e: unknown) => this.#log(`record indexing failed: ${codeOf(e)}`));
-    return this.#chain;
+  /**
+   * One block from the feed: act first (confirm uploads, execute erasures), then index it with
+   * its height in one transaction. A crash in between repeats the actions, which are
+   * idempotent; a failed action is retried with the next block.
+   */
+  async #onBlock(b: FeedBlock): Promise<void> {
+    const todo = [...this.#retry.splice(0), ...actionsOf(b.events, this.node.store)];
+    for (const a of todo) await act(this.#ctx, a).catch((e: unknown) => this.#failed(a, e));
+    this.index.indexBlock(b.height, b.block.header.time, b.events, this.node.store);
+    await sweepPending(this.#ctx);
   }
 
   #failed(a: IndexAction, e: unknown): void {
@@ -342,8 +352,7 @@ export class RecordServices {
 
   /** Stops following blocks and flushes the access log (the EHR store and vault stay open). */
   async close(): Promise<void> {
-    this.node.off('block', this.#onBlock);
-    await this.#chain;
+    await this.#follower?.close();
     await this.accessLog.close();
     this.index.close();
   }

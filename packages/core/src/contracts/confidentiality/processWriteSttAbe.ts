@@ -180,6 +180,7 @@ export const processWriteSttAbe: Contract<WriteSttAbePayload> = {
       to: [],
       policy: p.policy,
       prev: p.prev,
+      purpose: p.purpose,
     });
     return OK;
   },

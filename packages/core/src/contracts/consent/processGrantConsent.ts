@@ -95,7 +95,10 @@ export const processGrantConsent: Contract<GrantConsentPayload> = {
       type: 'consent.granted',
       patient: patient.id,
       grantId: p.grantId,
+      grantee: asJson(p.grantee),
+      scope: asJson(p.scope),
       purposes: p.purposes,
+      notBefore: p.notBefore,
       notAfter: p.notAfter,
     });
     return OK;

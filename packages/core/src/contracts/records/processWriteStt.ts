@@ -148,6 +148,7 @@ export const processWriteStt: Contract<WriteSttPayload> = {
       from: sender.id,
       to: p.receivers,
       prev: p.prev,
+      purpose: p.purpose,
     });
     return OK;
   },
