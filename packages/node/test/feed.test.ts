@@ -109,6 +109,19 @@ test('feed: blocks older than the recent window are read back from the store, re
   );
 });
 
+test('feed: followers catching up together read (and parse) each stored block once', async () => {
+  const l = memoryLedger(30, 4);
+  const seen: number[][] = [[], []];
+  const fs = seen.map((xs) => l.feed.follow(0, (b) => void xs.push(b.height)));
+  await Promise.all(fs.map((f) => f.synced(30)));
+  await Promise.all(fs.map((f) => f.close()));
+  for (const xs of seen) assert.equal(xs.length, 30);
+  assert.deepEqual(
+    l.reads,
+    Array.from({ length: 26 }, (_, k) => 1 + k),
+  );
+});
+
 test('feed: a handler that throws gets the same block again (never skipped), and onError says which', async () => {
   const l = memoryLedger(5);
   const attempts: number[] = [];

@@ -6,6 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PatientNotification, WebhookDelivery } from '@medledger/client';
 import { NotificationHub, NotificationStore } from '../src/index.js';
@@ -105,5 +107,21 @@ test('notifications: a block the hub fails to store is retried; the live subscri
     await hub.close();
     w.startHub(); // the fixture closes a hub of its own
     await w.close();
+  }
+});
+
+test('notifications: a store written before the hub followed the feed resumes after the last block it notified', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'medledger-notify-'));
+  const store = new NotificationStore(join(dir, 'notify.sqlite'));
+  try {
+    assert.equal(store.feedHeight(), 0);
+    const txId = 'a'.repeat(64);
+    store.add([{ id: `${txId}:0`, type: 'consent.revoked', patient: 'b'.repeat(64), height: 7, txId }], 1);
+    assert.equal(store.feedHeight(), 7, 'no cursor yet: after the newest notification');
+    store.add([], 2, 9);
+    assert.equal(store.feedHeight(), 9, 'the cursor, once stored');
+  } finally {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -68,6 +68,8 @@ export interface FeedSource {
 export class BlockFeed {
   readonly #source: FeedSource;
   readonly #recent = new Map<number, FeedBlock>();
+  // Blocks read back from the store, so that followers catching up together parse each once.
+  readonly #read = new Map<number, FeedBlock>();
   readonly #keep: number;
   readonly #followers = new Set<FollowerLoop>();
 
@@ -104,7 +106,14 @@ export class BlockFeed {
   }
 
   block(height: number): FeedBlock | undefined {
-    return this.#recent.get(height) ?? this.#source.read(height);
+    const b = this.#recent.get(height) ?? this.#read.get(height);
+    if (b) return b;
+    const r = this.#source.read(height);
+    if (r) {
+      this.#read.set(height, r);
+      if (this.#read.size > this.#keep) this.#read.delete(this.#read.keys().next().value!);
+    }
+    return r;
   }
 }
 

@@ -121,9 +121,15 @@ export class NotificationStore {
     };
   }
 
-  /** The height of the last block whose notifications are stored (the hub's feed cursor). */
+  /**
+   * The height of the last block whose notifications are stored (the hub's feed cursor). A
+   * store written before the hub followed the feed has no cursor: it resumes after the last
+   * block it notified, as that hub would have.
+   */
   feedHeight(): number {
-    return Number(this.#q.getMeta.get('feedHeight')?.v ?? 0);
+    const v = this.#q.getMeta.get('feedHeight')?.v;
+    if (v !== undefined) return Number(v);
+    return (this.db.prepare('SELECT MAX(height) FROM notifications').pluck().get() as number | null) ?? 0;
   }
 
   /**
