@@ -178,7 +178,7 @@ export class RecordServices {
   /**
    * Resolves once every durable block has been acted on and indexed — or after `syncWaitMs`
    * (10 s) if indexing keeps failing (it is retried; the failure is logged), so that a request
-   * is answered from a lagging index rather than hangs.
+   * is answered from a lagging index rather than hangs — and expired uploads are swept.
    */
   async sync(): Promise<void> {
     const synced = this.#follower?.synced();
@@ -193,6 +193,7 @@ export class RecordServices {
     } finally {
       clearTimeout(timer);
     }
+    await sweepPending(this.#ctx);
   }
 
   /**
