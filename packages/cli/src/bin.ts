@@ -17,7 +17,7 @@ import { describeStatus, genesisAssemble, genesisCheck, genesisSign } from './co
 import { nodeInit } from './commands/node.js';
 import { readCertFile, walletImportCert, walletNew, walletShow } from './commands/wallet.js';
 import { readCard } from './dirs/admin.js';
-import { encryptionKeyOf, isWalletsDir } from './dirs/wallets.js';
+import { isWalletsDir } from './dirs/wallets.js';
 import { devPassphrasePath, newPassphrase, passphraseFor } from './passphrase.js';
 import { benchLedger } from './bench/ledger.js';
 
@@ -47,7 +47,7 @@ members (their keys never leave their wallet):
   medledger org issue     --dir ADMIN_DIR --csr L.csr.pem --out L.cert.der [--role R] [--attr k=v ...] [--cn NAME] [--days D]
   medledger wallet import-cert --dir WALLETS --label L --cert L.cert.der
   medledger wallet show   --dir WALLETS --label L [--field NAME]
-  medledger org enroll    --dir ADMIN_DIR --cert L.cert.der [--enc-key B64U | --wallet-dir WALLETS --label L] --node URL
+  medledger org enroll    --dir ADMIN_DIR --cert L.cert.der [--enc-key B64U] --node URL
 
 benchmarks:
   medledger bench   ledger [--txs N] [--warmup W] [--batch B] [--in-flight K] [--json]
@@ -157,9 +157,8 @@ async function orgCmd(sub: string | undefined, a: Args): Promise<number> {
     }
     case 'enroll': {
       const dir = str(a, 'dir');
-      let encryptionKey = a.flags.has('enc-key') ? str(a, 'enc-key') : undefined;
-      if (encryptionKey === undefined && a.flags.has('wallet-dir'))
-        encryptionKey = encryptionKeyOf(str(a, 'wallet-dir'), str(a, 'label'));
+      // The member's public encryption key: `medledger wallet show --field encryptionKey` (their side).
+      const encryptionKey = a.flags.has('enc-key') ? str(a, 'enc-key') : undefined;
       const r = await orgEnroll({
         dir,
         passphrase: passphraseFor(dir),
