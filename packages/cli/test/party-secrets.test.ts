@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { openKey, openWallet, type SealedKey } from '@medledger/crypto';
 import { listKeys, readGenesis } from '@medledger/node';
 import { start } from '../src/commands/start.js';
+import { keysList } from '../src/commands/keys.js';
 import { passphraseFor } from '../src/passphrase.js';
 import { readWalletFile } from '../src/dirs/wallets.js';
 import { makeDevDir } from './helpers.js';
@@ -134,6 +135,12 @@ test('identity: after init --dev --nodes 3, every node directory holds only its 
     [],
     'the wallets hold no organization or node key',
   );
+  // `keys list` on the layout lists the node directory's keys; on the wallets, the wallets.
+  assert.deepEqual(
+    keysList(d.dir).map((l) => l.split(' ')[0]),
+    ['ehr-master-hospitalA', 'node-enc-hospitalA', 'node-hospitalA'],
+  );
+  assert.equal(keysList(d.wallets).length, 8);
   // The search would see a leak: a copy of another party's key planted in a node directory.
   const planted = join(d.dirs.node('hospitalB'), 'planted.txt');
   const rootA = openKey(listKeys(d.dirs.admin('hospitalA'))[0]!, passphraseFor(d.dirs.admin('hospitalA')));

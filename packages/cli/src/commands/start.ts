@@ -5,7 +5,10 @@
  * dev layout, and the demo data is seeded into an empty ledger (devSeed.ts, acting as the
  * organizations and members from their own directories; the node reads only its own).
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { startNode, type MedledgerNode } from '@medledger/node';
+import { UsageError } from '../args.js';
 import { initDev } from './init.js';
 import { demoSeeded, seedDemo } from '../devSeed.js';
 import { passphraseFor } from '../passphrase.js';
@@ -41,6 +44,10 @@ export async function start(o: StartOptions): Promise<StartReturnType> {
       `created a dev consortium in ${o.dir} (hospitalA, hospitalB, gpclinic, insurer, institute; each in its own directory)`,
     );
   }
+  if (existsSync(join(o.dir, 'members.json')) && existsSync(join(o.dir, 'genesis.json')))
+    throw new UsageError(
+      `${o.dir} is a data directory of the old layout, with every party's keys in one directory; move it away and run \`medledger start --dev\` again for a dev consortium with a directory per party`,
+    );
   const nodeDir = resolveNodeDir(o.dir, o.org);
   const layout = devLayoutAt(o.dir);
   const running = await startNode({
