@@ -32,6 +32,7 @@ async function commitAll(node: MedledgerNode, txs: SignedTx[], what: string): Pr
   }
 }
 
+/** Enrolls the dev layout's members and anchors three demo record hashes (see the module comment). */
 export async function seedDemo(
   node: MedledgerNode,
   dirs: LayoutDirs,

@@ -74,6 +74,18 @@ test(
       }),
     );
     assert.equal(insurer.nodeKey, undefined, 'an organization without a node has no node key');
+    await assert.rejects(
+      orgInit({
+        org: 'x',
+        name: 'X',
+        role: 'cdo',
+        dir: p('x'),
+        nodeDir: p('x', 'node'),
+        dev: true,
+        scryptN: N,
+      }),
+      /--node-dir and --dir must be apart/,
+    );
 
     const genesis = p('genesis.json');
     genesisAssemble({

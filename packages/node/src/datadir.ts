@@ -14,13 +14,14 @@
  *   dev-passphrase             (--dev only)
  *
  * An organization's admin directory (`medledger org init`, kept by its administrators, never
- * on the node's data path; cli/src/admin.ts):
+ * on the node's data path; cli/src/dirs/admin.ts):
  *   card.json                  the public org card: id, name, role, root certificate, node key
  *   root.cert.der              the self-signed root (CA) certificate
+ *   issued/<member id>.cert.der  copies of the member certificates it issued (public)
  *   keys/org-<org>.key.json    the root CA key: signs member certificates, enrollments, the genesis
  *   dev-passphrase             (--dev only)
  *
- * A wallets directory (`medledger wallet new`, kept by members; cli/src/wallets.ts):
+ * A wallets directory (`medledger wallet new`, kept by members; cli/src/dirs/wallets.ts):
  *   <label>.wallet.json        one member's sealed P-256 signing and X25519 encryption keys,
  *                              then their certificate and member id once issued
  *   <label>.csr.pem            the member's PKCS#10 certificate request (public)
@@ -29,7 +30,8 @@
  *
  * A dev layout (`medledger init --dev`) puts these side by side: `<org>/admin/` for each of the
  * five organizations, `<org>/node/` for those that run a node, `wallets/`, the signed
- * `genesis.json`, and `consortium.json`, a public map of where each directory is.
+ * `genesis.json`, and `consortium.json`, a public map of where each directory is
+ * (cli/src/dirs/layout.ts).
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

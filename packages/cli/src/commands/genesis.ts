@@ -30,6 +30,7 @@ export function readGenesisFile(path: string): Genesis {
   }
 }
 
+/** Options of {@link genesisAssemble} (`medledger genesis assemble`). */
 export interface GenesisAssembleOptions {
   /** Paths of the organizations' card.json files. */
   cards: string[];
@@ -68,6 +69,7 @@ export function genesisAssemble(o: GenesisAssembleOptions): Genesis {
   return genesis;
 }
 
+/** Which founders have validly signed a genesis. */
 export interface GenesisStatus {
   chainId: string;
   founders: string[];
@@ -77,6 +79,7 @@ export interface GenesisStatus {
   bad: string[];
 }
 
+/** The signature status of a genesis: missing and bad founder signatures. */
 export function genesisStatus(g: Genesis): GenesisStatus {
   const invalid = missingGenesisSignatures(g);
   const present = new Set(g.signatures.map((s) => s.org));
@@ -93,6 +96,7 @@ export function genesisCheck(path: string): GenesisStatus {
   return genesisStatus(readGenesisFile(path));
 }
 
+/** Options of {@link genesisSign} (`medledger genesis sign`). */
 export interface GenesisSignOptions {
   /** The genesis file, rewritten in place with this founder's signature. */
   file: string;

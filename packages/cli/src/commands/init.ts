@@ -29,6 +29,7 @@ import { genesisAssemble, genesisSign, readGenesisFile } from './genesis.js';
 import { nodeInit } from './node.js';
 import { walletImportCert, walletNew } from './wallet.js';
 
+/** Options of {@link initDev} (`medledger init --dev`). */
 export interface InitOptions {
   dir: string;
   /** How many organizations run a node, in the order hospitalA, hospitalB, gpclinic, insurer, institute. */

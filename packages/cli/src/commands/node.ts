@@ -5,7 +5,7 @@
  * directory. Run it again with a newer copy of the same genesis (more signatures) to replace
  * genesis.json; a different genesis is refused once the node has a ledger.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { chainIdOf, type Genesis } from '@medledger/core';
 import {
   isInitialized,
@@ -20,6 +20,7 @@ import { UsageError } from '../args.js';
 import { writeJson } from '../dirs/files.js';
 import { genesisStatus, readGenesisFile, type GenesisStatus } from './genesis.js';
 
+/** Options of {@link nodeInit} (`medledger node init`). */
 export interface NodeInitOptions {
   dir: string;
   /** Path of the genesis file. */
@@ -46,8 +47,11 @@ export function nodeInit(o: NodeInitOptions): { config: NodeConfig; status: Gene
       `the genesis lists no node key held in ${o.dir}/keys: this genesis was assembled from another card, or the directory is another organization's`,
     );
   const org = mine[0]!.id;
-  const stray = readdirSync(o.dir).filter((f) => f.endsWith('.key.json') || f.startsWith('org-'));
-  if (stray.length > 0) throw new UsageError(`${o.dir} holds unexpected key files: ${stray.join(', ')}`);
+  const roots = keys.filter((k) => k.label.startsWith('org-')).map((k) => k.label);
+  if (roots.length > 0)
+    throw new UsageError(
+      `${o.dir}/keys holds ${roots.join(', ')}: an organization's root CA key stays in its admin directory, never in a node directory`,
+    );
   if (isInitialized(o.dir)) {
     const old = readGenesis(o.dir);
     if (chainIdOf(old) !== chainIdOf(g) && existsSync(paths(o.dir).ledger))

@@ -10,6 +10,7 @@
  *                a node, and its receipt.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve, sep } from 'node:path';
 import {
   certificateRequestFromPem,
   fromB64u,
@@ -31,6 +32,7 @@ import { isEmptyDir, writeJson } from '../dirs/files.js';
 
 const DAY = 86_400_000;
 
+/** Options of {@link orgInit} (`medledger org init`). */
 export interface OrgInitOptions {
   org: string;
   name: string;
@@ -46,6 +48,12 @@ export interface OrgInitOptions {
   now?: number;
 }
 
+/** True if one path is the other or inside it. */
+function nested(a: string, b: string): boolean {
+  const [x, y] = [resolve(a), resolve(b)];
+  return x === y || y.startsWith(x + sep) || x.startsWith(y + sep);
+}
+
 function freshDir(dir: string, what: string): void {
   if (!isEmptyDir(dir)) throw new UsageError(`${what} ${dir} is not empty`);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -57,8 +65,17 @@ export async function orgInit(o: OrgInitOptions): Promise<OrgCard> {
   if (!ORG_ROLES.includes(o.role as OrgRole))
     throw new UsageError(`--role must be one of ${ORG_ROLES.join(', ')}`);
   if (o.name.trim() === '') throw new UsageError('--name must not be empty');
-  if (o.nodeDir !== undefined && o.nodeDir === o.dir)
-    throw new UsageError('--node-dir must differ from --dir: the root key stays out of the node directory');
+  if (o.nodeDir !== undefined && nested(o.dir, o.nodeDir))
+    throw new UsageError(
+      '--node-dir and --dir must be apart (neither inside the other): the root key stays out of the node directory, the node key out of the admin directory',
+    );
+  if (!o.dev) {
+    // Both passphrases are known before anything is written.
+    if (!process.env.MEDLEDGER_PASSPHRASE)
+      throw new UsageError("set MEDLEDGER_PASSPHRASE (the admin directory's), or use --dev");
+    if (o.nodeDir !== undefined && !process.env.MEDLEDGER_NODE_PASSPHRASE)
+      throw new UsageError("set MEDLEDGER_NODE_PASSPHRASE (the node directory's), or use --dev");
+  }
   freshDir(o.dir, 'admin directory');
   if (o.nodeDir !== undefined) freshDir(o.nodeDir, 'node directory');
   const passphrase = newPassphrase(o.dir, o.dev);
@@ -108,6 +125,7 @@ export function readCsrFile(path: string): Uint8Array {
 /** A patient's certificate names a pseudonym, never a name. */
 export const PATIENT_PSEUDONYM = /^patient-[0-9a-f]{8,64}$/;
 
+/** Options of {@link orgIssue} (`medledger org issue`). */
 export interface OrgIssueOptions {
   /** The admin directory. */
   dir: string;
@@ -125,6 +143,7 @@ export interface OrgIssueOptions {
   now?: number;
 }
 
+/** What {@link orgIssue} issued: the certificate, its member id, what was asked and what was decided. */
 export interface OrgIssueResult {
   certificate: Uint8Array;
   memberId: string;
@@ -198,6 +217,7 @@ export function enrollTx(p: {
   });
 }
 
+/** Options of {@link orgEnroll} (`medledger org enroll`). */
 export interface OrgEnrollOptions {
   dir: string;
   passphrase: string;

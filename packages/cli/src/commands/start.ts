@@ -15,6 +15,7 @@ import { passphraseFor } from '../passphrase.js';
 import { isEmptyDir } from '../dirs/files.js';
 import { devLayoutAt, resolveNodeDir, type LayoutDirs } from '../dirs/layout.js';
 
+/** Options of {@link start} (`medledger start`). */
 export interface StartOptions {
   dir: string;
   /** In a dev layout: whose node (default: the first that runs one, hospitalA). */
@@ -27,6 +28,7 @@ export interface StartOptions {
   scryptN?: number;
 }
 
+/** A running node started by {@link start}. */
 export interface StartReturnType {
   node: MedledgerNode;
   url: string;
@@ -37,6 +39,11 @@ export interface StartReturnType {
   close: () => Promise<void>;
 }
 
+/**
+ * Starts the node directory `o.dir` means (see the module comment).
+ * @throws UsageError if the directory is neither a node directory nor a dev layout; Error if
+ *   the node refuses to start (a genesis without every founder's signature, a wrong passphrase).
+ */
 export async function start(o: StartOptions): Promise<StartReturnType> {
   if (o.dev && isEmptyDir(o.dir)) {
     await initDev({ dir: o.dir, ...(o.scryptN === undefined ? {} : { scryptN: o.scryptN }) });

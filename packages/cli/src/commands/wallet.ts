@@ -24,6 +24,7 @@ import { memberIdOf } from '@medledger/core';
 import { UsageError } from '../args.js';
 import { checkLabel, readWalletFile, upsertMember, walletPaths, writeWalletFile } from '../dirs/wallets.js';
 
+/** Options of {@link walletNew} (`medledger wallet new`). */
 export interface WalletNewOptions {
   dir: string;
   label: string;

@@ -10,6 +10,7 @@ import { loadPrivateKey, parseOrgCard, type OrgCard } from '@medledger/node';
 import { UsageError } from '../args.js';
 import { readJson } from './files.js';
 
+/** The files of an admin directory. */
 export const adminPaths = (dir: string) => ({
   card: join(dir, 'card.json'),
   rootCertificate: join(dir, 'root.cert.der'),

@@ -10,6 +10,7 @@ import { isInitialized } from '@medledger/node';
 import { UsageError } from '../args.js';
 import { readJson, writeJson } from './files.js';
 
+/** `consortium.json`: where each party's directory of a dev layout is. */
 export interface DevLayout {
   version: 1;
   chainName: string;
@@ -20,8 +21,10 @@ export interface DevLayout {
   orgs: { id: string; admin: string; node?: string }[];
 }
 
+/** The map of a dev layout. */
 export const layoutPath = (root: string): string => join(root, 'consortium.json');
 
+/** The dev layout's map, or undefined if `root` is not a dev layout. */
 export function readLayout(root: string): DevLayout | undefined {
   const p = layoutPath(root);
   if (!existsSync(p)) return undefined;
@@ -31,6 +34,7 @@ export function readLayout(root: string): DevLayout | undefined {
   return l;
 }
 
+/** Writes the dev layout's map. */
 export function writeLayout(root: string, l: DevLayout): void {
   writeJson(layoutPath(root), l);
 }
@@ -45,6 +49,7 @@ export interface LayoutDirs {
   node(org?: string): string;
 }
 
+/** The absolute directories of a dev layout's map. */
 export function layoutDirs(root: string, layout: DevLayout): LayoutDirs {
   const entry = (org: string) => {
     const e = layout.orgs.find((o) => o.id === org);

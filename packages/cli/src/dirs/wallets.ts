@@ -38,6 +38,7 @@ export function checkLabel(label: string): string {
   return label;
 }
 
+/** The files of a member's wallet in a wallets directory. */
 export const walletPaths = (dir: string, label: string) => ({
   wallet: join(dir, `${checkLabel(label)}.wallet.json`),
   csr: join(dir, `${label}.csr.pem`),
@@ -52,6 +53,7 @@ export function isWalletsDir(dir: string): boolean {
   );
 }
 
+/** Reads a member's wallet file (no passphrase: the keys stay sealed). */
 export function readWalletFile(dir: string, label: string): WalletFile {
   const p = walletPaths(dir, label).wallet;
   if (!existsSync(p)) throw new UsageError(`no wallet ${label} in ${dir}`);
@@ -61,6 +63,7 @@ export function readWalletFile(dir: string, label: string): WalletFile {
   return w;
 }
 
+/** Writes a wallet file, mode 0600 (`exclusive`: never over an existing one). */
 export function writeWalletFile(dir: string, w: WalletFile, exclusive = false): void {
   writeJson(walletPaths(dir, w.label).wallet, w, { mode: 0o600, exclusive });
 }
