@@ -1,48 +1,66 @@
 #!/usr/bin/env node
 /**
- * `medledger` — the command line of medledger.
- *
- *   medledger init    [--dir D] [--org hospitalA] [--port 7545] [--dev]
- *   medledger start   [--dir D] [--port P] [--host H] [--dev]
- *   medledger keys    list|new <label> [--dir D]
- *   medledger verify  <dir>
- *   medledger demo    [--dir D]
- *   medledger bench   ledger [--txs N] [--warmup W] [--batch B] [--in-flight K] [--json]
-  medledger bench   access [--reads N] [--concurrency C] [--records R] [--json]   consented SPV reads/s, each audited
-  medledger bench   crypto [--quick] [--json]                       ABE / PRE / HE / PEKS per-operation times
-  medledger bench   anonymity [--quick] [--json]                    credentials / group / ring / ZK per-operation times
-  medledger bench   emergency [--runs 20] [--json]                  emergency access by 2-of-3 PRE, end to end
- *   medledger bench   access [--reads N] [--concurrency C] [--records R] [--json]
- *   medledger bench   crypto [--quick] [--json]
- *   medledger bench   anonymity [--quick] [--json]
- *   medledger bench   emergency [--runs 20] [--json]
+ * `medledger` — the command line of medledger. See USAGE below and the README ("Building a
+ * consortium" for the ceremony of the org / genesis / node / wallet commands).
  *
  * Human-readable progress goes to stderr; results to stdout. Exit code 0 on success, 1 on a
  * failed check, 2 on a usage error.
  */
-import { parseArgs, str, int, bool, UsageError, type Args } from './args.js';
-import { init } from './commands/init.js';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { parseArgs, str, int, bool, strs, keyValues, UsageError, type Args } from './args.js';
+import { initDev } from './commands/init.js';
 import { start } from './commands/start.js';
 import { verify } from './commands/verify.js';
 import { keysList, keysNew } from './commands/keys.js';
+import { orgEnroll, orgInit, orgIssue, readCsrFile } from './commands/org.js';
+import { describeStatus, genesisAssemble, genesisCheck, genesisSign } from './commands/genesis.js';
+import { nodeInit } from './commands/node.js';
+import { readCertFile, walletImportCert, walletNew, walletShow } from './commands/wallet.js';
+import { readCard } from './dirs/admin.js';
+import { isWalletsDir } from './dirs/wallets.js';
+import { devPassphrasePath, newPassphrase, passphraseFor } from './passphrase.js';
 import { benchLedger } from './bench/ledger.js';
 
 const USAGE = `medledger — a permissioned healthcare blockchain with patients in control
 
 usage:
-  medledger init    [--dir DIR] [--org ORG] [--port PORT] [--dev]   create a dev consortium and configure this node
-  medledger start   [--dir DIR] [--port PORT] [--host HOST] [--dev]  run the node (--dev: create + demo data if empty)
+  medledger init    --dev [--dir DIR] [--nodes N] [--port PORT]     a dev consortium: every party in its own directory
+  medledger start   [--dir DIR] [--org ORG] [--port PORT] [--host HOST] [--dev]
+                                                                     run a node directory (or a dev layout's node);
+                                                                     --dev: create a dev layout if empty + demo data
   medledger keys    list [--dir DIR] | new LABEL [--dir DIR]         list key files (no secrets) / create a P-256 key
-  medledger verify  DIR                                              re-check every block; non-zero exit on tampering
+  medledger verify  DIR [--org ORG]                                  re-check every block; non-zero exit on tampering
   medledger demo    [--dir DIR]                                      the survey's §4.1 scenario (Bob), every step checked
+
+the genesis ceremony (README "Building a consortium"):
+  medledger org init      --org ID --name NAME --role ROLE --dir ADMIN_DIR [--node-dir NODE_DIR] [--dev]
+                                                  root CA key + card in ADMIN_DIR; node key in NODE_DIR
+  medledger org card      --dir ADMIN_DIR         print the organization's public card
+  medledger genesis assemble --cards A.json B.json ... --chain-name NAME [--founders ID,ID] [--threshold K] --out FILE
+  medledger genesis sign  FILE --admin-dir ADMIN_DIR       add this founder's signature
+  medledger genesis check FILE                             exit 1 naming founders whose signature is missing or bad
+  medledger node init     --dir NODE_DIR --genesis FILE [--host H] [--port P]
+
+members (their keys never leave their wallet):
+  medledger wallet new    --dir WALLETS --label L --org ORG --role ROLE [--cn NAME] [--attr k=v ...] [--dev]
+                                                  sealed keys in L.wallet.json + request L.csr.pem
+  medledger org issue     --dir ADMIN_DIR --csr L.csr.pem --out L.cert.der [--role R] [--attr k=v ...] [--cn NAME] [--days D]
+  medledger wallet import-cert --dir WALLETS --label L --cert L.cert.der
+  medledger wallet show   --dir WALLETS --label L [--field NAME]
+  medledger org enroll    --dir ADMIN_DIR --cert L.cert.der [--enc-key B64U] --node URL
+
+benchmarks:
   medledger bench   ledger [--txs N] [--warmup W] [--batch B] [--in-flight K] [--json]
+  medledger bench   access [--reads N] [--concurrency C] [--records R] [--json]   consented SPV reads/s, each audited
   medledger bench   crypto [--quick] [--json]                       ABE / PRE / HE / PEKS per-operation times
   medledger bench   anonymity [--quick] [--json]                    credentials / group / ring / ZK per-operation times
   medledger bench   emergency [--runs 20] [--json]                  emergency access by 2-of-3 PRE, end to end
 
 environment:
-  MEDLEDGER_PASSPHRASE   passphrase of the data directory's key files (a --dev directory keeps its own)
-  MEDLEDGER_DIR          default data directory (otherwise ./data)
+  MEDLEDGER_PASSPHRASE       passphrase of the directory a command opens or creates (a --dev directory keeps its own
+                             in DIR/dev-passphrase)
+  MEDLEDGER_NODE_PASSPHRASE  passphrase of the node directory that \`org init --node-dir\` creates
+  MEDLEDGER_DIR              default data directory (otherwise ./data)
 `;
 
 const log = (s: string): void => void process.stderr.write(`${s}\n`);
@@ -86,32 +104,214 @@ async function bench(which: string | undefined, a: Args): Promise<Record<string,
   }
 }
 
+const out = (line: string): void => void process.stdout.write(`${line}\n`);
+
+/** A positional after the subcommand, or a flag (`genesis sign FILE` or `--file FILE`). */
+function positional(a: Args, i: number, flag: string, what: string): string {
+  const v = a._[i] ?? (a.flags.has(flag) ? str(a, flag) : undefined);
+  if (v === undefined) throw new UsageError(`${what} is required`);
+  return v;
+}
+
+async function orgCmd(sub: string | undefined, a: Args): Promise<number> {
+  switch (sub) {
+    case 'init': {
+      const nodeDir = a.flags.has('node-dir') ? str(a, 'node-dir') : undefined;
+      const card = await orgInit({
+        org: str(a, 'org'),
+        name: str(a, 'name'),
+        role: str(a, 'role'),
+        dir: str(a, 'dir'),
+        ...(nodeDir === undefined ? {} : { nodeDir }),
+        dev: bool(a, 'dev'),
+      });
+      log(
+        `organization ${card.id}: root CA key and card in ${str(a, 'dir')}${nodeDir ? `; node key in ${nodeDir}` : ' (no node)'}`,
+      );
+      out(JSON.stringify(card, null, 2));
+      return 0;
+    }
+    case 'card':
+      out(JSON.stringify(readCard(str(a, 'dir')), null, 2));
+      return 0;
+    case 'issue': {
+      const dir = str(a, 'dir');
+      const outFile = str(a, 'out');
+      const attributes = keyValues(a, 'attr');
+      const r = await orgIssue({
+        dir,
+        passphrase: passphraseFor(dir),
+        request: readCsrFile(str(a, 'csr')),
+        ...(a.flags.has('role') ? { role: str(a, 'role') } : {}),
+        ...(a.flags.has('cn') ? { commonName: str(a, 'cn') } : {}),
+        ...(attributes === undefined ? {} : { attributes }),
+        days: int(a, 'days', 365, 1),
+      });
+      writeFileSync(outFile, r.certificate, { flag: 'wx' });
+      const q = r.requested;
+      log(
+        `issued ${r.issued.role} certificate for ${r.issued.commonName} (requested ${q.role}${JSON.stringify(q.attributes) === JSON.stringify(r.issued.attributes) ? '' : `, attributes ${JSON.stringify(q.attributes)} → ${JSON.stringify(r.issued.attributes)}`}) → ${outFile}`,
+      );
+      out(r.memberId);
+      return 0;
+    }
+    case 'enroll': {
+      const dir = str(a, 'dir');
+      // The member's public encryption key: `medledger wallet show --field encryptionKey` (their side).
+      const encryptionKey = a.flags.has('enc-key') ? str(a, 'enc-key') : undefined;
+      const r = await orgEnroll({
+        dir,
+        passphrase: passphraseFor(dir),
+        certificate: readCertFile(str(a, 'cert')),
+        node: str(a, 'node'),
+        ...(encryptionKey === undefined ? {} : { encryptionKey }),
+      });
+      log(`enrolled member ${r.memberId} at height ${r.receipt.height}`);
+      out(r.memberId);
+      return 0;
+    }
+    default:
+      throw new UsageError('org init|card|issue|enroll');
+  }
+}
+
+function genesisCmd(sub: string | undefined, a: Args): number {
+  switch (sub) {
+    case 'assemble': {
+      const founders = strs(a, 'founders');
+      const g = genesisAssemble({
+        cards: [...strs(a, 'cards'), ...a._.slice(2)],
+        chainName: str(a, 'chain-name'),
+        ...(founders.length === 0 ? {} : { founders }),
+        ...(a.flags.has('threshold') ? { threshold: int(a, 'threshold', 1, 1) } : {}),
+        ...(a.flags.has('genesis-time') ? { genesisTime: int(a, 'genesis-time', 0) } : {}),
+        out: str(a, 'out'),
+      });
+      log(
+        `assembled ${g.chainName}: ${g.orgs.map((o) => o.id).join(', ')}; founders ${g.governance.founders.join(', ')} (${g.governance.threshold} to change it); unsigned — each founder runs \`medledger genesis sign\``,
+      );
+      return 0;
+    }
+    case 'sign': {
+      const file = positional(a, 2, 'file', 'the genesis file');
+      const adminDir = str(a, 'admin-dir');
+      const s = genesisSign({ file, adminDir, passphrase: passphraseFor(adminDir) });
+      log(`${s.org} signed chain ${s.chainId}`);
+      for (const line of describeStatus(s)) log(line);
+      if (s.missing.length + s.bad.length === 0) log('every founder has signed');
+      return 0;
+    }
+    case 'check': {
+      const s = genesisCheck(positional(a, 2, 'file', 'the genesis file'));
+      const problems = describeStatus(s);
+      if (problems.length === 0) {
+        out(`ok: chain ${s.chainId}, signed by every founder (${s.founders.join(', ')})`);
+        return 0;
+      }
+      for (const line of problems) out(line);
+      return 1;
+    }
+    default:
+      throw new UsageError('genesis assemble|sign|check');
+  }
+}
+
+function nodeCmd(sub: string | undefined, a: Args): number {
+  if (sub !== 'init') throw new UsageError('node init');
+  const { config, status } = nodeInit({
+    dir: str(a, 'dir'),
+    genesis: str(a, 'genesis'),
+    ...(a.flags.has('host') ? { host: str(a, 'host') } : {}),
+    ...(a.flags.has('port') ? { port: int(a, 'port', 0) } : {}),
+  });
+  log(`node directory ${str(a, 'dir')}: ${config.org}'s node on ${config.host}:${config.port}`);
+  for (const line of describeStatus(status)) log(`warning: ${line}; the node refuses to start until then`);
+  return 0;
+}
+
+async function walletCmd(sub: string | undefined, a: Args): Promise<number> {
+  const dir = str(a, 'dir');
+  switch (sub) {
+    case 'new': {
+      // --dev: a random passphrase in the wallets directory's dev-passphrase, made with the first wallet.
+      const dev = bool(a, 'dev') && !existsSync(devPassphrasePath(dir));
+      if (dev && isWalletsDir(dir))
+        throw new UsageError(`${dir} already holds wallets sealed under MEDLEDGER_PASSPHRASE; drop --dev`);
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const passphrase = dev ? newPassphrase(dir, true) : passphraseFor(dir);
+      const attributes = keyValues(a, 'attr');
+      const r = await walletNew({
+        dir,
+        label: str(a, 'label'),
+        org: str(a, 'org'),
+        role: str(a, 'role'),
+        ...(a.flags.has('cn') ? { commonName: str(a, 'cn') } : {}),
+        ...(attributes === undefined ? {} : { attributes }),
+        passphrase,
+      });
+      log(`wallet ${r.wallet}; give the organization ${r.csr} (public) and keep the wallet`);
+      out(r.csr);
+      return 0;
+    }
+    case 'import-cert': {
+      const r = walletImportCert({ dir, label: str(a, 'label'), certificate: readCertFile(str(a, 'cert')) });
+      log(`wallet ${str(a, 'label')}: ${r.role} at ${r.org}`);
+      out(r.memberId);
+      return 0;
+    }
+    case 'show': {
+      const info = walletShow(dir, str(a, 'label'));
+      if (a.flags.has('field')) {
+        const v = info[str(a, 'field')];
+        if (v === undefined) throw new UsageError(`wallet has no field ${str(a, 'field')}`);
+        out(typeof v === 'string' ? v : JSON.stringify(v));
+      } else out(JSON.stringify(info, null, 2));
+      return 0;
+    }
+    default:
+      throw new UsageError('wallet new|import-cert|show');
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const a = parseArgs(argv);
   const [cmd, sub] = a._;
   switch (cmd) {
     case 'init': {
+      if (!bool(a, 'dev'))
+        throw new UsageError(
+          'init creates a dev consortium only (--dev); a real consortium is built party by party with org init, genesis assemble / sign and node init (README "Building a consortium")',
+        );
       const dir = dirOf(a);
-      const { consortium } = await init({
+      const { dirs, genesis } = await initDev({
         dir,
-        org: str(a, 'org', 'hospitalA'),
+        nodes: int(a, 'nodes', 1, 1),
         host: str(a, 'host', '127.0.0.1'),
         port: int(a, 'port', 7545),
-        dev: bool(a, 'dev'),
       });
       log(
-        `created consortium ${consortium.genesis.chainName} in ${dir}: ${[...consortium.orgs.keys()].join(', ')}; ${consortium.members.length} members`,
+        `created consortium ${genesis.chainName} in ${dir}: ${dirs.layout.orgs.map((o) => `${o.id} (${o.node ? 'admin + node' : 'admin'})`).join(', ')}; wallets in ${dirs.wallets}; genesis signed by ${genesis.signatures.length} founders`,
       );
       return 0;
     }
+    case 'org':
+      return orgCmd(sub, a);
+    case 'genesis':
+      return genesisCmd(sub, a);
+    case 'node':
+      return nodeCmd(sub, a);
+    case 'wallet':
+      return walletCmd(sub, a);
     case 'start': {
       const dir = dirOf(a);
       const port = a.flags.has('port') ? int(a, 'port', 0) : undefined;
       const host = a.flags.has('host') ? str(a, 'host') : undefined;
+      const org = a.flags.has('org') ? str(a, 'org') : undefined;
       const s = await start({
         dir,
         dev: bool(a, 'dev'),
         log,
+        ...(org === undefined ? {} : { org }),
         ...(port === undefined ? {} : { port }),
         ...(host === undefined ? {} : { host }),
       });
@@ -129,14 +329,15 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'keys': {
       const dir = dirOf(a);
+      const org = a.flags.has('org') ? str(a, 'org') : undefined;
       if (sub === 'list' || sub === undefined) {
-        for (const line of keysList(dir)) process.stdout.write(`${line}\n`);
+        for (const line of keysList(dir, org)) process.stdout.write(`${line}\n`);
         return 0;
       }
       if (sub === 'new') {
         const label = a._[2];
         if (!label) throw new UsageError('keys new LABEL');
-        process.stdout.write(`${keysNew(dir, label)}\n`);
+        process.stdout.write(`${keysNew(dir, label, org)}\n`);
         return 0;
       }
       throw new UsageError(`unknown keys subcommand ${sub}`);
@@ -149,7 +350,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'verify': {
       const dir = sub ?? dirOf(a);
-      const r = await verify(dir);
+      const r = await verify(dir, process.stderr, a.flags.has('org') ? str(a, 'org') : undefined);
       if (r.ok) {
         process.stdout.write(
           `ok: ${r.height} blocks, ${r.txs} transactions, ${r.stateKeys} state keys verified\n`,

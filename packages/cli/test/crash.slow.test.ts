@@ -12,7 +12,7 @@ import { MedledgerClient, type Receipt } from '@medledger/client';
 import { verifyLedger } from '@medledger/node';
 import type { SignedTx } from '@medledger/core';
 import { startNodeProcess } from '../src/bench/nodeProcess.js';
-import { memberWallet, readMembers } from '../src/devSeed.js';
+import { memberWallet, readMembers } from '../src/dirs/wallets.js';
 import { start } from '../src/commands/start.js';
 import { makeDevDir } from './helpers.js';
 
@@ -22,22 +22,20 @@ test(
   `crash: SIGKILL under load at random moments (${TRIALS} trials) loses no acknowledged transaction`,
   { timeout: 600_000 },
   async () => {
-    const { dir, passphrase } = await makeDevDir();
+    const { dir, nodeDir, passphrase, wallets: walletsDir, walletPassphrase } = await makeDevDir();
     // Seed the demo members once, in-process.
-    process.env.MEDLEDGER_PASSPHRASE = passphrase;
     const seeded = await start({ dir, dev: true, port: 0, log: () => {} });
     const chainId = seeded.node.chainId;
     await seeded.close();
-    delete process.env.MEDLEDGER_PASSPHRASE;
-    const wallets = readMembers(dir)
+    const wallets = readMembers(walletsDir)
       .filter((m) => m.role === 'doctor')
-      .map((m) => memberWallet(dir, m.label, passphrase));
+      .map((m) => memberWallet(walletsDir, m.label, walletPassphrase));
     const acknowledged = new Map<string, Receipt>();
     let seq = 0;
     let killedWithPending = 0;
     try {
       for (let trial = 0; trial < TRIALS; trial++) {
-        const { child, url } = await startNodeProcess(dir, { MEDLEDGER_PASSPHRASE: passphrase });
+        const { child, url } = await startNodeProcess(nodeDir, { MEDLEDGER_PASSPHRASE: passphrase });
         const client = new MedledgerClient(url);
         // Every receipt acknowledged so far is still there, unchanged, after the restart.
         for (const [id, r] of acknowledged)
@@ -71,12 +69,12 @@ test(
         killedWithPending++;
       }
       // Final restart: every acknowledged transaction is present, and the ledger verifies.
-      const { child, url } = await startNodeProcess(dir, { MEDLEDGER_PASSPHRASE: passphrase });
+      const { child, url } = await startNodeProcess(nodeDir, { MEDLEDGER_PASSPHRASE: passphrase });
       const client = new MedledgerClient(url);
       for (const [id, r] of acknowledged) assert.deepEqual(await client.getReceipt(id), r);
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
-      const report = await verifyLedger(join(dir, 'ledger.sqlite'));
+      const report = await verifyLedger(join(nodeDir, 'ledger.sqlite'));
       assert.equal(report.ok, true, JSON.stringify(report));
       assert.equal(killedWithPending, TRIALS);
       assert.ok(acknowledged.size > TRIALS * 20, `only ${acknowledged.size} acknowledged transactions`);

@@ -1,10 +1,12 @@
-/** Test helpers for the CLI: a dev data directory and a node process started from it. */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+/** Test helpers for the CLI: a dev layout and a node process started from it. */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { init } from '../src/commands/init.js';
+import { initDev } from '../src/commands/init.js';
+import type { LayoutDirs } from '../src/dirs/layout.js';
+import { passphraseFor } from '../src/passphrase.js';
 
 export const BIN = fileURLToPath(new URL('../src/bin.js', import.meta.url));
 
@@ -14,23 +16,51 @@ process.once('exit', () => {
   for (const d of made) rmSync(d, { recursive: true, force: true });
 });
 
-/** Creates a dev consortium directory with cheap key files (scrypt N=1024). */
-export async function makeDevDir(): Promise<{ dir: string; passphrase: string }> {
-  const root = mkdtempSync(join(tmpdir(), 'medledger-cli-'));
-  made.push(root);
-  const dir = join(root, 'data');
-  await init({ dir, org: 'hospitalA', host: '127.0.0.1', port: 0, dev: true, scryptN: 1024 });
-  return { dir, passphrase: readFileSync(join(dir, 'dev-passphrase'), 'utf8').trim() };
+/** A temporary directory, removed when the test file's process exits. */
+export function tempDir(prefix = 'medledger-cli-'): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
+}
+
+/** A dev layout (`init --dev`) with cheap key files (scrypt N=1024). */
+export interface DevDir {
+  /** The layout's directory (`start --dir`). */
+  dir: string;
+  dirs: LayoutDirs;
+  /** Hospital A's node directory and its passphrase. */
+  nodeDir: string;
+  passphrase: string;
+  /** The members' wallets directory and its passphrase. */
+  wallets: string;
+  walletPassphrase: string;
+}
+
+/** Creates a dev layout with cheap key files (scrypt N=1024); `nodes` organizations run a node. */
+export async function makeDevDir(nodes = 1): Promise<DevDir> {
+  const dir = join(tempDir(), 'data');
+  const { dirs } = await initDev({ dir, nodes, port: 0, scryptN: 1024 });
+  const nodeDir = dirs.node('hospitalA');
+  return {
+    dir,
+    dirs,
+    nodeDir,
+    passphrase: passphraseFor(nodeDir),
+    wallets: dirs.wallets,
+    walletPassphrase: passphraseFor(dirs.wallets),
+  };
 }
 
 /** Runs the CLI to completion. */
 export function runCli(
   args: string[],
   env: NodeJS.ProcessEnv = {},
+  cwd?: string,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const c = spawn(process.execPath, [BIN, ...args], {
       env: { ...process.env, ...env },
+      ...(cwd === undefined ? {} : { cwd }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -9,14 +9,13 @@ test(
   'start: the node is an emergency proxy with a published X25519 key that survives a restart; confidentiality and anonymity routes are served',
   { timeout: 60_000 },
   async () => {
-    const { dir, passphrase } = await makeDevDir();
-    process.env.MEDLEDGER_PASSPHRASE = passphrase;
+    const { dir, nodeDir } = await makeDevDir();
     try {
       const s1 = await start({ dir, dev: true, port: 0, log: () => {} });
       const published = (s1.node.stateValue('pubkeys:node:hospitalA') as { x25519?: string } | undefined)
         ?.x25519;
       assert.match(published ?? '', /^[A-Za-z0-9_-]{43}$/, 'the proxy key is on the ledger');
-      assert.equal(statSync(join(dir, 'keys', 'node-enc-hospitalA.key.json')).mode & 0o777, 0o600);
+      assert.equal(statSync(join(nodeDir, 'keys', 'node-enc-hospitalA.key.json')).mode & 0o777, 0o600);
       const h1 = s1.node.head().height;
       const unknown = await fetch(`${s1.url}/v1/confidentiality/emergency/requests/${'0'.repeat(64)}`);
       assert.equal(unknown.status, 404, 'the confidentiality routes answer');
@@ -27,7 +26,6 @@ test(
       assert.equal(s2.node.head().height, h1, 'nothing republished on restart');
       await s2.close();
     } finally {
-      delete process.env.MEDLEDGER_PASSPHRASE;
       rmSync(join(dir, '..'), { recursive: true, force: true });
     }
   },

@@ -12,17 +12,16 @@ import fc from 'fast-check';
 import { HashTag, hashTagged, toHex, utf8 } from '@medledger/crypto';
 import { verifyLedger } from '@medledger/node';
 import { start } from '../src/commands/start.js';
-import { memberWallet, readMembers } from '../src/devSeed.js';
+import { memberWallet, readMembers } from '../src/dirs/wallets.js';
 import { makeDevDir, runCli } from './helpers.js';
 
 async function buildLedger(): Promise<{ dir: string; ledger: string; blocks: number }> {
-  const { dir, passphrase } = await makeDevDir();
-  process.env.MEDLEDGER_PASSPHRASE = passphrase;
+  const { dir, nodeDir, wallets: walletsDir, walletPassphrase } = await makeDevDir();
   const s = await start({ dir, dev: true, port: 0, log: () => {} });
-  const labels = readMembers(dir)
+  const labels = readMembers(walletsDir)
     .filter((m) => m.role === 'doctor')
     .map((m) => m.label);
-  const wallets = labels.map((l) => memberWallet(dir, l, passphrase));
+  const wallets = labels.map((l) => memberWallet(walletsDir, l, walletPassphrase));
   for (let b = 0; b < 24; b++) {
     const txs = Array.from({ length: 1 + (b % 5) }, (_, i) =>
       wallets[(b + i) % wallets.length]!.tx({
@@ -37,8 +36,7 @@ async function buildLedger(): Promise<{ dir: string; ledger: string; blocks: num
   }
   const blocks = s.node.head().height;
   await s.close();
-  delete process.env.MEDLEDGER_PASSPHRASE;
-  return { dir, ledger: join(dir, 'ledger.sqlite'), blocks };
+  return { dir, ledger: join(nodeDir, 'ledger.sqlite'), blocks };
 }
 
 test('tamper: verify accepts the untouched ledger, and catches every flipped byte of a stored block (100 trials)', async () => {

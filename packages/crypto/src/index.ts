@@ -12,6 +12,7 @@ export * from './sig.js';
 export * from './random.js';
 export * from './keystore.js';
 export * from './x509.js';
+export * from './csr.js';
 export * from './envelope.js';
 export * from './pseudonym.js';
 export * from './commitment.js';

@@ -1,9 +1,11 @@
 /**
  * X.509 v3 member certificates (RFC 5280) for the consortium. Each organization is a CA with
  * a self-signed root certificate listed in the genesis file; it issues its members' ECDSA
- * P-256 certificates. The subject is `CN=<member id>, O=<org id>, OU=<role>`; role,
- * organization and attributes also travel in a medledger extension (a UTF8String holding
- * canonical JSON), so nothing has to be parsed out of a display string.
+ * P-256 certificates. The subject is `CN=<common name>, O=<org id>, OU=<role>` (a patient's
+ * common name is a pseudonym); role, organization and attributes also travel in a medledger
+ * extension (a UTF8String holding canonical JSON), so nothing has to be parsed out of a
+ * display string. Members ask for a certificate with a PKCS#10 request (`csr.ts`), so the
+ * organization never holds their private keys.
  *
  * Issuance uses @peculiar/x509 (WebCrypto, asynchronous); checking uses node:crypto's
  * `X509Certificate` (OpenSSL, synchronous) so that the state machine can check a certificate
@@ -15,20 +17,24 @@
  */
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
-import { X509Certificate as NodeX509, createPublicKey, webcrypto } from 'node:crypto';
-import { assertBytes, assertString } from './assert.js';
-import { fromUtf8, toHex, utf8, type RandomSource } from './bytes.js';
-import { canonicalize } from './jcs.js';
+import { X509Certificate as NodeX509, createPublicKey } from 'node:crypto';
+import { assertBytes } from './assert.js';
+import type { RandomSource } from './bytes.js';
 import { randomBytes } from './random.js';
+import {
+  ECDSA_P256,
+  MEDLEDGER_ATTRS_OID,
+  attrsExtension,
+  dnName,
+  importPrivate,
+  importPublic,
+  memberSubject,
+  provider,
+  readAttrs,
+  serial,
+} from './x509-codec.js';
 
-/**
- * OID of the medledger attributes extension. This is the unregistered arc Hyperledger Fabric
- * CA uses for its attribute extension (@peculiar/x509 cannot encode a 128-bit UUID arc under
- * 2.25); a production consortium should register an arc of its own.
- */
-export const MEDLEDGER_ATTRS_OID = '1.2.3.4.5.6.7.8.1';
-
-const ECDSA_P256 = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+export { MEDLEDGER_ATTRS_OID };
 
 /** What a certificate says about its holder. Times are milliseconds since the epoch. */
 export interface CertificateInfo {
@@ -44,50 +50,6 @@ export interface CertificateInfo {
   publicKey: Uint8Array;
 }
 
-let providerSet = false;
-function provider(): void {
-  if (!providerSet) {
-    x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
-    providerSet = true;
-  }
-}
-
-async function importPrivate(pkcs8: Uint8Array): Promise<webcrypto.CryptoKey> {
-  return await webcrypto.subtle.importKey('pkcs8', pkcs8, ECDSA_P256, false, ['sign']);
-}
-async function importPublic(spki: Uint8Array): Promise<webcrypto.CryptoKey> {
-  return await webcrypto.subtle.importKey('spki', spki, ECDSA_P256, true, ['verify']);
-}
-
-function derLength(n: number): number[] {
-  if (n < 0x80) return [n];
-  const out: number[] = [];
-  while (n > 0) {
-    out.unshift(n & 0xff);
-    n >>>= 8;
-  }
-  return [0x80 | out.length, ...out];
-}
-
-function attrsExtension(org: string, role: string, attributes: Record<string, string>): x509.Extension {
-  const body = utf8(canonicalize({ org, role, attributes }));
-  const der = new Uint8Array([0x0c, ...derLength(body.length), ...body]); // UTF8String
-  return new x509.Extension(MEDLEDGER_ATTRS_OID, false, der);
-}
-
-function dnEscape(s: string): string {
-  assertString(s, 'name', true);
-  if (!/^[A-Za-z0-9 ._@:-]+$/.test(s))
-    throw new TypeError('names may hold only letters, digits and " ._@:-"');
-  return s;
-}
-
-function serial(random: RandomSource): string {
-  const b = random(16);
-  b[0] = b[0]! & 0x7f; // positive INTEGER
-  return toHex(b);
-}
-
 /** Parameters of {@link createOrgRootCertificate}. */
 export interface CreateOrgRootCertificateParameters {
   org: string;
@@ -101,7 +63,7 @@ export interface CreateOrgRootCertificateParameters {
 /** A self-signed CA certificate for an organization. Returns DER bytes. */
 export async function createOrgRootCertificate(p: CreateOrgRootCertificateParameters): Promise<Uint8Array> {
   provider();
-  const name = `CN=${dnEscape(p.org)} root, O=${dnEscape(p.org)}, OU=org`;
+  const name = `CN=${dnName(p.org)} root, O=${dnName(p.org)}, OU=org`;
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(p.random ?? randomBytes),
     name,
@@ -112,7 +74,7 @@ export async function createOrgRootCertificate(p: CreateOrgRootCertificateParame
     extensions: [
       new x509.BasicConstraintsExtension(true, 0, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.digitalSignature, true),
-      attrsExtension(p.org, 'org', {}),
+      attrsExtension({ org: p.org, role: 'org', attributes: {} }),
     ],
   });
   return new Uint8Array(cert.rawData);
@@ -138,13 +100,9 @@ export async function issueMemberCertificate(p: IssueMemberCertificateParameters
   provider();
   const issuer = new x509.X509Certificate(p.issuerCertificate);
   const attributes = p.attributes ?? {};
-  for (const [k, v] of Object.entries(attributes)) {
-    assertString(k, 'attribute name', true);
-    assertString(v, `attribute ${k}`);
-  }
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial(p.random ?? randomBytes),
-    subject: `CN=${dnEscape(p.commonName)}, O=${dnEscape(p.org)}, OU=${dnEscape(p.role)}`,
+    subject: memberSubject(p.commonName, p.org, p.role),
     issuer: issuer.subject,
     notBefore: new Date(p.notBefore),
     notAfter: new Date(p.notAfter),
@@ -154,44 +112,10 @@ export async function issueMemberCertificate(p: IssueMemberCertificateParameters
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      attrsExtension(p.org, p.role, attributes),
+      attrsExtension({ org: p.org, role: p.role, attributes }),
     ],
   });
   return new Uint8Array(cert.rawData);
-}
-
-function readAttrs(cert: x509.X509Certificate): {
-  org: string;
-  role: string;
-  attributes: Record<string, string>;
-} {
-  const ext = cert.getExtension(MEDLEDGER_ATTRS_OID);
-  if (!ext) throw new TypeError('certificate has no medledger attributes extension');
-  const v = new Uint8Array(ext.value);
-  if (v[0] !== 0x0c) throw new TypeError('medledger attributes extension is not a UTF8String');
-  let off = 2;
-  let len = v[1]!;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    len = 0;
-    for (let i = 0; i < n; i++) len = (len << 8) | v[2 + i]!;
-    off = 2 + n;
-  }
-  if (off + len !== v.length) throw new TypeError('medledger attributes extension has a bad length');
-  const parsed: unknown = JSON.parse(fromUtf8(v.subarray(off)));
-  if (typeof parsed !== 'object' || parsed === null) throw new TypeError('bad medledger attributes');
-  const { org, role, attributes } = parsed as Record<string, unknown>;
-  if (
-    typeof org !== 'string' ||
-    typeof role !== 'string' ||
-    typeof attributes !== 'object' ||
-    attributes === null
-  ) {
-    throw new TypeError('bad medledger attributes');
-  }
-  for (const x of Object.values(attributes))
-    if (typeof x !== 'string') throw new TypeError('bad medledger attributes');
-  return { org, role, attributes: attributes as Record<string, string> };
 }
 
 /**
@@ -206,7 +130,7 @@ export function parseCertificate(der: Uint8Array): CertificateInfo {
   } catch {
     throw new TypeError('not a DER X.509 certificate');
   }
-  const { org, role, attributes } = readAttrs(cert);
+  const { org, role, attributes } = readAttrs(cert.getExtension(MEDLEDGER_ATTRS_OID));
   const cn = cert.subjectName.getField('CN')[0];
   if (!cn) throw new TypeError('certificate has no common name');
   const bc = cert.getExtension(x509.BasicConstraintsExtension);

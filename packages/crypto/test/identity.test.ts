@@ -4,9 +4,12 @@ import {
   createOrgRootCertificate,
   generateP256KeyPair,
   issueMemberCertificate,
+  generateEncryptionKeyPair,
   openKey,
+  openWallet,
   parseCertificate,
   sealKey,
+  sealWallet,
   signP256,
   utf8,
   verifyCertificateIssuedBy,
@@ -64,6 +67,28 @@ test('rfc7914: sealed key opens with the passphrase only; tampering is detected'
         passphrase: '',
       }),
     /must not be empty/,
+  );
+});
+
+test('rfc7914: a sealed wallet opens both keys with its passphrase only; its public keys are authenticated', () => {
+  const signing = generateP256KeyPair();
+  const encryption = generateEncryptionKeyPair();
+  const w = sealWallet({ label: 'dr-ada', signing, encryption, passphrase: 'correct horse', N: 1024 });
+  const text = JSON.stringify(w);
+  for (const secret of [signing.privateKey, encryption.privateKey])
+    assert.ok(!text.includes(Buffer.from(secret).toString('base64url')), 'no private key in clear');
+  const opened = openWallet(w, 'correct horse');
+  assert.deepEqual(opened.signing, signing);
+  assert.deepEqual(opened.encryption, encryption);
+  assert.throws(() => openWallet(w, 'wrong horse'), /wrong passphrase or corrupted wallet/);
+  const other = generateEncryptionKeyPair();
+  const swapped = { ...w, encryptionPublicKey: Buffer.from(other.publicKey).toString('base64url') };
+  assert.throws(() => openWallet(swapped, 'correct horse'), /wrong passphrase or corrupted wallet/);
+  const relabelled = { ...w, label: 'dr-eve' };
+  assert.throws(() => openWallet(relabelled, 'correct horse'), /wrong passphrase or corrupted wallet/);
+  assert.throws(
+    () => openWallet({ ...w, kind: 'x' } as never, 'correct horse'),
+    /not a medledger sealed wallet/,
   );
 });
 

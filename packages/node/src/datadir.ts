@@ -1,10 +1,37 @@
 /**
- * The layout of a node's data directory:
- *   genesis.json          the consortium genesis (public)
- *   node.json             this node's configuration (organization, port, key label)
- *   keys/<label>.key.json private keys sealed with scrypt + AES-256-GCM, mode 0600
- *   certs/<label>.der     member certificates (public)
- *   ledger.sqlite         blocks, transaction index, world state
+ * Directory layouts. Each party keeps its own secrets in its own directory, sealed under that
+ * directory's own passphrase (MEDLEDGER_PASSPHRASE, or a random `dev-passphrase` file, mode
+ * 0600, in a directory made with --dev); private keys are sealed with scrypt + AES-256-GCM in
+ * files of mode 0600.
+ *
+ * A node directory (this module; the only directory a node process reads):
+ *   genesis.json               the consortium genesis, signed by every founder (public)
+ *   node.json                  this node's configuration: organization, host, port, key label
+ *   keys/node-<org>.key.json   the node key (signs blocks, checkpoints, the node's own txs)
+ *   keys/node-enc-<org>.key.json    the node's X25519 key (emergency proxy; made by startNode)
+ *   keys/ehr-master-<org>.key.json  the EHR store's and vault's master key (made by startNode)
+ *   ledger.sqlite, ehr.sqlite, vault.sqlite, records-index.sqlite, notify.sqlite
+ *   dev-passphrase             (--dev only)
+ *
+ * An organization's admin directory (`medledger org init`, kept by its administrators, never
+ * on the node's data path; cli/src/dirs/admin.ts):
+ *   card.json                  the public org card: id, name, role, root certificate, node key
+ *   root.cert.der              the self-signed root (CA) certificate
+ *   issued/<member id>.cert.der  copies of the member certificates it issued (public)
+ *   keys/org-<org>.key.json    the root CA key: signs member certificates, enrollments, the genesis
+ *   dev-passphrase             (--dev only)
+ *
+ * A wallets directory (`medledger wallet new`, kept by members; cli/src/dirs/wallets.ts):
+ *   <label>.wallet.json        one member's sealed P-256 signing and X25519 encryption keys,
+ *                              then their certificate and member id once issued
+ *   <label>.csr.pem            the member's PKCS#10 certificate request (public)
+ *   members.json               public directory: label, member id, organization, role
+ *   dev-passphrase             (--dev only)
+ *
+ * A dev layout (`medledger init --dev`) puts these side by side: `<org>/admin/` for each of the
+ * five organizations, `<org>/node/` for those that run a node, `wallets/`, the signed
+ * `genesis.json`, and `consortium.json`, a public map of where each directory is
+ * (cli/src/dirs/layout.ts).
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,6 +56,10 @@ export const paths = (dir: string) => ({
   ledger: join(dir, 'ledger.sqlite'),
 });
 
+/** Label of an organization's node key in a node directory. */
+export const nodeKeyLabel = (org: string): string => `node-${org}`;
+
+/** True if the directory holds a node's genesis and configuration. */
 export function isInitialized(dir: string): boolean {
   return existsSync(paths(dir).genesis) && existsSync(paths(dir).config);
 }

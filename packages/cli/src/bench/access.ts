@@ -2,8 +2,9 @@
  * `medledger bench access`: consented SPV reads per second (issue 3, survey §6.3), each one
  * audited on the ledger.
  *
- * 1. creates a dev consortium in a temp dir (`medledger init --dev`), seeds its members
- *    in-process (`start --dev`), then starts a real node as a child process (`medledger
+ * 1. creates a dev consortium in a temp dir (`medledger init --dev`: each organization, hospital
+ *    A's node and the members' wallets in their own directories), seeds its members in-process
+ *    (`start --dev`), then starts hospital A's node directory as a child process (`medledger
  *    start`: SQLite ledger, solo ordering, EHR store, HTTP API);
  * 2. with the client SDK (`RecordsClient`): Bob names his care team, dr-alice (hospital A, the
  *    node's organization) writes `records` SPV lab records (FHIR DiagnosticReport), Bob grants
@@ -28,10 +29,10 @@ import { performance } from 'node:perf_hooks';
 import { generateEpisodeKey, type JsonValue } from '@medledger/crypto';
 import { MedledgerClient, RecordsClient, episodeSubject } from '@medledger/client';
 import type { AccessDecisionEntry } from '@medledger/core';
-import { loadPrivateKey } from '@medledger/node';
-import { init } from '../commands/init.js';
+import { initDev } from '../commands/init.js';
 import { start } from '../commands/start.js';
-import { readMembers } from '../devSeed.js';
+import { openWalletFile, readMembers } from '../dirs/wallets.js';
+import { passphraseFor } from '../passphrase.js';
 import { peakRssMb, startNodeProcess } from './nodeProcess.js';
 import { percentile, round } from './stats.js';
 
@@ -96,31 +97,27 @@ export async function benchAccess(opts: AccessBenchOptions): Promise<Record<stri
   const dir = join(root, 'data');
   let child: Awaited<ReturnType<typeof startNodeProcess>>['child'] | undefined;
   try {
-    const { passphrase } = await init({
-      dir,
-      org: 'hospitalA',
-      host: '127.0.0.1',
-      port: 0,
-      dev: true,
-      scryptN: 1024,
-    });
+    const { dirs } = await initDev({ dir, port: 0, scryptN: 1024 });
     // Enroll the dev members in-process (what `start --dev` does), then run the real node.
     const seeded = await start({ dir, dev: true, port: 0, log: () => {} });
     await seeded.close();
-    const proc = await startNodeProcess(dir, { MEDLEDGER_PASSPHRASE: passphrase });
+    const nodeDir = dirs.node('hospitalA');
+    const proc = await startNodeProcess(nodeDir, { MEDLEDGER_PASSPHRASE: passphraseFor(nodeDir) });
     child = proc.child;
     const url = proc.url;
     log(`node process ${child.pid} listening on ${url}`);
 
-    const members = readMembers(dir);
+    const members = readMembers(dirs.wallets);
+    const walletPass = passphraseFor(dirs.wallets);
     const client = (label: string): RecordsClient => {
       const m = members.find((x) => x.label === label);
       if (!m) throw new Error(`no member ${label} in the dev consortium`);
+      const w = openWalletFile(dirs.wallets, label, walletPass);
       return new RecordsClient({
         baseUrl: url,
         signerId: m.memberId,
-        privateKey: loadPrivateKey(dir, label, passphrase),
-        encryptionKey: loadPrivateKey(dir, `${label}-enc`, passphrase),
+        privateKey: w.keys.signing.privateKey,
+        encryptionKey: w.keys.encryption.privateKey,
         waitMs: 30_000,
       });
     };

@@ -24,8 +24,8 @@ import {
   subscribeNotifications,
   type PatientNotification,
 } from '@medledger/client';
-import { loadPrivateKey, verifyLedger } from '@medledger/node';
-import { readMembers } from '../devSeed.js';
+import { paths, verifyLedger } from '@medledger/node';
+import { openWalletFile, readMembers } from '../dirs/wallets.js';
 import { passphraseFor } from '../passphrase.js';
 import { start } from './start.js';
 
@@ -65,16 +65,21 @@ export async function demo(o: DemoOptions): Promise<void> {
   const notes: PatientNotification[] = [];
   let sub: { close(): void } | undefined;
   try {
-    const passphrase = passphraseFor(dir);
-    const members = readMembers(dir);
+    // Each member acts with the keys of their own wallet (the dev layout's wallets directory).
+    if (s.layout === undefined) throw new DemoFailure(`${dir} is not a dev layout (consortium.json)`);
+    const wallets = s.layout.wallets;
+    const passphrase = passphraseFor(wallets);
+    const members = readMembers(wallets);
     const id = (label: string): string => members.find((m) => m.label === label)!.memberId;
-    const client = (label: string): RecordsClient =>
-      new RecordsClient({
+    const client = (label: string): RecordsClient => {
+      const w = openWalletFile(wallets, label, passphrase);
+      return new RecordsClient({
         baseUrl: s.url,
         signerId: id(label),
-        privateKey: loadPrivateKey(dir, label, passphrase),
-        encryptionKey: loadPrivateKey(dir, `${label}-enc`, passphrase),
+        privateKey: w.keys.signing.privateKey,
+        encryptionKey: w.keys.encryption.privateKey,
       });
+    };
     const bob = client('bob');
     const gp = client('dr-gp');
     const alice = client('dr-alice');
@@ -91,7 +96,7 @@ export async function demo(o: DemoOptions): Promise<void> {
     sub = subscribeNotifications({
       baseUrl: s.url,
       patientId: B,
-      privateKey: loadPrivateKey(dir, 'bob', passphrase),
+      privateKey: openWalletFile(wallets, 'bob', passphrase).keys.signing.privateKey,
       onNotification: (n) => notes.push(n),
     });
     await (sub as unknown as { opened: Promise<void> }).opened;
@@ -397,7 +402,7 @@ export async function demo(o: DemoOptions): Promise<void> {
     sub = undefined;
     await s.close();
     closed = true;
-    const v = await verifyLedger(join(dir, 'ledger.sqlite'));
+    const v = await verifyLedger(paths(s.nodeDir).ledger);
     check(
       v.ok,
       v.ok

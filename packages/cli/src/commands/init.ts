@@ -1,78 +1,135 @@
 /**
- * `medledger init`: creates a dev consortium in a data directory — hospital A, hospital B, a
- * GP clinic, an insurer and a research institute; their root and node keys; demo members
- * (doctors, a nurse, the patient Bob, an insurer's claims officer, a researcher) — and
- * configures this node as hospital A's, with a fresh EHR master key (`ehr-master-<org>`, 32
- * random bytes: the key-encryption key of the EHR store and the vault). Private keys are
- * sealed (scrypt + AES-256-GCM) and written with mode 0600. The patient's certificate carries a pseudonym, not a name.
+ * `medledger init --dev`: a dev consortium in one command, made with the same steps as the
+ * ceremony of the README, each party in its own directory with its own passphrase:
+ *   <dir>/<org>/admin/   the five organizations' admin directories (`org init`): root CA key,
+ *                        root certificate, card;
+ *   <dir>/<org>/node/    for the first `nodes` organizations (default 1: hospitalA), a node
+ *                        directory with only that node's key, its node.json and the genesis
+ *                        (`org init --node-dir`, `node init`);
+ *   <dir>/genesis.json   assembled from the cards and signed by every founder (`genesis
+ *                        assemble`, `genesis sign`);
+ *   <dir>/wallets/       the demo members' wallets, each key made by the member and certified
+ *                        from a PKCS#10 request (`wallet new`, `org issue`, `wallet import-cert`);
+ *   <dir>/consortium.json  the public map of these directories.
+ * Each directory keeps a random passphrase in its own `dev-passphrase` (mode 0600). Members
+ * are enrolled on the ledger by `start --dev` (devSeed.ts), acting as each organization.
  */
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes, sealKey, toHex } from '@medledger/crypto';
-import {
-  createConsortium,
-  devConsortiumSpec,
-  isInitialized,
-  paths,
-  writeKeyFile,
-  type Consortium,
-  type NodeConfig,
-} from '@medledger/node';
+import { randomBytes, toHex } from '@medledger/crypto';
+import { chainIdOf, type Genesis } from '@medledger/core';
+import { DEV_ORGS, devMembers } from '@medledger/node';
 import { UsageError } from '../args.js';
-import { newPassphrase } from '../passphrase.js';
+import { newPassphrase, passphraseFor } from '../passphrase.js';
+import { isEmptyDir } from '../dirs/files.js';
+import { adminPaths, openAdmin } from '../dirs/admin.js';
+import { layoutDirs, writeLayout, type DevLayout, type LayoutDirs } from '../dirs/layout.js';
+import { orgInit, orgIssue, readCsrFile } from './org.js';
+import { genesisAssemble, genesisSign, readGenesisFile } from './genesis.js';
+import { nodeInit } from './node.js';
+import { walletImportCert, walletNew } from './wallet.js';
 
+/** Options of {@link initDev} (`medledger init --dev`). */
 export interface InitOptions {
   dir: string;
-  org: string;
-  host: string;
-  port: number;
-  dev: boolean;
+  /** How many organizations run a node, in the order hospitalA, hospitalB, gpclinic, insurer, institute. */
+  nodes?: number;
+  host?: string;
+  /** Port of the first node; the others take the next ones. */
+  port?: number;
   /** scrypt cost for key files (tests lower it). */
   scryptN?: number;
   now?: number;
 }
 
-/** Public directory of local members: label → member id, organization, role. */
-export interface MemberDirectoryEntry {
-  label: string;
-  memberId: string;
-  org: string;
-  role: string;
-}
-
-export async function init(o: InitOptions): Promise<{ consortium: Consortium; passphrase: string }> {
-  if (isInitialized(o.dir))
-    throw new UsageError(`${o.dir} already holds a medledger node; choose another --dir`);
-  if (existsSync(o.dir) && readdirSync(o.dir).length > 0) throw new UsageError(`${o.dir} is not empty`);
+/** Creates the dev layout. */
+export async function initDev(o: InitOptions): Promise<{ dirs: LayoutDirs; genesis: Genesis }> {
+  const nodes = o.nodes ?? 1;
+  if (!Number.isInteger(nodes) || nodes < 1 || nodes > DEV_ORGS.length)
+    throw new UsageError(`--nodes must be 1 to ${DEV_ORGS.length}`);
+  if (!isEmptyDir(o.dir)) throw new UsageError(`${o.dir} is not empty; choose another --dir`);
   mkdirSync(o.dir, { recursive: true, mode: 0o700 });
-  const passphrase = newPassphrase(o.dir, o.dev);
   const now = o.now ?? Date.now();
-  const consortium = await createConsortium(devConsortiumSpec(now, `patient-${toHex(randomBytes(6))}`));
-  if (!consortium.orgs.has(o.org))
-    throw new UsageError(`--org must be one of ${[...consortium.orgs.keys()].join(', ')}`);
-  const N = o.scryptN ?? 1 << 15;
-  const seal = (label: string, keyType: string, publicKey: Uint8Array, privateKey: Uint8Array): void => {
-    writeKeyFile(o.dir, sealKey({ label, keyType, publicKey, privateKey, passphrase, N }));
+  const scrypt = o.scryptN === undefined ? {} : { scryptN: o.scryptN };
+  const entries: DevLayout['orgs'] = DEV_ORGS.map((org, i) => ({
+    id: org.id,
+    admin: join(org.id, 'admin'),
+    ...(i < nodes ? { node: join(org.id, 'node') } : {}),
+  }));
+  for (const [i, org] of DEV_ORGS.entries()) {
+    const e = entries[i]!;
+    await orgInit({
+      org: org.id,
+      name: org.name,
+      role: org.role,
+      dir: join(o.dir, e.admin),
+      ...(e.node === undefined ? {} : { nodeDir: join(o.dir, e.node) }),
+      dev: true,
+      now,
+      ...scrypt,
+    });
+  }
+  const genesisFile = join(o.dir, 'genesis.json');
+  genesisAssemble({
+    cards: entries.map((e) => adminPaths(join(o.dir, e.admin)).card),
+    chainName: 'medledger-dev',
+    genesisTime: now,
+    out: genesisFile,
+  });
+  // Each organization's root key is opened once, from its own directory, for its own acts.
+  const admins = new Map(
+    entries.map((e) => {
+      const adminDir = join(o.dir, e.admin);
+      return [e.id, openAdmin(adminDir, passphraseFor(adminDir))] as const;
+    }),
+  );
+  for (const e of entries)
+    genesisSign({ file: genesisFile, adminDir: join(o.dir, e.admin), admin: admins.get(e.id)! });
+  entries.forEach((e, i) => {
+    if (e.node === undefined) return;
+    const { status } = nodeInit({
+      dir: join(o.dir, e.node),
+      genesis: genesisFile,
+      host: o.host ?? '127.0.0.1',
+      port: o.port === 0 ? 0 : (o.port ?? 7545) + i,
+    });
+    if (status.missing.length + status.bad.length > 0) throw new Error('dev genesis is not fully signed');
+  });
+  const layout: DevLayout = {
+    version: 1,
+    chainName: 'medledger-dev',
+    chainId: '',
+    genesis: 'genesis.json',
+    wallets: 'wallets',
+    orgs: entries,
   };
-  for (const [id, org] of consortium.orgs) {
-    seal(`org-${id}`, 'p256', org.root.publicKey, org.root.privateKey);
-    seal(`node-${id}`, 'p256', org.node.publicKey, org.node.privateKey);
+  const dirs = layoutDirs(o.dir, layout);
+  mkdirSync(dirs.wallets, { recursive: true, mode: 0o700 });
+  const walletPass = newPassphrase(dirs.wallets, true);
+  for (const m of devMembers(`patient-${toHex(randomBytes(6))}`)) {
+    const { csr } = await walletNew({
+      dir: dirs.wallets,
+      label: m.label,
+      org: m.org,
+      role: m.role,
+      commonName: m.commonName ?? m.label,
+      attributes: m.attributes ?? {},
+      passphrase: walletPass,
+      ...(o.scryptN === undefined ? {} : { scryptN: o.scryptN }),
+    });
+    // The organization gets the request file only, never the wallet.
+    const { certificate } = await orgIssue({
+      dir: dirs.admin(m.org),
+      admin: admins.get(m.org)!,
+      request: readCsrFile(csr),
+      days: 5 * 365,
+      now,
+    });
+    walletImportCert({ dir: dirs.wallets, label: m.label, certificate });
   }
-  // This node's EHR master key: encrypts off-chain records and the release-key vault at rest.
-  seal(`ehr-master-${o.org}`, 'aes256', new Uint8Array(0), randomBytes(32));
-  const p = paths(o.dir);
-  mkdirSync(p.certs, { recursive: true });
-  for (const [id, org] of consortium.orgs) writeFileSync(join(p.certs, `org-${id}.der`), org.rootCertificate);
-  const directory: MemberDirectoryEntry[] = [];
-  for (const m of consortium.members) {
-    seal(m.spec.label, 'p256', m.keys.publicKey, m.keys.privateKey);
-    seal(`${m.spec.label}-enc`, 'x25519', m.encryption.publicKey, m.encryption.privateKey);
-    writeFileSync(join(p.certs, `${m.spec.label}.der`), m.certificate);
-    directory.push({ label: m.spec.label, memberId: m.memberId, org: m.spec.org, role: m.spec.role });
-  }
-  writeFileSync(join(o.dir, 'members.json'), JSON.stringify(directory, null, 2) + '\n');
-  writeFileSync(p.genesis, JSON.stringify(consortium.genesis, null, 2) + '\n');
-  const config: NodeConfig = { org: o.org, host: o.host, port: o.port, nodeKey: `node-${o.org}` };
-  writeFileSync(p.config, JSON.stringify(config, null, 2) + '\n');
-  return { consortium, passphrase };
+  for (const a of admins.values()) a.rootPrivateKey.fill(0);
+  const genesis = readGenesisFile(genesisFile);
+  layout.chainId = chainIdOf(genesis);
+  writeLayout(o.dir, layout);
+  return { dirs, genesis };
 }

@@ -1,9 +1,17 @@
-/** `medledger verify <dir>`: re-checks every stored block; exits non-zero naming the first bad one. */
+/**
+ * `medledger verify <dir>`: re-checks every stored block of a node directory (or of a dev
+ * layout's node directory: hospitalA's, or `org`'s); exits non-zero naming the first bad one.
+ */
 import { existsSync } from 'node:fs';
 import { paths, verifyLedger, type VerifyReport } from '@medledger/node';
+import { resolveNodeDir } from '../dirs/layout.js';
 
-export async function verify(dir: string, out: NodeJS.WriteStream = process.stderr): Promise<VerifyReport> {
-  const ledger = paths(dir).ledger;
+export async function verify(
+  dir: string,
+  out: NodeJS.WriteStream = process.stderr,
+  org?: string,
+): Promise<VerifyReport> {
+  const ledger = existsSync(paths(dir).ledger) ? paths(dir).ledger : paths(resolveNodeDir(dir, org)).ledger;
   if (!existsSync(ledger)) return { ok: false, height: 0, reason: `no ledger at ${ledger}` };
   const tty = out.isTTY === true;
   let lastDraw = 0;

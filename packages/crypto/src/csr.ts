@@ -1,0 +1,283 @@
+/**
+ * PKCS#10 certificate requests (RFC 2986) for member certificates. A member (a doctor, a
+ * nurse, a patient) makes their own P-256 key and sends the organization a request: the
+ * subject and medledger attributes extension they ask for (the same form as the member
+ * certificate, `x509.ts`, carried in the PKCS#9 extensionRequest attribute), their public key,
+ * and a signature by their private key over all of it. The organization checks that
+ * self-signature, decides what it certifies — it may keep, override or refuse the requested
+ * role, attributes and common name — and issues the certificate with its root key. The
+ * private key never leaves the member.
+ *
+ * Threat model: the self-signature proves that whoever sent the request holds the private key
+ * of the public key in it (RFC 2986 §3), so an organization cannot be made to certify a key
+ * its requester does not hold, and a request altered in transit fails the check. It does not
+ * prove who the requester is: the organization identifies the person out of band (at the
+ * front desk, by its HR records) before it issues. What the request asks for is only a
+ * request; the certificate says what the organization decided.
+ */
+import 'reflect-metadata';
+import * as x509 from '@peculiar/x509';
+import { createPublicKey, verify as cryptoVerify } from 'node:crypto';
+import { assertBytes, assertString } from './assert.js';
+import type { RandomSource } from './bytes.js';
+import {
+  ECDSA_P256,
+  MEDLEDGER_ATTRS_OID,
+  attrsExtension,
+  importPrivate,
+  importPublic,
+  memberSubject,
+  provider,
+  readAttrs,
+} from './x509-codec.js';
+import { issueMemberCertificate, parseCertificate } from './x509.js';
+
+/** What a certificate request asks for. */
+export interface CertificateRequestInfo {
+  commonName: string;
+  org: string;
+  role: string;
+  attributes: Record<string, string>;
+  /** SPKI DER of the requester's P-256 key. */
+  publicKey: Uint8Array;
+}
+
+/** Parameters of {@link createCertificateRequest}. */
+export interface CreateCertificateRequestParameters {
+  /** The member's P-256 key pair (PKCS#8 and SPKI DER). */
+  privateKey: Uint8Array;
+  publicKey: Uint8Array;
+  /** Requested common name (a patient asks for a pseudonym, never a name). */
+  commonName: string;
+  org: string;
+  role: string;
+  attributes?: Record<string, string>;
+}
+
+/**
+ * Creates a PKCS#10 request signed by the member's own key. Returns DER bytes.
+ * @throws TypeError on a name with characters outside letters, digits and " ._@:-", or keys
+ *   that are not a P-256 pair.
+ * @example
+ * const k = generateP256KeyPair();
+ * const csr = await createCertificateRequest({ ...k, commonName: 'dr-ada', org: 'hospitalA', role: 'doctor' });
+ */
+export async function createCertificateRequest(p: CreateCertificateRequestParameters): Promise<Uint8Array> {
+  provider();
+  assertBytes(p.privateKey, 'privateKey');
+  assertBytes(p.publicKey, 'publicKey');
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: memberSubject(p.commonName, p.org, p.role),
+    signingAlgorithm: ECDSA_P256,
+    keys: { privateKey: await importPrivate(p.privateKey), publicKey: await importPublic(p.publicKey) },
+    extensions: [attrsExtension({ org: p.org, role: p.role, attributes: p.attributes ?? {} })],
+  });
+  return new Uint8Array(csr.rawData);
+}
+
+/** One DER tag-length-value: where its content starts and where it ends. */
+interface Tlv {
+  tag: number;
+  start: number;
+  end: number;
+}
+
+/** Reads the DER TLV at `off` (definite, minimal length) or returns undefined. */
+function tlv(der: Uint8Array, off: number, limit: number): Tlv | undefined {
+  if (off + 2 > limit) return undefined;
+  const tag = der[off]!;
+  const first = der[off + 1]!;
+  let len = first;
+  let start = off + 2;
+  if (first >= 0x80) {
+    const n = first & 0x7f;
+    if (n === 0 || n > 3 || der[off + 2] === 0) return undefined;
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + (der[off + 2 + i] ?? 0);
+    if (len < 0x80) return undefined;
+    start = off + 2 + n;
+  }
+  const end = start + len;
+  return end <= limit ? { tag, start, end } : undefined;
+}
+
+/** AlgorithmIdentifier ecdsa-with-SHA256 (RFC 5758 §3.2: parameters absent). */
+const ECDSA_WITH_SHA256 = new Uint8Array([
+  0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02,
+]);
+
+/**
+ * The signed part, the signature algorithm and the signature of a request (RFC 2986 §4.2),
+ * read strictly: one DER SEQUENCE, nothing before or after it, ecdsa-with-SHA256, no unused
+ * bits. asn1js, under @peculiar/x509, tolerates lengths that disagree with the bytes, so the
+ * signature is checked here over the exact bytes of the signed part.
+ */
+function signedParts(der: Uint8Array): { tbs: Uint8Array; signature: Uint8Array } | undefined {
+  const outer = tlv(der, 0, der.length);
+  if (!outer || outer.tag !== 0x30 || outer.end !== der.length) return undefined;
+  const info = tlv(der, outer.start, outer.end);
+  if (!info || info.tag !== 0x30) return undefined;
+  const alg = tlv(der, info.end, outer.end);
+  if (!alg || alg.tag !== 0x30) return undefined;
+  const algBytes = der.subarray(info.end, alg.end);
+  if (algBytes.length !== ECDSA_WITH_SHA256.length || !algBytes.every((b, i) => b === ECDSA_WITH_SHA256[i]))
+    return undefined;
+  const sig = tlv(der, alg.end, outer.end);
+  if (!sig || sig.tag !== 0x03 || sig.end !== outer.end || der[sig.start] !== 0) return undefined;
+  return { tbs: der.subarray(outer.start, info.end), signature: der.subarray(sig.start + 1, sig.end) };
+}
+
+function decode(der: Uint8Array): x509.Pkcs10CertificateRequest {
+  assertBytes(der, 'certificate request');
+  if (!signedParts(der)) throw new TypeError('not a DER PKCS#10 certificate request');
+  try {
+    return new x509.Pkcs10CertificateRequest(der);
+  } catch {
+    throw new TypeError('not a DER PKCS#10 certificate request');
+  }
+}
+
+function attrsOf(csr: x509.Pkcs10CertificateRequest): ReturnType<typeof readAttrs> {
+  let ext: x509.Extension | null;
+  try {
+    ext = csr.getExtension(MEDLEDGER_ATTRS_OID);
+  } catch {
+    throw new TypeError('certificate request has malformed extensions');
+  }
+  return readAttrs(ext);
+}
+
+/**
+ * Reads what a request asks for. Does not check its signature: see
+ * {@link verifyCertificateRequest}.
+ * @throws TypeError if the bytes are not a PKCS#10 request for a P-256 key with a medledger
+ *   attributes extension whose organization and role agree with the subject.
+ */
+export function parseCertificateRequest(der: Uint8Array): CertificateRequestInfo {
+  const csr = decode(der);
+  const { org, role, attributes } = attrsOf(csr);
+  const field = (f: string): string | undefined => {
+    try {
+      return csr.subjectName.getField(f)[0];
+    } catch {
+      throw new TypeError('certificate request has a malformed subject');
+    }
+  };
+  const commonName = field('CN');
+  if (!commonName) throw new TypeError('certificate request has no common name');
+  if (field('O') !== org || field('OU') !== role)
+    throw new TypeError('certificate request subject disagrees with its medledger attributes');
+  let publicKey: Uint8Array;
+  try {
+    const k = createPublicKey({ key: Buffer.from(csr.publicKey.rawData), format: 'der', type: 'spki' });
+    if (k.asymmetricKeyType !== 'ec' || k.asymmetricKeyDetails?.namedCurve !== 'prime256v1')
+      throw new TypeError('not P-256');
+    publicKey = new Uint8Array(k.export({ format: 'der', type: 'spki' }));
+  } catch {
+    throw new TypeError('certificate request key is not a P-256 public key');
+  }
+  return { commonName, org, role, attributes, publicKey };
+}
+
+/**
+ * True if the request is signed by the private key of the public key it carries (RFC 2986
+ * §4.2): false for a tampered request, a forged signature or a malformed one.
+ */
+export async function verifyCertificateRequest(der: Uint8Array): Promise<boolean> {
+  await Promise.resolve(); // asynchronous, like every WebCrypto call of this module
+  try {
+    const parts = signedParts(der);
+    if (!parts) return false;
+    const { publicKey } = parseCertificateRequest(der);
+    const key = createPublicKey({ key: Buffer.from(publicKey), format: 'der', type: 'spki' });
+    // OpenSSL accepts only the DER encoding of the ECDSA signature value.
+    return cryptoVerify('sha256', parts.tbs, { key, dsaEncoding: 'der' }, parts.signature);
+  } catch {
+    return false;
+  }
+}
+
+/** What the organization certifies: anything left out is taken from the request. */
+export interface CertificateDecision {
+  commonName?: string;
+  role?: string;
+  attributes?: Record<string, string>;
+}
+
+/** Parameters of {@link issueCertificateFromRequest}. */
+export interface IssueCertificateFromRequestParameters {
+  /** DER of the member's PKCS#10 request. */
+  request: Uint8Array;
+  /** DER of the issuing organization's root certificate, and its private key (PKCS#8). */
+  issuerCertificate: Uint8Array;
+  issuerPrivateKey: Uint8Array;
+  /** The organization's decision; it overrides the request field by field. */
+  decision?: CertificateDecision;
+  notBefore: number;
+  notAfter: number;
+  random?: RandomSource;
+}
+
+/** Result of {@link issueCertificateFromRequest}. */
+export interface IssueCertificateFromRequestReturnType {
+  /** DER of the member certificate. */
+  certificate: Uint8Array;
+  requested: CertificateRequestInfo;
+  issued: { commonName: string; org: string; role: string; attributes: Record<string, string> };
+}
+
+/**
+ * Issues a member certificate from a verified request, for the key in the request, with what
+ * the organization decided.
+ * @throws TypeError('certificate request: bad self-signature') if the request is not signed by
+ *   its key (tampered or forged); TypeError('certificate request: asks organization X, the
+ *   issuer is Y') if it was made for another organization; TypeError on a malformed request.
+ */
+export async function issueCertificateFromRequest(
+  p: IssueCertificateFromRequestParameters,
+): Promise<IssueCertificateFromRequestReturnType> {
+  const requested = parseCertificateRequest(p.request);
+  if (!(await verifyCertificateRequest(p.request)))
+    throw new TypeError('certificate request: bad self-signature');
+  const issuer = parseCertificate(p.issuerCertificate);
+  if (!issuer.isCA) throw new TypeError('the issuer certificate is not a CA certificate');
+  if (requested.org !== issuer.org)
+    throw new TypeError(
+      `certificate request: asks organization ${requested.org}, the issuer is ${issuer.org}`,
+    );
+  const d = p.decision ?? {};
+  if (d.role !== undefined) assertString(d.role, 'role', true);
+  const issued = {
+    commonName: d.commonName ?? requested.commonName,
+    org: issuer.org,
+    role: d.role ?? requested.role,
+    attributes: d.attributes ?? requested.attributes,
+  };
+  const certificate = await issueMemberCertificate({
+    issuerCertificate: p.issuerCertificate,
+    issuerPrivateKey: p.issuerPrivateKey,
+    subjectPublicKey: requested.publicKey,
+    ...issued,
+    notBefore: p.notBefore,
+    notAfter: p.notAfter,
+    ...(p.random === undefined ? {} : { random: p.random }),
+  });
+  return { certificate, requested, issued };
+}
+
+/** PEM form of a request (`-----BEGIN CERTIFICATE REQUEST-----`). */
+export function certificateRequestToPem(der: Uint8Array): string {
+  assertBytes(der, 'certificate request');
+  return x509.PemConverter.encode(der, 'CERTIFICATE REQUEST');
+}
+
+/**
+ * DER of the first `CERTIFICATE REQUEST` block of a PEM text.
+ * @throws TypeError if the text holds no such block.
+ */
+export function certificateRequestFromPem(pem: string): Uint8Array {
+  assertString(pem, 'pem');
+  const block = x509.PemConverter.decodeWithHeaders(pem).find((b) => b.type === 'CERTIFICATE REQUEST');
+  if (!block) throw new TypeError('no CERTIFICATE REQUEST block in the PEM text');
+  return new Uint8Array(block.rawData);
+}
