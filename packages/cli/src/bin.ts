@@ -7,6 +7,7 @@
  *   medledger keys    list|new <label> [--dir D]
  *   medledger verify  <dir>
  *   medledger demo    [--dir D]
+ *   medledger consortium propose|sign|show|submit|prove-card ...   (commands/consortium.ts)
  *   medledger bench   ledger [--txs N] [--warmup W] [--batch B] [--in-flight K] [--json]
   medledger bench   access [--reads N] [--concurrency C] [--records R] [--json]   consented SPV reads/s, each audited
   medledger bench   crypto [--quick] [--json]                       ABE / PRE / HE / PEKS per-operation times
@@ -35,6 +36,13 @@ usage:
   medledger keys    list [--dir DIR] | new LABEL [--dir DIR]         list key files (no secrets) / create a P-256 key
   medledger verify  DIR                                              re-check every block; non-zero exit on tampering
   medledger demo    [--dir DIR]                                      the survey's §4.1 scenario (Bob), every step checked
+  medledger consortium propose add-org --card CARD.json | remove-org ORG --reason R | rotate-node-key ORG --key K
+                    (--node URL | --genesis FILE) --out P.json [--signers A,B]   a change of the consortium, unsigned
+  medledger consortium sign P.json --admin-dir DIR --org ID          add this founder's root-key signature
+  medledger consortium show P.json                                   what a proposal asks and who has signed
+  medledger consortium submit P.json --node URL [--wait MS]          submit; prints the validity code, exit 1 unless OK
+  medledger consortium prove-card CARD.json --admin-dir DIR (--node URL | --genesis FILE)
+                                                                     a new organization proves its root key
   medledger bench   ledger [--txs N] [--warmup W] [--batch B] [--in-flight K] [--json]
   medledger bench   crypto [--quick] [--json]                       ABE / PRE / HE / PEKS per-operation times
   medledger bench   anonymity [--quick] [--json]                    credentials / group / ring / ZK per-operation times
@@ -158,6 +166,10 @@ async function main(argv: string[]): Promise<number> {
       }
       process.stdout.write(`FAILED at block ${r.height}: ${r.reason}\n`);
       return 1;
+    }
+    case 'consortium': {
+      const { consortium } = await import('./commands/consortium.js');
+      return consortium(a, { out: (l) => void process.stdout.write(`${l}\n`), log });
     }
     case 'bench': {
       const result = await bench(sub, a);

@@ -4,6 +4,7 @@ export * from './commands/init.js';
 export * from './commands/start.js';
 export * from './commands/verify.js';
 export * from './commands/keys.js';
+export * from './commands/consortium.js';
 export * from './devSeed.js';
 export * from './bench/ledger.js';
 export * from './bench/verifyLimit.js';
