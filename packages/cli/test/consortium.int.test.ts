@@ -191,6 +191,40 @@ test('cli: propose → two founders sign from their own directories → submit; 
     ok(await here('sign', r, '--admin-dir', dirB, '--org', 'hospitalB'), 'sign r B');
     ok(await here('submit', r, '--node', url), 'submit rotate');
     assert.equal((node.stateValue('org:hospitalB') as { nodeKey: string }).nodeKey, toB64u(fresh.publicKey));
+
+    // The other forms of --key: a sealed key file (its public key), base64url text, raw DER; and a bad one.
+    const k2 = generateP256KeyPair();
+    const sealedDir = join(root, 'node-keys');
+    const sealed = writeKeyFile(
+      sealedDir,
+      sealKey({ label: 'node-b2', keyType: 'p256', ...k2, passphrase: 'x', N: 1024 }),
+    );
+    writeFileSync(join(root, 'k.txt'), `${toB64u(k2.publicKey)}\n`);
+    writeFileSync(join(root, 'k.der'), k2.publicKey);
+    for (const key of [sealed, join(root, 'k.txt'), join(root, 'k.der'), toB64u(k2.publicKey)]) {
+      const out = join(root, 'rotate-forms.json');
+      ok(
+        await here('propose', 'rotate-node-key', 'hospitalB', '--key', key, '--node', url, '--out', out),
+        key,
+      );
+      const payload = (JSON.parse(readFileSync(out, 'utf8')) as { body: { payload: { nodeKey: string } } })
+        .body.payload;
+      assert.equal(payload.nodeKey, toB64u(k2.publicKey), key);
+    }
+    await assert.rejects(
+      here(
+        'propose',
+        'rotate-node-key',
+        'hospitalB',
+        '--key',
+        'AAAA',
+        '--node',
+        url,
+        '--out',
+        join(root, 'x.json'),
+      ),
+      /--key: must be the SPKI DER of a P-256 public key/,
+    );
   } finally {
     await app.close();
     await node.close();
