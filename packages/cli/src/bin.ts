@@ -49,6 +49,15 @@ members (their keys never leave their wallet):
   medledger wallet show   --dir WALLETS --label L [--field NAME]
   medledger org enroll    --dir ADMIN_DIR --cert L.cert.der [--enc-key B64U] --node URL
 
+changing the consortium (README "Changing the consortium"):
+  medledger consortium propose add-org --card CARD.json | remove-org ORG --reason R | rotate-node-key ORG --key K
+                    (--node URL | --genesis FILE) --out P.json [--signers A,B]   a change of the consortium, unsigned
+  medledger consortium sign P.json --admin-dir DIR --org ID          add this founder's root-key signature
+  medledger consortium show P.json                                   what a proposal asks and who has signed
+  medledger consortium submit P.json --node URL [--wait MS]          submit; prints the validity code, exit 1 unless OK
+  medledger consortium prove-card CARD.json --admin-dir DIR (--node URL | --genesis FILE)
+                                                                     a new organization proves its root key
+
 benchmarks:
   medledger bench   ledger [--txs N] [--warmup W] [--batch B] [--in-flight K] [--json]
   medledger bench   access [--reads N] [--concurrency C] [--records R] [--json]   consented SPV reads/s, each audited
@@ -359,6 +368,10 @@ async function main(argv: string[]): Promise<number> {
       }
       process.stdout.write(`FAILED at block ${r.height}: ${r.reason}\n`);
       return 1;
+    }
+    case 'consortium': {
+      const { consortium } = await import('./commands/consortium.js');
+      return consortium(a, { out: (l) => void process.stdout.write(`${l}\n`), log });
     }
     case 'bench': {
       const result = await bench(sub, a);

@@ -11,6 +11,7 @@ export * from './commands/wallet.js';
 export * from './dirs/admin.js';
 export * from './dirs/wallets.js';
 export * from './dirs/layout.js';
+export * from './commands/consortium.js';
 export * from './devSeed.js';
 export * from './bench/ledger.js';
 export * from './bench/verifyLimit.js';

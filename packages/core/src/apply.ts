@@ -8,13 +8,14 @@
  *
  * Checks per transaction, in order (first failure wins):
  *   WRONG_CHAIN, TX_EXPIRED / TX_FROM_FUTURE (against block time), DUPLICATE_TX,
- *   UNKNOWN_SIGNER, SIGNER_REVOKED, CERT_NOT_VALID (at the claimed signing time),
+ *   UNKNOWN_SIGNER, ORG_REMOVED (a signer of a removed organization), SIGNER_REVOKED,
+ *   CERT_NOT_VALID (at the claimed signing time),
  *   BAD_SIGNATURE, UNKNOWN_TYPE, INVALID_PAYLOAD, then the contract's own codes.
  */
 import { fromB64u, fromHex, verifyP256 } from '@medledger/crypto';
 import type { Block } from './block.js';
 import { parsePayload, type ContractRegistry, type LedgerEvent } from './contract.js';
-import type { ChainParams } from './genesis.js';
+import type { ChainParams, OrgEntry } from './genesis.js';
 import { getOrg, publicKeyObject, resolveSigner, type Signer } from './identity.js';
 import { StateOverlay, digestBlockWrites, type StateReader, type StateWrite } from './state.js';
 import { txIdOf, type SignedTx, type TxSignature } from './tx.js';
@@ -57,12 +58,20 @@ export function checkSigners(state: StateReader, tx: SignedTx, txId: string, kno
   for (const signature of tx.signatures) {
     const { signer, sig } = signature;
     const s = resolveSigner(state, signer);
-    if (!s)
+    if (!s) {
+      const removed = removedOrgOf(state, signer);
+      if (removed)
+        return {
+          ok: false,
+          code: 'ORG_REMOVED',
+          message: `${signer}: organization ${removed.id} was removed from the consortium at height ${removed.removedAt}`,
+        };
       return {
         ok: false,
         code: 'UNKNOWN_SIGNER',
         message: `${signer} is not an enrolled member or organization`,
       };
+    }
     if (s.kind === 'member') {
       if (s.member.revokedAt !== undefined) {
         return {
@@ -93,6 +102,15 @@ export function checkSigners(state: StateReader, tx: SignedTx, txId: string, kno
     signers.push(s);
   }
   return { ok: true, signers };
+}
+
+/** The removed organization an `org:` or `node:` signer id names, if it names one. */
+function removedOrgOf(state: StateReader, signer: string): OrgEntry | undefined {
+  const colon = signer.indexOf(':');
+  const kind = signer.slice(0, colon);
+  if (colon < 0 || (kind !== 'org' && kind !== 'node')) return undefined;
+  const org = getOrg(state, signer.slice(colon + 1));
+  return org?.removedAt === undefined ? undefined : org;
 }
 
 /** Why a transaction cannot be in a block at this time, or undefined. */

@@ -13,12 +13,16 @@
  */
 import {
   HashTag,
+  canonicalP256PublicKey,
   fromB64u,
   fromHex,
+  importP256PublicKey,
   parseCertificate,
   signP256,
   toB64u,
+  verifyCertificateIssuedBy,
   verifyP256,
+  type CertificateInfo,
   type JsonValue,
 } from '@medledger/crypto';
 import type { KeyObject } from 'node:crypto';
@@ -104,7 +108,75 @@ export const DEFAULT_PARAMS: ChainParams = { txTtlMs: 60 * 60 * 1000, maxClockSk
 
 const C = 'MALFORMED_GENESIS';
 
-/** Validates a genesis document (including that each root certificate is a CA certificate). */
+/** An organization's public card: what genesis lists for it, and what `consortium.add-org` adds. */
+export type OrgCard = GenesisOrg;
+
+/** Organization ids: letters, digits and `-`, at most 64 characters. */
+export const ORG_ID = /^[A-Za-z0-9-]+$/;
+
+/**
+ * Checks an organization's public card, in a genesis or in a `consortium.add-org` payload: its
+ * id, name and role; a root certificate that is a self-signed CA certificate of that id with a
+ * P-256 key; and, if it runs a node, a node key that is a P-256 SPKI (`parseNodeKey`).
+ * Returns a fresh card holding only those fields.
+ * @throws LedgerError with `code`, naming the first bad field under `path`.
+ */
+export function parseOrgCard(input: unknown, path: string, code: string): OrgCard {
+  const org = obj(input, path, code);
+  onlyKeys(org, ['id', 'name', 'role', 'rootCertificate', 'nodeKey'], path, code);
+  const id = str(org.id, `${path}.id`, code, 64, ORG_ID);
+  const name = str(org.name, `${path}.name`, code, 256);
+  if (!ORG_ROLES.includes(org.role as OrgRole))
+    throw new LedgerError(
+      { code, path: `${path}.role` },
+      `${path}.role: must be one of ${ORG_ROLES.join(', ')}`,
+    );
+  const rootCertificate = str(org.rootCertificate, `${path}.rootCertificate`, code, 8192, B64U);
+  const bad = (why: string): never => {
+    throw new LedgerError({ code, path: `${path}.rootCertificate` }, `${path}.rootCertificate: ${why}`);
+  };
+  let der: Uint8Array;
+  let info: CertificateInfo;
+  try {
+    der = fromB64u(rootCertificate);
+    info = parseCertificate(der);
+  } catch (e) {
+    return bad((e as Error).message);
+  }
+  if (!info.isCA || info.org !== id) bad(`must be a CA certificate of ${id}`);
+  try {
+    importP256PublicKey(info.publicKey);
+  } catch {
+    bad('its key must be a P-256 key');
+  }
+  if (!verifyCertificateIssuedBy(der, info.publicKey)) bad(`must be self-signed by ${id}'s root key`);
+  const card: OrgCard = { id, name, role: org.role as OrgRole, rootCertificate };
+  if (org.nodeKey !== undefined) card.nodeKey = parseNodeKey(org.nodeKey, `${path}.nodeKey`, code);
+  return card;
+}
+
+/**
+ * Checks a node key: the SPKI DER of a P-256 public key, base64url, in its canonical
+ * (uncompressed) form, so that two encodings of one key cannot pass for two keys.
+ * @throws LedgerError with `code` naming `path`.
+ */
+export function parseNodeKey(v: unknown, path: string, code: string): string {
+  const s = str(v, path, code, 512, B64U);
+  let canonical: string;
+  try {
+    canonical = toB64u(canonicalP256PublicKey(fromB64u(s)));
+  } catch {
+    throw new LedgerError({ code, path }, `${path}: must be the SPKI DER of a P-256 public key, base64url`);
+  }
+  if (canonical !== s)
+    throw new LedgerError(
+      { code, path },
+      `${path}: must be the uncompressed SPKI DER of the key (${canonical.length} characters), base64url`,
+    );
+  return s;
+}
+
+/** Validates a genesis document; each organization is checked as a card (`parseOrgCard`). */
 export function parseGenesis(input: unknown): Genesis {
   const g = obj(input, 'genesis', C);
   onlyKeys(
@@ -118,34 +190,10 @@ export function parseGenesis(input: unknown): Genesis {
   const seen = new Set<string>();
   arr(g.orgs, 'genesis.orgs', C, 1, 1000).forEach((o, i) => {
     const p = `genesis.orgs[${i}]`;
-    const org = obj(o, p, C);
-    onlyKeys(org, ['id', 'name', 'role', 'rootCertificate', 'nodeKey'], p, C);
-    const id = str(org.id, `${p}.id`, C, 64, /^[A-Za-z0-9-]+$/);
+    const { id } = parseOrgCard(o, p, C);
     if (seen.has(id))
       throw new LedgerError({ code: C, path: `${p}.id` }, `${p}.id: duplicate organization ${id}`);
     seen.add(id);
-    str(org.name, `${p}.name`, C, 256);
-    if (!ORG_ROLES.includes(org.role as OrgRole))
-      throw new LedgerError(
-        { code: C, path: `${p}.role` },
-        `${p}.role: must be one of ${ORG_ROLES.join(', ')}`,
-      );
-    const info = (() => {
-      try {
-        return parseCertificate(fromB64u(str(org.rootCertificate, `${p}.rootCertificate`, C, 8192, B64U)));
-      } catch (e) {
-        throw new LedgerError(
-          { code: C, path: `${p}.rootCertificate` },
-          `${p}.rootCertificate: ${(e as Error).message}`,
-        );
-      }
-    })();
-    if (!info.isCA || info.org !== id)
-      throw new LedgerError(
-        { code: C, path: `${p}.rootCertificate` },
-        `${p}.rootCertificate: must be a CA certificate of ${id}`,
-      );
-    if (org.nodeKey !== undefined) str(org.nodeKey, `${p}.nodeKey`, C, 512, B64U);
   });
   if (!(g.orgs as GenesisOrg[]).some((o) => o.nodeKey !== undefined))
     throw new LedgerError({ code: C, path: 'genesis.orgs' }, 'genesis.orgs: at least one must run a node');

@@ -15,6 +15,7 @@ import {
   chainIdOf,
   signGenesis,
   type OrgRole,
+  type Governance,
   createTxBody,
   defaultContracts,
   genesisHeader,
@@ -57,6 +58,7 @@ export interface Fixture {
 export async function makeFixture(
   orgIds: string[] = ['hospitalA', 'hospitalB'],
   roles: Record<string, OrgRole> = {},
+  opts: { nodeOrgs?: string[]; governance?: Partial<Governance> } = {},
 ): Promise<Fixture> {
   const orgs: Fixture['orgs'] = {};
   for (const id of orgIds) {
@@ -77,14 +79,20 @@ export async function makeFixture(
       name: id,
       role: roles[id] ?? 'cdo',
       rootCertificate: toB64u(orgs[id]!.cert),
-      nodeKey: toB64u(orgs[id]!.node.publicKey),
+      ...((opts.nodeOrgs ?? orgIds).includes(id) ? { nodeKey: toB64u(orgs[id]!.node.publicKey) } : {}),
     })),
-    governance: { founders: [...orgIds], threshold: Math.floor(orgIds.length / 2) + 1 },
+    governance: {
+      founders: opts.governance?.founders ?? [...orgIds],
+      threshold:
+        opts.governance?.threshold ?? Math.floor((opts.governance?.founders ?? orgIds).length / 2) + 1,
+    },
     ordering: { maxTxs: 100, maxBytes: 1 << 20, timeoutMs: 10 },
     params: DEFAULT_PARAMS,
     signatures: [],
   };
-  genesis.signatures = orgIds.map((id) => signGenesis(genesis, id, orgs[id]!.root.privateKey));
+  genesis.signatures = genesis.governance.founders.map((id) =>
+    signGenesis(genesis, id, orgs[id]!.root.privateKey),
+  );
   return {
     genesis,
     chainId: chainIdOf(genesis),

@@ -69,6 +69,16 @@ test('negative: malformed governance is refused with the path', async () => {
     ['threshold zero', (g) => (g.governance.threshold = 0), /threshold: must be in \[1, 2\]/],
     ['no node at all', (g) => g.orgs.forEach((o) => delete o.nodeKey), /at least one must run a node/],
     ['no governance', (g) => delete (g as Partial<Genesis>).governance, /governance: must be an object/],
+    [
+      'a node key that is not a P-256 key',
+      (g) => (g.orgs[0]!.nodeKey = 'AAAA'),
+      /orgs\[0\]\.nodeKey: must be the SPKI DER of a P-256 public key/,
+    ],
+    [
+      "another organization's root certificate",
+      (g) => (g.orgs[0]!.rootCertificate = g.orgs[1]!.rootCertificate),
+      /orgs\[0\]\.rootCertificate: must be a CA certificate of a/,
+    ],
   ];
   for (const [what, mutate, re] of cases) {
     const g = clone(f.genesis);

@@ -17,6 +17,7 @@ export const HashTag = {
   stateDigest: 'medledger/state-digest/v1',
   record: 'medledger/record/v1',
   checkpoint: 'medledger/checkpoint/v1',
+  orgCardProof: 'medledger/org-card-proof/v1',
 } as const;
 export type HashTag = (typeof HashTag)[keyof typeof HashTag];
 

@@ -65,6 +65,18 @@ export function importP256PublicKey(spki: Uint8Array): KeyObject {
   return k;
 }
 
+/**
+ * The canonical SPKI DER of a P-256 public key: the uncompressed point. An SPKI holding the
+ * compressed point is the same key in other bytes; OpenSSL keeps the form it parsed, so the
+ * key goes through its coordinates (JWK) to come out uncompressed.
+ * @throws TypeError if `spki` is not a P-256 public key.
+ * @example canonicalP256PublicKey(spki) // equal bytes for equal keys
+ */
+export function canonicalP256PublicKey(spki: Uint8Array): Uint8Array {
+  const jwk = importP256PublicKey(spki).export({ format: 'jwk' });
+  return new Uint8Array(createPublicKey({ key: jwk, format: 'jwk' }).export({ format: 'der', type: 'spki' }));
+}
+
 /** SPKI DER of the public half of a private key. */
 export function p256PublicKeyOf(privateKey: Uint8Array | KeyObject): Uint8Array {
   const k = privateKey instanceof Uint8Array ? importP256PrivateKey(privateKey) : privateKey;

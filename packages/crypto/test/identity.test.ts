@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  canonicalP256PublicKey,
   createOrgRootCertificate,
   generateP256KeyPair,
   issueMemberCertificate,
@@ -33,6 +34,18 @@ test('fips186: P-256 signature verifies; wrong key, message or flipped byte does
   assert.equal(verifyP256(a.publicKey, m, t), false, 'tampered signature');
   assert.equal(verifyP256(a.publicKey, m, s.subarray(0, 63)), false, 'short signature');
   assert.throws(() => verifyP256(utf8('not a key'), m, s), /not an SPKI DER key/);
+});
+
+test('sec1: a P-256 key in compressed SPKI form has one canonical (uncompressed) encoding', () => {
+  const { publicKey } = generateP256KeyPair();
+  assert.deepEqual(canonicalP256PublicKey(publicKey), publicKey, 'the uncompressed form is a fixed point');
+  // SEC 1 §2.3.3: the compressed point is 02/03 (parity of y) || x.
+  const x = publicKey.slice(27, 59);
+  const y = publicKey.slice(59, 91);
+  const prefix = Buffer.from('3039301306072a8648ce3d020106082a8648ce3d030107032200', 'hex');
+  const compressed = new Uint8Array(Buffer.concat([prefix, Buffer.from([2 + (y[31]! & 1)]), x]));
+  assert.deepEqual(canonicalP256PublicKey(compressed), publicKey);
+  assert.throws(() => canonicalP256PublicKey(utf8('not a key')), /not an SPKI DER key/);
 });
 
 test('rfc7914: sealed key opens with the passphrase only; tampering is detected', () => {
