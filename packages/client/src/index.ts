@@ -9,3 +9,7 @@ export * from './anonymity.js';
 export * from './records.js';
 export * from './recordCrypto.js';
 export * from './chain.js';
+export * from './ledgerApi.js';
+export * from './pharmacy/index.js';
+export * from './supply/index.js';
+export * from './payments/index.js';

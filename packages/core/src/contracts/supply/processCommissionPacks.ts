@@ -56,7 +56,7 @@ export const processCommissionPacks: Contract<CommissionPacksPayload> = {
       if (getPack(ctx.state, gtin, serial))
         return fail(
           'DUPLICATE_SERIAL',
-          `serial ${serial} of GTIN ${gtin} exists: a duplicate is a counterfeit`,
+          `pack ${gtin}/${serial} exists: a duplicated serial is a counterfeit`,
         );
     const step = {
       bizStep: 'commissioning' as const,

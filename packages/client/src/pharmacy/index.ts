@@ -1,0 +1,3 @@
+/** Electronic prescriptions: transaction builders, patient and pharmacy crypto, HTTP client. */
+export * from './prescriptions.js';
+export * from './client.js';
