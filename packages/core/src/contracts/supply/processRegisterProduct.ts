@@ -8,7 +8,7 @@
 import { OK, fail, type Contract } from '../../contract.js';
 import { getMember, getOrg } from '../../identity.js';
 import { verifyStatement } from '../../statement.js';
-import { B64U, HEX32, ID, bool, int, obj, onlyKeys, str } from '../../validate.js';
+import { B64U, HEX32, bool, int, obj, onlyKeys, str } from '../../validate.js';
 import { parseGtin } from './gs1.js';
 import {
   APPROVAL_TAG,
@@ -50,7 +50,7 @@ export const processRegisterProduct: Contract<RegisterProductPayload> = {
       unitsPerPack: int(p.unitsPerPack, 'payload.unitsPerPack', C, 1, 10_000),
       controlled: bool(p.controlled, 'payload.controlled', C),
       approval: {
-        number: str(a.number, 'payload.approval.number', C, 64, ID),
+        number: str(a.number, 'payload.approval.number', C, 64, /^[A-Za-z0-9._:@/-]+$/),
         issuer: str(a.issuer, 'payload.approval.issuer', C, 64, HEX32),
         issuedAt: int(a.issuedAt, 'payload.approval.issuedAt', C, 0, 8.64e15),
         signature: str(a.signature, 'payload.approval.signature', C, 128, B64U),
