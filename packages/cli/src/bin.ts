@@ -6,7 +6,8 @@
  *   medledger start   [--dir D] [--port P] [--host H] [--dev]
  *   medledger keys    list|new <label> [--dir D]
  *   medledger verify  <dir>
- *   medledger demo    [--dir D]
+ *   medledger demo    [--dir D] | pharmacy | payments
+ *   medledger verify-pack GTIN SERIAL [--url URL] [--json]
  *   medledger bench   ledger [--txs N] [--warmup W] [--batch B] [--in-flight K] [--json]
   medledger bench   access [--reads N] [--concurrency C] [--records R] [--json]   consented SPV reads/s, each audited
   medledger bench   crypto [--quick] [--json]                       ABE / PRE / HE / PEKS per-operation times
@@ -35,6 +36,9 @@ usage:
   medledger keys    list [--dir DIR] | new LABEL [--dir DIR]         list key files (no secrets) / create a P-256 key
   medledger verify  DIR                                              re-check every block; non-zero exit on tampering
   medledger demo    [--dir DIR]                                      the survey's §4.1 scenario (Bob), every step checked
+  medledger demo    pharmacy                                         prescriptions, doctor shopping, track and trace (§7.2, §7.3)
+  medledger demo    payments                                         claims over encrypted expenses, payments, disputes, one statement
+  medledger verify-pack GTIN SERIAL [--url URL] [--json]             is a pack authentic; its custody; recalled, expired, dispensed?
   medledger bench   ledger [--txs N] [--warmup W] [--batch B] [--in-flight K] [--json]
   medledger bench   crypto [--quick] [--json]                       ABE / PRE / HE / PEKS per-operation times
   medledger bench   anonymity [--quick] [--json]                    credentials / group / ring / ZK per-operation times
@@ -43,6 +47,7 @@ usage:
 environment:
   MEDLEDGER_PASSPHRASE   passphrase of the data directory's key files (a --dev directory keeps its own)
   MEDLEDGER_DIR          default data directory (otherwise ./data)
+  MEDLEDGER_URL          default node URL of verify-pack (otherwise http://127.0.0.1:7545)
 `;
 
 const log = (s: string): void => void process.stderr.write(`${s}\n`);
@@ -142,10 +147,33 @@ async function main(argv: string[]): Promise<number> {
       throw new UsageError(`unknown keys subcommand ${sub}`);
     }
     case 'demo': {
+      const out = (l: string): void => void process.stdout.write(`${l}\n`);
+      if (sub === 'pharmacy') {
+        await (await import('./commands/pharmacy.js')).demoPharmacy({ out });
+        return 0;
+      }
+      if (sub === 'payments') {
+        await (await import('./commands/payments.js')).demoPayments({ out });
+        return 0;
+      }
+      if (sub !== undefined) throw new UsageError('demo [pharmacy|payments]');
       const { demo } = await import('./commands/demo.js');
       const dir = a.flags.has('dir') ? str(a, 'dir') : undefined;
       await demo({ ...(dir === undefined ? {} : { dir }), out: (l) => void process.stdout.write(`${l}\n`) });
       return 0;
+    }
+    case 'verify-pack': {
+      const [gtin, serial] = a._.slice(1);
+      if (gtin === undefined || serial === undefined)
+        throw new UsageError('verify-pack GTIN SERIAL [--url URL] [--json]');
+      const { verifyPackCommand } = await import('./commands/supply.js');
+      return verifyPackCommand({
+        url: str(a, 'url', process.env.MEDLEDGER_URL ?? 'http://127.0.0.1:7545'),
+        gtin,
+        serial,
+        json: bool(a, 'json'),
+        out: (l) => void process.stdout.write(`${l}\n`),
+      });
     }
     case 'verify': {
       const dir = sub ?? dirOf(a);
