@@ -39,6 +39,11 @@ import { anonymityRoutes } from '@medledger/node/api/routes/anonymity';
 import { createAnonymityServices } from '@medledger/node/anonymity/index';
 import { getPublishedKeys } from '@medledger/core/contracts/confidentiality/state';
 import { notificationRoutes } from '@medledger/node/api/routes/notifications';
+import { pharmacyRoutes } from '@medledger/node/api/routes/pharmacy';
+import { supplyRoutes } from '@medledger/node/api/routes/supply';
+import { paymentsRoutes } from '@medledger/node/api/routes/payments';
+import { PharmacyService } from '@medledger/node/pharmacy/pharmacyService';
+import { SupplyIndex } from '@medledger/node/supply/supplyIndex';
 import { init } from './init.js';
 import { seedDemo } from '../devSeed.js';
 import { passphraseFor } from '../passphrase.js';
@@ -97,10 +102,13 @@ export async function start(
   // Emergency access (issue 4): this node is a re-encryption proxy patients may name; its
   // X25519 key is a sealed key file, published on the ledger once.
   const nodeKey = loadPrivateKey(o.dir, config.nodeKey, passphrase);
-  const proxy = new EmergencyProxyService(node, {
-    nodeKey,
-    encryption: nodeEncryptionKey(o.dir, config.org, passphrase),
-  }).start();
+  const encryption = nodeEncryptionKey(o.dir, config.org, passphrase);
+  const proxy = new EmergencyProxyService(node, { nodeKey, encryption }).start();
+  // Prescriptions, track and trace, payments (issue 16): a pharmacy's node opens the
+  // prescriptions sealed to its published X25519 key (the same key as the proxy's).
+  const isPharmacy = genesis.orgs.find((g) => g.id === config.org)?.role === 'pharmacy';
+  const pharmacies = isPharmacy ? [new PharmacyService({ node, org: config.org, nodeKey, encryption })] : [];
+  const supply = new SupplyIndex(node).start();
   // Anonymous relay and reads (issue 5): group- and ring-signed statements relayed under the
   // node key. Credential issuers and group managers hold in-memory secrets and are not
   // started here (see the closing notes of issue 5).
@@ -112,6 +120,9 @@ export async function start(
       notificationRoutes(hub, auth),
       confidentialityRoutes({}),
       anonymityRoutes({ relay: anonymity.relay, verifier: anonymity.verifier, auth }),
+      pharmacyRoutes({ auth, pharmacies }),
+      supplyRoutes({ auth, index: supply }),
+      paymentsRoutes({ auth }),
     ],
   });
   const host = o.host ?? config.host;
@@ -126,6 +137,7 @@ export async function start(
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
     proxy.stop();
+    supply.close();
     await app.close();
     await hub.close();
     await services.close();
