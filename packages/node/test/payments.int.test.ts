@@ -150,6 +150,11 @@ test('claims: refused for a service the provider never recorded, or recorded by 
     (await claim('cl-0', [{ recordId: 'visit-1', expenseId: 'e-clinic' }])).receipt.code,
     'UNKNOWN_EXPENSE',
   );
+  assert.equal(
+    (await claim('cl-0', [{ recordId: 'visit-1', expenseId: 'e-visit' }])).receipt.code,
+    'TOO_FEW_ITEMS',
+    'a one-item total would show the payer the item',
+  );
   const ok = await claim('cl-1', [
     { recordId: 'visit-1', expenseId: 'e-visit' },
     { recordId: 'lab-1', expenseId: 'e-lab' },

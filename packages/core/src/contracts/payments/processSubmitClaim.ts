@@ -5,14 +5,15 @@
  * provider never recorded (UNRECORDED_SERVICE), an expense that is not the provider's for this
  * patient (UNKNOWN_EXPENSE), a service already claimed (SERVICE_ALREADY_CLAIMED: the same
  * service is never billed twice, under any claim id), a coverage that is not this patient's
- * (UNKNOWN_COVERAGE). No amount is on the ledger: the items stay encrypted.
+ * (UNKNOWN_COVERAGE), fewer than two items (TOO_FEW_ITEMS: the payer learns only totals, and
+ * a one-item total would be the item). No amount is on the ledger: the items stay encrypted.
  */
 import { HEX32, ID, arr, int, obj, onlyKeys, str } from '../../validate.js';
 import { OK, fail, type Contract } from '../../contract.js';
 import { getOrg } from '../../identity.js';
 import { malformed } from '../../errors.js';
 import { getRecord } from '../../records/state.js';
-import { getHeExpense } from '../confidentiality/state.js';
+import { HE_MIN_TERMS, getHeExpense } from '../confidentiality/state.js';
 import { getClaim, getCoverage, pkeys, type ClaimEntry, type ClaimItem } from './state.js';
 
 const C = 'INVALID_PAYLOAD';
@@ -84,6 +85,11 @@ export const processSubmitClaim: Contract<SubmitClaimPayload> = {
         expenseId: it.expenseId,
       });
     }
+    if (items.length < HE_MIN_TERMS)
+      return fail(
+        'TOO_FEW_ITEMS',
+        `a claim has at least ${HE_MIN_TERMS} items: the payer learns only totals, and a one-item total is the item`,
+      );
     const claim: ClaimEntry = {
       claimId: p.claimId,
       patient: p.patient,
