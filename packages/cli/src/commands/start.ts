@@ -108,7 +108,7 @@ export async function start(
   // prescriptions sealed to its published X25519 key (the same key as the proxy's).
   const isPharmacy = genesis.orgs.find((g) => g.id === config.org)?.role === 'pharmacy';
   const pharmacies = isPharmacy ? [new PharmacyService({ node, org: config.org, nodeKey, encryption })] : [];
-  const supply = new SupplyIndex(node).start();
+  const supply = new SupplyIndex(node); // indexes the ledger on the first pack verification
   // Anonymous relay and reads (issue 5): group- and ring-signed statements relayed under the
   // node key. Credential issuers and group managers hold in-memory secrets and are not
   // started here (see the closing notes of issue 5).

@@ -50,22 +50,25 @@ export class SupplyIndex {
     this.#node = node;
   }
 
-  /** Replays the ledger, then follows new blocks. */
+  /**
+   * Replays the ledger, then follows new blocks. Optional: the first `idle()` starts it, so a
+   * node that is never asked about a pack spends nothing on the index.
+   */
   start(): this {
-    this.#feed = followTxs(this.#node, TYPES, (t) => this.#onTx(t));
+    this.#feed ??= followTxs(this.#node, TYPES, (t) => this.#onTx(t));
     return this;
   }
 
-  /** Resolves once every block the node has announced is indexed. */
+  /** Resolves once every block the node has announced is indexed (starting the index if needed). */
   idle(): Promise<void> {
-    return this.#feed?.idle() ?? Promise.resolve();
+    return this.start().#feed!.idle();
   }
 
   close(): void {
     this.#feed?.close();
   }
 
-  /** The flags of a pack, oldest first. */
+  /** The flags of a pack, oldest first, as indexed so far (`await idle()` first to be current). */
   flags(gtin: string, serial: string): PackFlag[] {
     return this.#flags.get(packUri(gtin, serial)) ?? [];
   }
