@@ -34,7 +34,6 @@ import { wrapHash, type WrapJson } from '@medledger/core/contracts/pharmacy/comm
 import {
   PHARMACY_CHOICE_TAG,
   pharmacyChoice,
-  type AlertEntry,
   type PrescriptionEntry,
 } from '@medledger/core/contracts/pharmacy/state';
 import type { LedgerSource, TxContext } from '../confidentiality.js';
@@ -207,88 +206,9 @@ export function cancelPrescriptionTx(c: TxContext, rxId: string, reason: string)
   return build(c, 'rx.cancel', { rxId, reason });
 }
 
-/** What a doctor-shopping alert says (sealed to the regulator). */
-export interface AlertContent {
-  pseudonym: string;
-  windowMs: number;
-  prescriptions: {
-    rxId: string;
-    prescriber: string;
-    prescriberOrg: string;
-    writtenAt: number;
-    quantity: number;
-  }[];
-}
-
-const alertAad = (alertId: string): Uint8Array => utf8(`medledger/rx-alert/v1:${alertId}`);
-
-/** Seals an alert's content to the regulator's receivers (the regulator's node service). */
-export async function sealAlert(
-  alertId: string,
-  content: AlertContent,
-  receivers: { id: string; publicKey: Uint8Array }[],
-): Promise<Json> {
-  const env = await sealEnvelope({
-    plaintext: canonicalBytes(content as unknown as Json),
-    receivers,
-    aad: alertAad(alertId),
-  });
-  return envelopeToJson(env) as unknown as Json;
-}
-
-/**
- * Opens an alert as one of its receivers (a regulator officer).
- * @throws Error('not a receiver') / Error('decryption failed')
- */
-export async function openAlert(
-  alert: AlertEntry,
-  me: { id: string; privateKey: Uint8Array },
-): Promise<AlertContent> {
-  const pt = await openEnvelope(envelopeFromJson(alert.sealed), me, alertAad(alert.alertId));
-  return JSON.parse(fromUtf8(pt)) as AlertContent;
-}
-
 /** The X25519 key a node published (`keys.publish {x25519}`), from the ledger. */
 export async function nodeEncryptionKey(source: LedgerSource, org: string): Promise<Uint8Array> {
   const k = (await source.state(`pubkeys:node:${org}`)) as { x25519?: string } | undefined;
   if (k?.x25519 === undefined) throw new Error(`the node of ${org} has published no X25519 key`);
   return fromB64u(k.x25519);
-}
-
-/** What a prescriber fills in; `medicationRequest` turns it into FHIR R4. */
-export interface MedicationRequestParameters {
-  rxId: string;
-  /** The patient's member id (inside the sealed content only). */
-  patient: string;
-  prescriber: string;
-  medication: { system: string; code: string; display: string };
-  dosage: string;
-  quantity: number;
-  unit: string;
-  refills: number;
-  authoredOn: number;
-  expiresAt: number;
-}
-
-/** A FHIR R4 MedicationRequest (an active order) with its dispense request. */
-export function medicationRequest(p: MedicationRequestParameters): Json {
-  return {
-    resourceType: 'MedicationRequest',
-    id: p.rxId,
-    status: 'active',
-    intent: 'order',
-    medicationCodeableConcept: { coding: [{ ...p.medication }], text: p.medication.display },
-    subject: { reference: `Patient/${p.patient}` },
-    authoredOn: new Date(p.authoredOn).toISOString(),
-    requester: { reference: `Practitioner/${p.prescriber}` },
-    dosageInstruction: [{ text: p.dosage }],
-    dispenseRequest: {
-      validityPeriod: {
-        start: new Date(p.authoredOn).toISOString(),
-        end: new Date(p.expiresAt).toISOString(),
-      },
-      numberOfRepeatsAllowed: p.refills,
-      quantity: { value: p.quantity, unit: p.unit },
-    },
-  };
 }
