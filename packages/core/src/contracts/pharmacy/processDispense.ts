@@ -19,7 +19,14 @@ import { heldPack, isRefusal } from '../supply/custody.js';
 import { expiredFrom, parseGtin, parseSerial } from '../supply/gs1.js';
 import { getProduct, skeys, type PackEntry } from '../supply/state.js';
 import { C } from './common.js';
-import { authorizedUnits, getDispense, getPrescription, rxkeys, type DispenseEntry } from './state.js';
+import {
+  RX_MAX_DISPENSES,
+  authorizedUnits,
+  getDispense,
+  getPrescription,
+  rxkeys,
+  type DispenseEntry,
+} from './state.js';
 
 export interface DispensePayload {
   dispenseId: string;
@@ -87,6 +94,8 @@ export const processDispense: Contract<DispensePayload> = {
         'RX_QUANTITY_EXCEEDED',
         `${p.quantity} units asked; one fill allows ${rx.quantity} and ${left} remain of ${authorizedUnits(rx)}`,
       );
+    if (rx.dispenses.length >= RX_MAX_DISPENSES)
+      return fail('RX_QUANTITY_EXCEEDED', `at most ${RX_MAX_DISPENSES} dispenses against one prescription`);
     const packs: PackEntry[] = [];
     let units = 0;
     for (const { gtin, serial } of p.packs) {

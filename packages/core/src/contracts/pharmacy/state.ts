@@ -82,6 +82,8 @@ export const RX_RECEIVERS = ['patient', 'pharmacy'] as const;
 export const RX_MAX_VALIDITY_MS = 366 * 86_400_000;
 /** Most refills. */
 export const RX_MAX_REFILLS = 12;
+/** Most dispenses against one prescription (partial fills included): bounds its state entry. */
+export const RX_MAX_DISPENSES = 100;
 
 /** Total units a prescription authorizes: every fill at full quantity. */
 export const authorizedUnits = (rx: { quantity: number; refills: number }): number =>
