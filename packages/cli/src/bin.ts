@@ -31,6 +31,9 @@ usage:
   medledger keys    list [--dir DIR] | new LABEL [--dir DIR]         list key files (no secrets) / create a P-256 key
   medledger verify  DIR [--org ORG]                                  re-check every block; non-zero exit on tampering
   medledger demo    [--dir DIR]                                      the survey's §4.1 scenario (Bob), every step checked
+  medledger demo    pharmacy                                         prescriptions, doctor shopping, track and trace (§7.2, §7.3)
+  medledger demo    payments                                         claims over encrypted expenses, payments, disputes, one statement
+  medledger verify-pack GTIN SERIAL [--url URL] [--json]             is a pack authentic; its custody; recalled, expired, dispensed?
 
 the genesis ceremony (README "Building a consortium"):
   medledger org init      --org ID --name NAME --role ROLE --dir ADMIN_DIR [--node-dir NODE_DIR] [--dev]
@@ -70,6 +73,7 @@ environment:
                              in DIR/dev-passphrase)
   MEDLEDGER_NODE_PASSPHRASE  passphrase of the node directory that \`org init --node-dir\` creates
   MEDLEDGER_DIR              default data directory (otherwise ./data)
+  MEDLEDGER_URL              default node URL of verify-pack (otherwise http://127.0.0.1:7545)
 `;
 
 const log = (s: string): void => void process.stderr.write(`${s}\n`);
@@ -352,10 +356,33 @@ async function main(argv: string[]): Promise<number> {
       throw new UsageError(`unknown keys subcommand ${sub}`);
     }
     case 'demo': {
+      const out = (l: string): void => void process.stdout.write(`${l}\n`);
+      if (sub === 'pharmacy') {
+        await (await import('./commands/pharmacy.js')).demoPharmacy({ out });
+        return 0;
+      }
+      if (sub === 'payments') {
+        await (await import('./commands/payments.js')).demoPayments({ out });
+        return 0;
+      }
+      if (sub !== undefined) throw new UsageError('demo [pharmacy|payments]');
       const { demo } = await import('./commands/demo.js');
       const dir = a.flags.has('dir') ? str(a, 'dir') : undefined;
       await demo({ ...(dir === undefined ? {} : { dir }), out: (l) => void process.stdout.write(`${l}\n`) });
       return 0;
+    }
+    case 'verify-pack': {
+      const [gtin, serial] = a._.slice(1);
+      if (gtin === undefined || serial === undefined)
+        throw new UsageError('verify-pack GTIN SERIAL [--url URL] [--json]');
+      const { verifyPackCommand } = await import('./commands/supply.js');
+      return verifyPackCommand({
+        url: str(a, 'url', process.env.MEDLEDGER_URL ?? 'http://127.0.0.1:7545'),
+        gtin,
+        serial,
+        json: bool(a, 'json'),
+        out: (l) => void process.stdout.write(`${l}\n`),
+      });
     }
     case 'verify': {
       const dir = sub ?? dirOf(a);

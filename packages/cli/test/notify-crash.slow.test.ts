@@ -10,9 +10,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { MedledgerClient, subscribeNotifications, type PatientNotification } from '@medledger/client';
 import { txIdOf, type SignedTx } from '@medledger/core';
-import { LedgerStore, loadPrivateKey } from '@medledger/node';
+import { LedgerStore } from '@medledger/node';
 import { startNodeProcess } from '../src/bench/nodeProcess.js';
-import { memberWallet, readMembers } from '../src/devSeed.js';
+import { memberWallet, openWalletFile, readMembers } from '../src/dirs/wallets.js';
 import { start } from '../src/commands/start.js';
 import { makeDevDir } from './helpers.js';
 
@@ -22,14 +22,12 @@ test(
   'crash: SIGKILL right after a block of patient-notifying grants is durable — after a restart every committed grant is notified exactly once',
   { timeout: 180_000 },
   async () => {
-    const { dir, passphrase } = await makeDevDir();
+    const { dir, nodeDir, passphrase, wallets, walletPassphrase } = await makeDevDir();
     const env = { MEDLEDGER_PASSPHRASE: passphrase };
-    process.env.MEDLEDGER_PASSPHRASE = passphrase;
     const seeded = await start({ dir, dev: true, port: 0, log: () => {} });
     const chainId = seeded.node.chainId;
     await seeded.close();
-    delete process.env.MEDLEDGER_PASSPHRASE;
-    const bob = memberWallet(dir, 'bob', passphrase);
+    const bob = memberWallet(wallets, 'bob', walletPassphrase);
     const now = Date.now();
     const txs: SignedTx[] = Array.from({ length: GRANTS }, (_, i) =>
       bob.tx({
@@ -48,10 +46,10 @@ test(
     );
     const ids = txs.map((tx) => txIdOf(tx.body));
 
-    let node = await startNodeProcess(dir, env);
+    let node = await startNodeProcess(nodeDir, env);
     // A read-only connection of this process: it sees a block as soon as the node's writer
     // thread has committed it.
-    const ledger = new LedgerStore(join(dir, 'ledger.sqlite'), { readonly: true });
+    const ledger = new LedgerStore(join(nodeDir, 'ledger.sqlite'), { readonly: true });
     const durable = { get: (id: string) => ledger.getTxLocation(id) };
     try {
       const submitted = new MedledgerClient(node.url).submitBatch(txs).catch(() => undefined);
@@ -71,13 +69,13 @@ test(
       }
       assert.ok(committed.size > 0);
 
-      node = await startNodeProcess(dir, env);
+      node = await startNodeProcess(nodeDir, env);
       const got: PatientNotification[] = [];
-      const bobEntry = readMembers(dir).find((m) => m.label === 'bob')!;
+      const bobEntry = readMembers(wallets).find((m) => m.label === 'bob')!;
       const sub = subscribeNotifications({
         baseUrl: node.url,
         patientId: bobEntry.memberId,
-        privateKey: loadPrivateKey(dir, 'bob', passphrase),
+        privateKey: openWalletFile(wallets, 'bob', walletPassphrase).keys.signing.privateKey,
         since: Math.min(...committed.values()),
         onNotification: (n) => got.push(n),
       });

@@ -10,3 +10,7 @@ export * from './records.js';
 export * from './recordCrypto.js';
 export * from './chain.js';
 export * from './consortium/index.js';
+export * from './ledgerApi.js';
+export * from './pharmacy/index.js';
+export * from './supply/index.js';
+export * from './payments/index.js';

@@ -33,7 +33,15 @@ import { nextStateDigest, type StateWrite } from './state.js';
 import { merkleRoot, toHex } from '@medledger/crypto';
 import { B64U, ID, arr, int, obj, onlyKeys, str } from './validate.js';
 
-export const ORG_ROLES = ['cdo', 'research', 'insurer', 'pharmacy', 'regulator'] as const;
+export const ORG_ROLES = [
+  'cdo',
+  'research',
+  'insurer',
+  'pharmacy',
+  'regulator',
+  'manufacturer',
+  'distributor',
+] as const;
 export type OrgRole = (typeof ORG_ROLES)[number];
 
 export interface GenesisOrg {

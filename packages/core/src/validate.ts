@@ -38,3 +38,8 @@ export function arr(v: unknown, path: string, code: string, min = 0, max = 10_00
 export const HEX32 = /^[0-9a-f]{64}$/;
 export const B64U = /^[A-Za-z0-9_-]+$/;
 export const ID = /^[A-Za-z0-9._:@-]+$/;
+
+export function bool(v: unknown, path: string, code: string): boolean {
+  if (typeof v !== 'boolean') malformed(code, path, 'must be true or false');
+  return v;
+}

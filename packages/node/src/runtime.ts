@@ -37,6 +37,11 @@ import { recordRoutes } from './api/routes/records.js';
 import { notificationRoutes } from './api/routes/notifications.js';
 import { confidentialityRoutes } from './api/routes/confidentiality.js';
 import { anonymityRoutes } from './api/routes/anonymity.js';
+import { pharmacyRoutes } from './api/routes/pharmacy.js';
+import { supplyRoutes } from './api/routes/supply.js';
+import { paymentsRoutes } from './api/routes/payments.js';
+import { PharmacyService } from './pharmacy/pharmacyService.js';
+import { SupplyIndex } from './supply/supplyIndex.js';
 
 export interface StartNodeOptions {
   /** The node's data directory (genesis.json, node.json, keys/, the SQLite files). */
@@ -107,12 +112,21 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
     // a sealed key file, published on the ledger once.
     const cursors = CursorStore.open(join(o.dir, 'feed-cursors.sqlite'));
     opened.push(cursors);
+    const encryption = nodeEncryptionKey(o.dir, config.org, o.passphrase);
     const proxy = new EmergencyProxyService(node, {
       nodeKey,
-      encryption: nodeEncryptionKey(o.dir, config.org, o.passphrase),
+      encryption,
       cursor: cursors.cursor('emergency-proxy'),
     }).start();
     opened.push({ close: () => proxy.stop() });
+    // Prescriptions, track and trace, payments: a pharmacy's node opens the prescriptions sealed
+    // to its published X25519 key (the same key as the proxy's).
+    const isPharmacy = genesis.orgs.find((g) => g.id === config.org)?.role === 'pharmacy';
+    const pharmacies = isPharmacy
+      ? [new PharmacyService({ node, org: config.org, nodeKey, encryption })]
+      : [];
+    const supply = new SupplyIndex(node); // indexes the ledger on the first pack verification
+    opened.push(supply);
     // Anonymous relay and reads: group- and ring-signed statements relayed under the node key.
     const anonymity = createAnonymityServices({ node, nodeKey });
     const app = buildServer(node, {
@@ -122,6 +136,9 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
         notificationRoutes(hub, auth),
         confidentialityRoutes({}),
         anonymityRoutes({ relay: anonymity.relay, verifier: anonymity.verifier, auth }),
+        pharmacyRoutes({ auth, pharmacies }),
+        supplyRoutes({ auth, index: supply }),
+        paymentsRoutes({ auth }),
       ],
     });
     const address = await app.listen({ host: o.host ?? config.host, port: o.port ?? config.port });
@@ -135,6 +152,7 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
     const close = async (): Promise<void> => {
       // Stop taking requests first, then the services, then the ledger, then the stores.
       await proxy.stop();
+      supply.close();
       await app.close();
       await hub.close();
       await services.close();

@@ -15,6 +15,9 @@ import { processLogAccess } from './access/processLogAccess.js';
 import { confidentialityContracts } from './confidentiality/index.js';
 import { anonymityContracts } from './anonymity/index.js';
 import { consortiumContracts } from './consortium/index.js';
+import { pharmacyContracts } from './pharmacy/index.js';
+import { supplyContracts } from './supply/index.js';
+import { paymentsContracts } from './payments/index.js';
 
 export { processAnchorRecord, anchorKey, type AnchorRecordPayload } from './records/processAnchorRecord.js';
 export { processEnrollMember, type EnrollMemberPayload } from './registry/processEnrollMember.js';
@@ -48,10 +51,23 @@ export function defaultContracts(): ContractRegistry {
     .register(processRevokeConsent)
     .register(processRequestAccess)
     .register(processLogAccess);
-  for (const c of [...confidentialityContracts, ...anonymityContracts, ...consortiumContracts])
+  for (const c of [
+    ...confidentialityContracts,
+    ...anonymityContracts,
+    ...consortiumContracts,
+    ...pharmacyContracts,
+    ...supplyContracts,
+    ...paymentsContracts,
+  ])
     r.register(c as Contract<unknown>);
   return r;
 }
 
-export { confidentialityContracts, anonymityContracts };
 export * from './consortium/index.js';
+export {
+  confidentialityContracts,
+  anonymityContracts,
+  pharmacyContracts,
+  supplyContracts,
+  paymentsContracts,
+};

@@ -57,6 +57,11 @@ const STATUS: Record<string, number> = {
   ACCUMULATOR_STALE: 409,
   PREDICATE_MISMATCH: 400,
   ISSUER_NOT_ACCEPTED: 403,
+  // pharmacy, supply, payments (node/src/{pharmacy,supply,payments}, api/routes/{pharmacy,supply,payments}.ts)
+  NOT_THIS_PHARMACY: 403,
+  RESOURCE_MISMATCH: 422,
+  TX_NOT_COMMITTED: 504,
+  FHIR_INVALID: 500,
 };
 
 export function statusOf(code: string): number {

@@ -365,3 +365,26 @@ function dedupe(issues: FhirIssue[]): FhirIssue[] {
     return true;
   });
 }
+
+/**
+ * Validates any FHIR R4 resource of the expected type against the R4 StructureDefinitions
+ * (structure, cardinality, primitive formats, invariants), without medledger's record rules:
+ * for resources that are not patient records, such as a ClaimResponse, a
+ * PaymentReconciliation or a MedicationDispense derived from the ledger. Issues never echo
+ * values. Never throws on bad input.
+ * @example const v = validateFhirResource(resource, 'PaymentReconciliation'); if (!v.ok) ...
+ */
+export function validateFhirResource(
+  resource: unknown,
+  resourceType: string,
+): { ok: true; resource: Resource } | { ok: false; issues: FhirIssue[] } {
+  if (typeof resource !== 'object' || resource === null || Array.isArray(resource))
+    return { ok: false, issues: [{ path: '(root)', message: 'must be a JSON object' }] };
+  if ((resource as Json)['resourceType'] !== resourceType)
+    return { ok: false, issues: [{ path: 'resourceType', message: `must be ${resourceType}` }] };
+  loadFhirDefinitions();
+  const issues = structural(resource as Json, resourceType);
+  return issues.length > 0
+    ? { ok: false, issues: dedupe(issues) }
+    : { ok: true, resource: resource as Resource };
+}
