@@ -9,3 +9,4 @@ export * from './anonymity.js';
 export * from './records.js';
 export * from './recordCrypto.js';
 export * from './chain.js';
+export * from './fl/index.js';

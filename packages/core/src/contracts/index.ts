@@ -14,6 +14,7 @@ import { processRequestAccess } from './access/processRequestAccess.js';
 import { processLogAccess } from './access/processLogAccess.js';
 import { confidentialityContracts } from './confidentiality/index.js';
 import { anonymityContracts } from './anonymity/index.js';
+import { flContracts } from './fl/index.js';
 
 export { processAnchorRecord, anchorKey, type AnchorRecordPayload } from './records/processAnchorRecord.js';
 export { processEnrollMember, type EnrollMemberPayload } from './registry/processEnrollMember.js';
@@ -47,8 +48,9 @@ export function defaultContracts(): ContractRegistry {
     .register(processRevokeConsent)
     .register(processRequestAccess)
     .register(processLogAccess);
-  for (const c of [...confidentialityContracts, ...anonymityContracts]) r.register(c as Contract<unknown>);
+  for (const c of [...confidentialityContracts, ...anonymityContracts, ...flContracts])
+    r.register(c as Contract<unknown>);
   return r;
 }
 
-export { confidentialityContracts, anonymityContracts };
+export { confidentialityContracts, anonymityContracts, flContracts };
