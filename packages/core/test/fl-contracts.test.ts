@@ -283,6 +283,32 @@ test('behavior: a wrong revealed share is outvoted when more than t survivors re
   assert.deepEqual(w.run(aggregateTx(w)), ['OK']);
 });
 
+test('behavior: the contracts never change a value they read from state (it is shared with the read cache)', async () => {
+  const w = await flWorld();
+  openAndJoin(w);
+  const seen = new Map<string, { value: unknown; text: string }>();
+  const snapshot = () => {
+    for (const [k, v] of w.c.state)
+      if (k.startsWith('fl:')) seen.set(`${k}@${seen.size}`, { value: v, text: JSON.stringify(v) });
+  };
+  snapshot();
+  w.run(...HOSPITALS.slice(0, 2).map((h) => w.keysTx(h)));
+  snapshot();
+  w.run(...HOSPITALS.slice(2).map((h) => w.keysTx(h)));
+  snapshot();
+  w.run(...(await Promise.all(HOSPITALS.map((h) => w.sharesTx(h)))));
+  snapshot();
+  w.run(...HOSPITALS.slice(0, 3).map((h) => w.updateTx(h, moments[h]!, counts[h]!)));
+  w.wait(5000);
+  w.run(w.tx('node:institute', 'fl.advance', { studyId: STUDY }));
+  snapshot();
+  w.run(...(await Promise.all(HOSPITALS.slice(0, 3).map((h) => w.unmaskTx(h)))));
+  w.run(aggregateTx(w));
+  for (const [k, { value, text }] of seen)
+    assert.equal(JSON.stringify(value), text, `${k} was changed in place`);
+  assert.equal(w.round(0).phase, 'done');
+});
+
 test('behavior: who may open, join and post', async () => {
   const w = await flWorld();
   const doctor = await w.f.member('h1', 'doctor', 'doc');

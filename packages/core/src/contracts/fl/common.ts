@@ -2,7 +2,7 @@
 import { fail, type ContractResult, type TxContext } from '../../contract.js';
 import { malformed } from '../../errors.js';
 import { ID, int, obj, onlyKeys, str, type Obj } from '../../validate.js';
-import { getRound, getStudy, type FlRound, type FlStudy } from './state.js';
+import { editRound, editStudy, type FlRound, type FlStudy } from './state.js';
 
 export const C = 'INVALID_PAYLOAD';
 export { fail, obj, onlyKeys, str, int, ID, type Obj };
@@ -43,12 +43,12 @@ export function loadPost(
 ): { study: FlStudy; round: FlRound; org: string; late: boolean } | ContractResult {
   const org = nodeSigner(ctx);
   if (org === undefined) return fail('UNAUTHORIZED', "a participant's post is signed by its node key");
-  const study = getStudy(ctx.state, ref.studyId);
+  const study = editStudy(ctx.state, ref.studyId);
   if (!study) return fail('FL_UNKNOWN_STUDY', `no study ${ref.studyId}`);
   if (!study.participants.includes(org)) return fail('FL_NOT_PARTICIPANT', `${org} is not a participant`);
   if (ref.round > study.round || study.status === 'joining')
     return fail('FL_WRONG_ROUND', `round ${ref.round} has not started`);
-  const round = getRound(ctx.state, ref.studyId, ref.round);
+  const round = editRound(ctx.state, ref.studyId, ref.round);
   if (!round) return fail('FL_WRONG_ROUND', `round ${ref.round} has not started`);
   return { study, round, org, late: ref.round < study.round || study.status !== 'running' };
 }

@@ -58,8 +58,8 @@ export function nextModel(
   } else {
     if (!previous) throw new RangeError('a training round needs the previous model');
     if (sum.length !== f + 1) throw new RangeError('training aggregate has the wrong length');
-    mean = previous.mean;
-    std = previous.std;
+    mean = [...previous.mean];
+    std = [...previous.std];
     weights = previous.weights.map((w, j) => w + sum[j]! / records);
   }
   const m = { studyId: study.studyId, round, mean, std, weights };

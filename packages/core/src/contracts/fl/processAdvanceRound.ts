@@ -8,7 +8,7 @@
 import { OK, type Contract } from '../../contract.js';
 import { C, ID, fail, obj, onlyKeys, str } from './common.js';
 import { closePhase, failRound, saveRound, startStudy } from './rounds.js';
-import { asJson, flKeys, getRound, getStudy, type FlStudy } from './state.js';
+import { asJson, flKeys, editRound, editStudy, type FlStudy } from './state.js';
 import type { TxContext } from '../../contract.js';
 
 export interface AdvanceRoundPayload {
@@ -30,7 +30,7 @@ export const processAdvanceRound: Contract<AdvanceRoundPayload> = {
     return { studyId: str(p.studyId, 'payload.studyId', C, 64, ID) };
   },
   execute(ctx, p) {
-    const study = getStudy(ctx.state, p.studyId);
+    const study = editStudy(ctx.state, p.studyId);
     if (!study) return fail('FL_UNKNOWN_STUDY', `no study ${p.studyId}`);
     if (!entitled(ctx, study))
       return fail('UNAUTHORIZED', 'a study is advanced by its principal, aggregator or participants');
@@ -43,7 +43,7 @@ export const processAdvanceRound: Contract<AdvanceRoundPayload> = {
       return OK;
     }
     if (study.status !== 'running') return fail('FL_STUDY_CLOSED', `study ${p.studyId} is ${study.status}`);
-    const round = getRound(ctx.state, p.studyId, study.round)!;
+    const round = editRound(ctx.state, p.studyId, study.round)!;
     if (ctx.time < round.deadline)
       return fail(
         'FL_TOO_EARLY',

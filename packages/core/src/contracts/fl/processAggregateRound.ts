@@ -11,7 +11,7 @@ import { B64U, HEX32 } from '../../validate.js';
 import { C, fail, nodeSigner, obj, onlyKeys, parseRoundRef, str, type RoundRef } from './common.js';
 import { readRoundTranscript, recomputeRound } from './aggregate.js';
 import { completeContributions, openRound, saveRound } from './rounds.js';
-import { asJson, flKeys, getRound, getStudy } from './state.js';
+import { asJson, flKeys, editRound, editStudy } from './state.js';
 
 export interface AggregateRoundPayload extends RoundRef {
   /** The unmasked sum, 16 bytes per element, base64url. */
@@ -31,11 +31,11 @@ export const processAggregateRound: Contract<AggregateRoundPayload> = {
     };
   },
   execute(ctx, p) {
-    const study = getStudy(ctx.state, p.studyId);
+    const study = editStudy(ctx.state, p.studyId);
     if (!study) return fail('FL_UNKNOWN_STUDY', `no study ${p.studyId}`);
     if (nodeSigner(ctx) !== study.aggregator)
       return fail('FL_NOT_AGGREGATOR', `the aggregate is published by the node of ${study.aggregator}`);
-    const round = getRound(ctx.state, p.studyId, p.round);
+    const round = editRound(ctx.state, p.studyId, p.round);
     if (study.status !== 'running' || p.round !== study.round || round?.phase !== 'unmask')
       return fail('FL_WRONG_PHASE', `round ${p.round} is not unmasking`);
     const r = recomputeRound(readRoundTranscript(ctx.state, ctx.tx.body.chainId, study, round));

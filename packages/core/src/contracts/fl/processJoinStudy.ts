@@ -6,7 +6,7 @@
 import { OK, type Contract } from '../../contract.js';
 import { C, ID, fail, nodeSigner, obj, onlyKeys, str } from './common.js';
 import { saveRound, startStudy } from './rounds.js';
-import { asJson, flKeys, getStudy } from './state.js';
+import { asJson, flKeys, editStudy } from './state.js';
 
 export interface JoinStudyPayload {
   studyId: string;
@@ -22,7 +22,7 @@ export const processJoinStudy: Contract<JoinStudyPayload> = {
   execute(ctx, p) {
     const org = nodeSigner(ctx);
     if (org === undefined) return fail('UNAUTHORIZED', "a hospital joins with its node's key");
-    const study = getStudy(ctx.state, p.studyId);
+    const study = editStudy(ctx.state, p.studyId);
     if (!study) return fail('FL_UNKNOWN_STUDY', `no study ${p.studyId}`);
     if (!study.participants.includes(org))
       return fail('FL_NOT_PARTICIPANT', `${org} is not named by the study`);

@@ -175,12 +175,22 @@ export const flKeys = {
   model: (id: string, r: number): string => `fl:model:${id}:${r}`,
 };
 
+/**
+ * Values read from state are shared with the node's read cache: never change them. Contracts
+ * that update a study or a round take a copy with {@link editStudy} / {@link editRound}.
+ */
 export const getStudy = (s: StateReader, id: string): FlStudy | undefined =>
   s.get(flKeys.study(id)) as FlStudy | undefined;
 export const getRound = (s: StateReader, id: string, r: number): FlRound | undefined =>
   s.get(flKeys.round(id, r)) as FlRound | undefined;
 export const getModel = (s: StateReader, id: string, r: number): FlModel | undefined =>
   s.get(flKeys.model(id, r)) as FlModel | undefined;
+/** A copy of a study to change and write back (a contract's working value). */
+export const editStudy = (s: StateReader, id: string): FlStudy | undefined => copy(getStudy(s, id));
+/** A copy of a round to change and write back (a contract's working value). */
+export const editRound = (s: StateReader, id: string, r: number): FlRound | undefined =>
+  copy(getRound(s, id, r));
+const copy = <T>(v: T | undefined): T | undefined => (v === undefined ? undefined : structuredClone(v));
 export const getStudyIds = (s: StateReader): string[] =>
   (s.get(flKeys.studies()) as string[] | undefined) ?? [];
 
