@@ -39,8 +39,10 @@ export interface FlDemoOptions {
   timeoutMs?: number;
   /** Wraps a hospital's view of the ledger (tests inject faults here). */
   ledgerFor?: (org: string, ledger: FlLedger) => FlLedger;
-  /** Start the participants (default true); they join studies naming them. */
+  /** Start the participants (default true). */
   startParticipants?: boolean;
+  /** Participants join every study that names them (default true); otherwise `study join`. */
+  autoJoin?: boolean;
 }
 
 export interface FlDemo {
@@ -205,7 +207,7 @@ export async function startFlDemo(o: FlDemoOptions): Promise<FlDemo> {
         org,
         nodeKey: consortium.orgs.get(org)!.node.privateKey,
         ehr: ehr.get(org)!,
-        autoJoin: true,
+        autoJoin: o.autoJoin ?? true,
       });
       participants.set(org, p);
       if (o.startParticipants !== false) p.start();

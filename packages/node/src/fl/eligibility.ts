@@ -41,6 +41,12 @@ export async function eligibleRecords(p: {
   org: string;
   study: FlStudy;
   round: Pick<FlRound, 'openedAt' | 'openedHeight'>;
+  /**
+   * Features already read, by record id (null: unusable), kept by the caller for the study:
+   * an SPV record never changes (a correction is a new record), so each is decrypted once;
+   * consent is decided again every round.
+   */
+  cache?: Map<string, Sample | null>;
 }): Promise<EligibleRecords> {
   const state = flStateReader(p.ledger);
   const principal = getMember(state, p.study.principal);
@@ -67,9 +73,14 @@ export async function eligibleRecords(p: {
       out.noConsent++;
       continue;
     }
-    const stored = await p.ehr.get(meta.recordId);
-    const sample = stored && parse ? parse(JSON.parse(fromUtf8(stored.body))) : undefined;
-    if (!sample || sample.x.length !== p.study.model.features) {
+    let sample = p.cache?.get(meta.recordId);
+    if (sample === undefined) {
+      const stored = await p.ehr.get(meta.recordId);
+      const read = stored && parse ? parse(JSON.parse(fromUtf8(stored.body))) : undefined;
+      sample = read && read.x.length === p.study.model.features ? read : null;
+      p.cache?.set(meta.recordId, sample);
+    }
+    if (sample === null) {
       out.unusable++;
       continue;
     }

@@ -11,7 +11,8 @@
  * 'error' (only if listened to). Secrets: the round's X25519 keys, the self-mask seed and the
  * shares dealt to it live in this process and are dropped when the round ends; a participant
  * restarted mid-round has lost them and counts as dropped for that round. It keeps the opening
- * of each update commitment (salt, update, record ids) for its operators and auditors.
+ * of each update commitment (salt, update, record ids) for its operators and auditors, and the
+ * features of the records it has read for a study (decrypted once) until the study ends.
  */
 import { EventEmitter } from 'node:events';
 import { encodeFixedPoint, randomBytes, type RandomSource } from '@medledger/crypto';
@@ -44,7 +45,7 @@ import { LedgerError, type SignedTx } from '@medledger/core';
 import type { EhrStore } from '../ehr/types.js';
 import { eligibleRecords, type EligibleRecords } from './eligibility.js';
 import { flStateReader, type FlLedger } from './ledger.js';
-import { momentsOf, trainLocal } from './logreg.js';
+import { momentsOf, trainLocal, type Sample } from './logreg.js';
 
 export interface FlParticipantOptions {
   ledger: FlLedger;
@@ -84,6 +85,8 @@ export class FlParticipant extends EventEmitter {
   readonly #work = new Map<string, RoundWork>();
   readonly #openings = new Map<string, UpdateOpening>();
   readonly #joining = new Set<string>();
+  /** Features of the records read for a study, by study id (see eligibleRecords). */
+  readonly #features = new Map<string, Map<string, Sample | null>>();
   #off: (() => void) | undefined;
   #running: Promise<void> | undefined;
   #again = false;
@@ -109,6 +112,7 @@ export class FlParticipant extends EventEmitter {
     this.#off = undefined;
     await this.#running;
     for (const key of [...this.#work.keys()]) this.#forget(key);
+    this.#features.clear();
   }
 
   /** Runs a step now, or right after the one in progress. */
@@ -201,7 +205,16 @@ export class FlParticipant extends EventEmitter {
   async #keys(w: RoundWork, study: FlStudy, round: FlRound): Promise<void> {
     if (w.sent.has('keys')) return;
     w.sent.add('keys');
-    w.data = await eligibleRecords({ ledger: this.#o.ledger, ehr: this.#o.ehr, org: this.org, study, round });
+    let cache = this.#features.get(study.studyId);
+    if (!cache) this.#features.set(study.studyId, (cache = new Map()));
+    w.data = await eligibleRecords({
+      ledger: this.#o.ledger,
+      ehr: this.#o.ehr,
+      org: this.org,
+      study,
+      round,
+      cache,
+    });
     const { rows, considered, noConsent, notAnchored, unusable } = w.data;
     this.emit('eligible', {
       studyId: study.studyId,
