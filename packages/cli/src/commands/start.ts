@@ -39,6 +39,8 @@ import { anonymityRoutes } from '@medledger/node/api/routes/anonymity';
 import { createAnonymityServices } from '@medledger/node/anonymity/index';
 import { getPublishedKeys } from '@medledger/core/contracts/confidentiality/state';
 import { notificationRoutes } from '@medledger/node/api/routes/notifications';
+import { flRoutes } from '@medledger/node/api/routes/fl';
+import { startFlServices } from '@medledger/node/fl/services';
 import { init } from './init.js';
 import { seedDemo } from '../devSeed.js';
 import { passphraseFor } from '../passphrase.js';
@@ -105,6 +107,8 @@ export async function start(
   // node key. Credential issuers and group managers hold in-memory secrets and are not
   // started here (see the closing notes of issue 5).
   const anonymity = createAnonymityServices({ node, nodeKey });
+  // Federated learning (issue 15): studies this hospital joined, studies this org aggregates.
+  const fl = startFlServices({ node, org: config.org, nodeKey, ehr, log: o.log });
   const app = buildServer(node, {
     auth,
     plugins: [
@@ -112,6 +116,7 @@ export async function start(
       notificationRoutes(hub, auth),
       confidentialityRoutes({}),
       anonymityRoutes({ relay: anonymity.relay, verifier: anonymity.verifier, auth }),
+      flRoutes(auth),
     ],
   });
   const host = o.host ?? config.host;
@@ -126,6 +131,7 @@ export async function start(
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
     proxy.stop();
+    await fl.stop();
     await app.close();
     await hub.close();
     await services.close();

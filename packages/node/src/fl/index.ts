@@ -11,3 +11,4 @@ export * from './participant.js';
 export * from './aggregator.js';
 export * from './importRecords.js';
 export * from './demo.js';
+export * from './services.js';
