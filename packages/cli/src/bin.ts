@@ -13,10 +13,11 @@
   medledger bench   crypto [--quick] [--json]                       ABE / PRE / HE / PEKS per-operation times
   medledger bench   anonymity [--quick] [--json]                    credentials / group / ring / ZK per-operation times
   medledger bench   emergency [--runs 20] [--json]                  emergency access by 2-of-3 PRE, end to end
-  medledger bench   fl [--rounds 20] [--local-epochs 5] [--json]     federated study on WDBC vs centralized training
+  medledger bench   fl [--rounds 20] [--local-epochs 5] [--dp] [--json]  federated study on WDBC vs centralized training
   medledger study   open --url URL --key FILE --signer ID --study ID --participants A,B,C --aggregator ORG
                          [--title T] [--threshold T] [--rounds 20] [--local-epochs 5] [--lr 0.5] [--l2 0.001]
                          [--phase-ms 2000] [--join-ms 86400000] [--features 30] [--code SYSTEM|CODE]
+                         [--dp-noise SIGMA [--dp-clip 1] [--dp-delta 1e-5]]  (differential privacy; --local-epochs 1)
   medledger study   join --url URL --key NODE-KEY-FILE --org ORG --study ID
   medledger study   status|result --url URL --key FILE --signer ID --study ID [--json]
  *   medledger bench   access [--reads N] [--concurrency C] [--records R] [--json]
@@ -46,10 +47,11 @@ usage:
   medledger bench   crypto [--quick] [--json]                       ABE / PRE / HE / PEKS per-operation times
   medledger bench   anonymity [--quick] [--json]                    credentials / group / ring / ZK per-operation times
   medledger bench   emergency [--runs 20] [--json]                  emergency access by 2-of-3 PRE, end to end
-  medledger bench   fl [--rounds 20] [--local-epochs 5] [--json]     federated study on WDBC vs centralized training
+  medledger bench   fl [--rounds 20] [--local-epochs 5] [--dp] [--json]  federated study on WDBC vs centralized training
   medledger study   open --url URL --key FILE --signer ID --study ID --participants A,B,C --aggregator ORG
                          [--title T] [--threshold T] [--rounds 20] [--local-epochs 5] [--lr 0.5] [--l2 0.001]
                          [--phase-ms 2000] [--join-ms 86400000] [--features 30] [--code SYSTEM|CODE]
+                         [--dp-noise SIGMA [--dp-clip 1] [--dp-delta 1e-5]]  (differential privacy; --local-epochs 1)
   medledger study   join --url URL --key NODE-KEY-FILE --org ORG --study ID
   medledger study   status|result --url URL --key FILE --signer ID --study ID [--json]
 
@@ -100,6 +102,7 @@ async function bench(which: string | undefined, a: Args): Promise<Record<string,
         rounds: int(a, 'rounds', 20, 1),
         localEpochs: int(a, 'local-epochs', 5, 1),
         ...(a.flags.has('timeout-ms') ? { timeoutMs: int(a, 'timeout-ms', 50, 1) } : {}),
+        dp: bool(a, 'dp'),
         log,
       });
     }
@@ -202,6 +205,15 @@ async function main(argv: string[]): Promise<number> {
             joinMs: int(a, 'join-ms', 86_400_000, 100),
             features: int(a, 'features', 30, 1),
             ...(a.flags.has('code') ? { code: str(a, 'code') } : {}),
+            ...(a.flags.has('dp-noise')
+              ? {
+                  dp: {
+                    clip: num('dp-clip', 1),
+                    noiseMultiplier: num('dp-noise', 1),
+                    delta: num('dp-delta', 1e-5),
+                  },
+                }
+              : {}),
           });
           print(await studyOpen({ url, signer: str(a, 'signer'), privateKey: key(), spec }), spec);
           return 0;

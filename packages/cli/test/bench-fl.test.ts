@@ -10,7 +10,14 @@ test(
   'bench fl: a tiny run reports both accuracies, round times, ledger bytes and the dropout round',
   { timeout: 120_000 },
   async () => {
-    const r = await benchFl({ rounds: 2, localEpochs: 2, samplesPerHospital: 8, timeoutMs: 5 });
+    const r = await benchFl({
+      rounds: 2,
+      localEpochs: 2,
+      samplesPerHospital: 8,
+      timeoutMs: 5,
+      dp: true,
+      dpRounds: 1,
+    });
     for (const k of [
       'federatedAccuracy',
       'centralizedAccuracy',
@@ -30,5 +37,14 @@ test(
     assert.equal(r.records, 32);
     assert.equal(r.verified, true);
     assert.equal(r.droppedParticipantRoundOk, true);
+    const dp = r.dpAccuracy as { epsilon: number | null; noiseMultiplier: number; accuracy: number }[];
+    assert.deepEqual(
+      dp.map((x) => x.epsilon),
+      [null, 8, 4, 2, 1],
+    );
+    assert.equal(dp[0]!.noiseMultiplier, 0);
+    for (let i = 1; i < dp.length; i++)
+      assert.ok(dp[i]!.noiseMultiplier > dp[i - 1]!.noiseMultiplier, 'smaller ε, more noise');
+    for (const x of dp) assert.ok(x.accuracy > 0 && x.accuracy <= 1);
   },
 );

@@ -61,6 +61,11 @@ test(
       const researcher = { signerId: demo.researcher.memberId, privateKey: demo.researcher.keys.privateKey };
       const status0 = await studyStatus({ url: demo.url, signer: researcher, studyId: 'cli-1' });
       assert.match(status0.lines[0]!, /study cli-1 "CLI study": joining/);
+      assert.ok(
+        status0.lines.includes(
+          'no differential privacy: secure aggregation hides each update, not what the models reveal',
+        ),
+      );
 
       const keyA = readKeyFile(nodeKey('hospitalA'), passphrase);
       assert.throws(() => readKeyFile(nodeKey('hospitalA'), 'wrong'), 'a wrong passphrase opens nothing');

@@ -322,9 +322,18 @@ test('behavior: who may open, join and post', async () => {
     'INVALID_PAYLOAD',
   ]);
   assert.deepEqual(w.run(w.tx(w.researcher, 'fl.open', w.spec({ threshold: 5 }))), ['INVALID_PAYLOAD']);
-  assert.deepEqual(w.run(w.tx(w.researcher, 'fl.open', w.spec({ participants: ['h1', 'h2', 'h3'] }))), [
+  const dp = { clip: 1, noiseMultiplier: 2, delta: 1e-5 };
+  const fiveEpochs = { rounds: 2, localEpochs: 5, learningRate: 0.5, l2: 0 };
+  assert.deepEqual(w.run(w.tx(w.researcher, 'fl.open', w.spec({ dp, hyper: fiveEpochs }))), [
+    'INVALID_PAYLOAD',
+  ]);
+  assert.deepEqual(w.run(w.tx(w.researcher, 'fl.open', w.spec({ dp: { ...dp, delta: 0.5 } }))), [
+    'INVALID_PAYLOAD',
+  ]);
+  assert.deepEqual(w.run(w.tx(w.researcher, 'fl.open', w.spec({ participants: ['h1', 'h2', 'h3'], dp }))), [
     'OK',
   ]);
+  assert.deepEqual(w.study().dp, dp, 'a study may state its differential privacy');
   assert.deepEqual(w.run(w.tx(w.researcher, 'fl.open', w.spec())), ['FL_STUDY_EXISTS']);
   assert.deepEqual(w.run(w.tx('node:h4', 'fl.join', { studyId: STUDY })), ['FL_NOT_PARTICIPANT']);
   assert.deepEqual(w.run(w.tx(doctor, 'fl.join', { studyId: STUDY })), ['UNAUTHORIZED']);

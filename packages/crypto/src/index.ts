@@ -20,3 +20,4 @@ export * from './commitment.js';
 // '/credentials', '/groupsig', '/ring', '/zk'.
 export * from './shamir.js';
 export * from './secagg.js';
+export * from './dp.js';

@@ -12,6 +12,10 @@
  * baseline standardizes with the training samples and runs `rounds · localEpochs` gradient steps
  * of the same logistic regression on all of them.
  *
+ * With `dp`, studies with differential privacy follow (one clipped gradient step per round,
+ * Gaussian noise for ε ∈ {8, 4, 2, 1} at δ = 1e-5 over their training rounds, and one with
+ * clipping only); `dpAccuracy` lists their accuracy on the same test samples.
+ *
  * A second, short study makes hospitalD's service die after it dealt its shares in round 1:
  * `droppedParticipantRoundOk` says that round completed (hospitalD recorded as dropped) and its
  * aggregate re-derives. Round times are block times from the block that opened a round to the
@@ -21,6 +25,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { gaussianNoiseMultiplier } from '@medledger/crypto';
 import { DEFAULT_ORDERING, txCanonicalText } from '@medledger/core';
 import { getModel, getRound, getStudy, type FlStudySpec } from '@medledger/core/contracts/fl/index';
 import { FlClient } from '@medledger/client';
@@ -46,10 +51,17 @@ export interface BenchFlOptions {
   timeoutMs?: number;
   /** Use only the first N training samples of each hospital (tests); default all. */
   samplesPerHospital?: number;
+  /** Also run differentially private studies at several ε (see {@link DP_EPSILONS}). */
+  dp?: boolean;
+  /** Training rounds of each differentially private study (default 30). */
+  dpRounds?: number;
   log?: (s: string) => void;
 }
 
 const HOSPITALS = ['hospitalA', 'hospitalB', 'hospitalC', 'hospitalD'];
+/** Targets of the differentially private studies (null: clipping without noise); δ = 1e-5. */
+export const DP_EPSILONS = [null, 8, 4, 2, 1] as const;
+const DP = { clip: 1, learningRate: 2, delta: 1e-5 };
 
 /** Bytes of each round's fl transactions of `studyId` (canonical JSON), by round. */
 function ledgerBytesByRound(demo: FlDemo, studyId: string, from: number): Map<number, number> {
@@ -157,6 +169,32 @@ export async function benchFl(o: BenchFlOptions = {}): Promise<Record<string, un
       `federated ${federatedAccuracy.toFixed(4)}, centralized ${centralizedAccuracy.toFixed(4)}; verified ${verified.ok}`,
     );
 
+    // Differentially private studies: one clipped gradient step per round, with noise for each ε.
+    const dpAccuracy: Record<string, unknown>[] = [];
+    if (o.dp) {
+      const dpRounds = o.dpRounds ?? 30;
+      for (const epsilon of DP_EPSILONS) {
+        const noiseMultiplier =
+          epsilon === null ? 0 : gaussianNoiseMultiplier({ epsilon, steps: dpRounds, delta: DP.delta });
+        const spec = demo.spec({
+          studyId: `wdbc-dp-${epsilon ?? 'clip'}`,
+          hyper: { rounds: dpRounds, localEpochs: 1, learningRate: DP.learningRate, l2 },
+          dp: { clip: DP.clip, noiseMultiplier, delta: DP.delta },
+          phaseMs: 10_000,
+        });
+        await demo.openStudy(spec);
+        await demo.until(
+          () => ['done', 'failed'].includes(getStudy(state, spec.studyId)?.status ?? ''),
+          600_000,
+          spec.studyId,
+        );
+        const m = getModel(state, spec.studyId, dpRounds);
+        const accuracy = m ? round(accuracyOf(m, test), 4) : null;
+        dpAccuracy.push({ epsilon, delta: DP.delta, noiseMultiplier: round(noiseMultiplier, 3), accuracy });
+        log(`dp ε ${epsilon ?? '∞ (clip only)'}: σ ${noiseMultiplier.toFixed(2)}, accuracy ${accuracy}`);
+      }
+    }
+
     // The dropout study: hospitalD dies after dealing its shares in round 1.
     const dropout: FlStudySpec = demo.spec({
       studyId: 'wdbc-dropout',
@@ -206,6 +244,17 @@ export async function benchFl(o: BenchFlOptions = {}): Promise<Record<string, un
       verified: verified.ok,
       droppedParticipantRoundOk,
       dropoutRoundMs: r1?.closedAt !== undefined ? r1.closedAt - r1.openedAt : undefined,
+      ...(o.dp
+        ? {
+            dpAccuracy,
+            dpSetting: {
+              rounds: o.dpRounds ?? 30,
+              localEpochs: 1,
+              learningRate: DP.learningRate,
+              clip: DP.clip,
+            },
+          }
+        : {}),
       blockCutTimeoutMs: o.timeoutMs ?? DEFAULT_ORDERING.timeoutMs,
       seed,
     };

@@ -9,7 +9,7 @@
  * are signed as a member (`--key`, `--signer`), since the routes are member-only.
  */
 import { readFileSync } from 'node:fs';
-import { openKey, type SealedKey } from '@medledger/crypto';
+import { gaussianEpsilon, openKey, type SealedKey } from '@medledger/crypto';
 import {
   FlClient,
   MedledgerClient,
@@ -102,6 +102,7 @@ export async function studyStatus(p: {
     `study ${s.studyId} "${s.title}": ${s.status}${s.failure ? ` (${s.failure})` : ''}`,
     `participants ${s.participants.join(', ')} (threshold ${s.threshold}); joined ${s.joined.join(', ') || 'none'}; aggregator ${s.aggregator}`,
   ];
+  lines.push(privacyLine(s));
   if (v.round) {
     const r = v.round;
     lines.push(
@@ -114,6 +115,18 @@ export async function studyStatus(p: {
   return { lines, json: v };
 }
 
+/** What the study's models may reveal: its differential privacy, or that it has none. */
+export function privacyLine(s: FlStudySpec): string {
+  if (!s.dp)
+    return 'no differential privacy: secure aggregation hides each update, not what the models reveal';
+  const eps = gaussianEpsilon({
+    noiseMultiplier: s.dp.noiseMultiplier,
+    steps: s.hyper.rounds,
+    delta: s.dp.delta,
+  });
+  return `differential privacy of the ${s.hyper.rounds} training rounds: (ε, δ) = (${eps.toFixed(2)}, ${s.dp.delta}), noise multiplier ${s.dp.noiseMultiplier}, clip ${s.dp.clip}; round 0's standardization and the record counts are exact`;
+}
+
 /** Every round of a study and its latest model, each round re-derived from its transcript. */
 export async function studyResult(p: {
   url: string;
@@ -123,7 +136,7 @@ export async function studyResult(p: {
   const client = new FlClient(p.url, p.signer);
   const { study, rounds, model } = await client.result(p.studyId);
   const check = await client.verifyStudy(p.studyId);
-  const lines = [`study ${study.studyId}: ${study.status}, ${rounds.length} rounds`];
+  const lines = [`study ${study.studyId}: ${study.status}, ${rounds.length} rounds`, privacyLine(study)];
   for (const r of rounds)
     lines.push(
       `  round ${r.round} (${r.kind}) ${r.phase}: ${r.records ?? '-'} records; ${contributions(r.contributions)}${r.modelHash ? `; model ${r.modelHash.slice(0, 16)}…` : ''}`,
@@ -155,6 +168,8 @@ export function studySpec(v: {
   joinMs: number;
   features: number;
   code?: string;
+  /** Differential privacy: clip and noise multiplier (delta 1e-5). */
+  dp?: { clip: number; noiseMultiplier: number; delta: number };
 }): FlStudySpec {
   const participants = [...new Set(v.participants)].sort();
   if (participants.length < 2) throw new UsageError('--participants needs at least two organizations');
@@ -171,5 +186,6 @@ export function studySpec(v: {
     aggregator: v.aggregator,
     phaseMs: v.phaseMs,
     joinMs: v.joinMs,
+    ...(v.dp ? { dp: v.dp } : {}),
   };
 }

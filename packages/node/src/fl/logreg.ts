@@ -83,6 +83,26 @@ export function trainLocal(
   return w;
 }
 
+/**
+ * Σ over `rows` of each record's log-loss gradient at `model.weights` (weights and bias),
+ * each clipped to L2 norm `clip`: the sum one record changes by at most `clip` (DP-SGD, Abadi
+ * et al. 2016). The L2 penalty is not included (it does not depend on the records).
+ */
+export function clippedGradientSum(model: LogregModel, rows: readonly Sample[], clip: number): number[] {
+  const d = model.mean.length;
+  const sum = new Array<number>(d + 1).fill(0);
+  for (const { z, y } of standardized(rows, model)) {
+    let a = model.weights[d]!;
+    for (let j = 0; j < d; j++) a += model.weights[j]! * z[j]!;
+    const err = sigmoid(a) - y;
+    const g = [...z.map((v) => err * v), err];
+    const norm = Math.sqrt(g.reduce((s, x) => s + x * x, 0));
+    const f = norm > clip ? clip / norm : 1;
+    for (let j = 0; j <= d; j++) sum[j]! += g[j]! * f;
+  }
+  return sum;
+}
+
 /** Share of `rows` whose label the model predicts (threshold 0.5). */
 export function accuracyOf(model: LogregModel, rows: readonly Sample[]): number {
   if (rows.length === 0) return 0;

@@ -15,7 +15,7 @@
  * features of the records it has read for a study (decrypted once) until the study ends.
  */
 import { EventEmitter } from 'node:events';
-import { encodeFixedPoint, randomBytes, type RandomSource } from '@medledger/crypto';
+import { encodeFixedPoint, gaussianSamples, randomBytes, type RandomSource } from '@medledger/crypto';
 import { Wallet } from '@medledger/client';
 import {
   createRoundSecrets,
@@ -45,7 +45,7 @@ import { LedgerError, type SignedTx } from '@medledger/core';
 import type { EhrStore } from '../ehr/types.js';
 import { eligibleRecords, type EligibleRecords } from './eligibility.js';
 import { flStateReader, type FlLedger } from './ledger.js';
-import { momentsOf, trainLocal, type Sample } from './logreg.js';
+import { clippedGradientSum, momentsOf, trainLocal, type Sample } from './logreg.js';
 
 export interface FlParticipantOptions {
   ledger: FlLedger;
@@ -256,7 +256,12 @@ export class FlParticipant extends EventEmitter {
     await this.#send(w, round, 'shares', postSharesTx(this.#ctx(), study.studyId, round.round, dealt));
   }
 
-  /** Round 0: feature moments; later rounds: n · (locally trained weights − current weights). */
+  /**
+   * Round 0: feature moments; later rounds: n · (locally trained weights − current weights).
+   * With differential privacy: −lr · (clipped per-record gradients + Gaussian noise of standard
+   * deviation noiseMultiplier · clip / sqrt(t), so that any t shares sum to at least the
+   * study's noise) − lr · n · l2 · weights (one step; the penalty does not touch the records).
+   */
   #values(study: FlStudy, round: FlRound, data: EligibleRecords): number[] {
     const f = study.model.features;
     if (round.kind === 'moments') return momentsOf(data.rows, f);
@@ -267,6 +272,17 @@ export class FlParticipant extends EventEmitter {
         `no model after round ${round.round - 1} of ${study.studyId}`,
       );
     const { localEpochs, learningRate, l2 } = study.hyper;
+    if (study.dp) {
+      const { clip, noiseMultiplier } = study.dp;
+      const sum = clippedGradientSum(model, data.rows, clip);
+      const noise = gaussianSamples(
+        f + 1,
+        (noiseMultiplier * clip) / Math.sqrt(study.threshold),
+        this.#random,
+      );
+      const n = data.rows.length;
+      return sum.map((g, j) => -learningRate * (g + noise[j]! + (j < f ? n * l2 * model.weights[j]! : 0)));
+    }
     const trained = trainLocal(model, data.rows, localEpochs, learningRate, l2);
     return trained.map((wt, j) => data.rows.length * (wt - model.weights[j]!));
   }

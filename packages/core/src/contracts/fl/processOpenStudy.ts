@@ -34,6 +34,7 @@ const KEYS = [
   'aggregator',
   'phaseMs',
   'joinMs',
+  'dp',
 ] as const;
 
 export const processOpenStudy: Contract<OpenStudyPayload> = {
@@ -55,13 +56,25 @@ export const processOpenStudy: Contract<OpenStudyPayload> = {
       malformed(C, 'payload.participants', 'must be distinct');
     const sorted = [...participants].sort();
     if (sorted.some((x, i) => x !== participants[i])) malformed(C, 'payload.participants', 'must be sorted');
-    return {
+    const localEpochs = int(h.localEpochs, 'payload.hyper.localEpochs', C, 1, 1000);
+    let dp: FlStudySpec['dp'];
+    if (p.dp !== undefined) {
+      const d = obj(p.dp, 'payload.dp', C);
+      onlyKeys(d, ['clip', 'noiseMultiplier', 'delta'], 'payload.dp', C);
+      if (localEpochs !== 1) malformed(C, 'payload.hyper.localEpochs', 'must be 1 with differential privacy');
+      dp = {
+        clip: num(d.clip, 'payload.dp.clip', 1e-6, 1e6),
+        noiseMultiplier: num(d.noiseMultiplier, 'payload.dp.noiseMultiplier', 0, 1e6),
+        delta: num(d.delta, 'payload.dp.delta', 1e-300, 0.01),
+      };
+    }
+    const spec: FlStudySpec = {
       studyId: str(p.studyId, 'payload.studyId', C, 64, ID),
       title: str(p.title, 'payload.title', C, 200),
       model: { kind: 'logreg', features: int(m.features, 'payload.model.features', C, 1, FL_MAX_FEATURES) },
       hyper: {
         rounds: int(h.rounds, 'payload.hyper.rounds', C, 1, 1000),
-        localEpochs: int(h.localEpochs, 'payload.hyper.localEpochs', C, 1, 1000),
+        localEpochs,
         learningRate: num(h.learningRate, 'payload.hyper.learningRate', 1e-6, 100),
         l2: num(h.l2, 'payload.hyper.l2', 0, 100),
       },
@@ -76,6 +89,8 @@ export const processOpenStudy: Contract<OpenStudyPayload> = {
       phaseMs: int(p.phaseMs, 'payload.phaseMs', C, 100, 86_400_000),
       joinMs: int(p.joinMs, 'payload.joinMs', C, 100, 30 * 86_400_000),
     };
+    if (dp) spec.dp = dp;
+    return spec;
   },
   execute(ctx, p) {
     const signer = ctx.signers[0];

@@ -49,6 +49,13 @@ export interface FlStudySpec {
   phaseMs: number;
   /** How long the study waits for every participant to join (ms of block time). */
   joinMs: number;
+  /**
+   * Differential privacy of the training rounds (optional; needs `localEpochs` 1): each
+   * participant sends −lr·(Σ per-record gradients clipped to L2 norm `clip` + its share of
+   * Gaussian noise), the shares summing to at least N(0, (noiseMultiplier·clip)²) per weight
+   * over any t participants. The ledger cannot check that noise was added; see docs/fl.md.
+   */
+  dp?: { clip: number; noiseMultiplier: number; delta: number };
 }
 
 /** A study on the ledger. */
