@@ -1,13 +1,13 @@
 /**
  * `medledger bench fl` at a tiny size: the JSON has the fields the issue names, the study
- * verifies, and the dropout round completes.
+ * verifies, the dropout round completes, and differentially private runs report their ε.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { benchFl } from '../src/bench/fl.js';
 
 test(
-  'bench fl: a tiny run reports both accuracies, round times, ledger bytes and the dropout round',
+  'bench fl: a tiny run reports both accuracies, round times, ledger bytes, the dropout round and accuracy at several ε',
   { timeout: 120_000 },
   async () => {
     const r = await benchFl({
@@ -17,6 +17,7 @@ test(
       timeoutMs: 5,
       dp: true,
       dpRounds: 1,
+      dpRuns: 1,
     });
     for (const k of [
       'federatedAccuracy',

@@ -55,6 +55,8 @@ export interface BenchFlOptions {
   dp?: boolean;
   /** Training rounds of each differentially private study (default 30). */
   dpRounds?: number;
+  /** Studies per ε (default 3; the noise makes each a random draw). */
+  dpRuns?: number;
   log?: (s: string) => void;
 }
 
@@ -176,22 +178,38 @@ export async function benchFl(o: BenchFlOptions = {}): Promise<Record<string, un
       for (const epsilon of DP_EPSILONS) {
         const noiseMultiplier =
           epsilon === null ? 0 : gaussianNoiseMultiplier({ epsilon, steps: dpRounds, delta: DP.delta });
-        const spec = demo.spec({
-          studyId: `wdbc-dp-${epsilon ?? 'clip'}`,
-          hyper: { rounds: dpRounds, localEpochs: 1, learningRate: DP.learningRate, l2 },
-          dp: { clip: DP.clip, noiseMultiplier, delta: DP.delta },
-          phaseMs: 10_000,
+        const accuracies: number[] = [];
+        // the noise makes each run a random draw: several runs per ε (one without noise)
+        for (let k = 0; k < (epsilon === null ? 1 : (o.dpRuns ?? 3)); k++) {
+          const spec = demo.spec({
+            studyId: `wdbc-dp-${epsilon ?? 'clip'}-${k}`,
+            hyper: { rounds: dpRounds, localEpochs: 1, learningRate: DP.learningRate, l2 },
+            dp: { clip: DP.clip, noiseMultiplier, delta: DP.delta },
+            phaseMs: 10_000,
+          });
+          await demo.openStudy(spec);
+          await demo.until(
+            () => ['done', 'failed'].includes(getStudy(state, spec.studyId)?.status ?? ''),
+            600_000,
+            spec.studyId,
+          );
+          const m = getModel(state, spec.studyId, dpRounds);
+          if (!m) throw new Error(`${spec.studyId} failed: ${getStudy(state, spec.studyId)?.failure ?? ''}`);
+          accuracies.push(accuracyOf(m, test));
+        }
+        const mean = accuracies.reduce((a, b) => a + b, 0) / accuracies.length;
+        dpAccuracy.push({
+          epsilon,
+          delta: DP.delta,
+          noiseMultiplier: round(noiseMultiplier, 3),
+          runs: accuracies.length,
+          accuracy: round(mean, 4),
+          accuracyMin: round(Math.min(...accuracies), 4),
+          accuracyMax: round(Math.max(...accuracies), 4),
         });
-        await demo.openStudy(spec);
-        await demo.until(
-          () => ['done', 'failed'].includes(getStudy(state, spec.studyId)?.status ?? ''),
-          600_000,
-          spec.studyId,
+        log(
+          `dp ε ${epsilon ?? '∞ (clip only)'}: σ ${noiseMultiplier.toFixed(2)}, accuracy ${accuracies.map((x) => x.toFixed(4)).join(', ')}`,
         );
-        const m = getModel(state, spec.studyId, dpRounds);
-        const accuracy = m ? round(accuracyOf(m, test), 4) : null;
-        dpAccuracy.push({ epsilon, delta: DP.delta, noiseMultiplier: round(noiseMultiplier, 3), accuracy });
-        log(`dp ε ${epsilon ?? '∞ (clip only)'}: σ ${noiseMultiplier.toFixed(2)}, accuracy ${accuracy}`);
       }
     }
 
