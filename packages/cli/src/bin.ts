@@ -13,7 +13,7 @@
   medledger bench   crypto [--quick] [--json]                       ABE / PRE / HE / PEKS per-operation times
   medledger bench   anonymity [--quick] [--json]                    credentials / group / ring / ZK per-operation times
   medledger bench   emergency [--runs 20] [--json]                  emergency access by 2-of-3 PRE, end to end
-  medledger bench   fl [--rounds 20] [--local-epochs 5] [--dp] [--json]  federated study on WDBC vs centralized training
+  medledger bench   fl [--rounds 20] [--local-epochs 5] [--seed S] [--dp] [--json]  federated study on WDBC vs centralized
   medledger study   open --url URL --key FILE --signer ID --study ID --participants A,B,C --aggregator ORG
                          [--title T] [--threshold T] [--rounds 20] [--local-epochs 5] [--lr 0.5] [--l2 0.001]
                          [--phase-ms 2000] [--join-ms 86400000] [--features 30] [--code SYSTEM|CODE]
@@ -47,7 +47,7 @@ usage:
   medledger bench   crypto [--quick] [--json]                       ABE / PRE / HE / PEKS per-operation times
   medledger bench   anonymity [--quick] [--json]                    credentials / group / ring / ZK per-operation times
   medledger bench   emergency [--runs 20] [--json]                  emergency access by 2-of-3 PRE, end to end
-  medledger bench   fl [--rounds 20] [--local-epochs 5] [--dp] [--json]  federated study on WDBC vs centralized training
+  medledger bench   fl [--rounds 20] [--local-epochs 5] [--seed S] [--dp] [--json]  federated study on WDBC vs centralized
   medledger study   open --url URL --key FILE --signer ID --study ID --participants A,B,C --aggregator ORG
                          [--title T] [--threshold T] [--rounds 20] [--local-epochs 5] [--lr 0.5] [--l2 0.001]
                          [--phase-ms 2000] [--join-ms 86400000] [--features 30] [--code SYSTEM|CODE]
@@ -103,6 +103,7 @@ async function bench(which: string | undefined, a: Args): Promise<Record<string,
         localEpochs: int(a, 'local-epochs', 5, 1),
         ...(a.flags.has('timeout-ms') ? { timeoutMs: int(a, 'timeout-ms', 50, 1) } : {}),
         dp: bool(a, 'dp'),
+        ...(a.flags.has('seed') ? { seed: str(a, 'seed') } : {}),
         log,
       });
     }
