@@ -283,6 +283,28 @@ test('behavior: a wrong revealed share is outvoted when more than t survivors re
   assert.deepEqual(w.run(aggregateTx(w)), ['OK']);
 });
 
+test('behavior: shares that do not unmask fail the round at its deadline instead of stalling it', async () => {
+  const w = await flWorld();
+  openAndJoin(w);
+  await keysAndShares(w);
+  w.run(...['h1', 'h2', 'h3'].map((h) => w.updateTx(h, moments[h]!, counts[h]!)));
+  w.wait(5000);
+  w.run(w.tx('node:institute', 'fl.advance', { studyId: STUDY }));
+  const bad = await w.unmaskPayload('h1');
+  const b = fromB64u(bad.b.h2!);
+  b[65] = b[65]! ^ 1;
+  bad.b.h2 = toB64u(b);
+  w.run(w.tx('node:h1', 'fl.unmask', { studyId: STUDY, round: 0, ...bad }));
+  w.run(...(await Promise.all(['h2', 'h3'].map((h) => w.unmaskTx(h)))));
+  const r = recomputeRound(readRoundTranscript(w.c.reader, w.f.chainId, w.study(), w.round()));
+  assert.equal(r.ok ? 'OK' : r.code, 'FL_UNMASK_FAILED', 'three shares, one wrong: no subset opens h2');
+  assert.deepEqual(w.run(w.tx('node:institute', 'fl.advance', { studyId: STUDY })), ['FL_TOO_EARLY']);
+  w.wait(5000);
+  assert.deepEqual(w.run(w.tx('node:institute', 'fl.advance', { studyId: STUDY })), ['OK']);
+  assert.equal(w.round(0).phase, 'failed');
+  assert.match(w.study().failure!, /the revealed shares do not unmask: no 3 shares open the self mask of h2/);
+});
+
 test('behavior: the contracts never change a value they read from state (it is shared with the read cache)', async () => {
   const w = await flWorld();
   openAndJoin(w);

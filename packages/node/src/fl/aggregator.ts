@@ -136,6 +136,8 @@ export class FlAggregator extends EventEmitter {
     if (!enough) return this.#advance(study, `${key}:fail`); // past the deadline: the round fails
     await this.#once(`${key}:aggregate:${round.posted.length}`, async () => {
       const r = recomputeRound(readRoundTranscript(state, this.#o.ledger.chainId, study, round));
+      // Shares that do not unmask: past the deadline the ledger fails the round on fl.advance.
+      if (!r.ok && late) return this.#advance(study, `${key}:unmask-failed`);
       if (!r.ok)
         throw new LedgerError(
           { code: r.code, studyId: study.studyId, round: round.round },

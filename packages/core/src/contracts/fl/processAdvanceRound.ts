@@ -2,11 +2,13 @@
  * `fl.advance` — after a deadline, closes what waits for participants that did not come: the
  * join phase (the study runs with those who joined), or the current round's keys, shares or
  * masked phase (the round goes on with those who posted). A round whose unmask phase is past
- * its deadline with fewer than t revealers fails. Sent by the aggregator's node, a
- * participant's node or the principal; never before the deadline, by block time.
+ * its deadline with fewer than t revealers, or with shares that do not unmask, fails. Sent by
+ * the aggregator's node, a participant's node or the principal; never before the deadline, by
+ * block time.
  */
 import { OK, type Contract } from '../../contract.js';
 import { C, ID, fail, obj, onlyKeys, str } from './common.js';
+import { readRoundTranscript, recomputeRound } from './aggregate.js';
 import { closePhase, failRound, saveRound, startStudy } from './rounds.js';
 import { asJson, flKeys, editRound, editStudy, type FlStudy } from './state.js';
 import type { TxContext } from '../../contract.js';
@@ -50,17 +52,16 @@ export const processAdvanceRound: Contract<AdvanceRoundPayload> = {
         `the ${round.phase} phase of round ${round.round} runs until ${round.deadline}`,
       );
     if (round.phase === 'unmask') {
-      if (round.posted.length >= study.threshold)
-        return fail(
-          'FL_AWAITING_AGGREGATE',
-          `round ${round.round} has enough shares; the aggregator publishes it`,
-        );
-      failRound(
-        ctx,
-        study,
-        round,
-        `only ${round.posted.length} survivors revealed shares; ${study.threshold} are needed`,
-      );
+      if (round.posted.length < study.threshold) {
+        const reason = `only ${round.posted.length} survivors revealed shares; ${study.threshold} are needed`;
+        failRound(ctx, study, round, reason);
+      } else {
+        // Enough shares: the round fails only if they do not unmask (inconsistent shares).
+        const r = recomputeRound(readRoundTranscript(ctx.state, ctx.tx.body.chainId, study, round));
+        if (r.ok)
+          return fail('FL_AWAITING_AGGREGATE', `round ${round.round} unmasks; the aggregator publishes it`);
+        failRound(ctx, study, round, `the revealed shares do not unmask: ${r.message}`);
+      }
     } else {
       closePhase(ctx, study, round);
     }
