@@ -13,17 +13,11 @@
   medledger bench   crypto [--quick] [--json]                       ABE / PRE / HE / PEKS per-operation times
   medledger bench   anonymity [--quick] [--json]                    credentials / group / ring / ZK per-operation times
   medledger bench   emergency [--runs 20] [--json]                  emergency access by 2-of-3 PRE, end to end
-  medledger bench   fl [--rounds 20] [--local-epochs 5] [--seed S] [--dp] [--json]  federated study on WDBC vs centralized
-  medledger study   open --url URL --key FILE --signer ID --study ID --participants A,B,C --aggregator ORG
-                         [--title T] [--threshold T] [--rounds 20] [--local-epochs 5] [--lr 0.5] [--l2 0.001]
-                         [--phase-ms 2000] [--join-ms 86400000] [--features 30] [--code SYSTEM|CODE]
-                         [--dp-noise SIGMA [--dp-clip 1] [--dp-delta 1e-5]]  (differential privacy; --local-epochs 1)
-  medledger study   join --url URL --key NODE-KEY-FILE --org ORG --study ID
-  medledger study   status|result --url URL --key FILE --signer ID --study ID [--json]
  *   medledger bench   access [--reads N] [--concurrency C] [--records R] [--json]
  *   medledger bench   crypto [--quick] [--json]
  *   medledger bench   anonymity [--quick] [--json]
  *   medledger bench   emergency [--runs 20] [--json]
+ *   medledger bench   fl [--rounds 20] [--local-epochs 5] [--seed S] [--dp] [--json]
  *
  * Human-readable progress goes to stderr; results to stdout. Exit code 0 on success, 1 on a
  * failed check, 2 on a usage error.

@@ -181,6 +181,7 @@ export class FlParticipant extends EventEmitter {
     for (const key of [...this.#work.keys()])
       if (key.startsWith(`${id}:`) && (study.status !== 'running' || key !== `${id}:${study.round}`))
         this.#forget(key);
+    if (study.status !== 'running') this.#features.delete(id);
     if (study.status !== 'running' || !study.active.includes(this.org)) return;
     const round = getRound(state, id, study.round);
     if (!round || !round.expected.includes(this.org) || round.posted.includes(this.org)) return;
