@@ -67,6 +67,13 @@ benchmarks:
   medledger bench   crypto [--quick] [--json]                       ABE / PRE / HE / PEKS per-operation times
   medledger bench   anonymity [--quick] [--json]                    credentials / group / ring / ZK per-operation times
   medledger bench   emergency [--runs 20] [--json]                  emergency access by 2-of-3 PRE, end to end
+  medledger bench   fl [--rounds 20] [--local-epochs 5] [--seed S] [--dp] [--json]  federated study on WDBC vs centralized
+  medledger study   open --url URL --key FILE --signer ID --study ID --participants A,B,C --aggregator ORG
+                         [--title T] [--threshold T] [--rounds 20] [--local-epochs 5] [--lr 0.5] [--l2 0.001]
+                         [--phase-ms 2000] [--join-ms 86400000] [--features 30] [--code SYSTEM|CODE]
+                         [--dp-noise SIGMA [--dp-clip 1] [--dp-delta 1e-5]]  (differential privacy; --local-epochs 1)
+  medledger study   join --url URL --key NODE-KEY-FILE --org ORG --study ID
+  medledger study   status|result --url URL --key FILE --signer ID --study ID [--json]
 
 environment:
   MEDLEDGER_PASSPHRASE       passphrase of the directory a command opens or creates (a --dev directory keeps its own
@@ -112,8 +119,19 @@ async function bench(which: string | undefined, a: Args): Promise<Record<string,
       const { benchEmergency } = await import('./bench/emergency.js');
       return { bench: 'emergency', ...(await benchEmergency({ runs: int(a, 'runs', 20, 1) })) };
     }
+    case 'fl': {
+      const { benchFl } = await import('./bench/fl.js');
+      return benchFl({
+        rounds: int(a, 'rounds', 20, 1),
+        localEpochs: int(a, 'local-epochs', 5, 1),
+        ...(a.flags.has('timeout-ms') ? { timeoutMs: int(a, 'timeout-ms', 50, 1) } : {}),
+        dp: bool(a, 'dp'),
+        ...(a.flags.has('seed') ? { seed: str(a, 'seed') } : {}),
+        log,
+      });
+    }
     default:
-      throw new UsageError('bench ledger|access|crypto|anonymity|emergency');
+      throw new UsageError('bench ledger|access|crypto|anonymity|emergency|fl');
   }
 }
 
@@ -383,6 +401,77 @@ async function main(argv: string[]): Promise<number> {
         json: bool(a, 'json'),
         out: (l) => void process.stdout.write(`${l}\n`),
       });
+    }
+    case 'study': {
+      const { studyOpen, studyJoin, studyStatus, studyResult, studySpec, readKeyFile } =
+        await import('./commands/study.js');
+      const url = str(a, 'url');
+      const studyId = str(a, 'study');
+      const passphrase = process.env.MEDLEDGER_PASSPHRASE;
+      if (!passphrase) throw new UsageError('set MEDLEDGER_PASSPHRASE to the passphrase of the key file');
+      const key = () => readKeyFile(str(a, 'key'), passphrase);
+      const print = (lines: string[], json?: unknown) => {
+        if (bool(a, 'json')) process.stdout.write(`${JSON.stringify(json ?? { lines })}\n`);
+        else for (const l of lines) process.stdout.write(`${l}\n`);
+      };
+      const num = (name: string, dflt: number) => {
+        const v = a.flags.has(name) ? Number(str(a, name)) : dflt;
+        if (!Number.isFinite(v)) throw new UsageError(`--${name} must be a number`);
+        return v;
+      };
+      switch (sub) {
+        case 'open': {
+          const spec = studySpec({
+            studyId,
+            title: str(a, 'title', studyId),
+            participants: str(a, 'participants').split(','),
+            aggregator: str(a, 'aggregator'),
+            ...(a.flags.has('threshold') ? { threshold: int(a, 'threshold', 2, 2) } : {}),
+            rounds: int(a, 'rounds', 20, 1),
+            localEpochs: int(a, 'local-epochs', 5, 1),
+            learningRate: num('lr', 0.5),
+            l2: num('l2', 0.001),
+            phaseMs: int(a, 'phase-ms', 2000, 100),
+            joinMs: int(a, 'join-ms', 86_400_000, 100),
+            features: int(a, 'features', 30, 1),
+            ...(a.flags.has('code') ? { code: str(a, 'code') } : {}),
+            ...(a.flags.has('dp-noise')
+              ? {
+                  dp: {
+                    clip: num('dp-clip', 1),
+                    noiseMultiplier: num('dp-noise', 1),
+                    delta: num('dp-delta', 1e-5),
+                  },
+                }
+              : {}),
+          });
+          print(await studyOpen({ url, signer: str(a, 'signer'), privateKey: key(), spec }), spec);
+          return 0;
+        }
+        case 'join':
+          print(await studyJoin({ url, org: str(a, 'org'), nodeKey: key(), studyId }));
+          return 0;
+        case 'status': {
+          const r = await studyStatus({
+            url,
+            signer: { signerId: str(a, 'signer'), privateKey: key() },
+            studyId,
+          });
+          print(r.lines, r.json);
+          return 0;
+        }
+        case 'result': {
+          const r = await studyResult({
+            url,
+            signer: { signerId: str(a, 'signer'), privateKey: key() },
+            studyId,
+          });
+          print(r.lines, r.json);
+          return r.ok ? 0 : 1;
+        }
+        default:
+          throw new UsageError('study open|join|status|result');
+      }
     }
     case 'verify': {
       const dir = sub ?? dirOf(a);

@@ -6,7 +6,7 @@ import { start } from '../src/commands/start.js';
 import { makeDevDir } from './helpers.js';
 
 test(
-  'start: the node is an emergency proxy with a published X25519 key that survives a restart; confidentiality and anonymity routes are served',
+  'start: the node is an emergency proxy with a published X25519 key that survives a restart; confidentiality, anonymity and fl routes are served',
   { timeout: 60_000 },
   async () => {
     const { dir, nodeDir } = await makeDevDir();
@@ -20,6 +20,8 @@ test(
       const unknown = await fetch(`${s1.url}/v1/confidentiality/emergency/requests/${'0'.repeat(64)}`);
       assert.equal(unknown.status, 404, 'the confidentiality routes answer');
       assert.equal(((await unknown.json()) as { code: string }).code, 'NOT_FOUND');
+      const studies = await fetch(`${s1.url}/v1/fl/studies`);
+      assert.equal(studies.status, 401, 'the fl routes are served, to members only');
       await s1.close();
       const s2 = await start({ dir, dev: true, port: 0, log: () => {} });
       assert.equal((s2.node.stateValue('pubkeys:node:hospitalA') as { x25519?: string }).x25519, published);

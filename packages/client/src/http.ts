@@ -152,6 +152,15 @@ export class MedledgerClient {
     return this.#req('GET', `/v1/state/${encodeURIComponent(key)}`, undefined, true);
   }
 
+  /**
+   * A GET of another route of the node (the feature routes: `/v1/fl/...`, ...), signed when
+   * the client has a signer.
+   * @throws MedledgerHttpError with the node's code on any answer but 2xx
+   */
+  get<T>(path: string): Promise<T> {
+    return this.#req('GET', path, undefined, true);
+  }
+
   status(): Promise<Record<string, unknown> & { chainId: string; height: number }> {
     return this.#req('GET', '/v1/status');
   }

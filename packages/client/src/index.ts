@@ -14,3 +14,4 @@ export * from './ledgerApi.js';
 export * from './pharmacy/index.js';
 export * from './supply/index.js';
 export * from './payments/index.js';
+export * from './fl/index.js';

@@ -19,3 +19,6 @@ export * from './commitment.js';
 // Pairing- and WASM-based schemes are imported by subpath only, so that importing this
 // module never loads a WASM runtime: '@medledger/crypto/abe', '/pre', '/he', '/peks',
 // '/credentials', '/groupsig', '/ring', '/zk'.
+export * from './shamir.js';
+export * from './secagg.js';
+export * from './dp.js';

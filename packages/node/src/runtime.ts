@@ -42,6 +42,8 @@ import { supplyRoutes } from './api/routes/supply.js';
 import { paymentsRoutes } from './api/routes/payments.js';
 import { PharmacyService } from './pharmacy/pharmacyService.js';
 import { SupplyIndex } from './supply/supplyIndex.js';
+import { flRoutes } from './api/routes/fl.js';
+import { startFlServices } from './fl/services.js';
 
 export interface StartNodeOptions {
   /** The node's data directory (genesis.json, node.json, keys/, the SQLite files). */
@@ -127,6 +129,9 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
       : [];
     const supply = new SupplyIndex(node); // indexes the ledger on the first pack verification
     opened.push(supply);
+    // Federated learning: studies this hospital joined, studies this organization aggregates.
+    const fl = startFlServices({ node, org: config.org, nodeKey, ehr, log: o.log });
+    opened.push({ close: () => fl.stop() });
     // Anonymous relay and reads: group- and ring-signed statements relayed under the node key.
     const anonymity = createAnonymityServices({ node, nodeKey });
     const app = buildServer(node, {
@@ -139,6 +144,7 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
         pharmacyRoutes({ auth, pharmacies }),
         supplyRoutes({ auth, index: supply }),
         paymentsRoutes({ auth }),
+        flRoutes(auth),
       ],
     });
     const address = await app.listen({ host: o.host ?? config.host, port: o.port ?? config.port });
@@ -153,6 +159,7 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
       // Stop taking requests first, then the services, then the ledger, then the stores.
       await proxy.stop();
       supply.close();
+      await fl.stop();
       await app.close();
       await hub.close();
       await services.close();

@@ -116,6 +116,32 @@ export function ehrStoreConformance(name: string, makeHarness: () => Promise<Ehr
         assert.equal(await s.isErased(a.recordId), false);
       }));
 
+    test('listByType: live records of a resource type (and category), oldest first; erased ones are gone', () =>
+      withStore(async (s) => {
+        const a = sampleRecord({ createdAt: 3000 });
+        const b = sampleRecord({ createdAt: 1000, patientRef: 'pat-other' });
+        const c = sampleRecord({ createdAt: 2000, category: 'clinical' });
+        const d = sampleRecord({ createdAt: 500, resourceType: 'Condition', category: 'clinical' });
+        for (const r of [a, b, c, d]) await s.put(strip(r));
+        const ids = async (t: string, cat?: string) => (await s.listByType(t, cat)).map((m) => m.recordId);
+        assert.deepEqual(await ids('Observation'), [b.recordId, c.recordId, a.recordId]);
+        assert.deepEqual(await ids('Observation', 'lab'), [b.recordId, a.recordId]);
+        assert.deepEqual(await ids('Condition'), [d.recordId]);
+        assert.deepEqual(await ids('Patient'), []);
+        const [first] = await s.listByType('Observation', 'lab');
+        assert.deepEqual(first, {
+          recordId: b.recordId,
+          patientRef: 'pat-other',
+          resourceType: 'Observation',
+          category: 'lab',
+          createdAt: 1000,
+        });
+        await s.erase(b.recordId);
+        assert.deepEqual(await ids('Observation', 'lab'), [a.recordId]);
+        await rejectsWith(s.listByType('observation'), 'BAD_INPUT');
+        await rejectsWith(s.listByType('Observation', 'Lab!'), 'BAD_INPUT');
+      }));
+
     test('encryption at rest: the body plaintext never appears in storage', () =>
       withStore(async (s, h) => {
         const r = sampleRecord();

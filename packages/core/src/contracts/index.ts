@@ -18,6 +18,7 @@ import { consortiumContracts } from './consortium/index.js';
 import { pharmacyContracts } from './pharmacy/index.js';
 import { supplyContracts } from './supply/index.js';
 import { paymentsContracts } from './payments/index.js';
+import { flContracts } from './fl/index.js';
 
 export { processAnchorRecord, anchorKey, type AnchorRecordPayload } from './records/processAnchorRecord.js';
 export { processEnrollMember, type EnrollMemberPayload } from './registry/processEnrollMember.js';
@@ -58,6 +59,7 @@ export function defaultContracts(): ContractRegistry {
     ...pharmacyContracts,
     ...supplyContracts,
     ...paymentsContracts,
+    ...flContracts,
   ])
     r.register(c as Contract<unknown>);
   return r;
@@ -70,4 +72,5 @@ export {
   pharmacyContracts,
   supplyContracts,
   paymentsContracts,
+  flContracts,
 };

@@ -62,6 +62,12 @@ const STATUS: Record<string, number> = {
   RESOURCE_MISMATCH: 422,
   TX_NOT_COMMITTED: 504,
   FHIR_INVALID: 500,
+  // federated learning (node/src/fl; the contracts' own codes travel in receipts)
+  FL_BAD_DATA: 422,
+  FL_NO_MODEL: 409,
+  FL_UNMASK_FAILED: 409,
+  FL_NOT_ENOUGH_SHARES: 409,
+  FL_TRANSCRIPT: 409,
 };
 
 export function statusOf(code: string): number {

@@ -6,7 +6,7 @@
 import { randomBytes } from '@medledger/crypto/random';
 import { openRecord, sealRecord, assertMasterKey } from './encryption.js';
 import type { SealedRecord } from './encryption.js';
-import { EhrError, assertEhrId, assertEhrRecord } from './types.js';
+import { EhrError, assertEhrId, assertEhrKind, assertEhrRecord } from './types.js';
 import type { EhrRecord, EhrRecordMeta, EhrStore, EhrStoreOptions } from './types.js';
 
 /** One stored row: a sealed record, or the tombstone of an erased one. */
@@ -60,6 +60,18 @@ export function createMemoryEhrStore(opts: MemoryEhrStoreOptions): EhrStore {
         if (!('sealed' in row) || row.sealed.patientRef !== patientRef) continue;
         const { recordId, resourceType, category, createdAt } = row.sealed;
         out.push({ recordId, patientRef, resourceType, category, createdAt });
+      }
+      return out.sort((a, b) => a.createdAt - b.createdAt || (a.recordId < b.recordId ? -1 : 1));
+    },
+    async listByType(resourceType: string, category?: string): Promise<EhrRecordMeta[]> {
+      live();
+      assertEhrKind(resourceType, category);
+      const out: EhrRecordMeta[] = [];
+      for (const row of rows.values()) {
+        if (!('sealed' in row) || row.sealed.resourceType !== resourceType) continue;
+        if (category !== undefined && row.sealed.category !== category) continue;
+        const { recordId, patientRef, createdAt } = row.sealed;
+        out.push({ recordId, patientRef, resourceType, category: row.sealed.category, createdAt });
       }
       return out.sort((a, b) => a.createdAt - b.createdAt || (a.recordId < b.recordId ? -1 : 1));
     },

@@ -14,7 +14,7 @@
 import pg from 'pg';
 import { randomBytes } from '@medledger/crypto/random';
 import { assertMasterKey, openRecord, sealRecord } from './encryption.js';
-import { EhrError, assertEhrId, assertEhrRecord } from './types.js';
+import { EhrError, assertEhrId, assertEhrKind, assertEhrRecord } from './types.js';
 import type { EhrRecord, EhrRecordMeta, EhrStore, EhrStoreOptions } from './types.js';
 
 /** Options of {@link openPostgresEhrStore}. */
@@ -41,6 +41,8 @@ CREATE TABLE IF NOT EXISTS ehr_records (
 );
 CREATE INDEX IF NOT EXISTS ehr_records_by_patient
   ON ehr_records (patient_ref, created_at, record_id) WHERE erased_at IS NULL;
+CREATE INDEX IF NOT EXISTS ehr_records_by_type
+  ON ehr_records (resource_type, created_at, record_id) WHERE erased_at IS NULL;
 `;
 
 interface Row {
@@ -139,6 +141,22 @@ export async function openPostgresEhrStore(opts: PostgresEhrStoreOptions): Promi
         `SELECT record_id, patient_ref, resource_type, category, created_at FROM ehr_records
          WHERE patient_ref = $1 AND erased_at IS NULL ORDER BY created_at, record_id`,
         [patientRef],
+      );
+      return res.rows.map((row) => ({
+        recordId: row.record_id,
+        patientRef: row.patient_ref,
+        resourceType: row.resource_type,
+        category: row.category,
+        createdAt: Number(row.created_at),
+      }));
+    },
+    async listByType(resourceType: string, category?: string): Promise<EhrRecordMeta[]> {
+      assertEhrKind(resourceType, category);
+      const res = await pool.query<Omit<Row, 'wrapped_key' | 'ciphertext'>>(
+        `SELECT record_id, patient_ref, resource_type, category, created_at FROM ehr_records
+         WHERE resource_type = $1 AND ($2::text IS NULL OR category = $2) AND erased_at IS NULL
+         ORDER BY created_at, record_id`,
+        [resourceType, category ?? null],
       );
       return res.rows.map((row) => ({
         recordId: row.record_id,

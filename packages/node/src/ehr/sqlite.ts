@@ -14,7 +14,7 @@ import Database from 'better-sqlite3';
 import { randomBytes } from '@medledger/crypto/random';
 import { assertMasterKey, openRecord, sealRecord } from './encryption.js';
 import type { SealedRecord } from './encryption.js';
-import { EhrError, assertEhrId, assertEhrRecord } from './types.js';
+import { EhrError, assertEhrId, assertEhrKind, assertEhrRecord } from './types.js';
 import type { EhrRecord, EhrRecordMeta, EhrStore, EhrStoreOptions } from './types.js';
 
 /** Options of {@link openSqliteEhrStore}. */
@@ -38,6 +38,8 @@ CREATE TABLE IF NOT EXISTS ehr_records (
 ) STRICT;
 CREATE INDEX IF NOT EXISTS ehr_records_by_patient
   ON ehr_records (patient_ref, created_at, record_id) WHERE erased_at IS NULL;
+CREATE INDEX IF NOT EXISTS ehr_records_by_type
+  ON ehr_records (resource_type, created_at, record_id) WHERE erased_at IS NULL;
 `;
 
 interface Row {
@@ -84,6 +86,13 @@ export function openSqliteEhrStore(opts: SqliteEhrStoreOptions): EhrStore {
     `SELECT record_id, patient_ref, resource_type, category, created_at FROM ehr_records
      WHERE patient_ref = ? AND erased_at IS NULL ORDER BY created_at, record_id`,
   );
+  const selByType = db.prepare<
+    [string, string | null, string | null],
+    Omit<Row, 'wrapped_key' | 'ciphertext'>
+  >(
+    `SELECT record_id, patient_ref, resource_type, category, created_at FROM ehr_records
+     WHERE resource_type = ? AND (? IS NULL OR category = ?) AND erased_at IS NULL ORDER BY created_at, record_id`,
+  );
   const shred = db.prepare(
     `UPDATE ehr_records SET patient_ref = NULL, resource_type = NULL, category = NULL, created_at = NULL,
        wrapped_key = NULL, ciphertext = NULL, erased_at = ? WHERE record_id = ? AND erased_at IS NULL`,
@@ -124,6 +133,17 @@ export function openSqliteEhrStore(opts: SqliteEhrStoreOptions): EhrStore {
     async listByPatient(patientRef: string): Promise<EhrRecordMeta[]> {
       assertEhrId(patientRef, 'patientRef');
       return selByPatient.all(patientRef).map((row) => ({
+        recordId: row.record_id,
+        patientRef: row.patient_ref,
+        resourceType: row.resource_type,
+        category: row.category,
+        createdAt: row.created_at,
+      }));
+    },
+    async listByType(resourceType: string, category?: string): Promise<EhrRecordMeta[]> {
+      assertEhrKind(resourceType, category);
+      const c = category ?? null;
+      return selByType.all(resourceType, c, c).map((row) => ({
         recordId: row.record_id,
         patientRef: row.patient_ref,
         resourceType: row.resource_type,

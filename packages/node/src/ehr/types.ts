@@ -46,6 +46,12 @@ export interface EhrStore {
   /** Metadata of the patient's live records, oldest first (ties by recordId). No decryption. */
   listByPatient(patientRef: string): Promise<EhrRecordMeta[]>;
   /**
+   * Metadata of the live records of a FHIR resource type (optionally of one category), oldest
+   * first (ties by recordId). No decryption. Used by services that select records by kind,
+   * e.g. a federated-learning participant choosing a study's records before checking consent.
+   */
+  listByType(resourceType: string, category?: string): Promise<EhrRecordMeta[]>;
+  /**
    * Crypto-shredding: deletes the record's wrapped data key, ciphertext and metadata, and
    * keeps a tombstone (recordId, erasedAt). `{ erased: false }` if it was already erased.
    * Rejects with `NOT_FOUND` if the id was never stored.
@@ -92,6 +98,14 @@ const MAX_ID_CHARS = 256;
 
 function bad(field: string, what: string): never {
   throw new EhrError('BAD_INPUT', `${field} ${what}`, field);
+}
+
+/** Throws `BAD_INPUT` unless `resourceType` (and `category`, if given) look like the stored codes. */
+export function assertEhrKind(resourceType: unknown, category?: unknown): void {
+  if (typeof resourceType !== 'string' || !/^[A-Z][A-Za-z]{0,63}$/.test(resourceType))
+    bad('resourceType', 'must be a FHIR resource type name');
+  if (category !== undefined && (typeof category !== 'string' || !/^[a-z][a-z0-9-]{0,63}$/.test(category)))
+    bad('category', 'must be a lowercase category code');
 }
 
 /** Throws `BAD_INPUT` unless `v` is a non-empty string of at most 256 chars without control characters. */
