@@ -145,6 +145,8 @@ export function devConsortiumSpec(genesisTime: number, patientPseudonym: string)
   return {
     chainName: 'medledger-dev',
     genesisTime,
+    // The embedded dev consortium runs one node: hospital A's (`cluster up` runs more).
+    nodeOrgs: ['hospitalA'],
     orgs: [
       { id: 'hospitalA', name: 'Hospital A', role: 'cdo' },
       { id: 'hospitalB', name: 'Hospital B', role: 'cdo' },
