@@ -5,7 +5,7 @@
  * checks every transaction as a light client (block signed by a genesis node, Merkle proof)
  * and every link, and returns the records oldest first.
  */
-import { verifyTxWithProof } from './lightClient.js';
+import { checkTxWithProof } from './lightClient.js';
 import { MedledgerHttpError, type MedledgerClient } from './http.js';
 import type { Genesis } from '@medledger/core';
 
@@ -39,11 +39,9 @@ export async function readDssChain(
   while (cur !== null) {
     if (seen.has(cur)) return { ok: false, reason: `the chain loops at ${cur}` };
     seen.add(cur);
-    const t = await client.getTx(cur);
-    if (!verifyTxWithProof(t, genesis))
-      return { ok: false, reason: `transaction ${cur} does not verify against genesis` };
-    if (t.receipt.code !== 'OK')
-      return { ok: false, reason: `transaction ${cur} is not a valid record (${t.receipt.code})` };
+    const t = await client.getTx(cur, { finalWaitMs: 10_000 });
+    const check = checkTxWithProof(t, genesis);
+    if (!check.ok) return { ok: false, reason: `transaction ${cur} does not verify: ${check.reason}` };
     const p = t.tx.body.payload as {
       recordId?: unknown;
       patient?: unknown;

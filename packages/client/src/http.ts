@@ -9,7 +9,17 @@
  * UNAUTHENTICATED. Submitting, receipts, status and genesis need no signature.
  */
 import type { KeyObject } from 'node:crypto';
-import type { BlockHeader, Genesis, SignedTx, TxInclusionProof } from '@medledger/core';
+import type {
+  Block,
+  BlockHeader,
+  CheckpointBody,
+  CheckpointSignature,
+  CodeProof,
+  Genesis,
+  SignedCheckpoint,
+  SignedTx,
+  TxInclusionProof,
+} from '@medledger/core';
 import { AUTH_HEADER, signRequest } from './auth.js';
 
 export interface Receipt {
@@ -32,6 +42,19 @@ export interface TxWithProof {
   proof: TxInclusionProof;
   header: BlockHeader;
   proposerSig: string;
+  /** The block's checkpoint with the node signatures this node holds that agree with it. */
+  checkpoint?: SignedCheckpoint & { final: boolean };
+  /** The transaction's validity code under the checkpoint's codes root. */
+  codeProof?: CodeProof;
+}
+
+/** A height's checkpoint as a node serves it. */
+export type CheckpointAt = SignedCheckpoint & { final: boolean };
+
+/** Every checkpoint signature a node stored for a height (what peers sync). */
+export interface StoredCheckpoints {
+  height: number;
+  signatures: (CheckpointSignature & { body: CheckpointBody })[];
 }
 
 export class MedledgerHttpError extends Error {
@@ -74,9 +97,15 @@ export interface BlockWithCodes {
 export class MedledgerClient {
   readonly baseUrl: string;
   readonly #signer: RequestSigner | undefined;
-  constructor(baseUrl: string, signer?: RequestSigner) {
+  readonly #fetch: typeof fetch;
+  /**
+   * @param opts.fetch the fetch to use (e.g. one that trusts only the consortium's roots over
+   *   TLS); the global fetch by default
+   */
+  constructor(baseUrl: string, signer?: RequestSigner, opts: { fetch?: typeof fetch } = {}) {
     this.baseUrl = baseUrl.replace(/\/$/, '');
     this.#signer = signer;
+    this.#fetch = opts.fetch ?? ((input, init) => fetch(input, init));
   }
 
   async #req<T>(method: string, path: string, body?: unknown, signed = false): Promise<T> {
@@ -94,7 +123,7 @@ export class MedledgerClient {
     }
     const init: RequestInit = { method, headers };
     if (body !== undefined) init.body = JSON.stringify(body);
-    const res = await fetch(`${this.baseUrl}${path}`, init);
+    const res = await this.#fetch(`${this.baseUrl}${path}`, init);
     const text = await res.text();
     let json: unknown;
     try {
@@ -130,9 +159,14 @@ export class MedledgerClient {
     throw new MedledgerHttpError(504, 'TIMEOUT', `transaction ${r.txId} not committed within ${waitMs} ms`);
   }
 
-  /** A committed transaction with its proof (signed request; 401 without a signer). */
-  getTx(id: string): Promise<TxWithProof> {
-    return this.#req('GET', `/v1/txs/${encodeURIComponent(id)}`, undefined, true);
+  /**
+   * A committed transaction with its proof and, where the node keeps checkpoints, the block's
+   * checkpoint for a light client (signed request; 401 without a signer).
+   * @param opts.finalWaitMs wait up to this long for a quorum of nodes to sign the block
+   */
+  getTx(id: string, opts: { finalWaitMs?: number } = {}): Promise<TxWithProof> {
+    const q = opts.finalWaitMs ? `?final=${opts.finalWaitMs}` : '';
+    return this.#req('GET', `/v1/txs/${encodeURIComponent(id)}${q}`, undefined, true);
   }
 
   getReceipt(id: string, waitMs = 0): Promise<Receipt> {
@@ -159,6 +193,31 @@ export class MedledgerClient {
    */
   get<T>(path: string): Promise<T> {
     return this.#req('GET', path, undefined, true);
+  }
+
+  /** The checkpoint of a committed height and the signatures of it this node holds. */
+  getCheckpoint(height: number): Promise<CheckpointAt> {
+    return this.#req('GET', `/v1/checkpoints/${height}`);
+  }
+
+  /** Every checkpoint signature the node stored for heights `from`..`to` (at most 500). */
+  async getCheckpoints(from: number, to: number): Promise<StoredCheckpoints[]> {
+    const r = await this.#req<{ checkpoints: StoredCheckpoints[] }>(
+      'GET',
+      `/v1/checkpoints?from=${from}&to=${to}`,
+    );
+    return r.checkpoints;
+  }
+
+  /** Stored blocks `from`..`to` for a peer node's sync (signed by a consortium node key). */
+  async syncBlocks(from: number, to: number): Promise<{ block: Block; hash: string }[]> {
+    const r = await this.#req<{ blocks: { block: Block; hash: string }[] }>(
+      'GET',
+      `/v1/sync/blocks?from=${from}&to=${to}`,
+      undefined,
+      true,
+    );
+    return r.blocks;
   }
 
   status(): Promise<Record<string, unknown> & { chainId: string; height: number }> {

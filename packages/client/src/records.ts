@@ -49,7 +49,7 @@ import type {
 } from '@medledger/core';
 import { AUTH_HEADER, signRequest } from './auth.js';
 import { MedledgerClient, MedledgerHttpError, type Receipt, type TxWithProof } from './http.js';
-import { verifyTxWithProof } from './lightClient.js';
+import { checkTxWithProof } from './lightClient.js';
 import {
   RELEASE_KEY_BYTES,
   decryptSttBody,
@@ -433,12 +433,16 @@ export class RecordsClient {
     return { txId, decision };
   }
 
-  /** The record transaction, checked as a light client (block signed by a genesis node key). */
+  /**
+   * The record transaction, checked as a light client: valid, in a block a quorum of the
+   * consortium's nodes signed a checkpoint of.
+   */
   async #checkedTx(txId: string): Promise<TxWithProof> {
     this.#genesis ??= await this.http.genesis();
-    const t = await this.http.getTx(txId);
-    if (!verifyTxWithProof(t, this.#genesis))
-      throw new RecordsError('BAD_PROOF', 'the record transaction does not verify against genesis');
+    const t = await this.http.getTx(txId, { finalWaitMs: 10_000 });
+    const check = checkTxWithProof(t, this.#genesis);
+    if (!check.ok)
+      throw new RecordsError('BAD_PROOF', `the record transaction does not verify: ${check.reason}`);
     return t;
   }
 

@@ -15,3 +15,4 @@ export * from './apply.js';
 export * from './contracts/index.js';
 export * from './access/index.js';
 export * from './records/state.js';
+export * from './checkpoint.js';

@@ -312,6 +312,8 @@ export function devConsortiumSpec(genesisTime: number, patientPseudonym: string)
   return {
     chainName: 'medledger-dev',
     genesisTime,
+    // The embedded dev consortium runs one node: hospital A's (`cluster up` runs more).
+    nodeOrgs: ['hospitalA'],
     orgs: DEV_ORGS.map((o) => ({ ...o })),
     members: devMembers(patientPseudonym),
   };

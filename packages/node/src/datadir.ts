@@ -46,7 +46,25 @@ export interface NodeConfig {
   nodeKey: string;
   /** Where the organization's EHR records live (default: `ehr.sqlite` in the directory). */
   ehr?: { kind: 'sqlite' } | { kind: 'postgres'; url: string };
+  /** How blocks are ordered (default solo: this node alone). */
+  orderer?: OrdererConfig;
+  /** The other consortium nodes' API URLs, to sync blocks from. */
+  peers?: { org: string; url: string }[];
 }
+
+export type OrdererConfig =
+  | { kind: 'solo' }
+  | {
+      kind: 'etcd';
+      /** Client URLs of the etcd cluster's members. */
+      endpoints: string[];
+      /** The cutter's lease (s, default 3). */
+      leaseTtlSec?: number;
+      /** How long a stopped node holds back pruning (s, default 10). */
+      heightTtlSec?: number;
+      /** How often the cutter prunes etcd (ms, default 5000). */
+      pruneEveryMs?: number;
+    };
 
 export const paths = (dir: string) => ({
   genesis: join(dir, 'genesis.json'),

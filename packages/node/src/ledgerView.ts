@@ -34,6 +34,8 @@ export interface CommittedBlock {
   block: Block;
   hash: string;
   codes: string[];
+  /** State digest after the block. */
+  stateDigest: string;
 }
 
 /** A committed transaction with its receipt, Merkle inclusion proof and block header. */
@@ -49,6 +51,8 @@ export interface TxWithProofOf {
 export interface BlockEvent {
   height: number;
   hash: string;
+  /** State digest after the block. */
+  stateDigest: string;
   txCount: number;
   time: number;
 }

@@ -5,9 +5,16 @@
  * receipts and publishes each durable block, with its events, on the feed its services follow.
  */
 import { EventEmitter } from 'node:events';
-import { canonicalize, importP256PrivateKey, type JsonValue } from '@medledger/crypto';
+import {
+  canonicalize,
+  importP256PrivateKey,
+  p256PublicKeyOf,
+  toB64u,
+  type JsonValue,
+} from '@medledger/crypto';
 import {
   LedgerError,
+  activeNode,
   blockHashOf,
   chainIdOf,
   checkGenesisSignatures,
@@ -36,7 +43,8 @@ import { LedgerWriter } from './store/writer.js';
 import { SignaturePool, type SigItem } from './sigpool/pool.js';
 import { Mempool, type MempoolLimits } from './mempool.js';
 import type { Orderer } from './ordering/orderer.js';
-import type { LedgerView } from './ledgerView.js';
+import type { EtcdChainView } from './ordering/etcd.js';
+import type { CommittedBlock, LedgerView } from './ledgerView.js';
 import { SoloOrderer } from './ordering/solo.js';
 import { verifyBlock, type VerifiedSignatures } from './pipeline/verifyBlock.js';
 import { transition } from './pipeline/transition.js';
@@ -66,10 +74,13 @@ export interface NodeOptions {
   now?: () => number;
 }
 
-// Signature objects this node verified at admission are marked in place (core memo.ts): the
-// same objects reach the block, whose verification then skips them. A copy is not marked.
+// Signature objects this node verified at admission are marked in place (core memo.ts): with
+// solo ordering the same objects reach the block, whose verification then skips them. A copy
+// is not marked. An orderer that hands back parsed copies (etcd) is served by a set of
+// (transaction id, signer, signature) this node verified, kept until the transaction commits.
 const ADMITTED = Symbol('admittedSignature');
-const admitted: VerifiedSignatures = { has: (s) => memoOf<boolean>(s, ADMITTED) === true };
+const admittedKey = (txId: string, s: { signer: string; sig: string }): string =>
+  `${txId}|${s.signer}|${s.sig}`;
 
 /**
  * Events: 'block' (height, hash, txCount, time: a block became durable — a wake-up only),
@@ -87,6 +98,11 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
   readonly #orderer: Orderer;
   readonly #now: () => number;
   readonly #waiters = new Map<string, Set<(r: Receipt) => void>>();
+  /** Admitted signatures by key, for orderers that deliver copies (undefined for solo). */
+  readonly #admittedKeys: Set<string> | undefined;
+  readonly #admitted: VerifiedSignatures;
+  /** This node's public key (base64url SPKI), to know whether it is a current consortium node. */
+  readonly nodePublicKey: string;
   /** The last durable block: what the node reports and serves. */
   #head: Head;
   /** The last applied block, durable or still being written: what the next block follows. */
@@ -94,7 +110,7 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
   #tipHeader: BlockHeader;
   readonly #pending: PendingState;
   #halted: Error | undefined;
-  #last: { height: number; value: { block: Block; hash: string; codes: string[] } } | undefined;
+  #last: { height: number; value: CommittedBlock } | undefined;
   #commitChain: Promise<void> = Promise.resolve();
   /** Resolves when the last applied block is durable and its receipts are out. */
   #durableChain: Promise<void> = Promise.resolve();
@@ -136,6 +152,7 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
     this.mempool = new Mempool(o.mempool);
     this.#pool = new SignaturePool(o.sigWorkers);
     this.#now = o.now ?? Date.now;
+    this.nodePublicKey = toB64u(p256PublicKeyOf(importP256PrivateKey(o.nodeKey)));
     this.#orderer =
       o.orderer ??
       new SoloOrderer({
@@ -145,6 +162,11 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
         params: o.genesis.ordering,
         now: this.#now,
       });
+    const keys = this.#orderer.name === 'solo' ? undefined : new Set<string>();
+    this.#admittedKeys = keys;
+    this.#admitted = {
+      has: (s, txId) => memoOf<boolean>(s, ADMITTED) === true || (keys?.has(admittedKey(txId, s)) ?? false),
+    };
   }
 
   /** Opens (or creates) the ledger and starts ordering. */
@@ -185,7 +207,15 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
       throw e;
     }
     const node = new MedledgerNode(o, store, writer, head, headHeader);
-    await node.#orderer.start({ head: () => node.#tip }, (b) => node.#commit(b));
+    const view: EtcdChainView = {
+      head: () => node.#tip,
+      isCommitted: (txId) => node.#pending.hasStagedTx(txId) || node.store.getTxLocation(txId) !== undefined,
+      canPropose: () => activeNode(node.#pending, node.org)?.nodeKey === node.nodePublicKey,
+      blockHash: (h) => (h === node.#tip.height ? node.#tip.hash : node.store.getBlockHash(h)),
+      halted: () => node.#halted !== undefined,
+      alarm: (e) => node.alarm(e),
+    };
+    await node.#orderer.start(view, (b, source) => node.#commit(b, source));
     return node;
   }
 
@@ -195,6 +225,16 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
 
   get halted(): Error | undefined {
     return this.#halted;
+  }
+
+  /** The orderer (its `name` says which engine). */
+  get orderer(): Orderer {
+    return this.#orderer;
+  }
+
+  /** Raises an alarm and stops committing (a bad block in the log, a fork). */
+  alarm(e: Error): void {
+    this.#halt(e);
   }
 
   // ---- admission --------------------------------------------------------------------
@@ -252,6 +292,7 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
     }
     const ok = await this.#pool.verify(todo.flatMap((t) => t.items));
     let k = 0;
+    const ordering: Promise<void>[] = [];
     for (const t of todo) {
       const good = t.items.every(() => ok[k++]);
       if (!good) {
@@ -267,21 +308,34 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
           results[t.i] = { txId: t.id, status: 'pending', duplicate: true };
           continue;
         }
-        for (const s of t.tx.signatures) memoize(s, ADMITTED, true);
-        await this.#orderer.order(t.tx, t.id, t.size);
-        results[t.i] = { txId: t.id, status: 'pending' };
       } catch (e) {
-        this.mempool.remove(t.id);
         results[t.i] = { txId: t.id, status: 'rejected', error: errorOf(e) };
+        continue;
       }
+      for (const s of t.tx.signatures) {
+        memoize(s, ADMITTED, true);
+        this.#admittedKeys?.add(admittedKey(t.id, s));
+      }
+      // Every transaction of the batch goes to the orderer at once (etcd writes them together).
+      ordering.push(
+        this.#orderer.order(t.tx, t.id, t.size).then(
+          () => void (results[t.i] = { txId: t.id, status: 'pending' }),
+          (e: unknown) => {
+            this.mempool.remove(t.id);
+            for (const s of t.tx.signatures) this.#admittedKeys?.delete(admittedKey(t.id, s));
+            results[t.i] = { txId: t.id, status: 'rejected', error: errorOf(e) };
+          },
+        ),
+      );
     }
+    await Promise.all(ordering);
     return results;
   }
 
   // ---- commit -----------------------------------------------------------------------
 
-  #commit(block: Block): Promise<void> {
-    const run = this.#commitChain.then(() => this.#commitOne(block));
+  #commit(block: Block, source: 'ordered' | 'sync' = 'ordered'): Promise<void> {
+    const run = this.#commitChain.then(() => this.#commitOne(block, source));
     this.#commitChain = run.catch(() => undefined);
     return run;
   }
@@ -292,17 +346,28 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
    * it is durable: at most one block is applied ahead of the disk. Receipts and events of a
    * block go out only once it is durable, in height order.
    */
-  async #commitOne(block: Block): Promise<void> {
+  async #commitOne(block: Block, source: 'ordered' | 'sync'): Promise<void> {
     if (this.#halted) throw this.#halted;
+    let known: Awaited<ReturnType<typeof verifyBlock>>;
     try {
-      const known = await verifyBlock(
+      known = await verifyBlock(
         block,
         this.#tipHeader,
         this.#tip.stateDigest,
         this.#pending,
         this.#pool,
-        admitted,
+        this.#admitted,
+        // Live blocks must not be dated ahead of this node's clock; synced ones are history.
+        source === 'ordered' && this.#orderer.name !== 'solo'
+          ? { now: this.#now(), maxSkewMs: this.genesis.params.maxClockSkewMs }
+          : undefined,
       );
+    } catch (e) {
+      // A peer's bad block is refused without halting: the caller tries another peer.
+      if (source === 'ordered') this.#halt(e);
+      throw e;
+    }
+    try {
       const result = transition(
         this.#pending,
         block,
@@ -336,10 +401,12 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
     this.#head = head;
     this.#last = {
       height: head.height,
-      value: { block, hash: head.hash, codes: outcomes.map((o) => o.code) },
+      value: { block, hash: head.hash, codes: outcomes.map((o) => o.code), stateDigest: head.stateDigest },
     };
     outcomes.forEach((o, i) => {
       this.mempool.remove(o.txId);
+      if (this.#admittedKeys)
+        for (const s of block.txs[i]!.signatures) this.#admittedKeys.delete(admittedKey(o.txId, s));
       const w = this.#waiters.get(o.txId);
       if (w) {
         this.#waiters.delete(o.txId);
@@ -350,6 +417,7 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
     this.emit('block', {
       height: head.height,
       hash: head.hash,
+      stateDigest: head.stateDigest,
       txCount: block.txs.length,
       time: block.header.time,
     });
@@ -449,10 +517,10 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
   }
 
   /** A stored block; the one just committed comes from memory (listeners of 'block' read it). */
-  getBlock(height: number): { block: Block; hash: string; codes: string[] } | undefined {
+  getBlock(height: number): CommittedBlock | undefined {
     if (this.#last?.height === height) return this.#last.value;
     const r = this.store.getBlock(height);
-    return r && { block: r.block, hash: r.hash, codes: r.result.codes };
+    return r && { block: r.block, hash: r.hash, codes: r.result.codes, stateDigest: r.result.stateDigest };
   }
 
   /** A committed transaction with its receipt, Merkle inclusion proof and block header. */

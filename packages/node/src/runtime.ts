@@ -21,7 +21,24 @@ import {
 } from '@medledger/crypto';
 import { getPublishedKeys } from '@medledger/core/contracts/confidentiality/state';
 import { MedledgerNode } from './node.js';
-import { loadPrivateKey, paths, readConfig, readGenesis, writeKeyFile, type NodeConfig } from './datadir.js';
+import { importP256PrivateKey } from '@medledger/crypto';
+import { chainIdOf } from '@medledger/core';
+import type { Orderer } from './ordering/orderer.js';
+import { EtcdLog } from './ordering/etcdLog.js';
+import { EtcdOrderer } from './ordering/etcd.js';
+import { PeerSync } from './sync/peerSync.js';
+import { CheckpointService } from './checkpoints/service.js';
+import { etcdCheckpointTransport } from './checkpoints/etcdTransport.js';
+import { consortiumRoutes } from './api/routes/consortium.js';
+import {
+  loadPrivateKey,
+  paths,
+  readConfig,
+  readGenesis,
+  writeKeyFile,
+  type NodeConfig,
+  type OrdererConfig,
+} from './datadir.js';
 import type { EhrStore } from './ehr/types.js';
 import { openSqliteEhrStore } from './ehr/sqlite.js';
 import { openPostgresEhrStore } from './ehr/postgres.js';
@@ -53,12 +70,17 @@ export interface StartNodeOptions {
   /** Override node.json's host and port (port 0: any free port). */
   host?: string;
   port?: number;
+  /** Override node.json's ordering (e.g. a cluster started by `medledger cluster up`). */
+  orderer?: OrdererConfig;
+  /** Override node.json's peers. */
+  peers?: { org: string; url: string }[];
   /** Operational messages: codes and ids, never secrets or record contents. */
   log: (line: string) => void;
 }
 
 export interface RunningNode {
   node: MedledgerNode;
+  checkpoints: CheckpointService;
   app: FastifyInstance;
   /** The API's base URL. */
   url: string;
@@ -75,15 +97,63 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
   const config = readConfig(o.dir);
   const genesis = readGenesis(o.dir);
   const nodeKey = loadPrivateKey(o.dir, config.nodeKey, o.passphrase);
-  const node = await MedledgerNode.open({
-    ledgerPath: paths(o.dir).ledger,
-    genesis,
-    org: config.org,
-    nodeKey,
-  });
-  node.on('alarm', (e: Error) => o.log(`ALARM: ${e.message}; the node stopped committing`));
+  const nodeKeyObject = importP256PrivateKey(nodeKey);
+  const ordering = o.orderer ?? config.orderer ?? { kind: 'solo' };
+  const peers = o.peers ?? config.peers ?? [];
   const opened: { close(): unknown }[] = [];
+  let etcd: EtcdLog | undefined;
+  let checkpoints: CheckpointService | undefined;
+  let orderer: Orderer | undefined;
+  let node: MedledgerNode | undefined;
+  if (ordering.kind === 'etcd') {
+    etcd = new EtcdLog({ endpoints: ordering.endpoints, chainId: chainIdOf(genesis) });
+    // Checkpoints fetched from peers during sync go to the checkpoint service once it exists.
+    const sync = new PeerSync({
+      peers,
+      org: config.org,
+      nodeKey: nodeKeyObject,
+      state: {
+        get: (k) => node?.store.get(k),
+        hasCommittedTx: (id) => node?.store.hasCommittedTx(id) ?? false,
+      },
+      onCheckpoint: (b, org, sig) => checkpoints?.receive(b, org, sig),
+      log: o.log,
+    });
+    orderer = new EtcdOrderer({
+      log: etcd,
+      chainId: chainIdOf(genesis),
+      org: config.org,
+      nodeKey: nodeKeyObject,
+      params: genesis.ordering,
+      ...(ordering.leaseTtlSec === undefined ? {} : { leaseTtlSec: ordering.leaseTtlSec }),
+      ...(ordering.heightTtlSec === undefined ? {} : { heightTtlSec: ordering.heightTtlSec }),
+      ...(ordering.pruneEveryMs === undefined ? {} : { pruneEveryMs: ordering.pruneEveryMs }),
+      sync,
+      info: o.log,
+    });
+  }
   try {
+    node = await MedledgerNode.open({
+      ledgerPath: paths(o.dir).ledger,
+      genesis,
+      org: config.org,
+      nodeKey,
+      ...(orderer ? { orderer } : {}),
+    });
+  } catch (e) {
+    etcd?.close();
+    throw e;
+  }
+  node.on('alarm', (e: Error) => o.log(`ALARM: ${e.message}; the node stopped committing`));
+  try {
+    checkpoints = new CheckpointService({
+      node,
+      nodeKey: nodeKeyObject,
+      dbPath: join(o.dir, 'checkpoints.sqlite'),
+      ...(etcd ? { transport: etcdCheckpointTransport(etcd, o.log) } : {}),
+      log: o.log,
+    }).start();
+    opened.push(checkpoints);
     const masterKey = ehrMasterKey(o.dir, config.org, o.passphrase, o.log);
     const ehr = await openEhr(o.dir, config, masterKey);
     opened.push(ehr);
@@ -136,7 +206,13 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
     const anonymity = createAnonymityServices({ node, nodeKey });
     const app = buildServer(node, {
       auth,
+      checkpoints,
+      status: () => ({
+        cutter: orderer instanceof EtcdOrderer ? orderer.isCutter : true,
+        peers: peers.map((p) => p.org),
+      }),
       plugins: [
+        consortiumRoutes(checkpoints, auth),
         recordRoutes(services, auth),
         notificationRoutes(hub, auth),
         confidentialityRoutes({}),
@@ -163,15 +239,19 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
       await app.close();
       await hub.close();
       await services.close();
-      await node.close();
+      await cps.close();
+      await node!.close();
+      etcd?.close();
       await ehr.close();
       vault.close();
       cursors.close();
     };
-    return { node, app, url, config, close: () => (closing ??= close()) };
+    const cps = checkpoints;
+    return { node, checkpoints: cps, app, url, config, close: () => (closing ??= close()) };
   } catch (e) {
     for (const x of opened.reverse()) await Promise.resolve(x.close()).catch(() => undefined);
     await node.close();
+    etcd?.close();
     throw e;
   }
 }

@@ -41,6 +41,8 @@ export interface ConfidentialLedger {
 export async function confidentialLedger(opts: { timeoutMs?: number } = {}): Promise<ConfidentialLedger> {
   const dir = mkdtempSync(join(tmpdir(), 'medledger-conf-'));
   const spec = devConsortiumSpec(Date.now() - 60_000, 'patient-7f3a');
+  // Every organization runs a node here: other organizations' nodes act as re-encryption proxies.
+  delete spec.nodeOrgs;
   spec.members.push(
     { label: 'family', org: 'gpclinic', role: 'relative' },
     { label: 'dr-er', org: 'hospitalA', role: 'doctor', attributes: { department: 'emergency' } },

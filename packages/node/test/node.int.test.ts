@@ -2,10 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HashTag, hashTagged, toHex, utf8 } from '@medledger/crypto';
 import { LedgerError } from '@medledger/core';
-import { MedledgerClient, MedledgerHttpError, verifyTxWithProof } from '@medledger/client';
+import { MedledgerClient, MedledgerHttpError, checkTxWithProof, verifyTxWithProof } from '@medledger/client';
+import { importP256PrivateKey } from '@medledger/crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { MedledgerNode, buildServer } from '../src/index.js';
+import { CheckpointService, MedledgerNode, buildServer } from '../src/index.js';
 import { enrollAll, makeTestLedger } from './helpers/ledger.js';
 
 const anchor = (recordId: string) => ({ recordId, hash: toHex(hashTagged(HashTag.record, utf8(recordId))) });
@@ -134,8 +135,13 @@ test('behavior: malformed or badly signed transactions are rejected with a messa
 });
 
 test('api: errors are JSON {code, message}; a committed transaction comes with a proof a light client checks', async () => {
-  const t = await makeTestLedger();
-  const app = buildServer(t.node);
+  const t = await makeTestLedger({ nodeOrgs: ['hospitalA'] });
+  const checkpoints = new CheckpointService({
+    node: t.node,
+    nodeKey: importP256PrivateKey(t.consortium.orgs.get('hospitalA')!.node.privateKey),
+    dbPath: join(t.dir, 'checkpoints.sqlite'),
+  }).start();
+  const app = buildServer(t.node, { checkpoints });
   try {
     await enrollAll(t);
     const url = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -176,8 +182,20 @@ test('api: errors are JSON {code, message}; a committed transaction comes with a
     );
     const results = await client.submitBatch(txs, { waitMs: 10_000 });
     for (const r of results) assert.equal(r.status, 'committed');
-    const one = await client.getTx(results[3]!.txId!);
+    const one = await client.getTx(results[3]!.txId!, { finalWaitMs: 5000 });
+    assert.deepEqual(checkTxWithProof(one, genesis), {
+      ok: true,
+      code: 'OK',
+      height: one.receipt.height,
+      signers: ['hospitalA'],
+    });
     assert.ok(verifyTxWithProof(one, genesis), 'light client accepts the proof');
+    const { checkpoint: _c, ...withoutCheckpoint } = one;
+    assert.match(
+      (checkTxWithProof(withoutCheckpoint, genesis) as { reason: string }).reason,
+      /no checkpoint/,
+      'a header signed by its proposer alone is not enough',
+    );
     assert.equal(
       verifyTxWithProof({ ...one, header: { ...one.header, time: one.header.time + 1 } }, genesis),
       false,
@@ -198,6 +216,7 @@ test('api: errors are JSON {code, message}; a committed transaction comes with a
     assert.equal(status.chainId, t.node.chainId);
   } finally {
     await app.close();
+    await checkpoints.close();
     await t.cleanup();
   }
 });

@@ -44,6 +44,8 @@ export async function benchEmergency(opts: BenchEmergencyOptions = {}): Promise<
   const timeoutMs = opts.timeoutMs ?? DEFAULT_ORDERING.timeoutMs;
   const dir = mkdtempSync(join(tmpdir(), 'medledger-bench-emergency-'));
   const spec = devConsortiumSpec(Date.now() - 60_000, 'patient-bench');
+  // Every organization runs a node here: other organizations' nodes act as re-encryption proxies.
+  delete spec.nodeOrgs;
   spec.members.push(
     { label: 'family', org: 'gpclinic', role: 'relative' },
     { label: 'dr-er', org: 'hospitalA', role: 'doctor' },

@@ -21,8 +21,11 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { isLedgerError, type MemberEntry, type SignedTx } from '@medledger/core';
+import type { JsonValue } from '@medledger/crypto';
 import type { MedledgerNode, SubmitResult } from '../node.js';
 import { RequestAuthenticator } from './auth.js';
+import { codeProofOf, txIdOf } from '@medledger/core';
+import type { CheckpointService } from '../checkpoints/service.js';
 import { HttpError, statusOf } from './errors.js';
 
 const MAX_WAIT_MS = 60_000;
@@ -79,6 +82,14 @@ export interface BuildServerOptions {
   auth?: RequestAuthenticator;
   /** Audits of served blocks and transactions, called in addition to the plugins' ones. */
   readAudit?: ReadAudit | ReadAudit[];
+  /**
+   * The node's checkpoints: `GET /v1/txs/:id` then carries the block's checkpoint with the
+   * node signatures of it and the transaction's validity-code proof (light clients), and
+   * `GET /v1/status` the final height.
+   */
+  checkpoints?: CheckpointService;
+  /** More status fields (e.g. whether this node is the block cutter). */
+  status?: () => Record<string, JsonValue>;
 }
 
 /**
@@ -161,7 +172,20 @@ export function buildServer(node: MedledgerNode, opts: BuildServerOptions = {}):
     const t = node.getTxWithProof(id);
     if (!t) throw new HttpError('NOT_FOUND', 'no committed transaction with this id');
     audit(reader, { route: 'tx', txs: [t.tx], codes: [t.receipt.code] });
-    return t;
+    const cps = opts.checkpoints;
+    if (!cps) return t;
+    // ?final=<ms>: wait up to that long for a quorum of nodes to have signed the block.
+    const waitFinal = Math.min(Number((req.query as { final?: string }).final ?? 0) || 0, MAX_WAIT_MS);
+    if (waitFinal > 0 && cps.finalHeight < t.receipt.height) await cps.waitFinal(t.receipt.height, waitFinal);
+    const checkpoint = cps.checkpointAt(t.receipt.height);
+    if (!checkpoint) return t;
+    const b = node.getBlock(t.receipt.height)!;
+    const codeProof = codeProofOf(
+      b.block.txs.map((x) => txIdOf(x.body)),
+      b.codes,
+      t.receipt.index,
+    );
+    return { ...t, checkpoint, codeProof };
   });
 
   app.get('/v1/txs/:id/receipt', async (req) => {
@@ -194,7 +218,11 @@ export function buildServer(node: MedledgerNode, opts: BuildServerOptions = {}):
     return { key, value: v };
   });
 
-  app.get('/v1/status', async () => node.status());
+  app.get('/v1/status', async () => ({
+    ...node.status(),
+    ...(opts.checkpoints ? { finalHeight: opts.checkpoints.finalHeight } : {}),
+    ...(opts.status?.() ?? {}),
+  }));
   app.get('/v1/genesis', async () => node.genesis);
   for (const plugin of opts.plugins ?? []) {
     const hooks = plugin(app, node);

@@ -20,7 +20,12 @@ export interface ChainView {
   head(): Head;
 }
 
-export type BlockHandler = (block: Block) => Promise<void>;
+/**
+ * Hands a block to the node. `ordered`: the next block of the ordering log — a bad one halts
+ * the node. `sync`: a block fetched from a peer — a bad one is refused (the caller tries
+ * another peer) and the node goes on.
+ */
+export type BlockHandler = (block: Block, source?: 'ordered' | 'sync') => Promise<void>;
 
 export interface Orderer {
   readonly name: string;

@@ -13,6 +13,8 @@ import type { StateReader, StateWrite, TxOutcome } from '@medledger/core';
 interface Staged {
   writes: Map<string, JsonValue | null>;
   okTxs: Set<string>;
+  /** Every transaction of the block, whatever its code. */
+  txs: Set<string>;
 }
 
 export class PendingState implements StateReader {
@@ -41,11 +43,21 @@ export class PendingState implements StateReader {
     return this.#base.hasCommittedTx(txId);
   }
 
+  /** True if the transaction is in a staged block, whatever its validity code. */
+  hasStagedTx(txId: string): boolean {
+    for (const s of this.#staged) if (s.txs.has(txId)) return true;
+    return false;
+  }
+
   /** Stages an applied block's writes and its valid transactions, on top of earlier ones. */
   stage(writes: readonly StateWrite[], outcomes: readonly TxOutcome[]): void {
     const okTxs = new Set<string>();
-    for (const o of outcomes) if (o.code === 'OK') okTxs.add(o.txId);
-    this.#staged.push({ writes: new Map(writes), okTxs });
+    const txs = new Set<string>();
+    for (const o of outcomes) {
+      txs.add(o.txId);
+      if (o.code === 'OK') okTxs.add(o.txId);
+    }
+    this.#staged.push({ writes: new Map(writes), okTxs, txs });
   }
 
   /** Drops the oldest staged block: the store now holds it. */

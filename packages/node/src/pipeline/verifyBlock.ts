@@ -24,7 +24,7 @@ import type { SignaturePool, SigItem } from '../sigpool/pool.js';
 
 /** Signature objects this node verified at admission (the same objects reach the block). */
 export interface VerifiedSignatures {
-  has(signature: TxSignature): boolean;
+  has(signature: TxSignature, txId: string): boolean;
 }
 
 /** This node's clock, for blocks that arrive live. */
@@ -68,15 +68,19 @@ export async function verifyBlock(
   const items: SigItem[] = [];
   const pending: TxSignature[] = [];
   for (const tx of block.txs) {
+    const txId = txIdOf(tx.body);
     for (const s of tx.signatures) {
-      if (admitted.has(s)) continue;
+      if (admitted.has(s, txId)) {
+        results.set(s, true);
+        continue;
+      }
       // Keys of signers enrolled earlier in this same block are unknown here; the core
       // verifies those itself during the transition. A signer's key never changes (member
       // ids are certificate hashes), so a result holds for whatever key the core resolves.
       const signer = resolveSigner(state, s.signer);
       if (!signer || !pool) continue;
       // A malformed signature comes back false from the pool, as a wrong one does.
-      items.push({ publicKey: signer.publicKey, messageHex: txIdOf(tx.body), signatureB64u: s.sig });
+      items.push({ publicKey: signer.publicKey, messageHex: txId, signatureB64u: s.sig });
       pending.push(s);
     }
   }
@@ -84,5 +88,5 @@ export async function verifyBlock(
     const ok = await pool.verify(items);
     ok.forEach((v, i) => results.set(pending[i]!, v));
   }
-  return (signature) => (admitted.has(signature) ? true : results.get(signature));
+  return (signature) => results.get(signature);
 }

@@ -63,6 +63,7 @@ export class LedgerStore implements StateReader {
       getBlock: this.db.prepare<[number], { hash: string; data: Buffer; result: Buffer }>(
         'SELECT hash, data, result FROM blocks WHERE height = ?',
       ),
+      getBlockHash: this.db.prepare<[number], string>('SELECT hash FROM blocks WHERE height = ?').pluck(),
       getTx: this.db.prepare<
         [string],
         { height: number; idx: number; code: string; msg: string | null; hash: string }
@@ -252,6 +253,11 @@ export class LedgerStore implements StateReader {
       hash: row.hash,
       result: JSON.parse(row.result.toString('utf8')) as StoredResult,
     };
+  }
+
+  /** The hash of a stored block, or undefined. */
+  getBlockHash(height: number): string | undefined {
+    return this.#q.getBlockHash.get(height);
   }
 
   getTxLocation(id: string): TxLocation | undefined {

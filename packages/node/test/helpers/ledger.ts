@@ -18,7 +18,12 @@ export interface TestLedger {
 }
 
 export async function makeTestLedger(
-  opts: { members?: { label: string; org: string; role: string }[]; timeoutMs?: number } = {},
+  opts: {
+    members?: { label: string; org: string; role: string }[];
+    timeoutMs?: number;
+    /** Organizations that run a node (default both). */
+    nodeOrgs?: string[];
+  } = {},
 ): Promise<TestLedger> {
   const dir = mkdtempSync(join(tmpdir(), 'medledger-test-'));
   const consortium = await createConsortium({
@@ -34,6 +39,7 @@ export async function makeTestLedger(
       { label: 'carol', org: 'hospitalA', role: 'nurse' },
     ],
     ordering: { maxTxs: 500, maxBytes: 1 << 22, timeoutMs: opts.timeoutMs ?? 10 },
+    ...(opts.nodeOrgs ? { nodeOrgs: opts.nodeOrgs } : {}),
   });
   const open = (): Promise<MedledgerNode> =>
     MedledgerNode.open({

@@ -6,11 +6,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes, toB64u, type JsonValue } from '@medledger/crypto';
+import { importP256PrivateKey, randomBytes, toB64u, type JsonValue } from '@medledger/crypto';
 import { MedledgerHttpError, Wallet } from '@medledger/client';
 import { RecordsClient, RecordsError } from '@medledger/client/records';
 import type { FastifyInstance } from 'fastify';
 import {
+  CheckpointService,
   MedledgerNode,
   RequestAuthenticator,
   buildServer,
@@ -67,6 +68,8 @@ export async function makeRecordsWorld(
       { label: 'researcher', org: 'institute', role: 'researcher' },
     ],
     ordering: { maxTxs: 500, maxBytes: 1 << 22, timeoutMs: 5 },
+    // One node: its checkpoints alone make a block final for the light client.
+    nodeOrgs: ['hospitalA'],
   });
   const node = await MedledgerNode.open({
     ledgerPath: join(dir, 'ledger.sqlite'),
@@ -91,7 +94,13 @@ export async function makeRecordsWorld(
     ...(o.pendingTtlMs === undefined ? {} : { pendingTtlMs: o.pendingTtlMs }),
   });
   await services.start();
+  const checkpoints = new CheckpointService({
+    node,
+    nodeKey: importP256PrivateKey(consortium.orgs.get('hospitalA')!.node.privateKey),
+    dbPath: join(dir, 'checkpoints.sqlite'),
+  }).start();
   const app: FastifyInstance = buildServer(node, {
+    checkpoints,
     plugins: [recordRoutes(services, new RequestAuthenticator(node))],
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -141,6 +150,7 @@ export async function makeRecordsWorld(
     async cleanup() {
       await app.close();
       await services.close();
+      await checkpoints.close();
       await node.close();
       await ehr.close();
       vault.close();

@@ -1,0 +1,168 @@
+/**
+ * The consortium's ordering log in etcd: one client, the key layout, and the pruning rule.
+ *
+ * Keys, under `medledger/<chain id>/`:
+ *   txs/<txId>               a submitted transaction (JSON), until a block carries it
+ *   blocks/<height, 12 digits> a block (JSON), written once by the elected cutter
+ *   checkpoints/<height>/<org> a node's signed checkpoint of that height
+ *   heights/<org>            the height a node has stored, under a lease (gone when it is down)
+ *   pruned                   every block below this height was deleted from etcd
+ *   cutter/...               the block-cutter election (etcd3's Election)
+ *
+ * etcd is the log, not the ledger store: each node stores blocks in its own database, and the
+ * cutter deletes blocks and checkpoints below the height every running node has stored, then
+ * compacts etcd's history. A node that was down longer fetches what etcd no longer has from
+ * its peers (sync/peerSync.ts).
+ *
+ * Client settings follow LIBRARIES.md: one deadline per unary call (etcd3 retries a failed
+ * call, so every write here is idempotent), none on streams.
+ */
+import { once } from 'node:events';
+import { Etcd3, type IKeyValue, type IOptions, type Watcher } from 'etcd3';
+
+export interface EtcdLogOptions {
+  /** Client URLs of the etcd members, e.g. `http://127.0.0.1:2379`. */
+  endpoints: string[];
+  chainId: string;
+  /** Deadline of each unary call (ms). */
+  callTimeoutMs?: number;
+  /** TLS to etcd (PEM): the CA that signed the members' certificates, and a client certificate. */
+  tls?: { ca: Buffer; cert?: Buffer; key?: Buffer };
+}
+
+const HEIGHT_DIGITS = 12;
+
+export const padHeight = (h: number): string => String(h).padStart(HEIGHT_DIGITS, '0');
+
+export class EtcdLog {
+  readonly client: Etcd3;
+  /** Full key prefix of this chain's keys. */
+  readonly prefix: string;
+
+  constructor(o: EtcdLogOptions) {
+    const timeout = o.callTimeoutMs ?? 2000;
+    const options: IOptions = {
+      hosts: o.endpoints,
+      dialTimeout: 3000,
+      defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeout }),
+      ...(o.tls
+        ? {
+            credentials: {
+              rootCertificate: o.tls.ca,
+              ...(o.tls.cert ? { certChain: o.tls.cert } : {}),
+              ...(o.tls.key ? { privateKey: o.tls.key } : {}),
+            },
+          }
+        : {}),
+    };
+    this.client = new Etcd3(options);
+    this.prefix = `medledger/${o.chainId}/`;
+  }
+
+  txKey(txId: string): string {
+    return `${this.prefix}txs/${txId}`;
+  }
+  get txPrefix(): string {
+    return `${this.prefix}txs/`;
+  }
+  blockKey(height: number): string {
+    return `${this.prefix}blocks/${padHeight(height)}`;
+  }
+  get blockPrefix(): string {
+    return `${this.prefix}blocks/`;
+  }
+  checkpointKey(height: number, org: string): string {
+    return `${this.prefix}checkpoints/${padHeight(height)}/${org}`;
+  }
+  get checkpointPrefix(): string {
+    return `${this.prefix}checkpoints/`;
+  }
+  heightKey(org: string): string {
+    return `${this.prefix}heights/${org}`;
+  }
+  get heightPrefix(): string {
+    return `${this.prefix}heights/`;
+  }
+  get prunedKey(): string {
+    return `${this.prefix}pruned`;
+  }
+  get electionName(): string {
+    return `${this.prefix}cutter`;
+  }
+
+  /** The height in a block key, or undefined if the key is not one. */
+  heightOfBlockKey(key: string): number | undefined {
+    if (!key.startsWith(this.blockPrefix)) return undefined;
+    const s = key.slice(this.blockPrefix.length);
+    return /^\d{12}$/.test(s) ? Number(s) : undefined;
+  }
+
+  /** True if etcd holds the block of this height (a keys-only read). */
+  async hasBlock(height: number): Promise<boolean> {
+    return (
+      (
+        await this.client
+          .getAll()
+          .inRange({ start: this.blockKey(height), end: `${this.blockKey(height)}\0` })
+          .keys()
+      ).length > 0
+    );
+  }
+
+  /** The lowest height etcd still holds blocks from (blocks below it were pruned). */
+  async prunedBelow(): Promise<number> {
+    const v = await this.client.get(this.prunedKey).string();
+    return v === null ? 1 : Number(v);
+  }
+
+  /**
+   * Deletes blocks and checkpoints below `height` and compacts etcd's history up to that
+   * point. Idempotent; never lowers the mark. Returns the revision compacted at, or undefined
+   * if there was nothing to do.
+   */
+  async pruneBelow(height: number): Promise<string | undefined> {
+    const cur = await this.client.get(this.prunedKey).exec();
+    const kv = cur.kvs[0];
+    if (kv && Number(kv.value.toString()) >= height) return undefined;
+    const r = await this.client
+      .if(this.prunedKey, 'Mod', '==', kv ? kv.mod_revision : '0')
+      .then(
+        this.client.put(this.prunedKey).value(padHeight(height)),
+        this.client.delete().inRange({ start: this.blockKey(0), end: this.blockKey(height) }),
+        this.client.delete().inRange({
+          start: `${this.checkpointPrefix}${padHeight(0)}`,
+          end: `${this.checkpointPrefix}${padHeight(height)}`,
+        }),
+      )
+      .commit();
+    if (!r.succeeded) return undefined; // someone else pruned meanwhile
+    await this.client.kv.compact({ revision: r.header.revision, physical: false });
+    return r.header.revision;
+  }
+
+  /**
+   * Watches a key prefix from a revision, with the listeners attached before the watch is
+   * created: etcd sends the creation answer and the events since `fromRevision` together, and
+   * etcd3's `create()` resolves only after it has emitted them.
+   * @returns the connected watcher (its 'error' event ends it)
+   */
+  async watchPrefix(
+    prefix: string,
+    fromRevision: bigint,
+    on: { put?: (kv: IKeyValue) => void; delete?: (kv: IKeyValue) => void },
+  ): Promise<Watcher> {
+    const w = this.client.watch().prefix(prefix).startRevision(String(fromRevision)).watcher();
+    if (on.put) w.on('put', on.put);
+    if (on.delete) w.on('delete', on.delete);
+    const failed = once(w, 'error').then(([e]) => {
+      throw e as Error;
+    });
+    failed.catch(() => undefined);
+    await Promise.race([once(w, 'connected'), failed]);
+    return w;
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
