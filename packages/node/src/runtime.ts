@@ -22,7 +22,7 @@ import {
 import { getPublishedKeys } from '@medledger/core/contracts/confidentiality/state';
 import { MedledgerNode } from './node.js';
 import { importP256PrivateKey } from '@medledger/crypto';
-import { chainIdOf } from '@medledger/core';
+import { activeNode, chainIdOf } from '@medledger/core';
 import type { Orderer } from './ordering/orderer.js';
 import { EtcdLog } from './ordering/etcdLog.js';
 import { EtcdOrderer } from './ordering/etcd.js';
@@ -225,10 +225,7 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
     });
     const address = await app.listen({ host: o.host ?? config.host, port: o.port ?? config.port });
     opened.push(app);
-    if (getPublishedKeys(node.store, `node:${config.org}`)?.x25519 !== toB64u(proxy.encryptionPublicKey)) {
-      const r = await node.submit(proxy.publishKeyTx());
-      await node.waitForReceipt(r.txId, 10_000);
-    }
+    await publishProxyKey(node, proxy, config.org, o.log);
     const url = address.replace('[::1]', 'localhost');
     let closing: Promise<void> | undefined;
     const close = async (): Promise<void> => {
@@ -254,6 +251,35 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
     etcd?.close();
     throw e;
   }
+}
+
+/**
+ * Publishes the node's X25519 proxy key on the ledger once. Only a current consortium node
+ * signs as `node:<org>`: a node that is not (yet) one — a new organization's node still
+ * syncing, a key not yet rotated in — publishes as soon as the ledger says it is.
+ */
+async function publishProxyKey(
+  node: MedledgerNode,
+  proxy: EmergencyProxyService,
+  org: string,
+  log: (line: string) => void,
+): Promise<void> {
+  const published = (): boolean =>
+    getPublishedKeys(node.store, `node:${org}`)?.x25519 === toB64u(proxy.encryptionPublicKey);
+  const current = (): boolean => activeNode(node.store, org)?.nodeKey === node.nodePublicKey;
+  const publish = async (): Promise<void> => {
+    const r = await node.submit(proxy.publishKeyTx());
+    await node.waitForReceipt(r.txId, 10_000);
+  };
+  if (published()) return;
+  if (current()) return publish();
+  log(`${org} is not a current consortium node yet: its proxy key is published once it is`);
+  const onBlock = (): void => {
+    if (published() || !current()) return;
+    node.off('block', onBlock);
+    publish().catch((e: unknown) => log(`publishing the proxy key failed: ${(e as Error).message}`));
+  };
+  node.on('block', onBlock);
 }
 
 /**

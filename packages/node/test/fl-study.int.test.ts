@@ -54,19 +54,22 @@ test('behavior: a study runs every round through the node; revoking consent chan
     });
   // The patient revokes as soon as round 0's model is out, i.e. while round 1 runs.
   let revokedAt = -1;
-  demo.node.on('ledger-event', (e: { type: string; studyId?: string; round?: number }) => {
-    if (e.type !== 'fl.model' || e.studyId !== STUDY || e.round !== 0) return;
-    void demo
-      .commit(
-        demo.wallet(`patient-${revoked}`).tx({
-          chainId: demo.node.chainId,
-          type: 'consent.revoke',
-          payload: { grantId: `research-${revoked}` },
-          createdAt: Date.now(),
-        }),
-      )
-      .then((r) => (revokedAt = r.height));
+  const watcher = demo.node.follow(demo.node.head().height, (b) => {
+    for (const e of b.events as readonly { type: string; studyId?: string; round?: number }[]) {
+      if (e.type !== 'fl.model' || e.studyId !== STUDY || e.round !== 0) continue;
+      void demo
+        .commit(
+          demo.wallet(`patient-${revoked}`).tx({
+            chainId: demo.node.chainId,
+            type: 'consent.revoke',
+            payload: { grantId: `research-${revoked}` },
+            createdAt: Date.now(),
+          }),
+        )
+        .then((r) => (revokedAt = r.height));
+    }
   });
+  t.after(() => watcher.close());
   const spec = demo.spec({
     studyId: STUDY,
     hyper: { rounds: ROUNDS, localEpochs: 5, learningRate: 0.5, l2: 0.001 },

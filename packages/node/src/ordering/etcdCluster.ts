@@ -16,6 +16,10 @@ export interface EtcdMember {
   peerUrl: string;
   dataDir: string;
   process: ChildProcess | undefined;
+  /** The last few kilobytes etcd wrote to stderr (its errors). */
+  stderr: string;
+  /** Killed on purpose (until restarted). */
+  down?: boolean;
 }
 
 export interface EtcdClusterOptions {
@@ -50,26 +54,40 @@ export class EtcdCluster {
     this.members = members;
   }
 
-  /** Starts the members and resolves once the cluster answers. */
+  /**
+   * Starts the members and resolves once the cluster answers. Ports are picked free just
+   * before; if a member cannot start (another process took its port meanwhile), the cluster
+   * is started again on new ports, up to three times.
+   */
   static async start(o: EtcdClusterOptions): Promise<EtcdCluster> {
     const opts = { members: 3, bin: 'etcd', maxRequestBytes: 8 * 1024 * 1024, ...o };
-    const members: EtcdMember[] = [];
-    for (let i = 1; i <= opts.members; i++) {
-      const name = `e${i}`;
-      members.push({
-        name,
-        clientUrl: `http://127.0.0.1:${await freePort()}`,
-        peerUrl: `http://127.0.0.1:${await freePort()}`,
-        dataDir: join(opts.dir, name),
-        process: undefined,
-      });
+    let last: Error | undefined;
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const members: EtcdMember[] = [];
+      for (let i = 1; i <= opts.members; i++) {
+        const name = `e${i}`;
+        members.push({
+          name,
+          clientUrl: `http://127.0.0.1:${await freePort()}`,
+          peerUrl: `http://127.0.0.1:${await freePort()}`,
+          dataDir: join(opts.dir, `${name}-${attempt}`),
+          process: undefined,
+          stderr: '',
+        });
+      }
+      const c = new EtcdCluster(opts, members);
+      // Members die with this process (a test runner that exits leaves no etcd behind).
+      process.once('exit', () => members.forEach((m) => m.process?.kill('SIGKILL')));
+      for (const m of members) c.#spawn(m, 'new');
+      try {
+        await c.waitHealthy();
+        return c;
+      } catch (e) {
+        last = e as Error;
+        await c.stop();
+      }
     }
-    const c = new EtcdCluster(opts, members);
-    // Members die with this process (a test runner that exits leaves no etcd behind).
-    process.once('exit', () => members.forEach((m) => m.process?.kill('SIGKILL')));
-    for (const m of members) c.#spawn(m, 'new');
-    await c.waitHealthy();
-    return c;
+    throw last!;
   }
 
   get endpoints(): string[] {
@@ -113,7 +131,9 @@ export class EtcdCluster {
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
-    child.stderr?.resume();
+    child.stderr?.on('data', (d: Buffer) => {
+      m.stderr = (m.stderr + d.toString()).slice(-4096);
+    });
     child.on('error', (e) => {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT')
         process.emitWarning(`etcd binary '${this.#o.bin}' not found: apt-get install -y etcd-server`);
@@ -124,7 +144,8 @@ export class EtcdCluster {
   /** Resolves once every running member answers a read through the cluster. */
   async waitHealthy(timeoutMs = 20_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    const running = this.members.filter((m) => m.process && m.process.exitCode === null);
+    // Every member but those killed on purpose must answer.
+    const running = this.members.filter((m) => !m.down);
     for (const m of running) {
       for (;;) {
         const c = new Etcd3({
@@ -163,13 +184,16 @@ export class EtcdCluster {
     throw new Error('no etcd leader found');
   }
 
+  /** Sends a signal to a member; SIGKILL and SIGTERM mark it down until `restart`. */
   kill(m: EtcdMember, signal: NodeJS.Signals = 'SIGKILL'): void {
+    if (signal === 'SIGKILL' || signal === 'SIGTERM') m.down = true;
     m.process?.kill(signal);
   }
 
   /** Restarts a killed member on its data directory. */
   async restart(m: EtcdMember): Promise<void> {
     if (m.process && m.process.exitCode === null && m.process.signalCode === null) return;
+    m.down = false;
     this.#spawn(m, 'existing');
     await this.waitHealthy();
   }

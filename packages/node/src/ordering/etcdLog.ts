@@ -97,18 +97,6 @@ export class EtcdLog {
     return /^\d{12}$/.test(s) ? Number(s) : undefined;
   }
 
-  /** True if etcd holds the block of this height (a keys-only read). */
-  async hasBlock(height: number): Promise<boolean> {
-    return (
-      (
-        await this.client
-          .getAll()
-          .inRange({ start: this.blockKey(height), end: `${this.blockKey(height)}\0` })
-          .keys()
-      ).length > 0
-    );
-  }
-
   /** The lowest height etcd still holds blocks from (blocks below it were pruned). */
   async prunedBelow(): Promise<number> {
     const v = await this.client.get(this.prunedKey).string();

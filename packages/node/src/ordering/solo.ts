@@ -72,12 +72,17 @@ export class SoloOrderer implements Orderer {
     this.#timer = undefined;
     if (this.#cutting || this.#stopped) return;
     this.#cutting = true;
-    this.#idle = this.#cutLoop().finally(() => {
-      this.#cutting = false;
-      if (this.#queue.length > 0 && !this.#stopped && !this.#timer) {
-        this.#timer = setTimeout(() => this.#kick(), this.#o.params.timeoutMs);
-      }
-    });
+    this.#idle = this.#cutLoop()
+      .catch(() => {
+        // The node refused its own block (it halted with an alarm): cut nothing more.
+        this.#stopped = true;
+      })
+      .finally(() => {
+        this.#cutting = false;
+        if (this.#queue.length > 0 && !this.#stopped && !this.#timer) {
+          this.#timer = setTimeout(() => this.#kick(), this.#o.params.timeoutMs);
+        }
+      });
   }
 
   async #cutLoop(): Promise<void> {

@@ -2,7 +2,7 @@
  * Test helper: a consortium of N nodes ordered by a real 3-member etcd cluster, each node in
  * its own data directory with only its own key, run in this process with `startNode`.
  */
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sealKey, toB64u } from '@medledger/crypto';
@@ -34,6 +34,7 @@ export interface TestCluster {
   wallet(label: string): Wallet;
   orgWallet(org: string): Wallet;
   logs: string[];
+  step(message: string): void;
   cleanup(): Promise<void>;
 }
 
@@ -47,6 +48,26 @@ export async function makeTestCluster(
   } = {},
 ): Promise<TestCluster> {
   const n = o.nodes ?? 3;
+  const running = new Map<string, RunningNode>();
+  const logs: string[] = [];
+  const t0 = Date.now();
+  const step = (m: string): void => {
+    logs.push(`+${Date.now() - t0} ms ${m}`);
+    if (process.env.MEDLEDGER_CLUSTER_DUMP)
+      appendFileSync(process.env.MEDLEDGER_CLUSTER_DUMP, `${process.pid} +${Date.now() - t0} ms ${m}\n`);
+  };
+  step('makeTestCluster');
+  // A cluster test that hangs says where: after 100 s, print what every node is doing.
+  const dump = setTimeout(() => {
+    const states = [...running].map(
+      ([o, r]) =>
+        `${o}=${r.node.head().height} ${JSON.stringify((r.node.orderer as { state?: unknown }).state)}`,
+    );
+    const text = `cluster after 100 s: ${states.join('; ')}\n${logs.slice(-40).join('\n')}\n`;
+    process.stderr.write(text);
+    if (process.env.MEDLEDGER_CLUSTER_DUMP) appendFileSync(process.env.MEDLEDGER_CLUSTER_DUMP, text);
+  }, 100_000);
+  dump.unref();
   const root = mkdtempSync(join(tmpdir(), 'medledger-cluster-'));
   const orgIds = ['hospitalA', 'hospitalB', 'gpclinic', 'insurer', 'institute'].slice(0, Math.max(n, 2));
   const consortium = await createConsortium({
@@ -60,7 +81,9 @@ export async function makeTestCluster(
     ],
     ordering: { maxTxs: 500, maxBytes: 1 << 20, timeoutMs: o.timeoutMs ?? 20 },
   });
+  step('starting etcd');
   const etcd = await EtcdCluster.start({ dir: join(root, 'etcd') });
+  step(`etcd up: ${etcd.endpoints.join(' ')}`);
   const ordering: OrdererConfig = {
     kind: 'etcd',
     endpoints: etcd.endpoints,
@@ -90,8 +113,6 @@ export async function makeTestCluster(
     dirs.set(org, dir);
     ports.set(org, 0);
   }
-  const running = new Map<string, RunningNode>();
-  const logs: string[] = [];
   const urls = new Map<string, string>();
   const t: TestCluster = {
     root,
@@ -102,6 +123,7 @@ export async function makeTestCluster(
     running,
     ordering,
     logs,
+    step,
     async start(org) {
       const dir = dirs.get(org)!;
       const config: NodeConfig = {
@@ -113,7 +135,9 @@ export async function makeTestCluster(
         peers: [...urls].filter(([k]) => k !== org).map(([org, url]) => ({ org, url })),
       };
       writeFileSync(join(dir, 'node.json'), JSON.stringify(config));
+      step(`${org}: starting`);
       const r = await startNode({ dir, passphrase: PASSPHRASE, log: (l) => logs.push(`${org}: ${l}`) });
+      step(`${org}: started`);
       running.set(org, r);
       urls.set(org, r.url);
       ports.set(org, Number(new URL(r.url).port));
@@ -131,8 +155,12 @@ export async function makeTestCluster(
       return new Wallet({ signerId: `org:${org}`, privateKey: consortium.orgs.get(org)!.root.privateKey });
     },
     async cleanup() {
+      step('cleanup');
+      clearTimeout(dump);
       for (const org of [...running.keys()]) await t.stop(org).catch(() => undefined);
+      step('nodes stopped');
       await etcd.stop();
+      step('etcd stopped');
       rmSync(root, { recursive: true, force: true });
     },
   };
@@ -156,6 +184,7 @@ export async function enrollMembers(t: TestCluster, via: RunningNode): Promise<v
     }),
   );
   const res = await via.node.submitBatch(txs);
+  t.step(`enrollments submitted: ${res.map((r) => r.status).join(',')}`);
   let top = 0;
   for (const r of res) {
     if (r.status === 'rejected') throw new Error(r.error.message);
@@ -163,6 +192,7 @@ export async function enrollMembers(t: TestCluster, via: RunningNode): Promise<v
     if (rec?.code !== 'OK') throw new Error(`enrollment ${rec?.code ?? 'not committed'}`);
     top = Math.max(top, rec.height);
   }
+  t.step(`enrolled at ${top}`);
   await waitForHeight(t, top);
 }
 
@@ -170,10 +200,17 @@ export async function enrollMembers(t: TestCluster, via: RunningNode): Promise<v
 export async function waitForHeight(t: TestCluster, height: number, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while ([...t.running.values()].some((r) => r.node.head().height < height)) {
-    if (Date.now() > deadline)
-      throw new Error(
-        `nodes did not reach height ${height}: ${[...t.running].map(([o, r]) => `${o}=${r.node.head().height}${r.node.halted ? ` (halted: ${r.node.halted.message})` : ''} ${JSON.stringify((r.node.orderer as { state?: unknown }).state)}`)}\n${t.logs.slice(-20).join('\n')}`,
+    if (Date.now() > deadline) {
+      const states = [...t.running].map(
+        ([o, r]) =>
+          `${o}=${r.node.head().height}${r.node.halted ? ` (halted: ${r.node.halted.message})` : ''} ` +
+          JSON.stringify((r.node.orderer as { state?: unknown }).state),
       );
+      t.step(`stalled: ${states.join('; ')}`);
+      throw new Error(
+        `nodes did not reach height ${height}: ${states.join('; ')}\n${t.logs.slice(-20).join('\n')}`,
+      );
+    }
     await new Promise((r) => setTimeout(r, 25));
   }
 }
