@@ -199,10 +199,11 @@ export function parseTlsServerCertificate(der: Uint8Array): {
   };
 }
 
-/** PEM of a DER certificate. */
+/** PEM of a DER certificate, ending in a newline. */
 export function certificateToPem(der: Uint8Array): string {
   assertBytes(der, 'certificate');
-  return x509.PemConverter.encode(der, 'CERTIFICATE');
+  const pem = x509.PemConverter.encode(der, 'CERTIFICATE');
+  return pem.endsWith('\n') ? pem : `${pem}\n`; // so that PEM blocks concatenate into a chain
 }
 
 /**
