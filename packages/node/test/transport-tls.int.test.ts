@@ -115,10 +115,13 @@ after(async () => {
 });
 
 test('behavior: a node with an installed certificate serves its API over TLS that a genesis-trusting client accepts', async () => {
-  const dir = nodeDir('hospitalA');
+  const dir = nodeDir('hospitalA', { peers: [{ org: 'hospitalB', url: 'http://127.0.0.1:9' }] });
   await withTls(dir, 'hospitalA');
   const logs: string[] = [];
   const a = await start(dir, logs);
+  assert.ok(
+    logs.includes('peer hospitalB at http://127.0.0.1:9 is plain HTTP: this node refuses it (TLS only)'),
+  );
   assert.match(a.url, /^https:\/\/127\.0\.0\.1:\d+$/);
   assert.ok(
     logs.some((l) => l.startsWith("TLS with hospitalA's server certificate")),

@@ -56,6 +56,11 @@ export function serverTransport(p: {
     // Only a plain dev node calls plain peers, and only on this machine.
     allowPlainLoopback: plain,
   });
+  for (const peer of p.peers) {
+    const u = new URL(peer.url);
+    if (u.protocol === 'http:' && !(plain && isLoopbackHost(u.hostname)))
+      p.log(`peer ${peer.org} at ${u.origin} is plain HTTP: this node refuses it (TLS only)`);
+  }
   if (plain) {
     if (!isLoopbackHost(p.host))
       throw new LedgerError(
