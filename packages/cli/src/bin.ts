@@ -45,6 +45,7 @@ the genesis ceremony (README "Building a consortium"):
   medledger genesis sign  FILE --admin-dir ADMIN_DIR       add this founder's signature
   medledger genesis check FILE                             exit 1 naming founders whose signature is missing or bad
   medledger node init     --dir NODE_DIR --genesis FILE [--host H] [--port P]
+                          [--etcd URL,URL,URL] [--peer ORG=URL ...]
 
 TLS of a node's API (README "Transport"):
   medledger node tls-request --dir NODE_DIR [--host NAME ...]      TLS key (stays there) + request NODE_DIR/tls.csr.pem
@@ -264,8 +265,14 @@ function nodeCmd(sub: string | undefined, a: Args): number | Promise<number> {
     genesis: str(a, 'genesis'),
     ...(a.flags.has('host') ? { host: str(a, 'host') } : {}),
     ...(a.flags.has('port') ? { port: int(a, 'port', 0) } : {}),
+    ...(a.flags.has('etcd') ? { etcd: strs(a, 'etcd') } : {}),
+    ...(a.flags.has('peer') ? { peers: keyValues(a, 'peer')! } : {}),
   });
-  log(`node directory ${str(a, 'dir')}: ${config.org}'s node on ${config.host}:${config.port}`);
+  const ordering =
+    config.orderer?.kind === 'etcd'
+      ? `ordered by etcd at ${config.orderer.endpoints.join(', ')}`
+      : 'solo ordering';
+  log(`node directory ${str(a, 'dir')}: ${config.org}'s node on ${config.host}:${config.port}, ${ordering}`);
   for (const line of describeStatus(status)) log(`warning: ${line}; the node refuses to start until then`);
   return 0;
 }

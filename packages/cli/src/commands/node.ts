@@ -27,6 +27,10 @@ export interface NodeInitOptions {
   genesis: string;
   host?: string;
   port?: number;
+  /** Client URLs of the consortium's etcd members: the node orders blocks with the others. */
+  etcd?: string[];
+  /** The other consortium nodes' API URLs, to sync missed blocks from. */
+  peers?: Record<string, string>;
 }
 
 /** Writes node.json and genesis.json; returns the configuration and the genesis's signature status. */
@@ -68,8 +72,26 @@ export function nodeInit(o: NodeInitOptions): { config: NodeConfig; status: Gene
     host: o.host ?? prev?.host ?? '127.0.0.1',
     port: o.port ?? prev?.port ?? 7545,
     nodeKey: nodeKeyLabel(org),
+    ...(o.etcd === undefined ? {} : { orderer: { kind: 'etcd' as const, endpoints: etcdUrls(o.etcd) } }),
+    ...(o.peers === undefined ? {} : { peers: peerList(org, o.peers) }),
   };
   writeJson(paths(o.dir).genesis, g);
   writeJson(paths(o.dir).config, config);
   return { config, status: genesisStatus(g) };
+}
+
+function etcdUrls(urls: string[]): string[] {
+  if (urls.length === 0) throw new UsageError('--etcd needs at least one client URL');
+  for (const u of urls)
+    if (!/^https?:\/\/[^/\s]+$/.test(u))
+      throw new UsageError(`--etcd ${u}: expected a client URL such as http://10.0.0.5:2379`);
+  return urls;
+}
+
+function peerList(self: string, peers: Record<string, string>): { org: string; url: string }[] {
+  return Object.entries(peers).map(([org, url]) => {
+    if (org === self) throw new UsageError(`--peer ${org}: that is this node's own organization`);
+    if (!/^https?:\/\/\S+$/.test(url)) throw new UsageError(`--peer ${org}=${url}: expected a URL`);
+    return { org, url: url.replace(/\/$/, '') };
+  });
 }
