@@ -15,6 +15,8 @@ import { keysList, keysNew } from './commands/keys.js';
 import { orgEnroll, orgInit, orgIssue, readCsrFile } from './commands/org.js';
 import { describeStatus, genesisAssemble, genesisCheck, genesisSign } from './commands/genesis.js';
 import { nodeInit } from './commands/node.js';
+import { nodeTlsInstall, nodeTlsRequest, orgIssueTls, readCertificateFile } from './commands/tls.js';
+import { certificateToPem } from '@medledger/crypto';
 import { readCertFile, walletImportCert, walletNew, walletShow } from './commands/wallet.js';
 import { readCard } from './dirs/admin.js';
 import { isWalletsDir } from './dirs/wallets.js';
@@ -24,7 +26,7 @@ import { benchLedger } from './bench/ledger.js';
 const USAGE = `medledger — a permissioned healthcare blockchain with patients in control
 
 usage:
-  medledger init    --dev [--dir DIR] [--nodes N] [--port PORT]     a dev consortium: every party in its own directory
+  medledger init    --dev [--dir DIR] [--nodes N] [--port PORT] [--tls] a dev consortium: every party in its own directory
   medledger start   [--dir DIR] [--org ORG] [--port PORT] [--host HOST] [--dev]
                                                                      run a node directory (or a dev layout's node);
                                                                      --dev: create a dev layout if empty + demo data
@@ -44,6 +46,11 @@ the genesis ceremony (README "Building a consortium"):
   medledger genesis check FILE                             exit 1 naming founders whose signature is missing or bad
   medledger node init     --dir NODE_DIR --genesis FILE [--host H] [--port P]
                           [--etcd URL,URL,URL] [--peer ORG=URL ...]
+
+TLS of a node's API (README "Transport"):
+  medledger node tls-request --dir NODE_DIR [--host NAME ...]      TLS key (stays there) + request NODE_DIR/tls.csr.pem
+  medledger org issue --tls  --dir ADMIN_DIR --csr tls.csr.pem --out tls.cert.pem [--days 90]
+  medledger node tls-install --dir NODE_DIR --cert tls.cert.pem    checks it and stores NODE_DIR/tls.cert.pem
 
 members (their keys never leave their wallet):
   medledger wallet new    --dir WALLETS --label L --org ORG --role ROLE [--cn NAME] [--attr k=v ...] [--dev]
@@ -82,6 +89,7 @@ environment:
   MEDLEDGER_NODE_PASSPHRASE  passphrase of the node directory that \`org init --node-dir\` creates
   MEDLEDGER_DIR              default data directory (otherwise ./data)
   MEDLEDGER_URL              default node URL of verify-pack (otherwise http://127.0.0.1:7545)
+  MEDLEDGER_GENESIS          genesis file whose roots an https:// node URL is checked against
 `;
 
 const log = (s: string): void => void process.stderr.write(`${s}\n`);
@@ -167,6 +175,7 @@ async function orgCmd(sub: string | undefined, a: Args): Promise<number> {
       out(JSON.stringify(readCard(str(a, 'dir')), null, 2));
       return 0;
     case 'issue': {
+      if (bool(a, 'tls')) return orgIssueTlsCmd(a);
       const dir = str(a, 'dir');
       const outFile = str(a, 'out');
       const attributes = keyValues(a, 'attr');
@@ -248,8 +257,9 @@ function genesisCmd(sub: string | undefined, a: Args): number {
   }
 }
 
-function nodeCmd(sub: string | undefined, a: Args): number {
-  if (sub !== 'init') throw new UsageError('node init');
+function nodeCmd(sub: string | undefined, a: Args): number | Promise<number> {
+  if (sub === 'tls-request' || sub === 'tls-install') return nodeTlsCmd(sub, a);
+  if (sub !== 'init') throw new UsageError('node init|tls-request|tls-install');
   const { config, status } = nodeInit({
     dir: str(a, 'dir'),
     genesis: str(a, 'genesis'),
@@ -264,6 +274,36 @@ function nodeCmd(sub: string | undefined, a: Args): number {
       : 'solo ordering';
   log(`node directory ${str(a, 'dir')}: ${config.org}'s node on ${config.host}:${config.port}, ${ordering}`);
   for (const line of describeStatus(status)) log(`warning: ${line}; the node refuses to start until then`);
+  return 0;
+}
+
+async function nodeTlsCmd(sub: 'tls-request' | 'tls-install', a: Args): Promise<number> {
+  const dir = str(a, 'dir');
+  if (sub === 'tls-install') {
+    const f = nodeTlsInstall(dir, readCertificateFile(str(a, 'cert')));
+    log(`installed ${f}; the node serves TLS from its next start`);
+    return 0;
+  }
+  const hosts = strs(a, 'host');
+  const r = await nodeTlsRequest({ dir, passphrase: passphraseFor(dir), hosts });
+  log(`TLS key sealed in ${dir}/keys; give the organization ${r.request} (public) for ${r.hosts.join(', ')}`);
+  out(r.request);
+  return 0;
+}
+
+async function orgIssueTlsCmd(a: Args): Promise<number> {
+  const dir = str(a, 'dir');
+  const outFile = str(a, 'out');
+  const r = await orgIssueTls({
+    dir,
+    passphrase: passphraseFor(dir),
+    request: readCsrFile(str(a, 'csr')),
+    days: int(a, 'days', 90, 1),
+  });
+  writeFileSync(outFile, certificateToPem(r.certificate), { flag: 'wx' });
+  log(
+    `issued ${r.org}'s TLS server certificate for ${r.hosts.map((h) => h.value).join(', ')}, valid until ${new Date(r.notAfter).toISOString()} → ${outFile}`,
+  );
   return 0;
 }
 
@@ -326,6 +366,7 @@ async function main(argv: string[]): Promise<number> {
         nodes: int(a, 'nodes', 1, 1),
         host: str(a, 'host', '127.0.0.1'),
         port: int(a, 'port', 7545),
+        ...(bool(a, 'tls') ? { tls: true } : {}),
       });
       log(
         `created consortium ${genesis.chainName} in ${dir}: ${dirs.layout.orgs.map((o) => `${o.id} (${o.node ? 'admin + node' : 'admin'})`).join(', ')}; wallets in ${dirs.wallets}; genesis signed by ${genesis.signatures.length} founders`,

@@ -1,7 +1,7 @@
 /**
  * Each party holds only its own secrets (DESIGN.md "Who holds which secret"): after
  * `init --dev --nodes 3` and a first start of every node (which makes its EHR master key and
- * X25519 key), every sealed key of every party is opened, and every file of every directory is
+ * X25519 key; `init --dev` made its TLS key), every sealed key of every party is opened, and every file of every directory is
  * searched for every other party's private key bytes — PKCS#8 DER and the bare private scalar,
  * in raw, base64url, base64 and hex form.
  */
@@ -83,6 +83,7 @@ test('identity: after init --dev --nodes 3, every node directory holds only its 
       `node-${org}`,
       `node-enc-${org}`,
       `ehr-master-${org}`,
+      `tls-${org}`,
     ]);
     assert.equal(
       keys.find((k) => k.label === `node-${org}`)!.publicKey,
@@ -100,7 +101,7 @@ test('identity: after init --dev --nodes 3, every node directory holds only its 
       ...secretForms('x25519', keys.encryption.privateKey),
     ]);
   }
-  assert.equal(secrets.size, 5 + 3 * 3 + 8);
+  assert.equal(secrets.size, 5 + 3 * 4 + 8);
   const others = (mine: (party: string) => boolean): Map<string, Buffer[]> =>
     new Map([...secrets].filter(([p]) => !mine(p)));
 
@@ -138,7 +139,7 @@ test('identity: after init --dev --nodes 3, every node directory holds only its 
   // `keys list` on the layout lists the node directory's keys; on the wallets, the wallets.
   assert.deepEqual(
     keysList(d.dir).map((l) => l.split(' ')[0]),
-    ['ehr-master-hospitalA', 'node-enc-hospitalA', 'node-hospitalA'],
+    ['ehr-master-hospitalA', 'node-enc-hospitalA', 'node-hospitalA', 'tls-hospitalA'],
   );
   assert.equal(keysList(d.wallets).length, 8);
   // The search would see a leak: a copy of another party's key planted in a node directory.

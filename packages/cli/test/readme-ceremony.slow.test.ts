@@ -1,7 +1,8 @@
 /**
  * The README's "Building a consortium" runs as written: its shell blocks (passphrases, the
- * genesis ceremony, the node start, the members) are run by bash with `medledger` bound to this
- * build, in an empty directory; only the node's port is changed to a free one.
+ * genesis ceremony, the node's TLS certificate, the node start over TLS, the members through
+ * https) are run by bash with `medledger` bound to this build, in an empty directory; only the
+ * node's port is changed to a free one.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -47,6 +48,8 @@ test(
       genesis.stdout,
       /^ok: chain [0-9a-f]{64}, signed by every founder \(hospitalA, hospitalB, insurer\)$/m,
     );
+    const tls = bash(block(readme, 'tls'));
+    assert.equal(tls.status, 0, tls.stderr);
 
     // The start block runs in its own process group, stopped at the end like Ctrl-C.
     const node = spawn('bash', ['-c', prelude + block(readme, 'start').replaceAll('7545', port)], {
@@ -61,7 +64,7 @@ test(
         let err = '';
         node.stdout.on('data', (d: Buffer) => {
           out += d.toString();
-          if (out.includes(`listening on http://127.0.0.1:${port}`)) resolve();
+          if (out.includes(`listening on https://127.0.0.1:${port}`)) resolve();
         });
         node.stderr.on('data', (d: Buffer) => (err += d.toString()));
         node.once('exit', (code) => reject(new Error(`node exited with ${code}: ${err}`)));

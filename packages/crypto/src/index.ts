@@ -13,6 +13,7 @@ export * from './random.js';
 export * from './keystore.js';
 export * from './x509.js';
 export * from './csr.js';
+export * from './tls-cert.js';
 export * from './envelope.js';
 export * from './pseudonym.js';
 export * from './commitment.js';

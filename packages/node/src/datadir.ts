@@ -10,6 +10,8 @@
  *   keys/node-<org>.key.json   the node key (signs blocks, checkpoints, the node's own txs)
  *   keys/node-enc-<org>.key.json    the node's X25519 key (emergency proxy; made by startNode)
  *   keys/ehr-master-<org>.key.json  the EHR store's and vault's master key (made by startNode)
+ *   keys/tls-<org>.key.json, tls.csr.pem, tls.cert.pem   the TLS key, its request and the
+ *                              server certificate the organization issued (transport/tlsFiles.ts)
  *   ledger.sqlite, ehr.sqlite, vault.sqlite, records-index.sqlite, notify.sqlite
  *   dev-passphrase             (--dev only)
  *
@@ -50,6 +52,12 @@ export interface NodeConfig {
   orderer?: OrdererConfig;
   /** The other consortium nodes' API URLs, to sync blocks from. */
   peers?: { org: string; url: string }[];
+  /**
+   * TLS for the API (transport/serverTransport.ts): true requires tls.cert.pem; false is plain
+   * HTTP, allowed on a loopback address only (`--dev`); absent: TLS once a certificate is
+   * installed, else plain HTTP on loopback only.
+   */
+  tls?: boolean;
 }
 
 export type OrdererConfig =

@@ -31,3 +31,5 @@ export * from './ordering/etcdCluster.js';
 export * from './checkpoints/service.js';
 export * from './checkpoints/store.js';
 export * from './sync/peerSync.js';
+export * from './transport/tlsFiles.js';
+export * from './transport/serverTransport.js';

@@ -30,6 +30,7 @@ import { PeerSync } from './sync/peerSync.js';
 import { CheckpointService } from './checkpoints/service.js';
 import { etcdCheckpointTransport } from './checkpoints/etcdTransport.js';
 import { consortiumRoutes } from './api/routes/consortium.js';
+import { serverTransport } from './transport/serverTransport.js';
 import {
   loadPrivateKey,
   paths,
@@ -100,6 +101,19 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
   const nodeKeyObject = importP256PrivateKey(nodeKey);
   const ordering = o.orderer ?? config.orderer ?? { kind: 'solo' };
   const peers = o.peers ?? config.peers ?? [];
+  const host = o.host ?? config.host;
+  // TLS with the organization's certificate, or plain HTTP on loopback only (transport/).
+  const transport = serverTransport({
+    dir: o.dir,
+    org: config.org,
+    tls: config.tls,
+    host,
+    passphrase: o.passphrase,
+    genesis,
+    peers,
+    log: o.log,
+  });
+
   const opened: { close(): unknown }[] = [];
   let etcd: EtcdLog | undefined;
   let checkpoints: CheckpointService | undefined;
@@ -117,6 +131,7 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
         hasCommittedTx: (id) => node?.store.hasCommittedTx(id) ?? false,
       },
       onCheckpoint: (b, org, sig) => checkpoints?.receive(b, org, sig),
+      fetch: transport.peerFetch,
       log: o.log,
     });
     orderer = new EtcdOrderer({
@@ -205,6 +220,7 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
     // Anonymous relay and reads: group- and ring-signed statements relayed under the node key.
     const anonymity = createAnonymityServices({ node, nodeKey });
     const app = buildServer(node, {
+      ...(transport.https ? { https: transport.https } : {}),
       auth,
       checkpoints,
       status: () => ({
@@ -223,7 +239,7 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
         flRoutes(auth),
       ],
     });
-    const address = await app.listen({ host: o.host ?? config.host, port: o.port ?? config.port });
+    const address = await app.listen({ host, port: o.port ?? config.port });
     opened.push(app);
     await publishProxyKey(node, proxy, config.org, o.log);
     const url = address.replace('[::1]', 'localhost');

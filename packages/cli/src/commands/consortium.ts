@@ -34,6 +34,7 @@ import {
 import { loadPrivateKey } from '@medledger/node';
 import { UsageError, int, str, type Args } from '../args.js';
 import { passphraseFor } from '../passphrase.js';
+import { clientOptionsFor } from '../transport.js';
 
 /** Where the command writes: results to `out` (stdout), progress and explanations to `log` (stderr). */
 export interface ConsortiumIo {
@@ -138,7 +139,7 @@ function sign(file: string, a: Args, io: ConsortiumIo): number {
 
 async function submit(file: string, a: Args, io: ConsortiumIo): Promise<number> {
   const tx = assembleProposal(readProposal(file));
-  const client = new MedledgerClient(str(a, 'node'));
+  const client = new MedledgerClient(str(a, 'node'), undefined, clientOptionsFor(str(a, 'node')));
   const waitMs = int(a, 'wait', 30_000, 1);
   try {
     const r = await client.submit(tx, { waitMs });
@@ -165,7 +166,7 @@ async function genesisOf(a: Args): Promise<Genesis> {
   const raw = a.flags.has('genesis')
     ? readJson(str(a, 'genesis'), 'genesis')
     : a.flags.has('node')
-      ? await new MedledgerClient(str(a, 'node')).genesis()
+      ? await new MedledgerClient(str(a, 'node'), undefined, clientOptionsFor(str(a, 'node'))).genesis()
       : (() => {
           throw new UsageError('the chain id comes from --node URL or --genesis FILE');
         })();

@@ -5,7 +5,8 @@
  *                        root certificate, card;
  *   <dir>/<org>/node/    for the first `nodes` organizations (default 1: hospitalA), a node
  *                        directory with only that node's key, its node.json and the genesis
- *                        (`org init --node-dir`, `node init`);
+ *                        (`org init --node-dir`, `node init`) and a TLS certificate from its
+ *                        organization (`node tls-request`, `org issue --tls`, `node tls-install`);
  *   <dir>/genesis.json   assembled from the cards and signed by every founder (`genesis
  *                        assemble`, `genesis sign`);
  *   <dir>/wallets/       the demo members' wallets, each key made by the member and certified
@@ -27,6 +28,7 @@ import { layoutDirs, writeLayout, type DevLayout, type LayoutDirs } from '../dir
 import { orgInit, orgIssue, readCsrFile } from './org.js';
 import { genesisAssemble, genesisSign, readGenesisFile } from './genesis.js';
 import { nodeInit } from './node.js';
+import { devNodeTls } from './tls.js';
 import { walletImportCert, walletNew } from './wallet.js';
 
 /** Options of {@link initDev} (`medledger init --dev`). */
@@ -40,6 +42,8 @@ export interface InitOptions {
   /** scrypt cost for key files (tests lower it). */
   scryptN?: number;
   now?: number;
+  /** Nodes serve TLS (default: plain HTTP on loopback, TLS beyond it); every node gets a certificate either way. */
+  tls?: boolean;
 }
 
 /** Creates the dev layout. */
@@ -95,6 +99,18 @@ export async function initDev(o: InitOptions): Promise<{ dirs: LayoutDirs; genes
     });
     if (status.missing.length + status.bad.length > 0) throw new Error('dev genesis is not fully signed');
   });
+  // TLS: each node makes its key and request; its organization issues the certificate (tls.ts).
+  for (const e of entries)
+    if (e.node !== undefined)
+      await devNodeTls({
+        nodeDir: join(o.dir, e.node),
+        nodePassphrase: passphraseFor(join(o.dir, e.node)),
+        adminDir: join(o.dir, e.admin),
+        admin: admins.get(e.id)!,
+        ...(o.tls === undefined ? {} : { tls: o.tls }),
+        now,
+        ...scrypt,
+      });
   const layout: DevLayout = {
     version: 1,
     chainName: 'medledger-dev',

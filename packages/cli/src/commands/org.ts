@@ -29,6 +29,7 @@ import { UsageError } from '../args.js';
 import { newPassphrase } from '../passphrase.js';
 import { adminPaths, keepIssued, openAdmin, rootKeyLabel, type OrgAdmin } from '../dirs/admin.js';
 import { isEmptyDir, writeJson } from '../dirs/files.js';
+import { clientOptionsFor } from '../transport.js';
 
 const DAY = 86_400_000;
 
@@ -246,7 +247,7 @@ export async function orgEnroll(o: OrgEnrollOptions): Promise<{ memberId: string
     throw new UsageError(
       `the certificate is of organization ${info.org}, this admin directory is ${admin.org}'s`,
     );
-  const client = new MedledgerClient(o.node);
+  const client = new MedledgerClient(o.node, undefined, clientOptionsFor(o.node));
   const { chainId } = await client.status();
   const tx = enrollTx({ ...admin, chainId, certificate: o.certificate, ...optional(o.encryptionKey) });
   admin.rootPrivateKey.fill(0);

@@ -22,6 +22,7 @@ import {
 import type { FlStudySpec } from '@medledger/core/contracts/fl/index';
 import { WDBC_CODE } from '@medledger/node/fl/wdbc';
 import { UsageError } from '../args.js';
+import { clientOptionsFor } from '../transport.js';
 
 /** A sealed key file opened with the passphrase. */
 export function readKeyFile(path: string, passphrase: string): Uint8Array {
@@ -39,7 +40,7 @@ async function submit(
   wallet: Wallet,
   build: (c: { wallet: Wallet; chainId: string }) => ReturnType<typeof joinStudyTx>,
 ) {
-  const http = new MedledgerClient(url);
+  const http = new MedledgerClient(url, undefined, clientOptionsFor(url));
   const { chainId } = await http.status();
   let receipt;
   try {

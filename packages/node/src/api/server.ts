@@ -27,6 +27,7 @@ import { RequestAuthenticator } from './auth.js';
 import { codeProofOf, txIdOf } from '@medledger/core';
 import type { CheckpointService } from '../checkpoints/service.js';
 import { HttpError, statusOf } from './errors.js';
+import type { HttpsOptions } from '../transport/serverTransport.js';
 
 const MAX_WAIT_MS = 60_000;
 
@@ -90,6 +91,8 @@ export interface BuildServerOptions {
   checkpoints?: CheckpointService;
   /** More status fields (e.g. whether this node is the block cutter). */
   status?: () => Record<string, JsonValue>;
+  /** Serve over TLS with this key and chain (transport/serverTransport.ts); plain HTTP without. */
+  https?: HttpsOptions;
 }
 
 /**
@@ -115,7 +118,8 @@ export function buildServer(node: MedledgerNode, opts: BuildServerOptions = {}):
     logger: opts.logger ?? false,
     bodyLimit: 64 * 1024 * 1024,
     forceCloseConnections: true,
-  });
+    ...(opts.https ? { https: opts.https } : {}),
+  }) as unknown as FastifyInstance;
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply: FastifyReply) => {
     if (err instanceof HttpError || isLedgerError(err)) {
