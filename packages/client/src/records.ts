@@ -83,7 +83,11 @@ export interface RecordsClientParameters {
   privateKey: Uint8Array;
   /** Raw X25519 private key matching the member's registered encryption key (to open records). */
   encryptionKey?: Uint8Array;
-  /** Other organizations' nodes (org id → base URL), for SPV records and STT release keys they hold. */
+  /**
+   * Other organizations' nodes (org id → base URL), for SPV records and STT release keys they
+   * hold. An organization not listed here is looked up in this member's node's status
+   * (`nodes`, the peers it knows); failing that, requests go to `baseUrl`.
+   */
   nodes?: Record<string, string>;
   /** How long to wait for a transaction to commit (default 10 s). */
   waitMs?: number;
@@ -112,6 +116,22 @@ export interface FetchedSpvRecord {
   commitment: string;
 }
 
+/** The `nodes` field of a node's status (org id → http(s) base URL); anything else is dropped. */
+function peerUrlsOf(nodes: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (typeof nodes !== 'object' || nodes === null) return out;
+  for (const [org, url] of Object.entries(nodes)) {
+    if (typeof url !== 'string') continue;
+    try {
+      const u = new URL(url);
+      if (u.protocol === 'http:' || u.protocol === 'https:') out[org] = url;
+    } catch {
+      /* not a URL: ignored */
+    }
+  }
+  return out;
+}
+
 const subjectOf = (resource: Obj): string => {
   const ref = (resource.subject as { reference?: unknown } | undefined)?.reference;
   const m = typeof ref === 'string' ? /^Patient\/(.+)$/.exec(ref) : null;
@@ -134,6 +154,7 @@ export class RecordsClient {
   #chainId: string | undefined;
   #genesis: Genesis | undefined;
   #org: string | undefined;
+  #peers: Promise<Record<string, string>> | undefined;
 
   constructor(p: RecordsClientParameters) {
     this.#p = p;
@@ -156,8 +177,23 @@ export class RecordsClient {
     return (this.#p.now ?? Date.now)();
   }
 
-  #urlOf(org?: string): string {
-    return (org !== undefined ? this.#p.nodes?.[org] : undefined) ?? this.#p.baseUrl;
+  /**
+   * The base URL of `org`'s node: the holder of an SPV record or an STT release key serves it,
+   * so a doctor at hospital B reads hospital A's record from A's node. The address comes from
+   * `nodes`, else from this member's node; it is trusted for availability only — what is
+   * served is sealed to this member and checked against the ledger.
+   */
+  async #urlOf(org?: string): Promise<string> {
+    if (org === undefined) return this.#p.baseUrl;
+    const given = this.#p.nodes?.[org];
+    if (given !== undefined) return given;
+    this.#peers ??= this.http.status().then((s) => peerUrlsOf(s.nodes));
+    try {
+      return (await this.#peers)[org] ?? this.#p.baseUrl;
+    } catch (e) {
+      this.#peers = undefined; // asked again next time
+      throw e;
+    }
   }
 
   /** A signed request to a node's record routes; throws MedledgerHttpError on an error status. */
@@ -175,7 +211,7 @@ export class RecordsClient {
     if (bytes) headers['content-type'] = 'application/json';
     const init: RequestInit = { method, headers };
     if (bytes) init.body = bytes;
-    const res = await fetch(`${this.#urlOf(org).replace(/\/$/, '')}${path}`, init);
+    const res = await fetch(`${(await this.#urlOf(org)).replace(/\/$/, '')}${path}`, init);
     const text = await res.text();
     const json = text ? (JSON.parse(text) as unknown) : undefined;
     if (!res.ok) {

@@ -226,6 +226,9 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
       status: () => ({
         cutter: orderer instanceof EtcdOrderer ? orderer.isCutter : true,
         peers: peers.map((p) => p.org),
+        // Where the other organizations' nodes answer, as this node knows them: a client reads
+        // an SPV record or an STT release key at the node of the organization holding it.
+        nodes: Object.fromEntries(peers.map((p) => [p.org, p.url])),
       }),
       plugins: [
         consortiumRoutes(checkpoints, auth),

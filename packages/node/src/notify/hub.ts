@@ -18,6 +18,7 @@
  */
 import { randomBytes as nodeRandomBytes } from 'node:crypto';
 import { importP256PrivateKey, p256PublicKeyOf, toB64u } from '@medledger/crypto';
+import { getOrg } from '@medledger/core';
 import type { PatientNotification, WebhookDelivery, WebhookInfo } from '@medledger/client';
 import type { FeedBlock, Follower, LedgerView } from '../ledgerView.js';
 import { toNotification } from './notification.js';
@@ -30,7 +31,7 @@ export interface NotificationHubOptions {
   store: NotificationStore;
   /** This node's organization (names the signer of webhook bodies). */
   org: string;
-  /** PKCS#8 DER of the node key; must be the one genesis lists for `org`. */
+  /** PKCS#8 DER of the node key; must be the one the ledger lists for `org`, if it lists one. */
   nodeKey: Uint8Array;
   retry?: Partial<RetryPolicy>;
   /** Webhooks per patient (default 5). */
@@ -61,11 +62,13 @@ export class NotificationHub {
   #closed = false;
 
   constructor(node: LedgerView, o: NotificationHubOptions) {
-    const g = node.genesis.orgs.find((x) => x.id === o.org);
-    if (!g) throw new RangeError(`organization ${o.org} is not in genesis`);
+    // The key must be the organization's node key as the ledger lists it now (in genesis, or
+    // by a later add-org or key rotation). A new organization's node starts from genesis,
+    // before the block that adds it: the ledger lists no key for it yet, so none to compare.
+    const listed = getOrg(node.store, o.org)?.nodeKey;
     const key = importP256PrivateKey(o.nodeKey);
-    if (toB64u(p256PublicKeyOf(key)) !== g.nodeKey)
-      throw new RangeError(`the node key given is not the one genesis lists for ${o.org}`);
+    if (listed !== undefined && toB64u(p256PublicKeyOf(key)) !== listed)
+      throw new RangeError(`the node key given is not the one the ledger lists for ${o.org}`);
     this.store = o.store;
     this.org = o.org;
     this.maxWebhooksPerPatient = o.maxWebhooksPerPatient ?? 5;

@@ -84,6 +84,11 @@ export interface RecordServicesOptions {
   log?: (message: string) => void;
   /** How long {@link RecordServices.sync} waits for a failing index before answering (10 s). */
   syncWaitMs?: number;
+  /**
+   * How long serving waits for an `access.request` this node has not applied yet (5 s): one
+   * committed through another organization's node reaches this one a moment later.
+   */
+  requestWaitMs?: number;
 }
 
 /** Response of {@link RecordServices.readDss}. */
@@ -117,6 +122,7 @@ export class RecordServices {
   readonly #ctx: ActionContext & UploadContext;
   readonly #log: (m: string) => void;
   readonly #syncWaitMs: number;
+  readonly #requestWaitMs: number;
   #follower: Follower | undefined;
   #retry: IndexAction[] = [];
 
@@ -128,6 +134,7 @@ export class RecordServices {
     this.#now = o.now ?? Date.now;
     this.#log = o.log ?? (() => undefined);
     this.#syncWaitMs = o.syncWaitMs ?? 10_000;
+    this.#requestWaitMs = o.requestWaitMs ?? 5_000;
     this.index = RecordIndex.open(o.indexPath ?? ':memory:');
     this.accessLog = new AccessLogBatcher({
       node: o.node,
@@ -208,6 +215,14 @@ export class RecordServices {
     await sweepPending(this.#ctx);
   }
 
+  /**
+   * Waits (at most `requestWaitMs`) for a transaction to be applied here. The requester's
+   * receipt came from the node it submitted through; this holder's node may be a block behind.
+   */
+  async #applied(txId: string): Promise<void> {
+    if (this.node.receipt(txId) === undefined) await this.node.waitForReceipt(txId, this.#requestWaitMs);
+  }
+
   #failed(a: IndexAction, e: unknown): void {
     this.#log(`record action ${a.kind} failed for ${a.recordId}: ${codeOf(e)}`);
     if (this.#retry.length < 10_000) this.#retry.push(a);
@@ -234,12 +249,14 @@ export class RecordServices {
 
   /** See serve.ts {@link serveSpv}. */
   async serveSpv(member: MemberEntry, requestTxId: string): Promise<ServedSpvRecord> {
+    await this.#applied(requestTxId);
     await this.sync();
     return serveSpv(this.#serve, member, requestTxId);
   }
 
   /** See serve.ts {@link serveRelease}. */
   async serveRelease(member: MemberEntry, requestTxId: string): Promise<ServedReleaseKey> {
+    await this.#applied(requestTxId);
     await this.sync();
     return serveRelease(this.#serve, member, requestTxId);
   }
