@@ -12,6 +12,7 @@ export * from './genesis.js';
 export * from './identity.js';
 export * from './contract.js';
 export * from './apply.js';
+export * from './commitRule.js';
 export * from './contracts/index.js';
 export * from './access/index.js';
 export * from './records/state.js';

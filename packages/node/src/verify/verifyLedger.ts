@@ -11,6 +11,7 @@ import { canonicalize, type JsonValue } from '@medledger/crypto';
 import {
   blockHashOf,
   chainIdOf,
+  countsAsCommitted,
   defaultContracts,
   genesisHeader,
   genesisStateDigest,
@@ -151,10 +152,10 @@ async function run(
       else state.set(k, v);
     }
     for (const o of result.outcomes) {
-      if (o.code !== 'OK') continue;
+      if (!countsAsCommitted(o.code)) continue;
       committed.add(o.txId);
       const loc = store.getTxLocation(o.txId);
-      if (!loc || loc.height !== h || loc.code !== 'OK')
+      if (!loc || loc.height !== h || loc.code !== o.code)
         return { ok: false, height: h, reason: `block ${h}: transaction index is wrong for ${o.txId}` };
     }
     txs += block.txs.length;
