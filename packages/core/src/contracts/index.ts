@@ -23,6 +23,7 @@ import { flContracts } from './fl/index.js';
 export { processAnchorRecord, anchorKey, type AnchorRecordPayload } from './records/processAnchorRecord.js';
 export { processEnrollMember, type EnrollMemberPayload } from './registry/processEnrollMember.js';
 export { processRevokeMember, type RevokeMemberPayload } from './registry/processRevokeMember.js';
+export { ORG_MEMBER_ROLES, mayIssueRole } from './registry/roles.js';
 export { processWriteDss, type WriteDssPayload } from './records/processWriteDss.js';
 export { processWriteSpv, type WriteSpvPayload } from './records/processWriteSpv.js';
 export { processWriteStt, type WriteSttPayload } from './records/processWriteStt.js';
