@@ -284,6 +284,15 @@ export class LedgerStore implements StateReader {
     yield* this.db.prepare<[], { k: string; v: string }>('SELECT k, v FROM state ORDER BY k').iterate();
   }
 
+  /** Every transaction index row (for verification). */
+  *txRows(): IterableIterator<{ id: string; height: number; idx: number; code: string; msg: string | null }> {
+    yield* this.db
+      .prepare<[], { id: string; height: number; idx: number; code: string; msg: string | null }>(
+        'SELECT id, height, idx, code, msg FROM txs',
+      )
+      .iterate();
+  }
+
   /** Heights present, ascending (for verification). */
   *heights(): IterableIterator<number> {
     for (const r of this.db
