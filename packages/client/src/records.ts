@@ -229,6 +229,14 @@ export class RecordsClient {
     return this.submit('patient.careteam', { add, remove });
   }
 
+  /**
+   * The patient's own minimum quorum of their DSS records (`patient.record-quorum`): it raises
+   * the consortium's minimum, never lowers it.
+   */
+  setRecordQuorum(min: number): Promise<{ txId: string; receipt: Receipt }> {
+    return this.submit('patient.record-quorum', { min });
+  }
+
   /** The patient grants access (default deny; times are block times in ms). */
   grantConsent(p: {
     grantId: string;

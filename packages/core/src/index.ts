@@ -16,4 +16,5 @@ export * from './commitRule.js';
 export * from './contracts/index.js';
 export * from './access/index.js';
 export * from './records/state.js';
+export * from './records/quorumPolicy.js';
 export * from './checkpoint.js';

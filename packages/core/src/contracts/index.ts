@@ -8,6 +8,7 @@ import { processWriteSpv } from './records/processWriteSpv.js';
 import { processWriteStt } from './records/processWriteStt.js';
 import { processEraseRecord } from './records/processEraseRecord.js';
 import { processSetCareTeam } from './patients/processSetCareTeam.js';
+import { processSetRecordQuorum } from './patients/processSetRecordQuorum.js';
 import { processGrantConsent } from './consent/processGrantConsent.js';
 import { processRevokeConsent } from './consent/processRevokeConsent.js';
 import { processRequestAccess } from './access/processRequestAccess.js';
@@ -33,6 +34,7 @@ export {
   type EraseRecordPayload,
 } from './records/processEraseRecord.js';
 export { processSetCareTeam, type SetCareTeamPayload } from './patients/processSetCareTeam.js';
+export { processSetRecordQuorum, type SetRecordQuorumPayload } from './patients/processSetRecordQuorum.js';
 export { processGrantConsent, type GrantConsentPayload } from './consent/processGrantConsent.js';
 export { processRevokeConsent, type RevokeConsentPayload } from './consent/processRevokeConsent.js';
 export { processRequestAccess, type RequestAccessPayload } from './access/processRequestAccess.js';
@@ -45,6 +47,7 @@ export function defaultContracts(): ContractRegistry {
     .register(processRevokeMember)
     .register(processAnchorRecord)
     .register(processSetCareTeam)
+    .register(processSetRecordQuorum)
     .register(processWriteDss)
     .register(processWriteSpv)
     .register(processWriteStt)
