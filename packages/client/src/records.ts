@@ -540,7 +540,7 @@ export class RecordsClient {
     await this.signed(
       'PUT',
       `/v1/stt/release-keys/${encodeURIComponent(p.recordId)}`,
-      { key: toB64u(releaseKey) },
+      { key: toB64u(releaseKey), patient: p.patient },
       holder,
     );
     releaseKey.fill(0);

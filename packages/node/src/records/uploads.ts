@@ -102,8 +102,12 @@ export async function uploadSpv(
 
 /**
  * Keeps the release key of an STT record `member` is about to send (pending until the
- * first transmission, signed by `member`, commits).
- * @throws HttpError FORBIDDEN (not of this org), RECORD_EXISTS, MALFORMED_REQUEST
+ * first transmission, signed by `member`, commits). Only a member the ledger would let send
+ * the record claims its id: one of this organization in the patient's care team, as the first
+ * `record.stt` requires; so nobody else can squat an id and block the real sender.
+ * @param body `{ key, patient }`: the 32-byte release key (base64url), the patient's member id
+ * @throws HttpError FORBIDDEN (not of this org), UNKNOWN_PATIENT, NOT_RESPONSIBLE (not in the
+ *   patient's care team), RECORD_EXISTS, MALFORMED_REQUEST
  */
 export function putReleaseKey(
   ctx: UploadContext,
@@ -113,11 +117,17 @@ export function putReleaseKey(
 ): { recordId: string; pendingUntil: number } {
   str(recordId, 'recordId', M, 128, ID);
   const b = obj(body, 'body', M);
-  onlyKeys(b, ['key'], 'body', M);
+  onlyKeys(b, ['key', 'patient'], 'body', M);
   const key = fromB64u(str(b.key, 'body.key', M, 43, B64U));
   if (key.length !== 32) throw new HttpError(M, 'body.key must be 32 bytes');
+  const patient = str(b.patient, 'body.patient', M, 64, HEX32);
   if (member.org !== ctx.org)
     throw new HttpError('FORBIDDEN', `release keys are kept by the sender's own node (${member.org})`);
+  const p = getMember(ctx.node.store, patient);
+  if (!p || p.role !== 'patient')
+    throw new HttpError('UNKNOWN_PATIENT', 'body.patient is not an enrolled patient');
+  if (!getCareTeam(ctx.node.store, patient).includes(member.id))
+    throw new HttpError('NOT_RESPONSIBLE', "the sender is not in the patient's care team");
   if (getRecord(ctx.node.store, recordId))
     throw new HttpError('RECORD_EXISTS', 'the record id is already on the ledger');
   const now = ctx.now();
