@@ -6,6 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { txIdOf, type SignedTx } from '../src/index.js';
 import type { JsonValue } from '@medledger/crypto';
 import {
@@ -148,4 +149,46 @@ test('security: a record policy needs the founders’ threshold; its values are 
   assert.deepEqual(run(w, policy(w, { default: 0 })), ['INVALID_PAYLOAD']);
   assert.deepEqual(run(w, policy(w, { default: 1, categories: { nonsense: 2 } })), ['INVALID_PAYLOAD']);
   assert.deepEqual(run(w, dss(w, 'alone', 1, [w.alice], [w.alice])), ['OK'], 'no policy set: a minimum of 1');
+});
+
+test('property: a DSS record commits iff its k reaches the largest of the consortium default, category, type and patient minimums', async () => {
+  const w = await world();
+  const doctors = [w.alice, w.baker, w.gp];
+  let n = 0;
+  await fc.assert(
+    fc.asyncProperty(
+      fc.record({
+        def: fc.integer({ min: 1, max: 3 }),
+        clinical: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
+        carePlan: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
+        patient: fc.integer({ min: 1, max: 3 }),
+        k: fc.integer({ min: 1, max: 3 }),
+        type: fc.constantFrom('Observation', 'CarePlan'),
+      }),
+      async (c) => {
+        const categories: { [k: string]: JsonValue } =
+          c.clinical === undefined ? {} : { clinical: c.clinical };
+        const resourceTypes: { [k: string]: JsonValue } =
+          c.carePlan === undefined ? {} : { CarePlan: c.carePlan };
+        assert.deepEqual(
+          run(
+            w,
+            policy(w, { default: c.def, categories, resourceTypes }),
+            tx(w, w.bob, 'patient.record-quorum', { min: c.patient }),
+          ),
+          ['OK', 'OK'],
+        );
+        const min = Math.max(
+          c.def,
+          c.clinical ?? 0,
+          c.type === 'CarePlan' ? (c.carePlan ?? 0) : 0,
+          c.patient,
+        );
+        const signers = doctors.slice(0, c.k);
+        const [code] = run(w, dss(w, `p-${n++}`, c.k, doctors, signers, c.type));
+        assert.equal(code, c.k >= min ? 'OK' : 'QUORUM_BELOW_POLICY', JSON.stringify({ ...c, min }));
+      },
+    ),
+    { numRuns: 60 },
+  );
 });
