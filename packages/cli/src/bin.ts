@@ -62,6 +62,7 @@ members (their keys never leave their wallet):
 
 changing the consortium (README "Changing the consortium"):
   medledger consortium propose add-org --card CARD.json | remove-org ORG --reason R | rotate-node-key ORG --key K
+                    | record-policy --policy POLICY.json
                     (--node URL | --genesis FILE) --out P.json [--signers A,B]   a change of the consortium, unsigned
   medledger consortium sign P.json --admin-dir DIR --org ID          add this founder's root-key signature
   medledger consortium show P.json                                   what a proposal asks and who has signed

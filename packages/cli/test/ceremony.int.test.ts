@@ -211,6 +211,20 @@ test(
       const issue = (csrPath: string) =>
         orgIssue({ dir: p('a-admin'), passphrase: pw('A admins'), request: readCsrFile(csrPath) });
       await assert.rejects(issue(carol.csr), /a patient's certificate names a pseudonym/);
+      // An insurer issues claims and billing roles only: a doctor's request is refused before
+      // the ledger would refuse her enrollment (ROLE_NOT_ALLOWED).
+      const fakeDoctor = await walletNew({
+        dir: p('i-wallets'),
+        label: 'fake-doctor',
+        org: 'insurer',
+        role: 'doctor',
+        passphrase: pw('Ada'),
+        scryptN: N,
+      });
+      await assert.rejects(
+        orgIssue({ dir: p('i-admin'), passphrase: pw('I admins'), request: readCsrFile(fakeDoctor.csr) }),
+        /an organization of role insurer issues only insurer, billing, admin, auditor; the ledger would refuse a doctor/,
+      );
       const bobCert = (await issue(bob.csr)).certificate;
       assert.match(parseCertificate(bobCert).commonName, /^patient-[0-9a-f]{12}$/);
       assert.throws(

@@ -265,6 +265,14 @@ export class RecordsClient {
     return this.submit('patient.careteam', { add, remove });
   }
 
+  /**
+   * The patient's own minimum quorum of their DSS records (`patient.record-quorum`): it raises
+   * the consortium's minimum, never lowers it.
+   */
+  setRecordQuorum(min: number): Promise<{ txId: string; receipt: Receipt }> {
+    return this.submit('patient.record-quorum', { min });
+  }
+
   /** The patient grants access (default deny; times are block times in ms). */
   grantConsent(p: {
     grantId: string;
@@ -552,7 +560,9 @@ export class RecordsClient {
 
   /**
    * Sends a record to receivers: keeps a fresh release key at this member's node, encrypts the
-   * record under it, wraps that for the receivers and writes the first `record.stt`.
+   * record under it, wraps that for the receivers and writes the first `record.stt`. If another
+   * member claimed the record id at the node first, the record is written first and the key
+   * deposited after: the node keeps the key of the writer the ledger names.
    */
   async sendStt(
     p: RecordMetaParameters & { resource: Obj; receivers: string[]; purpose: Purpose },
@@ -565,25 +575,42 @@ export class RecordsClient {
       aad: sttEnvelopeAad(p.recordId),
     });
     const holder = await this.org();
-    await this.signed(
-      'PUT',
-      `/v1/stt/release-keys/${encodeURIComponent(p.recordId)}`,
-      { key: toB64u(releaseKey) },
-      holder,
+    const deposit = (): Promise<unknown> =>
+      this.signed(
+        'PUT',
+        `/v1/stt/release-keys/${encodeURIComponent(p.recordId)}`,
+        { key: toB64u(releaseKey), patient: p.patient },
+        holder,
+      );
+    // Another member may have claimed the id first: then the record is written first, and its
+    // writer's key, deposited after, displaces the claim (a claim never blocks the writer).
+    const claimed = await deposit().then(
+      () => false,
+      (e: unknown) => {
+        if (e instanceof MedledgerHttpError && e.code === 'DUPLICATE_RECORD') return true;
+        releaseKey.fill(0);
+        throw e;
+      },
     );
-    releaseKey.fill(0);
-    return this.submit('record.stt', {
-      recordId: p.recordId,
-      patient: p.patient,
-      subject: p.subject ?? subjectOf(p.resource),
-      category: p.category,
-      resourceType: String(p.resource.resourceType),
-      receivers: p.receivers,
-      purpose: p.purpose,
-      prev: null,
-      holder,
-      envelope: envelopeToJson(env) as unknown as Obj,
-    });
+    let written: { txId: string; receipt: Receipt };
+    try {
+      written = await this.submit('record.stt', {
+        recordId: p.recordId,
+        patient: p.patient,
+        subject: p.subject ?? subjectOf(p.resource),
+        category: p.category,
+        resourceType: String(p.resource.resourceType),
+        receivers: p.receivers,
+        purpose: p.purpose,
+        prev: null,
+        holder,
+        envelope: envelopeToJson(env) as unknown as Obj,
+      });
+      if (claimed && written.receipt.code === 'OK') await deposit();
+    } finally {
+      releaseKey.fill(0);
+    }
+    return written;
   }
 
   /** The last transmission of a record that reached this member (or the given one). */

@@ -3,8 +3,8 @@
  * order and returns the writes, one validity code per transaction and the new state digest.
  * Pure: the same state, block and context give the same result on every node. An invalid
  * transaction stays in the block with its code (as in Hyperledger Fabric) and changes
- * nothing; only valid ones are recorded as committed, so nobody can block a transaction by
- * racing a badly signed copy of it into a block first.
+ * nothing. A transaction whose signatures verify is recorded as committed whatever its code,
+ * so it has one outcome forever; one refused before that is not (commitRule.ts).
  *
  * Checks per transaction, in order (first failure wins):
  *   WRONG_CHAIN, TX_EXPIRED / TX_FROM_FUTURE (against block time), DUPLICATE_TX,
@@ -139,6 +139,8 @@ function applyTx(state: StateOverlay, block: Block, index: number, ctx: ApplyCon
   if (state.hasCommittedTx(txId)) return out('DUPLICATE_TX', 'transaction already committed');
   const signers = checkSigners(state, tx, txId, ctx.knownSignatures);
   if (!signers.ok) return out(signers.code, signers.message);
+  // Authentic from here on: this outcome, whatever its code, is the transaction's only one.
+  state.markCommitted(txId);
   const contract = ctx.contracts.get(tx.body.type);
   if (!contract) return out('UNKNOWN_TYPE', `no contract for ${tx.body.type}`);
   let payload: unknown;
@@ -164,7 +166,6 @@ function applyTx(state: StateOverlay, block: Block, index: number, ctx: ApplyCon
   );
   if (r.code !== 'OK')
     return { txId, code: r.code, ...('message' in r ? { message: r.message } : {}), events: [] };
-  child.markCommitted(txId);
   child.mergeInto(state);
   return out('OK');
 }

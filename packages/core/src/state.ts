@@ -20,7 +20,8 @@ import {
 export interface StateReader {
   get(key: string): JsonValue | undefined;
   /**
-   * True if a transaction with this id has committed with code OK. Backed by the node's
+   * True if a transaction with this id has committed: with any code its signatures passed
+   * (commitRule.ts `countsAsCommitted`). Backed by the node's
    * transaction index rather than state keys: the validity codes in the state digest and the
    * block contents already commit to it.
    */
@@ -44,7 +45,7 @@ export class StateOverlay implements StateReader {
     return this.#committed.has(txId) || this.#base.hasCommittedTx(txId);
   }
 
-  /** Records that a transaction committed (valid) in this overlay. */
+  /** Records that a transaction committed (whatever its code) in this overlay. */
   markCommitted(txId: string): void {
     this.#committed.add(txId);
   }

@@ -159,7 +159,7 @@ test('security: too few founders, or a non-founder, cannot remove an organizatio
   );
   assert.deepEqual(withD, { code: 'NOT_A_FOUNDER', message: 'org:d is not a founder (founders: a, b, c)' });
   // A member, however senior, is not a founder's root key.
-  const admin = await f.member('a', 'administrator', 'admin-a');
+  const admin = await f.member('a', 'admin', 'admin-a');
   c.commit([enrollTx(f, 'a', admin, T0)], T0 + 3);
   const byMember = makeTx(
     f.chainId,

@@ -26,6 +26,7 @@ import {
   signTxBody,
   txRootOf,
   applyBlock,
+  countsAsCommitted,
   type Block,
   type BlockHeader,
   type Genesis,
@@ -198,7 +199,7 @@ export class MemChain {
       if (v === null) this.state.delete(k);
       else this.state.set(k, v);
     }
-    for (const o of r.outcomes) if (o.code === 'OK') this.committed.add(o.txId);
+    for (const o of r.outcomes) if (countsAsCommitted(o.code)) this.committed.add(o.txId);
     this.head = block.header;
     this.digest = r.stateDigest;
     return r;

@@ -209,7 +209,8 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
     const node = new MedledgerNode(o, store, writer, head, headHeader);
     const view: EtcdChainView = {
       head: () => node.#tip,
-      isCommitted: (txId) => node.#pending.hasStagedTx(txId) || node.store.getTxLocation(txId) !== undefined,
+      // Committed for good (core commitRule.ts): a badly signed copy in a block does not count.
+      isCommitted: (txId) => node.#pending.hasCommittedTx(txId),
       canPropose: () => activeNode(node.#pending, node.org)?.nodeKey === node.nodePublicKey,
       blockHash: (h) => (h === node.#tip.height ? node.#tip.hash : node.store.getBlockHash(h)),
       halted: () => node.#halted !== undefined,

@@ -56,3 +56,10 @@ test('pending state: staged writes shadow the store newest first; release drops 
   assert.equal(p.get('a'), 1);
   assert.equal(p.get('d'), undefined);
 });
+
+test('pending state: a staged transaction refused by its contract counts as committed (the etcd cutter drops it)', () => {
+  const p = new PendingState(mapStateReader(new Map()));
+  p.stage([], [{ txId: 'refused', code: 'UNKNOWN_MEMBER', events: [] }, bad('forged')]);
+  assert.equal(p.hasCommittedTx('refused'), true, 'its one outcome is final');
+  assert.equal(p.hasCommittedTx('forged'), false, 'a badly signed copy does not use the transaction up');
+});

@@ -24,7 +24,10 @@ test('pending: an upload whose transaction does not commit in time is erased and
     patient: w.id.bob,
     resource: condition('ep-late'),
   });
-  await w.c.alice.signed('PUT', '/v1/stt/release-keys/late-2', { key: toB64u(randomBytes(32)) });
+  await w.c.alice.signed('PUT', '/v1/stt/release-keys/late-2', {
+    key: toB64u(randomBytes(32)),
+    patient: w.id.bob,
+  });
   assert.ok(await w.ehr.get('late-1'), 'held while pending');
   await sleep(350);
   await w.c.bob.setCareTeam([w.id.chen]); // any block runs the sweep

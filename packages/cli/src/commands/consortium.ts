@@ -7,6 +7,7 @@
  *
  *   prove-card CARD.json --admin-dir DIR [--org ID] (--node URL | --genesis FILE) [--out FILE]
  *   propose add-org --card CARD.json | remove-org ORG --reason R | rotate-node-key ORG --key K
+ *           | record-policy --policy POLICY.json
  *           (--node URL | --genesis FILE) --out P.json [--signers A,B]
  *   sign P.json --admin-dir DIR --org ID [--out FILE]
  *   show P.json
@@ -14,7 +15,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { toB64u } from '@medledger/crypto';
+import { toB64u, type JsonValue } from '@medledger/crypto';
 import { chainIdOf, checkGenesisSignatures, parseGenesis, parseNodeKey, type Genesis } from '@medledger/core';
 import {
   MedledgerClient,
@@ -26,6 +27,7 @@ import {
   parseProposal,
   parseProvenCard,
   proveOrgCard,
+  recordPolicyProposal,
   removeOrgProposal,
   rotateNodeKeyProposal,
   signProposal,
@@ -106,8 +108,14 @@ async function propose(rest: string[], a: Args, io: ConsortiumIo): Promise<numbe
         nodeKey: nodeKeyArg(str(a, 'key')),
       });
       break;
+    case 'record-policy':
+      p = recordPolicyProposal({
+        ...common,
+        dss: readJson(str(a, 'policy'), 'record policy') as { [k: string]: JsonValue },
+      });
+      break;
     default:
-      throw new UsageError('consortium propose add-org|remove-org|rotate-node-key');
+      throw new UsageError('consortium propose add-org|remove-org|rotate-node-key|record-policy');
   }
   writeJson(out, p);
   for (const l of describeProposal(p)) io.log(l);

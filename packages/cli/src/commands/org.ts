@@ -22,12 +22,19 @@ import {
   toB64u,
   type CertificateRequestInfo,
 } from '@medledger/crypto';
-import { ORG_ROLES, memberIdOf, type OrgRole, type SignedTx } from '@medledger/core';
+import {
+  ORG_MEMBER_ROLES,
+  ORG_ROLES,
+  mayIssueRole,
+  memberIdOf,
+  type OrgRole,
+  type SignedTx,
+} from '@medledger/core';
 import { MedledgerClient, Wallet, type Receipt } from '@medledger/client';
 import { createOrgRoot, nodeKeyLabel, orgCardOf, writeKeyFile, type OrgCard } from '@medledger/node';
 import { UsageError } from '../args.js';
 import { newPassphrase } from '../passphrase.js';
-import { adminPaths, keepIssued, openAdmin, rootKeyLabel, type OrgAdmin } from '../dirs/admin.js';
+import { adminPaths, keepIssued, openAdmin, readCard, rootKeyLabel, type OrgAdmin } from '../dirs/admin.js';
 import { isEmptyDir, writeJson } from '../dirs/files.js';
 import { clientOptionsFor } from '../transport.js';
 
@@ -154,8 +161,9 @@ export interface OrgIssueResult {
 
 /**
  * Issues a member certificate from a request. Refuses a request with a bad self-signature, for
- * another organization, for the reserved role `org`, or — for a patient — whose common name is
- * not a pseudonym (`patient-<hex>`).
+ * another organization, for the reserved role `org`, for a role the organization's role does
+ * not issue (core `mayIssueRole`), or — for a patient — whose common name is not a pseudonym
+ * (`patient-<hex>`).
  */
 export async function orgIssue(o: OrgIssueOptions): Promise<OrgIssueResult> {
   if (o.admin === undefined && o.passphrase === undefined)
@@ -171,6 +179,11 @@ export async function orgIssue(o: OrgIssueOptions): Promise<OrgIssueResult> {
   const commonName = o.commonName ?? requested.commonName;
   if (!/^[a-z][a-z0-9-]{0,31}$/.test(role) || role === 'org')
     throw new UsageError(`role ${role}: lowercase letters, digits and '-', and not the reserved "org"`);
+  const orgRole = readCard(o.dir).role;
+  if (!mayIssueRole(orgRole, role))
+    throw new UsageError(
+      `an organization of role ${orgRole} issues only ${ORG_MEMBER_ROLES[orgRole].join(', ')}; the ledger would refuse a ${role}`,
+    );
   if (role === 'patient' && !PATIENT_PSEUDONYM.test(commonName))
     throw new UsageError(
       `a patient's certificate names a pseudonym (patient-<hex>), never a name: refusing "${commonName}"; give --cn patient-<hex>`,

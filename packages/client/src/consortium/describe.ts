@@ -34,6 +34,9 @@ export function describeProposal(p: GovernanceProposal): string[] {
     case 'consortium.rotate-node-key':
       lines.push(`change: node key of ${String(pl.org)} becomes ${keyFingerprint(pl.nodeKey as string)}`);
       break;
+    case 'consortium.record-policy':
+      lines.push(`change: the minimum quorum of DSS records becomes ${JSON.stringify(pl.dss)}`);
+      break;
   }
   const signed = new Set(p.signatures.map((s) => s.signer));
   lines.push(

@@ -37,6 +37,7 @@ export const GOVERNANCE_TYPES = [
   'consortium.add-org',
   'consortium.remove-org',
   'consortium.rotate-node-key',
+  'consortium.record-policy',
 ] as const;
 export type GovernanceType = (typeof GOVERNANCE_TYPES)[number];
 
@@ -71,6 +72,14 @@ export function addOrgProposal(p: AddOrgProposalParameters): GovernanceProposal 
 /** A proposal to remove organization `org`. */
 export function removeOrgProposal(p: Common & { org: string; reason: string }): GovernanceProposal {
   return proposal(p, 'consortium.remove-org', { org: p.org, reason: p.reason }, []);
+}
+
+/**
+ * A proposal to set the consortium's minimum quorum of DSS records (core records/quorumPolicy.ts):
+ * `{ default, categories?, resourceTypes? }`, each a number of responsible doctors.
+ */
+export function recordPolicyProposal(p: Common & { dss: { [k: string]: JsonValue } }): GovernanceProposal {
+  return proposal(p, 'consortium.record-policy', { dss: p.dss }, []);
 }
 
 /** A proposal to give `org`'s node the key `nodeKey` (SPKI, base64url); `org` signs it too. */

@@ -8,6 +8,7 @@ import { processWriteSpv } from './records/processWriteSpv.js';
 import { processWriteStt } from './records/processWriteStt.js';
 import { processEraseRecord } from './records/processEraseRecord.js';
 import { processSetCareTeam } from './patients/processSetCareTeam.js';
+import { processSetRecordQuorum } from './patients/processSetRecordQuorum.js';
 import { processGrantConsent } from './consent/processGrantConsent.js';
 import { processRevokeConsent } from './consent/processRevokeConsent.js';
 import { processRequestAccess } from './access/processRequestAccess.js';
@@ -23,6 +24,7 @@ import { flContracts } from './fl/index.js';
 export { processAnchorRecord, anchorKey, type AnchorRecordPayload } from './records/processAnchorRecord.js';
 export { processEnrollMember, type EnrollMemberPayload } from './registry/processEnrollMember.js';
 export { processRevokeMember, type RevokeMemberPayload } from './registry/processRevokeMember.js';
+export { ORG_MEMBER_ROLES, mayIssueRole } from './registry/roles.js';
 export { processWriteDss, type WriteDssPayload } from './records/processWriteDss.js';
 export { processWriteSpv, type WriteSpvPayload } from './records/processWriteSpv.js';
 export { processWriteStt, type WriteSttPayload } from './records/processWriteStt.js';
@@ -32,6 +34,7 @@ export {
   type EraseRecordPayload,
 } from './records/processEraseRecord.js';
 export { processSetCareTeam, type SetCareTeamPayload } from './patients/processSetCareTeam.js';
+export { processSetRecordQuorum, type SetRecordQuorumPayload } from './patients/processSetRecordQuorum.js';
 export { processGrantConsent, type GrantConsentPayload } from './consent/processGrantConsent.js';
 export { processRevokeConsent, type RevokeConsentPayload } from './consent/processRevokeConsent.js';
 export { processRequestAccess, type RequestAccessPayload } from './access/processRequestAccess.js';
@@ -44,6 +47,7 @@ export function defaultContracts(): ContractRegistry {
     .register(processRevokeMember)
     .register(processAnchorRecord)
     .register(processSetCareTeam)
+    .register(processSetRecordQuorum)
     .register(processWriteDss)
     .register(processWriteSpv)
     .register(processWriteStt)

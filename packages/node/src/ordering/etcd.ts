@@ -43,7 +43,7 @@ import type { EtcdLog } from './etcdLog.js';
 
 /** What the etcd orderer needs to know about its node beyond the head. */
 export interface EtcdChainView extends ChainView {
-  /** True if the transaction is in a block this node applied. */
+  /** True if the transaction committed for good in a block this node applied (core `countsAsCommitted`). */
   isCommitted(txId: string): boolean;
   /** True if this node's key is a current consortium node key (it may cut blocks). */
   canPropose(): boolean;

@@ -8,13 +8,12 @@
  * caught up with it (`LedgerStore.committed`), so a key is always found in one or the other.
  */
 import type { JsonValue } from '@medledger/crypto';
-import type { StateReader, StateWrite, TxOutcome } from '@medledger/core';
+import { countsAsCommitted, type StateReader, type StateWrite, type TxOutcome } from '@medledger/core';
 
 interface Staged {
   writes: Map<string, JsonValue | null>;
-  okTxs: Set<string>;
-  /** Every transaction of the block, whatever its code. */
-  txs: Set<string>;
+  /** Its transactions that committed for good (core `countsAsCommitted`). */
+  committed: Set<string>;
 }
 
 export class PendingState implements StateReader {
@@ -39,25 +38,15 @@ export class PendingState implements StateReader {
   }
 
   hasCommittedTx(txId: string): boolean {
-    for (const s of this.#staged) if (s.okTxs.has(txId)) return true;
+    for (const s of this.#staged) if (s.committed.has(txId)) return true;
     return this.#base.hasCommittedTx(txId);
   }
 
-  /** True if the transaction is in a staged block, whatever its validity code. */
-  hasStagedTx(txId: string): boolean {
-    for (const s of this.#staged) if (s.txs.has(txId)) return true;
-    return false;
-  }
-
-  /** Stages an applied block's writes and its valid transactions, on top of earlier ones. */
+  /** Stages an applied block's writes and its committed transactions, on top of earlier ones. */
   stage(writes: readonly StateWrite[], outcomes: readonly TxOutcome[]): void {
-    const okTxs = new Set<string>();
-    const txs = new Set<string>();
-    for (const o of outcomes) {
-      txs.add(o.txId);
-      if (o.code === 'OK') okTxs.add(o.txId);
-    }
-    this.#staged.push({ writes: new Map(writes), okTxs, txs });
+    const committed = new Set<string>();
+    for (const o of outcomes) if (countsAsCommitted(o.code)) committed.add(o.txId);
+    this.#staged.push({ writes: new Map(writes), committed });
   }
 
   /** Drops the oldest staged block: the store now holds it. */

@@ -101,9 +101,16 @@ export async function uploadSpv(
 }
 
 /**
- * Keeps the release key of an STT record `member` is about to send (pending until the
- * first transmission, signed by `member`, commits).
- * @throws HttpError FORBIDDEN (not of this org), RECORD_EXISTS, MALFORMED_REQUEST
+ * Keeps the release key of an STT record `member` sends. Before the record is on the ledger
+ * the key is a claim, pending until the first transmission, signed by `member`, commits; only a
+ * member the ledger would let send it may claim: one of this organization in the patient's care
+ * team, as the first `record.stt` requires. Once the record is on the ledger only its writer
+ * (the sender the ledger names) may deposit, and that displaces a claim another member made
+ * first (`vault.putAsWriter`): a claim never blocks the record's writer.
+ * @param body `{ key, patient }`: the 32-byte release key (base64url), the patient's member id
+ * @throws HttpError FORBIDDEN (not of this org), UNKNOWN_PATIENT, NOT_RESPONSIBLE (not in the
+ *   patient's care team), RECORD_EXISTS (written by another), RECORD_ERASED, MALFORMED_REQUEST;
+ *   EhrError DUPLICATE_RECORD (claimed, or a confirmed key exists)
  */
 export function putReleaseKey(
   ctx: UploadContext,
@@ -113,14 +120,30 @@ export function putReleaseKey(
 ): { recordId: string; pendingUntil: number } {
   str(recordId, 'recordId', M, 128, ID);
   const b = obj(body, 'body', M);
-  onlyKeys(b, ['key'], 'body', M);
+  onlyKeys(b, ['key', 'patient'], 'body', M);
   const key = fromB64u(str(b.key, 'body.key', M, 43, B64U));
   if (key.length !== 32) throw new HttpError(M, 'body.key must be 32 bytes');
+  const patient = str(b.patient, 'body.patient', M, 64, HEX32);
   if (member.org !== ctx.org)
     throw new HttpError('FORBIDDEN', `release keys are kept by the sender's own node (${member.org})`);
-  if (getRecord(ctx.node.store, recordId))
-    throw new HttpError('RECORD_EXISTS', 'the record id is already on the ledger');
   const now = ctx.now();
+  const written = getRecord(ctx.node.store, recordId);
+  if (written) {
+    if (written.mode !== 'stt' || written.holder !== ctx.org || written.authors[0] !== member.id)
+      throw new HttpError(
+        'RECORD_EXISTS',
+        'the record id is already on the ledger, written by another member',
+      );
+    if (written.erasedAt !== undefined) throw new HttpError('RECORD_ERASED', 'the record was erased');
+    if (written.patientId !== patient) throw new HttpError(M, "body.patient is not the record's patient");
+    ctx.vault.putAsWriter(recordId, 'release', key, member.id, now);
+    return { recordId, pendingUntil: now };
+  }
+  const p = getMember(ctx.node.store, patient);
+  if (!p || p.role !== 'patient')
+    throw new HttpError('UNKNOWN_PATIENT', 'body.patient is not an enrolled patient');
+  if (!getCareTeam(ctx.node.store, patient).includes(member.id))
+    throw new HttpError('NOT_RESPONSIBLE', "the sender is not in the patient's care team");
   ctx.vault.put(recordId, 'release', key, member.id, now);
   return { recordId, pendingUntil: now + ctx.pendingTtlMs };
 }

@@ -113,6 +113,13 @@ export class ReleaseKeyVault {
     return new ReleaseKeyVault(db, key, o.random ?? randomBytes);
   }
 
+  #seal(id: string, kind: VaultKind, secret: Uint8Array): Buffer {
+    const iv = this.#random(IV).slice();
+    const c = createCipheriv('aes-256-gcm', this.#key, iv);
+    c.setAAD(this.#aad(id, kind));
+    return Buffer.concat([iv, c.update(secret), c.final(), c.getAuthTag()]);
+  }
+
   #aad(id: string, kind: VaultKind): Uint8Array {
     return canonicalBytes(['medledger/vault/v1', id, kind]);
   }
@@ -127,10 +134,7 @@ export class ReleaseKeyVault {
     assertEhrId(owner, 'owner');
     if (!(secret instanceof Uint8Array) || secret.length === 0 || secret.length > 1024)
       throw new EhrError('BAD_INPUT', 'secret must be 1 to 1024 bytes', 'secret');
-    const iv = this.#random(IV).slice();
-    const c = createCipheriv('aes-256-gcm', this.#key, iv);
-    c.setAAD(this.#aad(id, kind));
-    const sealed = Buffer.concat([iv, c.update(secret), c.final(), c.getAuthTag()]);
+    const sealed = this.#seal(id, kind, secret);
     const tx = this.#db.transaction(() => {
       const old = this.#db
         .prepare<[string, string], Row>('SELECT * FROM vault WHERE id = ? AND kind = ?')
@@ -143,6 +147,38 @@ export class ReleaseKeyVault {
         .run(id, kind, owner, now, sealed);
     });
     tx();
+  }
+
+  /**
+   * Keeps the secret of a record whose transaction has committed, for the member the ledger
+   * names as its writer, confirmed at once. It displaces a claim that another member made
+   * before the record was written (a pending entry, or one swept after its time-out): such a
+   * claim secured no record. A confirmed entry is never replaced.
+   * @throws EhrError `DUPLICATE_RECORD` if a confirmed entry exists, `ERASED` if one was erased
+   */
+  putAsWriter(id: string, kind: VaultKind, secret: Uint8Array, owner: string, now: number): void {
+    assertEhrId(id, 'id');
+    assertEhrId(owner, 'owner');
+    if (!(secret instanceof Uint8Array) || secret.length === 0 || secret.length > 1024)
+      throw new EhrError('BAD_INPUT', 'secret must be 1 to 1024 bytes', 'secret');
+    const sealed = this.#seal(id, kind, secret);
+    this.#db.transaction(() => {
+      const old = this.#db
+        .prepare<[string, string], Row>('SELECT * FROM vault WHERE id = ? AND kind = ?')
+        .get(id, kind);
+      if (old && old.confirmed_at !== null) {
+        if (old.erased_at !== null)
+          throw new EhrError('ERASED', `${kind} for this id was erased and cannot be replaced`);
+        throw new EhrError('DUPLICATE_RECORD', `${kind} for this id is already stored`);
+      }
+      this.#db
+        .prepare(
+          'INSERT INTO vault (id, kind, owner, created_at, confirmed_at, sealed) VALUES (?, ?, ?, ?, ?, ?) ' +
+            'ON CONFLICT (id, kind) DO UPDATE SET owner = excluded.owner, created_at = excluded.created_at, ' +
+            'confirmed_at = excluded.confirmed_at, sealed = excluded.sealed, erased_at = NULL',
+        )
+        .run(id, kind, owner, now, now, sealed);
+    })();
   }
 
   /**

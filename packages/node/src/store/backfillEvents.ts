@@ -9,6 +9,7 @@ import type { JsonValue } from '@medledger/crypto';
 import {
   LedgerError,
   applyBlock,
+  countsAsCommitted,
   genesisStateDigest,
   genesisWrites,
   type ContractRegistry,
@@ -54,7 +55,7 @@ export function backfillEvents(store: LedgerStore, genesis: Genesis, contracts: 
       if (v === null) state.delete(k);
       else state.set(k, v);
     }
-    for (const o of result.outcomes) if (o.code === 'OK') committed.add(o.txId);
+    for (const o of result.outcomes) if (countsAsCommitted(o.code)) committed.add(o.txId);
     const text = eventsText(h, result.outcomes);
     if (text !== null) rows.push({ height: h, text });
     digest = result.stateDigest;

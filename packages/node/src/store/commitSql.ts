@@ -6,6 +6,13 @@
  * whole block, and a block is never durable without its events (the feed, feed/blockFeed.ts).
  */
 import type Database from 'better-sqlite3';
+import { UNAUTHENTICATED_CODES } from '@medledger/core';
+
+/**
+ * SQL condition on `txs.code`: the row's transaction has committed for good (core
+ * commitRule.ts). The codes are fixed identifiers of core, not input.
+ */
+export const COMMITTED_CODE_SQL = `code NOT IN (${UNAUTHENTICATED_CODES.map((c) => `'${c}'`).join(', ')})`;
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
@@ -57,9 +64,10 @@ export const PUT_META = 'INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT(k) DO
 /** Prepares the statements once; the returned function writes one batch atomically. */
 export function blockCommitter(db: Database.Database): (b: CommitBatch) => void {
   const putBlock = db.prepare('INSERT INTO blocks (height, hash, data, result) VALUES (?, ?, ?, ?)');
-  // A valid copy of a transaction replaces an invalid earlier one; never the reverse.
+  // The row of a transaction is its committing copy (core commitRule.ts): a later copy
+  // replaces a row only while that row is of a copy refused before its signatures passed.
   const putTx = db.prepare(
-    "INSERT INTO txs (id, height, idx, code, msg) VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET height = excluded.height, idx = excluded.idx, code = excluded.code, msg = excluded.msg WHERE txs.code <> 'OK'",
+    `INSERT INTO txs (id, height, idx, code, msg) VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET height = excluded.height, idx = excluded.idx, code = excluded.code, msg = excluded.msg WHERE NOT (txs.${COMMITTED_CODE_SQL})`,
   );
   const putState = db.prepare(PUT_STATE);
   const delState = db.prepare(DEL_STATE);

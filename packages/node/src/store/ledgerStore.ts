@@ -11,8 +11,16 @@
  */
 import Database from 'better-sqlite3';
 import { canonicalize, type JsonValue } from '@medledger/crypto';
-import { blockCanonicalText } from '@medledger/core';
-import { DEL_STATE, PUT_META, PUT_STATE, SCHEMA, configureWriter, type CommitBatch } from './commitSql.js';
+import { blockCanonicalText, countsAsCommitted } from '@medledger/core';
+import {
+  COMMITTED_CODE_SQL,
+  DEL_STATE,
+  PUT_META,
+  PUT_STATE,
+  SCHEMA,
+  configureWriter,
+  type CommitBatch,
+} from './commitSql.js';
 import { TxIdBloom } from './txBloom.js';
 import { KeyBloom } from './keyBloom.js';
 import { eventsText, parseEventsText, type CommittedLedgerEvent } from './events.js';
@@ -70,8 +78,8 @@ export class LedgerStore implements StateReader {
       >(
         'SELECT t.height, t.idx, t.code, t.msg, b.hash FROM txs t JOIN blocks b ON b.height = t.height WHERE t.id = ?',
       ),
-      hasOkTx: this.db.prepare<[string], { c: number }>(
-        "SELECT 1 AS c FROM txs WHERE id = ? AND code = 'OK'",
+      hasCommittedTx: this.db.prepare<[string], { c: number }>(
+        `SELECT 1 AS c FROM txs WHERE id = ? AND ${COMMITTED_CODE_SQL}`,
       ),
       getMeta: this.db.prepare<[string], { v: string }>('SELECT v FROM meta WHERE k = ?'),
       putMeta: opts.readonly ? undefined : this.db.prepare(PUT_META),
@@ -99,8 +107,9 @@ export class LedgerStore implements StateReader {
     return v;
   }
 
+  /** True if the transaction committed, whatever its code (core `countsAsCommitted`). */
   hasCommittedTx(txId: string): boolean {
-    return this.#bloom.mightContain(txId) && this.#q.hasOkTx.get(txId) !== undefined;
+    return this.#bloom.mightContain(txId) && this.#q.hasCommittedTx.get(txId) !== undefined;
   }
 
   #loadKeyBloom(): KeyBloom {
@@ -112,11 +121,13 @@ export class LedgerStore implements StateReader {
 
   #loadBloom(): TxIdBloom {
     const n =
-      (this.db.prepare("SELECT COUNT(*) AS n FROM txs WHERE code = 'OK'").get() as { n: number } | undefined)
-        ?.n ?? 0;
+      (
+        this.db.prepare(`SELECT COUNT(*) AS n FROM txs WHERE ${COMMITTED_CODE_SQL}`).get() as
+          { n: number } | undefined
+      )?.n ?? 0;
     const bloom = new TxIdBloom(Math.max(1 << 20, n * 2));
-    for (const id of this.db.prepare<[], string>("SELECT id FROM txs WHERE code = 'OK'").pluck().iterate())
-      bloom.add(id);
+    const ids = this.db.prepare<[], string>(`SELECT id FROM txs WHERE ${COMMITTED_CODE_SQL}`).pluck();
+    for (const id of ids.iterate()) bloom.add(id);
     return bloom;
   }
 
@@ -234,7 +245,7 @@ export class LedgerStore implements StateReader {
    * thread has made durable.
    */
   committed(outcomes: readonly TxOutcome[], writes: readonly StateWrite[]): void {
-    for (const o of outcomes) if (o.code === 'OK') this.#bloom.add(o.txId);
+    for (const o of outcomes) if (countsAsCommitted(o.code)) this.#bloom.add(o.txId);
     this.#cacheWrites(writes);
     if (this.#bloom.full) this.#bloom = this.#loadBloom();
     if (this.#keys.full) this.#keys = this.#loadKeyBloom();
@@ -271,6 +282,15 @@ export class LedgerStore implements StateReader {
   /** Every state row, sorted by key (for verification). */
   *stateRows(): IterableIterator<{ k: string; v: string }> {
     yield* this.db.prepare<[], { k: string; v: string }>('SELECT k, v FROM state ORDER BY k').iterate();
+  }
+
+  /** Every transaction index row (for verification). */
+  *txRows(): IterableIterator<{ id: string; height: number; idx: number; code: string; msg: string | null }> {
+    yield* this.db
+      .prepare<[], { id: string; height: number; idx: number; code: string; msg: string | null }>(
+        'SELECT id, height, idx, code, msg FROM txs',
+      )
+      .iterate();
   }
 
   /** Heights present, ascending (for verification). */

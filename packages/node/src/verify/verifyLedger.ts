@@ -4,13 +4,17 @@
  * (height, previous hash, time, Merkle root, state digest), that its proposer signed it,
  * that every transaction's signatures verify under certificates valid at signing time, and
  * that replaying it reproduces the stored validity codes, state digest and contract events.
- * Finally the stored world state and head must equal the replayed ones. Stops at the first bad
- * block.
+ * Finally the stored world state and head must equal the replayed ones, and so must the
+ * transaction index the node answers receipts and duplicates from: one row per transaction id,
+ * at the block and index of its committing copy (core commitRule.ts), with the code and message
+ * the replay gives, and no other row. Given the genesis a node runs (its directory's
+ * genesis.json), the ledger must be of that genesis. Stops at the first bad block.
  */
 import { canonicalize, type JsonValue } from '@medledger/crypto';
 import {
   blockHashOf,
   chainIdOf,
+  countsAsCommitted,
   defaultContracts,
   genesisHeader,
   genesisStateDigest,
@@ -19,6 +23,7 @@ import {
   parseGenesis,
   type BlockHeader,
   type ContractRegistry,
+  type Genesis,
   type StateReader,
 } from '@medledger/core';
 import { LedgerStore } from '../store/ledgerStore.js';
@@ -33,6 +38,8 @@ export type VerifyReport =
 
 export interface VerifyOptions {
   contracts?: ContractRegistry;
+  /** The genesis the ledger must belong to (same chain id), e.g. the node directory's. */
+  genesis?: Genesis;
   onProgress?: ((height: number, total: number) => void) | undefined;
   sigWorkers?: number;
 }
@@ -74,9 +81,16 @@ async function run(
   }
   if (canonicalize(genesis) !== gText)
     return { ok: false, height: 0, reason: 'genesis: stored bytes are not canonical' };
+  if (opts.genesis !== undefined && chainIdOf(opts.genesis) !== chainIdOf(genesis))
+    return {
+      ok: false,
+      height: 0,
+      reason: `genesis: the ledger belongs to another genesis (chain ${chainIdOf(genesis).slice(0, 16)}…, ${genesis.chainName}) than the one given (chain ${chainIdOf(opts.genesis).slice(0, 16)}…, ${opts.genesis.chainName})`,
+    };
   const state = new Map<string, JsonValue>();
   for (const [k, v] of genesisWrites(genesis)) if (v !== null) state.set(k, v);
   const committed = new Set<string>();
+  const index = new Map<string, IndexRow>();
   const reader: StateReader = { get: (k) => state.get(k), hasCommittedTx: (id) => committed.has(id) };
   let digest = genesisStateDigest(genesis);
   let parent: BlockHeader = genesisHeader(genesis);
@@ -150,13 +164,13 @@ async function run(
       if (v === null) state.delete(k);
       else state.set(k, v);
     }
-    for (const o of result.outcomes) {
-      if (o.code !== 'OK') continue;
-      committed.add(o.txId);
-      const loc = store.getTxLocation(o.txId);
-      if (!loc || loc.height !== h || loc.code !== 'OK')
-        return { ok: false, height: h, reason: `block ${h}: transaction index is wrong for ${o.txId}` };
-    }
+    result.outcomes.forEach((o, idx) => {
+      // The index keeps a transaction's committing copy; before one, the latest refused copy.
+      const cur = index.get(o.txId);
+      if (cur === undefined || !countsAsCommitted(cur.code))
+        index.set(o.txId, { height: h, idx, code: o.code, msg: o.message ?? null });
+      if (countsAsCommitted(o.code)) committed.add(o.txId);
+    });
     txs += block.txs.length;
     digest = result.stateDigest;
     parent = block.header;
@@ -164,6 +178,8 @@ async function run(
   if (head.height !== last || head.hash !== blockHashOf(parent) || head.stateDigest !== digest) {
     return { ok: false, height: last, reason: 'recorded head differs from the last block' };
   }
+  const badRow = checkTxIndex(store, index);
+  if (badRow !== undefined) return { ok: false, height: badRow.height, reason: badRow.reason };
   let n = 0;
   for (const row of store.stateRows()) {
     n++;
@@ -182,6 +198,42 @@ async function run(
   if (n !== state.size)
     return { ok: false, height: last, reason: `world state: ${state.size - n} keys are missing` };
   return { ok: true, height: last, txs, stateKeys: n };
+}
+
+interface IndexRow {
+  height: number;
+  idx: number;
+  code: string;
+  msg: string | null;
+}
+
+/** The first stored transaction index row that differs from the replayed index, if any. */
+function checkTxIndex(
+  store: LedgerStore,
+  want: ReadonlyMap<string, IndexRow>,
+): { height: number; reason: string } | undefined {
+  let n = 0;
+  for (const r of store.txRows()) {
+    n++;
+    const w = want.get(r.id);
+    if (w === undefined) return { height: r.height, reason: `transaction index: ${r.id} is in no block` };
+    if (r.height !== w.height || r.idx !== w.idx)
+      return {
+        height: w.height,
+        reason: `transaction index: ${r.id} is at ${r.height}/${r.idx}, replay puts it at ${w.height}/${w.idx}`,
+      };
+    if (r.code !== w.code || r.msg !== w.msg)
+      return {
+        height: w.height,
+        reason: `transaction index: ${r.id} has code ${r.code}, replay gives ${w.code}${r.code === w.code ? ' (its message differs)' : ''}`,
+      };
+  }
+  if (n !== want.size)
+    return {
+      height: 0,
+      reason: `transaction index: ${want.size - n} transactions of the blocks have no row`,
+    };
+  return undefined;
 }
 
 /** The canonical text of a block's stored events (none stored: an empty list). */

@@ -79,7 +79,8 @@ export const processGrantConsent: Contract<GrantConsentPayload> = {
     if (p.grantee.kind === 'member') {
       const m = getMember(ctx.state, p.grantee.memberId);
       if (!m) return fail('UNKNOWN_GRANTEE', 'payload.grantee.memberId is not an enrolled member');
-      hint = m.role;
+      // The insurer's billing-only limit follows the member's organization, not only its role.
+      hint = getOrg(ctx.state, m.org)?.role === 'insurer' ? 'insurer' : m.role;
     } else {
       const org = getOrg(ctx.state, p.grantee.org);
       if (!org) return fail('UNKNOWN_GRANTEE', 'payload.grantee.org is not a consortium organization');

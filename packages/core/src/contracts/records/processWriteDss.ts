@@ -3,12 +3,15 @@
  * The transaction holds the FHIR resource, the patient's key, the responsible doctors' keys
  * and the hash of the patient's previous DSS record transaction: a per-patient chronological
  * chain. It is signed by k of the n responsible doctors (a consultation group's plan needs
- * its quorum). Every authenticated member can read it: DSS gives integrity and
- * traceability, not confidentiality.
+ * its quorum), and k is at least the minimum that policy on the ledger sets for the record's
+ * category, resource type and patient (records/quorumPolicy.ts: QUORUM_BELOW_POLICY): the
+ * writer can raise it, never lower it. Every authenticated member can read it: DSS gives
+ * integrity and traceability, not confidentiality.
  */
 import type { JsonValue } from '@medledger/crypto';
 import { OK, type Contract } from '../../contract.js';
 import { asJson, keys } from '../../records/state.js';
+import { minimumDssQuorum } from '../../records/quorumPolicy.js';
 import { obj, onlyKeys } from '../../validate.js';
 import {
   C,
@@ -43,6 +46,12 @@ export const processWriteDss: Contract<WriteDssPayload> = {
         'payload.resource.subject must reference the record subject (Patient/<pseudonym>)',
       );
     }
+    const min = minimumDssQuorum(ctx.state, p.patient, p.category, p.resourceType);
+    if (p.k < min.k)
+      return fail(
+        'QUORUM_BELOW_POLICY',
+        `payload.k is ${p.k}; the ${min.by}'s policy requires ${min.k} of the responsible doctors for a ${p.category} ${p.resourceType}`,
+      );
     const bad = checkWriters(ctx, p) ?? checkChain(ctx, 'dss', p);
     if (bad) return bad;
     ctx.state.put(keys.record(p.recordId), asJson(recordEntry(ctx, 'dss', p)));

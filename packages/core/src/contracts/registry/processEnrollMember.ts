@@ -1,13 +1,15 @@
 /**
  * `registry.enroll`: an organization enrolls a member with an X.509 certificate it issued.
  * Signed by the organization's root key (`org:<id>`). The certificate must verify under that
- * root key, name that organization, not be a CA, and be valid at the block's time.
+ * root key, name that organization, not be a CA, be valid at the block's time, and name a
+ * role the organization's role lets it issue (roles.ts: ROLE_NOT_ALLOWED).
  */
 import { fromB64u, parseCertificate, toB64u, verifyCertificateIssuedBy } from '@medledger/crypto';
 import { OK, fail, type Contract } from '../../contract.js';
 import { memberIdOf } from '../../ids.js';
 import { getOrg, memberKey, type MemberEntry } from '../../identity.js';
 import { B64U, obj, onlyKeys, str } from '../../validate.js';
+import { ORG_MEMBER_ROLES, mayIssueRole } from './roles.js';
 
 export interface EnrollMemberPayload {
   certificate: string;
@@ -48,6 +50,11 @@ export const processEnrollMember: Contract<EnrollMemberPayload> = {
     }
     if (ctx.time < info.notBefore || ctx.time >= info.notAfter)
       return fail('CERT_NOT_VALID', 'certificate is not valid at the block time');
+    if (!mayIssueRole(org.role, info.role))
+      return fail(
+        'ROLE_NOT_ALLOWED',
+        `an organization of role ${org.role} issues only ${ORG_MEMBER_ROLES[org.role].join(', ')}; not ${info.role}`,
+      );
     const id = memberIdOf(der);
     if (ctx.state.get(memberKey(id)) !== undefined) return fail('MEMBER_EXISTS', 'member already enrolled');
     if (p.encryptionKey !== undefined && fromB64u(p.encryptionKey).length !== 32) {

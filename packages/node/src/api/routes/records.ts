@@ -4,7 +4,7 @@
  *   POST /v1/spv/records                 doctor of this org uploads {recordId, patient, resource, salt}
  *                                        → 201 SpvUploadResult (commitment for `record.spv`)
  *   GET  /v1/access/:txId/record         requester of an allowed SPV `access.request` → ServedSpvRecord
- *   PUT  /v1/stt/release-keys/:recordId  STT sender of this org keeps {key} → 201 {recordId, pendingUntil}
+ *   PUT  /v1/stt/release-keys/:recordId  STT sender of this org in the patient's care team keeps {key, patient} → 201 {recordId, pendingUntil}
  *   GET  /v1/access/:txId/release        receiver with an allowed STT `access.request` → ServedReleaseKey
  *   GET  /v1/dss/records/:recordId       any member (?purpose=treatment) → DssReadResult, logged on the ledger
  *   POST /v1/records/:recordId/erase     the patient: {tx} = signed `record.erase` (?wait=<ms>) →

@@ -1,0 +1,94 @@
+/**
+ * `verifyLedger` checks what the node trusts beyond the blocks: the transaction index (every
+ * row belongs to a block and carries the code the replay gives; every transaction of a block
+ * has its row) and, given the genesis the node runs, that the ledger is of that genesis.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { toB64u } from '@medledger/crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { Wallet } from '@medledger/client';
+import { MedledgerNode, createConsortium, verifyLedger, type Consortium } from '../src/index.js';
+
+const consortium = (name: string): Promise<Consortium> =>
+  createConsortium({
+    chainName: name,
+    genesisTime: Date.now() - 60_000,
+    orgs: [{ id: 'hospitalA', name: 'Hospital A', role: 'cdo' }],
+    members: [{ label: 'carol', org: 'hospitalA', role: 'nurse' }],
+    ordering: { maxTxs: 100, maxBytes: 1 << 20, timeoutMs: 10 },
+  });
+
+/** A node directory with a small ledger: carol enrolled, and a refused revocation. */
+async function makeNodeDir(
+  c: Consortium,
+): Promise<{ dir: string; ledger: string; refused: string; enrolled: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'medledger-verify-'));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'genesis.json'), JSON.stringify(c.genesis));
+  const ledger = join(dir, 'ledger.sqlite');
+  const node = await MedledgerNode.open({
+    ledgerPath: ledger,
+    genesis: c.genesis,
+    org: 'hospitalA',
+    nodeKey: c.orgs.get('hospitalA')!.node.privateKey,
+    sigWorkers: 1,
+  });
+  try {
+    const org = new Wallet({
+      signerId: 'org:hospitalA',
+      privateKey: c.orgs.get('hospitalA')!.root.privateKey,
+    });
+    const carol = c.members[0]!;
+    const tx = (type: string, payload: Record<string, string>) =>
+      org.tx({ chainId: node.chainId, type, payload, createdAt: Date.now() });
+    const refused = await node.submit(tx('registry.revoke', { memberId: carol.memberId, reason: 'x' }));
+    assert.equal((await node.waitForReceipt(refused.txId, 5000))?.code, 'UNKNOWN_MEMBER');
+    const enrolled = await node.submit(tx('registry.enroll', { certificate: toB64u(carol.certificate) }));
+    assert.equal((await node.waitForReceipt(enrolled.txId, 5000))?.code, 'OK');
+    return { dir, ledger, refused: refused.txId, enrolled: enrolled.txId };
+  } finally {
+    await node.close();
+  }
+}
+
+function tampered(ledger: string, name: string, sql: string, ...args: unknown[]): string {
+  const copy = `${ledger}.${name}`;
+  copyFileSync(ledger, copy);
+  const db = new Database(copy);
+  db.prepare(sql).run(...args);
+  db.close();
+  return copy;
+}
+
+test('verify: a transaction index row that disagrees with the replay is caught', async () => {
+  const { ledger, refused, enrolled } = await makeNodeDir(await consortium('verify-index'));
+  assert.equal((await verifyLedger(ledger, { sigWorkers: 1 })).ok, true, 'the untouched ledger verifies');
+  const cases: [string, string, ...unknown[]][] = [
+    ['recoded', "UPDATE txs SET code = 'OK', msg = NULL WHERE id = ?", refused],
+    ['dropped', 'DELETE FROM txs WHERE id = ?', refused],
+    ['moved', 'UPDATE txs SET idx = 7 WHERE id = ?', enrolled],
+    [
+      'invented',
+      "INSERT INTO txs (id, height, idx, code, msg) VALUES (?, 1, 0, 'OK', NULL)",
+      'ab'.repeat(32),
+    ],
+  ];
+  for (const [name, sql, ...args] of cases) {
+    const r = await verifyLedger(tampered(ledger, name, sql, ...args), { sigWorkers: 1 });
+    assert.equal(r.ok, false, `${name} row accepted`);
+    assert.match((r as { reason: string }).reason, /transaction index/, name);
+  }
+});
+
+test("verify: a ledger checked against another consortium's genesis is refused", async () => {
+  const mine = await makeNodeDir(await consortium('verify-mine'));
+  const other = await consortium('verify-theirs');
+  const r = await verifyLedger(mine.ledger, { sigWorkers: 1, genesis: other.genesis });
+  assert.equal(r.ok, false);
+  assert.match((r as { reason: string }).reason, /another genesis/);
+});
