@@ -154,3 +154,18 @@ export class EtcdLog {
     this.client.close();
   }
 }
+
+/**
+ * Cancels a watch, giving up after `timeoutMs`. etcd3's `cancel()` waits for etcd to confirm,
+ * and never resolves for a watch etcd already cancelled on its side (e.g. one whose start
+ * revision was compacted away while the process was paused): awaiting it would stop the
+ * caller for good.
+ */
+export async function cancelWatch(w: Watcher, timeoutMs = 1000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    w.cancel().catch(() => undefined),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+  ]);
+  clearTimeout(timer);
+}
