@@ -209,6 +209,7 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
       checkpoints,
       status: () => ({
         cutter: orderer instanceof EtcdOrderer ? orderer.isCutter : true,
+        ...(orderer instanceof EtcdOrderer ? { ordering: orderer.state } : {}),
         peers: peers.map((p) => p.org),
         peerUrls: Object.fromEntries(peers.map((p) => [p.org, p.url])),
       }),

@@ -283,7 +283,7 @@ export class ProcessCluster {
         return { height: first.height, headHash: first.headHash!, stateDigest: first.stateDigest! };
       if (Date.now() > deadline)
         throw new Error(
-          `nodes did not reach one head: ${rows.map((r) => `${r.org}=${r.height ?? r.error}${r.halted ? ` halted: ${r.halted}` : ''} ${r.headHash?.slice(0, 12) ?? ''}`).join('; ')}`,
+          `nodes did not reach one head: ${rows.map((r) => `${r.org}=${r.height ?? r.error}${r.halted ? ` halted: ${r.halted}` : ''} ${r.headHash?.slice(0, 12) ?? ''} ${JSON.stringify(r.ordering ?? {})}`).join('; ')}`,
         );
       await sleep(200);
     }

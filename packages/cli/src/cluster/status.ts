@@ -24,6 +24,8 @@ export interface NodeStatusRow {
   peers?: string[];
   /** The other nodes' URLs, where the node reports them. */
   peerUrls?: Record<string, string>;
+  /** What the node's etcd follower is doing (phase, highest height seen in etcd, blocks held). */
+  ordering?: { following: string; etcdTip: number; ahead: number[] };
   /** Why the node did not answer. */
   error?: string;
 }
@@ -50,6 +52,9 @@ export async function fetchStatus(
       halted: (s.halted as string | null | undefined) ?? null,
       ...(typeof s.finalHeight === 'number' ? { finalHeight: s.finalHeight } : {}),
       ...(typeof s.cutter === 'boolean' ? { cutter: s.cutter } : {}),
+      ...(s.ordering && typeof s.ordering === 'object'
+        ? { ordering: s.ordering as NonNullable<NodeStatusRow['ordering']> }
+        : {}),
       ...(Array.isArray(s.peers) ? { peers: s.peers as string[] } : {}),
       ...(s.peerUrls && typeof s.peerUrls === 'object'
         ? { peerUrls: s.peerUrls as Record<string, string> }
