@@ -69,7 +69,8 @@ export class Load {
 
   async #loop(i: number, batch: number, orgs?: () => string[]): Promise<void> {
     let turn = i;
-    while (!this.#stop) {
+    // A case that failed stops its cluster, not always its load: the load ends with the cluster.
+    while (!this.#stop && !this.#c.stopping) {
       const targets = orgs?.() ?? this.#c.orgs.filter((org) => this.#c.pid(org) !== undefined);
       const org = targets[turn++ % Math.max(1, targets.length)];
       if (org === undefined) {
@@ -180,10 +181,11 @@ export function storedReceipts(dir: string, ids: Iterable<string>): Map<string, 
  */
 export async function checkConverged(
   c: ProcessCluster,
-  load: Load | undefined,
-  o: { orgs?: string[]; minHeight?: number } = {},
+  loads: Load | Load[],
+  o: { orgs?: string[]; minHeight?: number; absent?: string[] } = {},
 ): Promise<number> {
-  await load?.stop();
+  const all = Array.isArray(loads) ? loads : [loads];
+  for (const l of all) await l.stop();
   const orgs = o.orgs ?? c.orgs;
   const head = await c.waitForSameHead({ orgs, minHeight: o.minHeight ?? 0, timeoutMs: 45_000 });
   await c.stop();
@@ -194,7 +196,7 @@ export async function checkConverged(
     assert.equal(ch.stateDigest, head.stateDigest, `${orgs[i]} stored state digest`);
     assert.deepEqual(ch.hashes, chains[0]!.hashes, `${orgs[i]}: one block hash per height`);
   }
-  if (load) {
+  for (const load of all) {
     assert.ok(load.count > 0, 'the load got receipts');
     for (const org of orgs) {
       const stored = storedReceipts(c.nodeDir(org), load.acknowledged.keys());
@@ -206,12 +208,23 @@ export async function checkConverged(
         );
     }
   }
-  const verified = await Promise.all(orgs.map((org) => runCli(['verify', c.dir, '--org', org])));
+  for (const org of orgs)
+    for (const [id, r] of storedReceipts(c.nodeDir(org), o.absent ?? []))
+      assert.equal(r, undefined, `${org}: transaction ${id} must not be on the ledger`);
+  const verified = await Promise.all(orgs.map((org) => runCliVerify(c, org)));
   for (const [i, v] of verified.entries()) {
     assert.equal(v.code, 0, `verify ${orgs[i]}: ${v.stdout}${v.stderr}`);
     assert.match(v.stdout, new RegExp(`^ok: ${head.height} blocks`), `verify ${orgs[i]}`);
   }
   return head.height;
+}
+
+/** `medledger verify` of one node directory of the cluster's layout (the node is stopped). */
+export function runCliVerify(
+  c: ProcessCluster,
+  org: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runCli(['verify', c.dir, '--org', org]);
 }
 
 /** The organization whose node is the block cutter now (asked over HTTP). */

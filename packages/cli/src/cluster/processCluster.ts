@@ -173,6 +173,11 @@ export class ProcessCluster {
     }
   }
 
+  /** True once `stop` was called. */
+  get stopping(): boolean {
+    return this.#stopping !== undefined;
+  }
+
   /** Organizations that run a node, in layout order. */
   get orgs(): string[] {
     return [...this.#nodes.keys()];
@@ -336,7 +341,7 @@ export class ProcessCluster {
     n.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     const deadline = Date.now() + (this.#o.startTimeoutMs ?? 60_000);
     const tail = (): string =>
-      readFileSync(n.logFile, 'utf8').slice(from).trim().split('\n').slice(-8).join('\n');
+      readFileSync(n.logFile, 'utf8').slice(from).trim().split('\n').slice(-40).join('\n');
     for (;;) {
       if (child.exitCode !== null || child.signalCode !== null)
         throw new Error(
