@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // Runs every compiled test file with node's test runner. `*.slow.test.js` files (long
-// soak and fault-injection suites) run too unless --fast is given; `--only <substr>` filters.
+// soak and fault-injection suites) run too unless --fast is given; --slow runs only them;
+// `--only <substr>` filters.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const args = process.argv.slice(2);
 const fast = args.includes('--fast');
+const slowOnly = args.includes('--slow');
 const onlyIdx = args.indexOf('--only');
 const only = onlyIdx >= 0 ? args[onlyIdx + 1] : undefined;
 
@@ -29,6 +31,7 @@ for (const pkg of readdirSync('packages')) {
 }
 const selected = files
   .filter((f) => !(fast && f.endsWith('.slow.test.js')))
+  .filter((f) => !slowOnly || f.endsWith('.slow.test.js'))
   .filter((f) => !only || f.includes(only))
   .sort();
 if (selected.length === 0) {

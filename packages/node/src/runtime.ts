@@ -225,6 +225,7 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
       checkpoints,
       status: () => ({
         cutter: orderer instanceof EtcdOrderer ? orderer.isCutter : true,
+        ...(orderer instanceof EtcdOrderer ? { ordering: orderer.state } : {}),
         peers: peers.map((p) => p.org),
         // Where the other organizations' nodes answer, as this node knows them: a client reads
         // an SPV record or an STT release key at the node of the organization holding it.

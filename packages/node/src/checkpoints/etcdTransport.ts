@@ -3,10 +3,10 @@
  * `checkpoints/<height>/<org>` and watches the prefix. etcd is only the carrier: every
  * signature is checked by the receiving node (service.ts), so a rogue writer gains nothing.
  */
-import type { IKeyValue } from 'etcd3';
+import type { IKeyValue, Watcher } from 'etcd3';
 import { canonicalize } from '@medledger/crypto';
 import type { CheckpointBody } from '@medledger/core';
-import { padHeight, type EtcdLog } from '../ordering/etcdLog.js';
+import { cancelWatch, padHeight, type EtcdLog } from '../ordering/etcdLog.js';
 import type { CheckpointTransport } from './service.js';
 
 export function etcdCheckpointTransport(log: EtcdLog, info?: (m: string) => void): CheckpointTransport {
@@ -18,7 +18,7 @@ export function etcdCheckpointTransport(log: EtcdLog, info?: (m: string) => void
     },
     subscribe(fromHeight, receive) {
       let closed = false;
-      let watcher: { cancel(): Promise<void> } | undefined;
+      let watcher: Watcher | undefined;
       let wake: () => void = () => undefined;
       const deliver = (kv: IKeyValue): void => {
         const rest = kv.key.toString().slice(log.checkpointPrefix.length);
@@ -57,7 +57,7 @@ export function etcdCheckpointTransport(log: EtcdLog, info?: (m: string) => void
               w.once('error', () => resolve());
             });
             clearInterval(timer);
-            await w.cancel().catch(() => undefined);
+            await cancelWatch(w);
           } catch (e) {
             if (!closed) info?.(`etcd: following checkpoints failed, retrying: ${(e as Error).message}`);
             await new Promise((r) => setTimeout(r, 500));
@@ -69,7 +69,7 @@ export function etcdCheckpointTransport(log: EtcdLog, info?: (m: string) => void
         async close() {
           closed = true;
           wake();
-          await watcher?.cancel().catch(() => undefined);
+          if (watcher) await cancelWatch(watcher);
           await Promise.race([task, new Promise((r) => setTimeout(r, 1000))]);
         },
       };

@@ -39,7 +39,7 @@ import {
   type SignedTx,
 } from '@medledger/core';
 import type { BlockHandler, ChainView, Orderer } from './orderer.js';
-import type { EtcdLog } from './etcdLog.js';
+import { cancelWatch, type EtcdLog } from './etcdLog.js';
 
 /** What the etcd orderer needs to know about its node beyond the head. */
 export interface EtcdChainView extends ChainView {
@@ -323,7 +323,7 @@ export class EtcdOrderer implements Orderer {
       await Promise.race([failed, stalled, this.#stopSignal()]);
     } finally {
       clearInterval(timer);
-      await watcher.cancel().catch(() => undefined);
+      await cancelWatch(watcher);
     }
   }
 
@@ -404,10 +404,15 @@ export class EtcdOrderer implements Orderer {
       }
       const campaign = election.campaign(this.#o.org);
       let lostReason: Error | undefined;
-      const lost = once(campaign, 'error').then(([e]) => {
-        lostReason = e as Error;
-      });
-      lost.catch(() => undefined);
+      // A campaign may emit 'error' more than once (its start failed, then its lease was lost,
+      // e.g. after the process was paused): a listener for every one, or the next one crashes
+      // the node as an unhandled 'error' event.
+      const lost = new Promise<void>((resolve) =>
+        campaign.on('error', (e: unknown) => {
+          lostReason ??= e as Error;
+          resolve();
+        }),
+      );
       try {
         const r = await Promise.race([
           once(campaign, 'elected').then(() => 'elected' as const),
@@ -522,7 +527,7 @@ export class EtcdOrderer implements Orderer {
           await Promise.race([once(this.#events, 'applied'), sleep(50), this.#stopSignal()]);
       }
     } finally {
-      await watcher.cancel().catch(() => undefined);
+      await cancelWatch(watcher);
     }
   }
 
