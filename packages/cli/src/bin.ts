@@ -28,6 +28,11 @@ usage:
   medledger start   [--dir DIR] [--org ORG] [--port PORT] [--host HOST] [--dev]
                                                                      run a node directory (or a dev layout's node);
                                                                      --dev: create a dev layout if empty + demo data
+  medledger cluster up [--nodes 3] [--dir DIR]                       3 etcd members + a node process per organization on
+                                                                     loopback (DIR, default ./cluster: a dev layout, made
+                                                                     if empty); Ctrl-C stops all
+  medledger status  [--dir DIR | --url URL] [--json]                 every node's height, head, final checkpoint, cutter,
+                                                                     alarm; exit 1 if a node is down or halted
   medledger keys    list [--dir DIR] | new LABEL [--dir DIR]         list key files (no secrets) / create a P-256 key
   medledger verify  DIR [--org ORG]                                  re-check every block; non-zero exit on tampering
   medledger demo    [--dir DIR]                                      the survey's §4.1 scenario (Bob), every step checked
@@ -81,7 +86,7 @@ environment:
   MEDLEDGER_PASSPHRASE       passphrase of the directory a command opens or creates (a --dev directory keeps its own
                              in DIR/dev-passphrase)
   MEDLEDGER_NODE_PASSPHRASE  passphrase of the node directory that \`org init --node-dir\` creates
-  MEDLEDGER_DIR              default data directory (otherwise ./data)
+  MEDLEDGER_DIR              default data directory (otherwise ./data; ./cluster for cluster up and status)
   MEDLEDGER_URL              default node URL of verify-pack (otherwise http://127.0.0.1:7545)
 `;
 
@@ -373,6 +378,23 @@ async function main(argv: string[]): Promise<number> {
       });
       await s.close();
       return 0;
+    }
+    case 'cluster': {
+      if (sub !== 'up') throw new UsageError('cluster up [--nodes 3] [--dir DIR]');
+      const { clusterUp } = await import('./commands/cluster.js');
+      await clusterUp({
+        dir: str(a, 'dir', process.env.MEDLEDGER_DIR ?? 'cluster'),
+        nodes: int(a, 'nodes', 3, 1),
+        out,
+        log,
+      });
+      return 0;
+    }
+    case 'status': {
+      const { statusCommand } = await import('./commands/cluster.js');
+      const url = a.flags.has('url') ? str(a, 'url') : undefined;
+      const dir = str(a, 'dir', process.env.MEDLEDGER_DIR ?? 'cluster');
+      return statusCommand({ ...(url === undefined ? { dir } : { url }), json: bool(a, 'json'), out });
     }
     case 'keys': {
       const dir = dirOf(a);

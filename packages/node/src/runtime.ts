@@ -210,6 +210,7 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
       status: () => ({
         cutter: orderer instanceof EtcdOrderer ? orderer.isCutter : true,
         peers: peers.map((p) => p.org),
+        peerUrls: Object.fromEntries(peers.map((p) => [p.org, p.url])),
       }),
       plugins: [
         consortiumRoutes(checkpoints, auth),
