@@ -114,7 +114,6 @@ async function bench(which: string | undefined, a: Args): Promise<Record<string,
         failoverTxs: int(a, 'failover-txs', Math.ceil(txs / 2), 1),
         batch: int(a, 'batch', 250, 1),
         inFlight: int(a, 'in-flight', 6, 1),
-        signers: int(a, 'signers', 16, 1),
         log,
       });
     }

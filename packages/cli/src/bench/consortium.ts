@@ -4,8 +4,9 @@
  * cutter's node SIGKILLed half-way through the second phase.
  *
  * 1. measures this machine's parallel P-256 verify limit (again at the end; the mean is used);
- * 2. starts etcd and one node process per organization (consortiumProcs.ts), enrolls the
- *    signer members and pre-signs every transaction (`record.anchor`), encoded as batches;
+ * 2. starts a dev layout's etcd and node processes as `cluster up` does (consortiumProcs.ts;
+ *    the demo seed enrolls the doctors) and pre-signs every transaction (`record.anchor`, by
+ *    the doctors' wallets), encoded as batches;
  * 3. warm-up (untimed): V8 compiles the commit path of every node;
  * 4. steady phase (timed): `--txs` transactions round-robin over the nodes, each batch's
  *    latency from its submission until it is committed on every node (consortiumLoad.ts):
@@ -22,13 +23,12 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HashTag, canonicalBytes, hashTagged, toB64u, toHex } from '@medledger/crypto';
-import { Wallet } from '@medledger/client';
+import { HashTag, canonicalBytes, hashTagged, toHex } from '@medledger/crypto';
 import { txIdOf, type SignedTx } from '@medledger/core';
 import { measureVerifyLimit } from './verifyLimit.js';
 import { peakRssMb, processCpuMs } from './nodeProcess.js';
 import { percentile, round } from './stats.js';
-import { getStatus, postBatch } from './http.js';
+import { getStatus } from './http.js';
 import { launchBenchConsortium, type BenchConsortium, type BenchNode } from './consortiumProcs.js';
 import { ConsortiumLoad, type BatchOutcome, type EncodedBatch } from './consortiumLoad.js';
 
@@ -39,7 +39,6 @@ export interface ConsortiumBenchOptions {
   failoverTxs: number;
   batch: number;
   inFlight: number;
-  signers: number;
   log: (s: string) => void;
 }
 
@@ -61,7 +60,7 @@ export async function benchConsortium(o: ConsortiumBenchOptions): Promise<Record
   let c: BenchConsortium | undefined;
   let result: Record<string, unknown> & { committedTxPerSec: number };
   try {
-    c = await launchBenchConsortium({ root, nodes: o.nodes, signers: o.signers, log: o.log });
+    c = await launchBenchConsortium({ root, nodes: o.nodes, log: o.log });
     result = await measure(c, o);
   } finally {
     await c?.stop();
@@ -92,12 +91,10 @@ async function measure(
   const status = (n: BenchNode): Promise<NodeStatus> => getStatus<NodeStatus>(statusAgent, n.url);
   const rssTimer = setInterval(() => c.sampleRss(), 250);
   try {
-    const chainId = (await getStatus<{ chainId: string }>(statusAgent, c.nodes[0]!.url)).chainId;
-    await enroll(c, chainId, statusAgent, o.log);
-
-    o.log(`pre-signing ${o.warmup} + ${o.txs} + ${o.failoverTxs} transactions with ${o.signers} signers...`);
-    const wallets = c.consortium.members.map(
-      (m) => new Wallet({ signerId: m.memberId, privateKey: m.keys.privateKey }),
+    const chainId = c.chainId;
+    const wallets = c.signers;
+    o.log(
+      `pre-signing ${o.warmup} + ${o.txs} + ${o.failoverTxs} transactions with ${wallets.length} signers...`,
     );
     const createdAt = Date.now();
     let seq = 0;
@@ -229,45 +226,9 @@ function latencies(bs: readonly BatchOutcome[]): number[] {
   return out;
 }
 
-/** Enrolls the signers, each by its organization's root key, and waits until every node has them. */
-async function enroll(
-  c: BenchConsortium,
-  chainId: string,
-  agent: Agent,
-  log: (s: string) => void,
-): Promise<void> {
-  log(`enrolling ${c.consortium.members.length} signers...`);
-  const txs = c.consortium.members.map((m) =>
-    new Wallet({
-      signerId: `org:${m.spec.org}`,
-      privateKey: c.consortium.orgs.get(m.spec.org)!.root.privateKey,
-    }).tx({
-      chainId,
-      type: 'registry.enroll',
-      payload: { certificate: toB64u(m.certificate) },
-      createdAt: Date.now(),
-    }),
-  );
-  const res = await postBatch(
-    agent,
-    new URL('/v1/txs/batch?wait=30000', c.nodes[0]!.url),
-    Buffer.from(JSON.stringify({ txs })),
-  );
-  const bad = res.find((r) => r.status !== 'committed' || r.receipt.code !== 'OK');
-  if (bad) throw new Error(`enrollment failed: ${JSON.stringify(bad)}`);
-  const top = Math.max(...res.map((r) => (r.status === 'committed' ? r.receipt.height : 0)));
-  const deadline = Date.now() + 30_000;
-  for (const n of c.nodes) {
-    while ((await getStatus<NodeStatus>(agent, n.url)).height < top) {
-      if (Date.now() > deadline) throw new Error(`${n.org} did not reach the enrollment block ${top}`);
-      await sleep(20);
-    }
-  }
-}
-
 /** CPU time so far of every node process and of the etcd members (ms). */
 function cpuOf(c: BenchConsortium): { nodes: Map<string, number>; etcd: number } {
-  const nodes = new Map(c.nodes.map((n) => [n.org, processCpuMs(n.child.pid!)]));
+  const nodes = new Map(c.nodes.map((n) => [n.org, processCpuMs(c.pid(n)!)]));
   let etcd = 0;
   for (const m of c.etcd.members) if (m.process?.pid) etcd += processCpuMs(m.process.pid);
   return { nodes, etcd };

@@ -1,35 +1,26 @@
 /**
- * The consortium the `bench consortium` command measures: a 3-member etcd cluster (Debian's
- * etcd, `EtcdCluster`) and one `medledger start` child process per organization, each in its
- * own node directory with only its own node key and its own passphrase, ordered by etcd
- * (`node.json` orderer `etcd`, the ordering defaults of genesis and of the node) and
- * listing the other nodes as peers to sync from. Nodes can be SIGKILLed and restarted on
- * their directory and port; their peak RSS is sampled from /proc while they run.
+ * The consortium the `bench consortium` command measures, started by the process-cluster
+ * library (`cluster/processCluster.ts`, the same as `medledger cluster up`): a dev layout
+ * made with `init --dev --nodes N` (each organization in its own directory with its own
+ * passphrase), a 3-member etcd cluster, and one `medledger start` child process per node
+ * directory, ordered by etcd with the default lease and listing the other nodes as peers.
+ * The demo data is seeded through the first node, which enrolls the demo doctors whose
+ * wallets sign the load. This module adds what the benchmark needs on top: the nodes as load
+ * targets, each node's peak RSS sampled from /proc over all of its processes, and a `down`
+ * flag set before a node is killed, so that the load knows its errors are expected.
  */
-import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes, sealKey, toB64u } from '@medledger/crypto';
-import {
-  EtcdCluster,
-  createConsortium,
-  freePort,
-  nodeKeyLabel,
-  paths,
-  writeKeyFile,
-  type Consortium,
-  type NodeConfig,
-} from '@medledger/node';
-import { peakRssMb, startNodeProcess } from './nodeProcess.js';
+import type { Wallet } from '@medledger/client';
+import type { EtcdCluster } from '@medledger/node';
+import { ProcessCluster } from '../cluster/processCluster.js';
+import { memberWallet, readMembers } from '../dirs/wallets.js';
+import { passphraseFor } from '../passphrase.js';
+import { peakRssMb } from './nodeProcess.js';
 
-/** One organization's node process. */
+/** One organization's node. */
 export interface BenchNode {
   org: string;
-  dir: string;
   url: string;
-  port: number;
-  child: ChildProcess;
-  passphrase: string;
   /** Killed on purpose and not restarted yet. */
   down: boolean;
   /** Highest VmHWM seen over every process this node ran as (MB). */
@@ -37,134 +28,80 @@ export interface BenchNode {
 }
 
 export interface BenchConsortium {
-  root: string;
+  cluster: ProcessCluster;
   etcd: EtcdCluster;
-  consortium: Consortium;
+  chainId: string;
   nodes: BenchNode[];
+  /** The enrolled demo doctors' wallets, which sign the load. */
+  signers: Wallet[];
+  /** The node's process id while it runs. */
+  pid(node: BenchNode): number | undefined;
   /** Reads every running node's peak RSS into `peakRssMb`. */
   sampleRss(): void;
   /** SIGKILLs a node's process and waits for it to exit. */
   kill(node: BenchNode): Promise<void>;
   /** Starts a killed node again on its directory and port. */
   restart(node: BenchNode): Promise<void>;
-  /** Stops every node (SIGTERM) and etcd. */
+  /** Stops every node and etcd. */
   stop(): Promise<void>;
 }
 
-const ORGS = ['hospitalA', 'hospitalB', 'gpclinic', 'insurer', 'institute'];
-
-/**
- * Creates the consortium in `root` and starts etcd and the nodes.
- * @param signers members (doctors, spread over the organizations) the load is signed by
- */
+/** Makes a dev layout with `nodes` nodes under `root` and starts it. */
 export async function launchBenchConsortium(o: {
   root: string;
   nodes: number;
-  signers: number;
   log: (s: string) => void;
 }): Promise<BenchConsortium> {
-  if (!Number.isInteger(o.nodes) || o.nodes < 2 || o.nodes > ORGS.length)
-    throw new Error(`--nodes must be 2 to ${ORGS.length}`);
-  const orgs = ORGS.slice(0, o.nodes);
-  const consortium = await createConsortium({
-    chainName: 'bench-consortium',
-    genesisTime: Date.now() - 60_000,
-    orgs: orgs.map((id) => ({ id, name: id, role: 'cdo' as const })),
-    members: Array.from({ length: o.signers }, (_, i) => ({
-      label: `signer-${i}`,
-      org: orgs[i % orgs.length]!,
-      role: 'doctor',
-    })),
-  });
-  o.log(`starting a 3-member etcd cluster and ${o.nodes} node processes in ${o.root}...`);
-  const etcd = await EtcdCluster.start({ dir: join(o.root, 'etcd') });
-  const nodes: BenchNode[] = [];
+  o.log(`starting a 3-member etcd cluster and ${o.nodes} node processes in ${o.root} (cluster up)...`);
+  const cluster = await ProcessCluster.up({ dir: join(o.root, 'layout'), nodes: o.nodes, log: o.log });
   try {
-    const ports = await Promise.all(orgs.map(() => freePort()));
-    for (const [i, org] of orgs.entries()) {
-      const dir = join(o.root, org);
-      mkdirSync(dir, { recursive: true });
-      const passphrase = toB64u(randomBytes(18));
-      const mat = consortium.orgs.get(org)!;
-      writeKeyFile(
-        dir,
-        sealKey({ label: nodeKeyLabel(org), keyType: 'p256', ...mat.node, passphrase, N: 1024 }),
-      );
-      writeFileSync(paths(dir).genesis, JSON.stringify(consortium.genesis));
-      const config: NodeConfig = {
-        org,
-        host: '127.0.0.1',
-        port: ports[i]!,
-        nodeKey: nodeKeyLabel(org),
-        orderer: { kind: 'etcd', endpoints: etcd.endpoints },
-        peers: orgs.flatMap((p, k) => (p === org ? [] : [{ org: p, url: `http://127.0.0.1:${ports[k]}` }])),
-      };
-      writeFileSync(paths(dir).config, JSON.stringify(config));
-      nodes.push({
-        org,
-        dir,
-        port: ports[i]!,
-        passphrase,
-        url: '',
-        child: undefined!,
-        down: true,
-        peakRssMb: 0,
-      });
-    }
-    await Promise.all(nodes.map((n) => spawnNode(n)));
+    // The seed went through the first node; every node has it before the load starts.
+    await cluster.waitForSameHead({ timeoutMs: 60_000 });
+    const wallets = cluster.layout.wallets;
+    const pass = passphraseFor(wallets);
+    const signers = readMembers(wallets)
+      .filter((m) => m.role === 'doctor')
+      .map((m) => memberWallet(wallets, m.label, pass));
+    if (signers.length === 0) throw new Error('the dev layout has no doctors to sign the load');
+    const nodes: BenchNode[] = cluster.orgs.map((org) => ({
+      org,
+      url: cluster.url(org),
+      down: false,
+      peakRssMb: 0,
+    }));
+    const pid = (n: BenchNode): number | undefined => cluster.pid(n.org);
+    const sampleRss = (): void => {
+      for (const n of nodes) {
+        const p = n.down ? undefined : pid(n);
+        if (p === undefined) continue;
+        try {
+          n.peakRssMb = Math.max(n.peakRssMb, peakRssMb(p));
+        } catch {
+          /* exited between the check and the read */
+        }
+      }
+    };
+    return {
+      cluster,
+      etcd: cluster.etcd,
+      chainId: cluster.chainId,
+      nodes,
+      signers,
+      pid,
+      sampleRss,
+      async kill(n) {
+        sampleRss();
+        n.down = true;
+        await cluster.kill(n.org, 'SIGKILL');
+      },
+      async restart(n) {
+        await cluster.restart(n.org);
+        n.down = false;
+      },
+      stop: () => cluster.stop(),
+    };
   } catch (e) {
-    for (const n of nodes) n.child?.kill('SIGKILL');
-    await etcd.stop();
+    await cluster.stop();
     throw e;
   }
-  // Node processes die with this one (an interrupted benchmark leaves none behind).
-  const onExit = (): void => nodes.forEach((n) => n.child.kill('SIGKILL'));
-  process.once('exit', onExit);
-  const sampleRss = (): void => {
-    for (const n of nodes) {
-      if (n.down) continue;
-      try {
-        n.peakRssMb = Math.max(n.peakRssMb, peakRssMb(n.child.pid!));
-      } catch {
-        /* exited between the check and the read */
-      }
-    }
-  };
-  return {
-    root: o.root,
-    etcd,
-    consortium,
-    nodes,
-    sampleRss,
-    async kill(n) {
-      sampleRss();
-      n.down = true;
-      const exited = new Promise((r) => n.child.once('exit', r));
-      n.child.kill('SIGKILL');
-      await exited;
-    },
-    restart: spawnNode,
-    async stop() {
-      process.off('exit', onExit);
-      await Promise.all(
-        nodes.map(async (n) => {
-          if (n.child.exitCode !== null || n.child.signalCode !== null) return;
-          const exited = new Promise((r) => n.child.once('exit', r));
-          n.child.kill('SIGTERM');
-          const t = setTimeout(() => n.child.kill('SIGKILL'), 10_000);
-          await exited;
-          clearTimeout(t);
-        }),
-      );
-      await etcd.stop();
-    },
-  };
-}
-
-async function spawnNode(n: BenchNode): Promise<void> {
-  const { child, url } = await startNodeProcess(n.dir, { MEDLEDGER_PASSPHRASE: n.passphrase }, n.port);
-  // Drain the node's output so that its pipes never fill up and block it.
-  child.stdout?.resume();
-  child.stderr?.resume();
-  Object.assign(n, { child, url, down: false });
 }
