@@ -59,12 +59,16 @@ export async function benchConsortium(o: ConsortiumBenchOptions): Promise<Record
   const root = mkdtempSync(join(tmpdir(), 'medledger-bench-consortium-'));
   let c: BenchConsortium | undefined;
   let result: Record<string, unknown> & { committedTxPerSec: number };
+  let ok = false;
   try {
     c = await launchBenchConsortium({ root, nodes: o.nodes, log: o.log });
     result = await measure(c, o);
+    ok = true;
   } finally {
     await c?.stop();
-    rmSync(root, { recursive: true, force: true });
+    // MEDLEDGER_BENCH_KEEP=1 keeps the directories (node logs in layout/logs) of a failed run.
+    if (ok || process.env.MEDLEDGER_BENCH_KEEP !== '1') rmSync(root, { recursive: true, force: true });
+    else o.log(`kept ${root}`);
   }
   const after = await measureVerifyLimit();
   o.log(`verify limit after the run: ${Math.round(after.perSec)} signatures/s`);
