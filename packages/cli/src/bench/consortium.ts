@@ -66,9 +66,9 @@ export async function benchConsortium(o: ConsortiumBenchOptions): Promise<Record
     ok = true;
   } finally {
     await c?.stop();
-    // MEDLEDGER_BENCH_KEEP=1 keeps the directories (node logs in layout/logs) of a failed run.
-    if (ok || process.env.MEDLEDGER_BENCH_KEEP !== '1') rmSync(root, { recursive: true, force: true });
-    else o.log(`kept ${root}`);
+    // MEDLEDGER_BENCH_KEEP=1 keeps the directories (node logs in layout/logs), e.g. of a failed run.
+    if (process.env.MEDLEDGER_BENCH_KEEP !== '1') rmSync(root, { recursive: true, force: true });
+    else o.log(`kept ${root}${ok ? '' : ' (the run failed)'}`);
   }
   const after = await measureVerifyLimit();
   o.log(`verify limit after the run: ${Math.round(after.perSec)} signatures/s`);
