@@ -361,7 +361,15 @@ async function sameHeads(
 ): Promise<{ same: boolean; height: number }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const st = await Promise.all(c.nodes.map(status));
+    let st: NodeStatus[];
+    try {
+      st = await Promise.all(c.nodes.map(status));
+    } catch (e) {
+      // The restarted node may not answer yet, or a connection to its old process is reset.
+      if (Date.now() > deadline) throw e;
+      await sleep(100);
+      continue;
+    }
     const halted = st.find((s) => s.halted);
     if (halted) throw new Error(`a node halted: ${halted.halted}`);
     if (st.every((s) => s.height === st[0]!.height)) {
