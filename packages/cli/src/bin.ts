@@ -77,6 +77,8 @@ changing the consortium (README "Changing the consortium"):
 
 benchmarks:
   medledger bench   ledger [--txs N] [--warmup W] [--batch B] [--in-flight K] [--json]
+  medledger bench   consortium [--nodes 3] [--txs N] [--failover-txs N/2] [--warmup W] [--batch B] [--in-flight K] [--json]
+                    node processes ordered by a 3-member etcd cluster: commit on every node, the cutter killed mid-run
   medledger bench   access [--reads N] [--concurrency C] [--records R] [--json]   consented SPV reads/s, each audited
   medledger bench   crypto [--quick] [--json]                       ABE / PRE / HE / PEKS per-operation times
   medledger bench   anonymity [--quick] [--json]                    credentials / group / ring / ZK per-operation times
@@ -112,6 +114,19 @@ async function bench(which: string | undefined, a: Args): Promise<Record<string,
         signers: int(a, 'signers', 16, 1),
         log,
       });
+    case 'consortium': {
+      const { benchConsortium } = await import('./bench/consortium.js');
+      const txs = int(a, 'txs', 20_000, 1);
+      return benchConsortium({
+        nodes: int(a, 'nodes', 3, 2),
+        txs,
+        warmup: int(a, 'warmup', 5000, 0),
+        failoverTxs: int(a, 'failover-txs', Math.ceil(txs / 2), 1),
+        batch: int(a, 'batch', 250, 1),
+        inFlight: int(a, 'in-flight', 6, 1),
+        log,
+      });
+    }
     case 'access': {
       const { benchAccess } = await import('./bench/access.js');
       return benchAccess({
@@ -146,7 +161,7 @@ async function bench(which: string | undefined, a: Args): Promise<Record<string,
       });
     }
     default:
-      throw new UsageError('bench ledger|access|crypto|anonymity|emergency|fl');
+      throw new UsageError('bench ledger|consortium|access|crypto|anonymity|emergency|fl');
   }
 }
 

@@ -304,6 +304,13 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
         };
         continue;
       }
+      // The same transaction may have been submitted to another node too (a client that
+      // retries elsewhere) and committed while its signatures were checked here: answer with
+      // its receipt instead of admitting it again, where its receipt would never come.
+      if (this.store.hasCommittedTx(t.id)) {
+        results[t.i] = { txId: t.id, status: 'committed', receipt: this.receipt(t.id)!, duplicate: true };
+        continue;
+      }
       try {
         if (!this.mempool.add(t.id, t.tx, t.size)) {
           results[t.i] = { txId: t.id, status: 'pending', duplicate: true };

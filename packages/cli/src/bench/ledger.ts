@@ -10,17 +10,18 @@
  *    waiting for its receipts: latency is submit → receipt as a client sees it;
  * 5. reads the node's peak RSS (VmHWM) and stops it.
  */
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HashTag, canonicalBytes, hashTagged, randomBytes, sealKey, toB64u, toHex } from '@medledger/crypto';
-import { MedledgerClient, Wallet, type SubmitResult } from '@medledger/client';
+import { MedledgerClient, Wallet } from '@medledger/client';
 import { createConsortium, paths, writeKeyFile, type NodeConfig } from '@medledger/node';
 import type { SignedTx } from '@medledger/core';
 import { measureVerifyLimit } from './verifyLimit.js';
 import { peakRssMb, processCpuMs, startNodeProcess, threadCpuMs } from './nodeProcess.js';
 import { percentile, round } from './stats.js';
+import { postBatch } from './http.js';
 
 export interface LedgerBenchOptions {
   txs: number;
@@ -30,36 +31,6 @@ export interface LedgerBenchOptions {
   inFlight: number;
   signers: number;
   log: (s: string) => void;
-}
-
-/** POSTs one pre-encoded batch; resolves with its per-transaction results. */
-function postBatch(agent: Agent, url: URL, body: Buffer): Promise<SubmitResult[]> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: 'POST',
-        agent,
-        headers: { 'content-type': 'application/json', 'content-length': body.length },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          if (res.statusCode !== 200) return reject(new Error(`batch: HTTP ${res.statusCode}: ${text}`));
-          try {
-            resolve((JSON.parse(text) as { results: SubmitResult[] }).results);
-          } catch (e) {
-            reject(e instanceof Error ? e : new Error(String(e)));
-          }
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 export async function benchLedger(o: LedgerBenchOptions): Promise<Record<string, unknown>> {

@@ -13,10 +13,11 @@ const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
 export function startNodeProcess(
   dir: string,
   env: NodeJS.ProcessEnv,
+  port = 0,
 ): Promise<{ child: ChildProcess; url: string }> {
   // MEDLEDGER_NODE_EXEC_ARGV passes flags to the node process, e.g. "--cpu-prof" to profile it.
   const extra = (process.env.MEDLEDGER_NODE_EXEC_ARGV ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...extra, BIN, 'start', '--dir', dir, '--port', '0'], {
+  const child = spawn(process.execPath, [...extra, BIN, 'start', '--dir', dir, '--port', String(port)], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
