@@ -50,6 +50,12 @@ export interface NodeConfig {
   orderer?: OrdererConfig;
   /** The other consortium nodes' API URLs, to sync blocks from. */
   peers?: { org: string; url: string }[];
+  /**
+   * Webhook destinations allowed beyond the public internet: addresses or CIDR ranges
+   * (notify/outbound.ts). Loopback, private, link-local and metadata addresses are refused
+   * unless listed here.
+   */
+  webhookAllow?: string[];
 }
 
 export type OrdererConfig =

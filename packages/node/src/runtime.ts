@@ -177,6 +177,7 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
       nodeKey,
       org: config.org,
       dbPath: join(o.dir, 'notify.sqlite'),
+      ...(config.webhookAllow ? { outbound: { allow: config.webhookAllow } } : {}),
     });
     opened.push(hub);
     const auth = new RequestAuthenticator(node);
