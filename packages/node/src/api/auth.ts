@@ -46,13 +46,16 @@ export class RequestAuthenticator {
     const url = new URL(req.url, 'http://x');
     url.searchParams.delete('auth');
     const path = url.pathname + (url.searchParams.size > 0 ? `?${url.searchParams.toString()}` : '');
-    if (
-      !verifyP256(
-        publicKeyObject(publicKey),
-        requestSigningBytes(req.method, path, t, rawBody),
-        fromB64u(sig),
-      )
-    )
+    let sigBytes: Uint8Array;
+    try {
+      sigBytes = fromB64u(sig);
+    } catch {
+      throw new HttpError(
+        'AUTH_ENCODING',
+        'request signature is not canonical base64url (RFC 4648 §3.5: the unused bits must be zero)',
+      );
+    }
+    if (!verifyP256(publicKeyObject(publicKey), requestSigningBytes(req.method, path, t, rawBody), sigBytes))
       throw new HttpError('UNAUTHENTICATED', 'request signature does not verify');
     const now = this.#now();
     for (const [k, at] of this.#seen) {

@@ -15,6 +15,8 @@ const STATUS: Record<string, number> = {
   CERT_NOT_VALID: 403,
   NOT_FOUND: 404,
   UNAUTHENTICATED: 401,
+  // signed requests (api/auth.ts)
+  AUTH_ENCODING: 401,
   FORBIDDEN: 403,
   CONFLICT: 409,
   MEMPOOL_FULL: 503,

@@ -1,0 +1,56 @@
+/**
+ * Signed requests (api/auth.ts, client/auth.ts) tried as an attacker would: encodings the
+ * decoder must refuse, malleated and replayed signatures, requests signed for another node or
+ * chain, replays across a restart.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { AUTH_HEADER, signRequest } from '@medledger/client';
+import { buildServer } from '../src/index.js';
+import { enrollAll, makeTestLedger } from './helpers/ledger.js';
+
+const B64U = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/** The same bytes in a non-canonical encoding: one of the 4 unused low bits of the last character set. */
+function nonCanonical(header: string): string {
+  const last = header.at(-1)!;
+  return header.slice(0, -1) + B64U[B64U.indexOf(last) ^ 1]!;
+}
+
+async function refused(res: Response, status: number, code: string, what: string): Promise<string> {
+  const body = (await res.json()) as { code: string; message: string };
+  assert.deepEqual([res.status, body.code], [status, code], `${what}: ${body.message}`);
+  assert.deepEqual(Object.keys(body).sort(), ['code', 'message'], what);
+  return body.message;
+}
+
+test('security: a non-canonical base64url signature is refused with 401 AUTH_ENCODING, never a 500', async () => {
+  const t = await makeTestLedger();
+  const app = buildServer(t.node);
+  try {
+    await enrollAll(t);
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    const alice = t.member('alice');
+    const path = '/v1/state/anchor:x';
+    const header = signRequest({
+      signerId: alice.memberId,
+      privateKey: alice.keys.privateKey,
+      method: 'GET',
+      path,
+      ts: Date.now(),
+    });
+    const msg = await refused(
+      await fetch(`${url}${path}`, { headers: { [AUTH_HEADER]: nonCanonical(header) } }),
+      401,
+      'AUTH_ENCODING',
+      'non-canonical signature',
+    );
+    assert.match(msg, /canonical base64url/);
+    // the canonical form of the same signature is still good (and was not burnt by the attempt)
+    const ok = await fetch(`${url}${path}`, { headers: { [AUTH_HEADER]: header } });
+    assert.equal(ok.status, 404, 'authenticated: no such state key');
+  } finally {
+    await app.close();
+    await t.cleanup();
+  }
+});
