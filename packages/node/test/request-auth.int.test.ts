@@ -5,9 +5,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { fromB64u, toB64u } from '@medledger/crypto';
 import { AUTH_HEADER, signRequest } from '@medledger/client';
-import { buildServer } from '../src/index.js';
-import { enrollAll, makeTestLedger } from './helpers/ledger.js';
+import { RequestAuthenticator, buildServer } from '../src/index.js';
+import { enrollAll, highSForm, makeTestLedger } from './helpers/ledger.js';
 
 const B64U = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
@@ -51,6 +53,80 @@ test('security: a non-canonical base64url signature is refused with 401 AUTH_ENC
     assert.equal(ok.status, 404, 'authenticated: no such state key');
   } finally {
     await app.close();
+    await t.cleanup();
+  }
+});
+
+test('security: replay is keyed on the signed content — a second signature of the same request, or a malleated one, is refused', async () => {
+  const t = await makeTestLedger();
+  const app = buildServer(t.node);
+  try {
+    await enrollAll(t);
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    const alice = t.member('alice');
+    const path = '/v1/state/anchor:y';
+    const ts = Date.now();
+    const sign = (): string =>
+      signRequest({ signerId: alice.memberId, privateKey: alice.keys.privateKey, method: 'GET', path, ts });
+    const first = sign();
+    const second = sign(); // ECDSA is randomized: another signature of the same content
+    assert.notEqual(first, second);
+    assert.equal((await fetch(`${url}${path}`, { headers: { [AUTH_HEADER]: first } })).status, 404);
+    assert.match(
+      await refused(
+        await fetch(`${url}${path}`, { headers: { [AUTH_HEADER]: second } }),
+        401,
+        'AUTH_REPLAY',
+        'same content, new signature',
+      ),
+      /replay/,
+    );
+    const [head, sig] = [first.slice(0, first.lastIndexOf('.') + 1), first.slice(first.lastIndexOf('.') + 1)];
+    const malleated = head + toB64u(highSForm(fromB64u(sig)));
+    const res = await fetch(`${url}${path}`, { headers: { [AUTH_HEADER]: malleated } });
+    assert.equal(res.status, 401, 'the high-S twin of an accepted signature is refused');
+  } finally {
+    await app.close();
+    await t.cleanup();
+  }
+});
+
+test('security: the replay memory survives a restart of the node within the window', async () => {
+  const t = await makeTestLedger();
+  const replayPath = join(t.dir, 'requests.sqlite');
+  const serve = async (): Promise<{ url: string; close(): Promise<void> }> => {
+    const auth = new RequestAuthenticator(t.node, { replayPath });
+    const app = buildServer(t.node, { auth });
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    return { url, close: async () => (await app.close(), auth.close()) };
+  };
+  try {
+    await enrollAll(t);
+    const alice = t.member('alice');
+    const path = '/v1/state/anchor:z';
+    const header = signRequest({
+      signerId: alice.memberId,
+      privateKey: alice.keys.privateKey,
+      method: 'GET',
+      path,
+      ts: Date.now(),
+    });
+    const before = await serve();
+    assert.equal((await fetch(`${before.url}${path}`, { headers: { [AUTH_HEADER]: header } })).status, 404);
+    await before.close();
+    await t.reopen();
+    const after = await serve();
+    try {
+      await refused(
+        await fetch(`${after.url}${path}`, { headers: { [AUTH_HEADER]: header } }),
+        401,
+        'AUTH_REPLAY',
+        'replayed after a restart',
+      );
+    } finally {
+      await after.close();
+    }
+  } finally {
     await t.cleanup();
   }
 });

@@ -100,6 +100,7 @@ export interface BuildServerOptions {
  */
 export function buildServer(node: MedledgerNode, opts: BuildServerOptions = {}): FastifyInstance {
   const auth = opts.auth ?? new RequestAuthenticator(node);
+  const ownAuth = opts.auth === undefined;
   const audits: ReadAudit[] = [opts.readAudit ?? []].flat();
   const member = (req: FastifyRequest): MemberEntry => auth.authenticate(req);
   const audit = (reader: MemberEntry, served: ServedTxs): void => {
@@ -117,6 +118,7 @@ export function buildServer(node: MedledgerNode, opts: BuildServerOptions = {}):
     forceCloseConnections: true,
   });
 
+  if (ownAuth) app.addHook('onClose', (_app, done) => (auth.close(), done()));
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply: FastifyReply) => {
     if (err instanceof HttpError || isLedgerError(err)) {
       const code = (err as { code: string }).code;
