@@ -59,6 +59,7 @@ test('security: blocks, transactions and state keys need a signed request from a
     const alice = t.member('alice');
     const sign = (path: string) =>
       signRequest({
+        audience: { chainId: t.node.chainId, node: t.node.org },
         signerId: alice.memberId,
         privateKey: alice.keys.privateKey,
         method: 'GET',

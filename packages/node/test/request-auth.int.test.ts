@@ -35,6 +35,7 @@ test('security: a non-canonical base64url signature is refused with 401 AUTH_ENC
     const alice = t.member('alice');
     const path = '/v1/state/anchor:x';
     const header = signRequest({
+      audience: { chainId: t.node.chainId, node: t.node.org },
       signerId: alice.memberId,
       privateKey: alice.keys.privateKey,
       method: 'GET',
@@ -67,7 +68,14 @@ test('security: replay is keyed on the signed content — a second signature of 
     const path = '/v1/state/anchor:y';
     const ts = Date.now();
     const sign = (): string =>
-      signRequest({ signerId: alice.memberId, privateKey: alice.keys.privateKey, method: 'GET', path, ts });
+      signRequest({
+        audience: { chainId: t.node.chainId, node: t.node.org },
+        signerId: alice.memberId,
+        privateKey: alice.keys.privateKey,
+        method: 'GET',
+        path,
+        ts,
+      });
     const first = sign();
     const second = sign(); // ECDSA is randomized: another signature of the same content
     assert.notEqual(first, second);
@@ -105,6 +113,7 @@ test('security: the replay memory survives a restart of the node within the wind
     const alice = t.member('alice');
     const path = '/v1/state/anchor:z';
     const header = signRequest({
+      audience: { chainId: t.node.chainId, node: t.node.org },
       signerId: alice.memberId,
       privateKey: alice.keys.privateKey,
       method: 'GET',
@@ -127,6 +136,50 @@ test('security: the replay memory survives a restart of the node within the wind
       await after.close();
     }
   } finally {
+    await t.cleanup();
+  }
+});
+
+test('security: a request signed for another node or another chain is refused at this node', async () => {
+  const t = await makeTestLedger();
+  const app = buildServer(t.node);
+  try {
+    await enrollAll(t);
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    const alice = t.member('alice');
+    const path = '/v1/state/anchor:w';
+    const sign = (audience: { chainId: string; node: string }): string =>
+      signRequest({
+        audience,
+        signerId: alice.memberId,
+        privateKey: alice.keys.privateKey,
+        method: 'GET',
+        path,
+        ts: Date.now(),
+      });
+    assert.equal(t.node.org, 'hospitalA');
+    for (const [audience, what] of [
+      [{ chainId: t.node.chainId, node: 'hospitalB' }, 'signed for hospital B’s node'],
+      [{ chainId: 'ab'.repeat(32), node: 'hospitalA' }, 'signed for another chain'],
+    ] as const)
+      assert.match(
+        await refused(
+          await fetch(`${url}${path}`, { headers: { [AUTH_HEADER]: sign(audience) } }),
+          401,
+          'AUTH_BAD_SIGNATURE',
+          what,
+        ),
+        /at node hospitalA of this chain/,
+      );
+    const ok = await fetch(`${url}${path}`, {
+      headers: { [AUTH_HEADER]: sign({ chainId: t.node.chainId, node: 'hospitalA' }) },
+    });
+    assert.equal(ok.status, 404, 'signed for this node: authenticated');
+    // The client learns the audience from the node's status.
+    const status = (await (await fetch(`${url}/v1/status`)).json()) as { chainId: string; org: string };
+    assert.deepEqual([status.chainId, status.org], [t.node.chainId, 'hospitalA']);
+  } finally {
+    await app.close();
     await t.cleanup();
   }
 });

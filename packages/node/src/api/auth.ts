@@ -6,7 +6,7 @@
  * AUTH_BAD_SIGNATURE (wrong key, path, body, node or chain, or a high-S signature) and
  * AUTH_REPLAY (this signed content was accepted before).
  */
-import { concatBytes, fromB64u, hashTagged, utf8, verifyP256 } from '@medledger/crypto';
+import { fromB64u, verifyP256 } from '@medledger/crypto';
 import { activeNode, getMember, publicKeyObject, type MemberEntry } from '@medledger/core';
 import { AUTH_HEADER, requestSigningBytes } from '@medledger/client';
 import type { FastifyRequest } from 'fastify';
@@ -15,7 +15,6 @@ import { HttpError } from './errors.js';
 import { ReplayMemory } from './replay.js';
 
 export const AUTH_WINDOW_MS = 5 * 60_000;
-const REPLAY_TAG = 'medledger/request-replay/v1';
 
 /** Options of {@link RequestAuthenticator}. */
 export interface RequestAuthenticatorOptions {
@@ -107,24 +106,28 @@ export class RequestAuthenticator {
       );
     }
     const url = new URL(req.url, 'http://x');
-    url.searchParams.delete('auth');
     const path = url.pathname + (url.searchParams.size > 0 ? `?${url.searchParams.toString()}` : '');
-    const signed = requestSigningBytes(req.method, path, ts, body);
+    const signed = requestSigningBytes({
+      method: req.method,
+      path,
+      ts,
+      body,
+      signerId,
+      audience: { chainId: this.#node.chainId, node: this.#node.org },
+    });
     if (!verifyP256(publicKeyObject(publicKey), signed, sig))
       throw new HttpError(
         'AUTH_BAD_SIGNATURE',
         `request signature does not verify (for ${req.method} ${new URL(req.url, 'http://x').pathname} at node ${this.#node.org} of this chain, by the signer's key, in low-S form)`,
       );
     // The signed content, not the signature, is what may be used once (crypto/sig.ts).
-    const key = hashTagged(REPLAY_TAG, concatBytes(utf8(signerId), signed));
-    if (!this.#replay.claim(key, ts + AUTH_WINDOW_MS, this.#now()))
+    if (!this.#replay.claim(signed, ts + AUTH_WINDOW_MS, this.#now()))
       throw new HttpError('AUTH_REPLAY', 'this signed request was already used (replay)');
   }
 }
 
 function headerOf(req: FastifyRequest, what: string): string {
-  const value =
-    req.headers[AUTH_HEADER] ?? new URL(req.url, 'http://x').searchParams.get('auth') ?? undefined;
+  const value = req.headers[AUTH_HEADER];
   if (typeof value !== 'string' || value === '')
     throw new HttpError('UNAUTHENTICATED', `this route needs ${what} (${AUTH_HEADER} header)`);
   return value;
