@@ -13,6 +13,7 @@ import type { FastifyRequest } from 'fastify';
 import type { LedgerView } from '../ledgerView.js';
 import { HttpError } from './errors.js';
 import { ReplayMemory } from './replay.js';
+import { WaitLimiter, type WaitGrant, type WaitLimits } from './wait.js';
 
 export const AUTH_WINDOW_MS = 5 * 60_000;
 
@@ -24,18 +25,35 @@ export interface RequestAuthenticatorOptions {
    * memory: replays are refused while the process runs, not across a restart.
    */
   replayPath?: string;
+  /** Limits of `?wait=` (wait.ts). */
+  waits?: WaitLimits;
 }
 
 export class RequestAuthenticator {
   readonly #node: LedgerView;
   readonly #now: () => number;
   readonly #replay: ReplayMemory;
+  /** The node's long waits: a minute for a signed request, a few seconds otherwise. */
+  readonly waits: WaitLimiter;
 
   constructor(node: LedgerView, o: RequestAuthenticatorOptions | (() => number) = {}) {
     const opts = typeof o === 'function' ? { now: o } : o;
     this.#node = node;
     this.#now = opts.now ?? Date.now;
     this.#replay = new ReplayMemory(opts.replayPath);
+    this.waits = new WaitLimiter(opts.waits);
+  }
+
+  /**
+   * The wait a request gets for `?wait=` (or another parameter): a request that carries a
+   * signed request header is authenticated first (a bad one is refused) and may wait up to a
+   * minute; one without waits a few seconds at most. Call `release` when the wait is over.
+   */
+  waitGrant(req: FastifyRequest, param = 'wait'): WaitGrant {
+    const requested = (req.query as Record<string, unknown> | undefined)?.[param];
+    const signed = requested !== undefined && requested !== '0' && RequestAuthenticator.hasCredential(req);
+    if (signed) this.authenticate(req);
+    return this.waits.grant(req, signed, param);
   }
 
   /** Closes the replay memory (its file keeps the accepted requests of the window). */

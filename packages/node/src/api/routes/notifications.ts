@@ -34,15 +34,13 @@ export interface NotificationRoutesOptions {
 const EVENT_ID = /^[0-9a-f]{64}:\d{1,6}$/;
 const WEBHOOK_ID = /^[0-9a-f]{32}$/;
 
-type RawRequest = FastifyRequest & { rawBody?: Buffer };
-
 const TICKET = /^[0-9a-f]{64}$/;
 const TICKET_TTL_MS = 30_000;
 
 /** Authenticates the request and checks the signer is the patient of the path. */
-function asPatient(auth: RequestAuthenticator, req: RawRequest): string {
+function asPatient(auth: RequestAuthenticator, req: FastifyRequest): string {
   const { patientId } = req.params as { patientId: string };
-  const member = auth.authenticate(req, req.rawBody && new Uint8Array(req.rawBody));
+  const member = auth.authenticate(req);
   if (member.id !== patientId)
     throw new HttpError(
       'FORBIDDEN',
@@ -95,17 +93,6 @@ export function notificationRoutes(
       done();
     });
     void root.register(async (app) => {
-      // Signed bodies need their exact bytes: parse JSON ourselves in this scope.
-      app.removeContentTypeParser('application/json');
-      app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
-        (req as RawRequest).rawBody = body as Buffer;
-        try {
-          done(null, (body as Buffer).length > 0 ? JSON.parse((body as Buffer).toString('utf8')) : undefined);
-        } catch {
-          done(new HttpError('MALFORMED_REQUEST', 'body is not valid JSON'), undefined);
-        }
-      });
-
       app.post('/v1/patients/:patientId/events/tickets', async (req, reply) => {
         const patient = asPatient(auth, req);
         return reply.status(201).send(tickets.issue(patient));
