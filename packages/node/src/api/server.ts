@@ -114,6 +114,17 @@ export interface BuildServerOptions {
   status?: () => Record<string, JsonValue>;
 }
 
+const ROUTES = new WeakMap<FastifyInstance, { method: string; url: string }[]>();
+
+/**
+ * Every route a server built by {@link buildServer} registered, plugins' included (HEAD
+ * routes fastify adds for GET are left out): what the authorization-matrix test iterates, so
+ * that a new route without a row in it fails.
+ */
+export function routesOf(app: FastifyInstance): readonly { method: string; url: string }[] {
+  return ROUTES.get(app) ?? [];
+}
+
 /**
  * The node's HTTP API.
  * @example
@@ -141,6 +152,11 @@ export function buildServer(node: MedledgerNode, opts: BuildServerOptions = {}):
   });
 
   installBodyParsers(app);
+  const routes: { method: string; url: string }[] = [];
+  ROUTES.set(app, routes);
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) if (method !== 'HEAD') routes.push({ method, url: r.url });
+  });
   if (ownAuth) app.addHook('onClose', (_app, done) => (auth.close(), done()));
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply: FastifyReply) => {
     if (err instanceof HttpError || isLedgerError(err)) {

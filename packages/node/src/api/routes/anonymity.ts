@@ -119,9 +119,11 @@ export function anonymityRoutes(o: AnonymityRouteOptions): ServerPlugin {
         return { issuer, updates: getAccumulatorUpdates(node.store, org, fromOf(req.query)) };
       });
 
-      app.post('/v1/anon/issuers/:org/nonce', async (req) => ({
-        nonce: toB64u(issuerOf(req).nonce(who(req))),
-      }));
+      // Named routes authenticate first: an unauthenticated caller learns nothing of this node.
+      app.post('/v1/anon/issuers/:org/nonce', async (req) => {
+        const member = who(req);
+        return { nonce: toB64u(issuerOf(req).nonce(member)) };
+      });
 
       app.post('/v1/anon/issuers/:org/credentials', async (req) => {
         const member = who(req);
@@ -160,14 +162,15 @@ export function anonymityRoutes(o: AnonymityRouteOptions): ServerPlugin {
       });
 
       app.post('/v1/anon/groups/:groupId/member-key', async (req) => {
+        const member = who(req);
         const g = groupOf(req);
-        const key = g.issueMemberKey(who(req));
+        const key = g.issueMemberKey(member);
         return { memberKey: toB64u(key), epoch: g.publicKey.epoch };
       });
 
       app.post('/v1/anon/groups/:groupId/open', async (req) => {
-        const g = groupOf(req);
         const member = who(req);
+        const g = groupOf(req);
         if (!mayOpen(member, g))
           throw new HttpError('NOT_GROUP_MANAGER', 'only the group manager’s auditors open');
         const txId = String(body(req).txId);
