@@ -48,7 +48,7 @@ import {
   type IssuerEntry,
   type JsonObject,
 } from '@medledger/core/contracts/anonymity/index';
-import { AUTH_HEADER, signRequest } from './auth.js';
+import { AUTH_HEADER, requestAudience, signRequest } from './auth.js';
 import { MedledgerHttpError, type Receipt } from './http.js';
 
 /** Parameters of {@link groupSignedPayload}. */
@@ -164,6 +164,7 @@ export class AnonymityClient {
     if (signer) {
       headers[AUTH_HEADER] = signRequest({
         ...signer,
+        audience: await requestAudience(this.baseUrl),
         method,
         path,
         ts: Date.now(),

@@ -20,7 +20,7 @@ import type {
   SignedTx,
   TxInclusionProof,
 } from '@medledger/core';
-import { AUTH_HEADER, signRequest } from './auth.js';
+import { AUTH_HEADER, requestAudience, signRequest, type RequestAudience } from './auth.js';
 
 export interface Receipt {
   txId: string;
@@ -76,6 +76,11 @@ export interface RequestSigner {
   privateKey: Uint8Array | KeyObject;
   /** Clock for the request timestamp (default Date.now). */
   now?: () => number;
+  /**
+   * The node the requests are meant for (chain id and organization). Default: what the node
+   * says in `GET /v1/status`, read once (client/auth.ts `requestAudience`).
+   */
+  audience?: RequestAudience;
 }
 
 /** A block as `GET /v1/blocks/:height` serves it. */
@@ -114,6 +119,7 @@ export class MedledgerClient {
     if (signed && this.#signer && body === undefined) {
       const s = this.#signer;
       headers[AUTH_HEADER] = signRequest({
+        audience: s.audience ?? (await requestAudience(this.baseUrl, this.#fetch)),
         signerId: s.signerId,
         privateKey: s.privateKey,
         method,
@@ -138,17 +144,46 @@ export class MedledgerClient {
     return json as T;
   }
 
-  submit(tx: SignedTx, opts: { waitMs?: number } = {}): Promise<SubmitResult> {
-    return this.#req('POST', `/v1/txs${opts.waitMs ? `?wait=${opts.waitMs}` : ''}`, tx);
+  /**
+   * Submits a transaction. With `waitMs`, waits up to that long for its receipt: a node holds
+   * an unsigned request a few seconds at most, so the client then asks for the receipt again
+   * until `waitMs` has passed.
+   */
+  async submit(tx: SignedTx, opts: { waitMs?: number } = {}): Promise<SubmitResult> {
+    const deadline = Date.now() + (opts.waitMs ?? 0);
+    const r = await this.#req<SubmitResult>(
+      'POST',
+      `/v1/txs${opts.waitMs ? `?wait=${opts.waitMs}` : ''}`,
+      tx,
+    );
+    return r.status === 'pending' ? this.#untilCommitted(r, deadline) : r;
   }
 
+  /** Submits transactions; with `waitMs`, waits for their receipts as {@link submit} does. */
   async submitBatch(txs: SignedTx[], opts: { waitMs?: number } = {}): Promise<SubmitResult[]> {
+    const deadline = Date.now() + (opts.waitMs ?? 0);
     const r = await this.#req<{ results: SubmitResult[] }>(
       'POST',
       `/v1/txs/batch${opts.waitMs ? `?wait=${opts.waitMs}` : ''}`,
       { txs },
     );
-    return r.results;
+    const out: SubmitResult[] = [];
+    for (const x of r.results) out.push(x.status === 'pending' ? await this.#untilCommitted(x, deadline) : x);
+    return out;
+  }
+
+  /** Asks for the receipt of a pending transaction until it comes or `deadline` passes. */
+  async #untilCommitted(r: SubmitResult & { status: 'pending' }, deadline: number): Promise<SubmitResult> {
+    for (let left = deadline - Date.now(); left > 0; left = deadline - Date.now()) {
+      try {
+        const receipt = await this.getReceipt(r.txId, Math.min(left, 5_000));
+        return { txId: r.txId, status: 'committed', receipt, ...(r.duplicate ? { duplicate: true } : {}) };
+      } catch (e) {
+        if (!(e instanceof MedledgerHttpError && e.code === 'NOT_FOUND')) throw e;
+        await new Promise((res) => setTimeout(res, 50)); // a node that does not wait: do not spin
+      }
+    }
+    return r;
   }
 
   /** Submits and waits for the receipt; throws if rejected or not committed in time. */

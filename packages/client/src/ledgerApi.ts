@@ -4,7 +4,7 @@
  * are signed requests (auth.ts) without a body; writes post a body that carries a signed
  * transaction, which authenticates itself.
  */
-import { AUTH_HEADER, signRequest } from './auth.js';
+import { AUTH_HEADER, requestAudience, signRequest } from './auth.js';
 import { MedledgerClient, MedledgerHttpError, type RequestSigner } from './http.js';
 
 export class LedgerApi {
@@ -34,6 +34,7 @@ export class LedgerApi {
       if (!s)
         throw new MedledgerHttpError(401, 'UNAUTHENTICATED', `${path} needs a signed request: give a signer`);
       headers[AUTH_HEADER] = signRequest({
+        audience: s.audience ?? (await requestAudience(this.baseUrl)),
         signerId: s.signerId,
         privateKey: s.privateKey,
         method,

@@ -4,8 +4,10 @@
  * §9.2) and as webhooks signed by the node key.
  *
  * - `subscribeNotifications` opens `GET /v1/patients/:id/events` with `fetch` streaming (Node
- *   20, no dependency), signs every (re)connection afresh — a signed URL is single-use on the
- *   node (replay check) — and resumes after the last event id it saw.
+ *   20, no dependency), signs every (re)connection afresh in the request header — a signed
+ *   request is single-use on the node (replay check) — and resumes after the last event id
+ *   it saw. A browser's EventSource, which cannot set headers, opens `eventStreamUrl`: a URL
+ *   with a single-use, 30-second ticket obtained by a signed request.
  * - `verifyWebhookSignature` checks the `x-medledger-signature` header of a webhook delivery:
  *   ECDSA P-256 over the tagged SHA-256 of the exact body bytes, by the node key of the
  *   organization named in the header, as listed in the consortium genesis.
@@ -27,7 +29,7 @@ import {
   type JsonValue,
 } from '@medledger/crypto';
 import type { Genesis } from '@medledger/core';
-import { signRequest } from './auth.js';
+import { AUTH_HEADER, requestAudience, signRequest } from './auth.js';
 
 /** Header carrying `<org>.<base64url r||s>`: the node of `<org>` signed the body. */
 export const WEBHOOK_SIGNATURE_HEADER = 'x-medledger-signature';
@@ -213,16 +215,16 @@ export function subscribeNotifications(p: SubscribeNotificationsParameters): Not
     if (last === undefined && p.since !== undefined) q.set('since', String(p.since));
     const path = `/v1/patients/${p.patientId}/events${q.size > 0 ? `?${q.toString()}` : ''}`;
     const auth = signRequest({
+      audience: await requestAudience(p.baseUrl),
       signerId: p.patientId,
       privateKey: p.privateKey,
       method: 'GET',
       path,
       ts: now(),
     });
-    q.set('auth', auth);
-    const headers: Record<string, string> = { accept: 'text/event-stream' };
+    const headers: Record<string, string> = { accept: 'text/event-stream', [AUTH_HEADER]: auth };
     if (last !== undefined) headers['last-event-id'] = last;
-    const res = await fetch(`${p.baseUrl.replace(/\/$/, '')}${path.split('?')[0]}?${q.toString()}`, {
+    const res = await fetch(`${p.baseUrl.replace(/\/$/, '')}${path}`, {
       headers,
       signal: ctrl.signal,
     });
@@ -295,6 +297,7 @@ async function signedJson<T>(
 ): Promise<T> {
   const bytes = body === undefined ? undefined : utf8(JSON.stringify(body));
   const auth = signRequest({
+    audience: await requestAudience(p.baseUrl),
     signerId: p.patientId,
     privateKey: p.privateKey,
     method,
@@ -340,4 +343,21 @@ export async function listWebhooks(p: PatientAuth): Promise<WebhookInfo[]> {
 /** Removes a webhook and drops its pending deliveries. */
 export async function deleteWebhook(p: PatientAuth & { webhookId: string }): Promise<void> {
   await signedJson(p, 'DELETE', `/v1/patients/${p.patientId}/webhooks/${p.webhookId}`);
+}
+
+/**
+ * A URL of the patient's event stream for a browser's `EventSource` (which cannot sign a
+ * request header): it carries a single-use ticket that expires in 30 s, obtained by a signed
+ * request. Open it at once; after a disconnect, get a new one.
+ * @example new EventSource(await eventStreamUrl({ baseUrl, patientId, privateKey }))
+ */
+export async function eventStreamUrl(p: PatientAuth & { since?: number }): Promise<string> {
+  const { ticket } = await signedJson<{ ticket: string }>(
+    p,
+    'POST',
+    `/v1/patients/${p.patientId}/events/tickets`,
+  );
+  const q = new URLSearchParams({ ticket });
+  if (p.since !== undefined) q.set('since', String(p.since));
+  return `${p.baseUrl.replace(/\/$/, '')}/v1/patients/${p.patientId}/events?${q.toString()}`;
 }

@@ -47,7 +47,7 @@ import type {
   SignedTx,
   TxBody,
 } from '@medledger/core';
-import { AUTH_HEADER, signRequest } from './auth.js';
+import { AUTH_HEADER, requestAudience, signRequest } from './auth.js';
 import { MedledgerClient, MedledgerHttpError, type Receipt, type TxWithProof } from './http.js';
 import { checkTxWithProof } from './lightClient.js';
 import {
@@ -199,7 +199,9 @@ export class RecordsClient {
   /** A signed request to a node's record routes; throws MedledgerHttpError on an error status. */
   async signed<T>(method: string, path: string, body?: unknown, org?: string): Promise<T> {
     const bytes = body === undefined ? undefined : utf8(JSON.stringify(body));
+    const base = (await this.#urlOf(org)).replace(/\/$/, '');
     const auth = signRequest({
+      audience: await requestAudience(base),
       signerId: this.memberId,
       privateKey: this.#key,
       method,
@@ -211,7 +213,7 @@ export class RecordsClient {
     if (bytes) headers['content-type'] = 'application/json';
     const init: RequestInit = { method, headers };
     if (bytes) init.body = bytes;
-    const res = await fetch(`${(await this.#urlOf(org)).replace(/\/$/, '')}${path}`, init);
+    const res = await fetch(`${base}${path}`, init);
     const text = await res.text();
     const json = text ? (JSON.parse(text) as unknown) : undefined;
     if (!res.ok) {

@@ -212,3 +212,17 @@ export class MemChain {
 }
 
 export { signP256 };
+
+const P256_N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+
+/**
+ * The high-S form of a 64-byte P-256 signature: (r, s) if s > n/2, else (r, n − s). Both
+ * forms verify under plain ECDSA; the ledger must accept only the low one.
+ */
+export function highSForm(sig: Uint8Array): Uint8Array {
+  const s = BigInt(`0x${Buffer.from(sig.subarray(32)).toString('hex')}`);
+  if (s > P256_N >> 1n) return sig;
+  const out = new Uint8Array(sig);
+  out.set(Buffer.from((P256_N - s).toString(16).padStart(64, '0'), 'hex'), 32);
+  return out;
+}

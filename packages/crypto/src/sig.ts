@@ -4,9 +4,11 @@
  * DER: SPKI for public keys, PKCS#8 for private keys. Backed by node:crypto (OpenSSL), which
  * measured 20-35x faster here than pure-JS implementations.
  *
- * Threat model: ECDSA signatures are malleable ((r, s) and (r, n - s) both verify), so
- * nothing in medledger hashes a signature into an identifier: a transaction id covers the
- * unsigned body only, and replay protection keys on that id.
+ * Threat model: ECDSA signatures are malleable ((r, s) and (r, n - s) both verify). medledger
+ * accepts only the low-S form (s ≤ n/2, as Bitcoin's BIP 62 and BIP 146 do for secp256k1) and
+ * `signP256` produces only that form, so a signature has one encoding. Nothing hashes a
+ * signature into an identifier anyway: a transaction id covers the unsigned body only, and
+ * replay protection keys on signed content.
  */
 import {
   createPrivateKey,
@@ -83,19 +85,62 @@ export function p256PublicKeyOf(privateKey: Uint8Array | KeyObject): Uint8Array 
   return new Uint8Array(createPublicKey(k).export({ format: 'der', type: 'spki' }));
 }
 
+/** Order n of the P-256 group (FIPS 186-5 / SEC 2 §2.4.2). */
+const P256_N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+// n/2 rounded down, big-endian: s is low when its 32 bytes compare ≤ these.
+const P256_HALF_N = Buffer.from((P256_N >> 1n).toString(16).padStart(64, '0'), 'hex');
+
+function sOf(signature: Uint8Array): bigint {
+  return BigInt(`0x${Buffer.from(signature.subarray(32, 64)).toString('hex')}`);
+}
+
+function highS(signature: Uint8Array): boolean {
+  for (let i = 0; i < 32; i++) {
+    const a = signature[32 + i]!;
+    const b = P256_HALF_N[i]!;
+    if (a !== b) return a > b;
+  }
+  return false;
+}
+
 /**
- * Signs `message` (hashed with SHA-256 inside) and returns the 64-byte r || s signature.
+ * True if a 64-byte r || s signature has s ≤ n/2 (the only form {@link verifyP256} accepts).
+ * @example isLowSP256(signP256(key, msg)) // true
+ */
+export function isLowSP256(signature: Uint8Array): boolean {
+  assertBytes(signature, 'signature');
+  return signature.length === 64 && !highS(signature);
+}
+
+/**
+ * The other encoding of the same ECDSA signature, (r, n - s): what anyone can compute from a
+ * signature without the key. Used to normalize to low-S, and by tests of malleability.
+ * @throws RangeError if `signature` is not 64 bytes
+ */
+export function negateP256S(signature: Uint8Array): Uint8Array {
+  assertBytes(signature, 'signature');
+  if (signature.length !== 64) throw new RangeError('signature must be 64 bytes');
+  const out = new Uint8Array(signature);
+  out.set(Buffer.from((P256_N - sOf(signature)).toString(16).padStart(64, '0'), 'hex'), 32);
+  return out;
+}
+
+/**
+ * Signs `message` (hashed with SHA-256 inside) and returns the 64-byte r || s signature, in
+ * its low-S form (s ≤ n/2; OpenSSL returns either form).
  * @example const sig = signP256(keys.privateKey, txId)
  */
 export function signP256(privateKey: Uint8Array | KeyObject, message: Uint8Array): Uint8Array {
   assertBytes(message, 'message');
   const k = privateKey instanceof Uint8Array ? importP256PrivateKey(privateKey) : privateKey;
-  return new Uint8Array(sign('sha256', message, { key: k, dsaEncoding: 'ieee-p1363' }));
+  const sig = new Uint8Array(sign('sha256', message, { key: k, dsaEncoding: 'ieee-p1363' }));
+  return highS(sig) ? negateP256S(sig) : sig;
 }
 
 /**
- * Verifies a 64-byte r || s signature. Returns false for a wrong signature or a signature of
- * the wrong length; throws `TypeError` only for a key that is not a P-256 public key.
+ * Verifies a 64-byte r || s signature. Returns false for a wrong signature, a signature of
+ * the wrong length, or a high-S signature (s > n/2: the malleated twin of a valid one); throws
+ * `TypeError` only for a key that is not a P-256 public key.
  */
 export function verifyP256(
   publicKey: Uint8Array | KeyObject,
@@ -104,7 +149,7 @@ export function verifyP256(
 ): boolean {
   assertBytes(message, 'message');
   assertBytes(signature, 'signature');
-  if (signature.length !== 64) return false;
+  if (signature.length !== 64 || highS(signature)) return false;
   const k = publicKey instanceof Uint8Array ? importP256PublicKey(publicKey) : publicKey;
   return verify('sha256', message, { key: k, dsaEncoding: 'ieee-p1363' }, signature);
 }

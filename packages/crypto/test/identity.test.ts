@@ -18,6 +18,14 @@ import {
 } from '../src/index.js';
 
 const day = 86_400_000;
+const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+const sOf = (sig: Uint8Array): bigint => BigInt(`0x${Buffer.from(sig.subarray(32)).toString('hex')}`);
+/** (r, n − s): the other encoding of the same ECDSA signature, computed without the key. */
+function twin(sig: Uint8Array): Uint8Array {
+  const out = new Uint8Array(sig);
+  out.set(Buffer.from((N - sOf(sig)).toString(16).padStart(64, '0'), 'hex'), 32);
+  return out;
+}
 const t0 = Date.UTC(2026, 0, 1);
 
 test('fips186: P-256 signature verifies; wrong key, message or flipped byte does not', () => {
@@ -34,6 +42,17 @@ test('fips186: P-256 signature verifies; wrong key, message or flipped byte does
   assert.equal(verifyP256(a.publicKey, m, t), false, 'tampered signature');
   assert.equal(verifyP256(a.publicKey, m, s.subarray(0, 63)), false, 'short signature');
   assert.throws(() => verifyP256(utf8('not a key'), m, s), /not an SPKI DER key/);
+});
+
+test('bip62 low-S: signP256 gives s ≤ n/2 only, and the high-S twin (r, n − s) of a signature does not verify', () => {
+  const a = generateP256KeyPair();
+  for (let i = 0; i < 64; i++) {
+    const m = utf8(`message ${i}`);
+    const s = signP256(a.privateKey, m);
+    assert.ok(sOf(s) <= N >> 1n, `signature ${i} is low-S`);
+    assert.ok(verifyP256(a.publicKey, m, s));
+    assert.equal(verifyP256(a.publicKey, m, twin(s)), false, `high-S twin of signature ${i} is refused`);
+  }
 });
 
 test('sec1: a P-256 key in compressed SPKI form has one canonical (uncompressed) encoding', () => {

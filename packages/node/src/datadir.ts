@@ -58,6 +58,12 @@ export interface NodeConfig {
    * installed, else plain HTTP on loopback only.
    */
   tls?: boolean;
+  /**
+   * Webhook destinations allowed beyond the public internet: addresses or CIDR ranges
+   * (notify/outbound.ts). Loopback, private, link-local and metadata addresses are refused
+   * unless listed here.
+   */
+  webhookAllow?: string[];
 }
 
 export type OrdererConfig =

@@ -20,6 +20,8 @@ export * from './ehr/postgres.js';
 export * from './records/fhir.js';
 export * from './records/category.js';
 export * from './api/auth.js';
+export * from './api/body.js';
+export * from './api/wait.js';
 export * from './notify/hub.js';
 export * from './notify/store.js';
 export * from './notify/webhooks.js';

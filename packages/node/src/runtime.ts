@@ -192,9 +192,12 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
       nodeKey,
       org: config.org,
       dbPath: join(o.dir, 'notify.sqlite'),
+      ...(config.webhookAllow ? { outbound: { allow: config.webhookAllow } } : {}),
     });
     opened.push(hub);
-    const auth = new RequestAuthenticator(node);
+    // Signed requests; the replay memory survives a restart within the window.
+    const auth = new RequestAuthenticator(node, { replayPath: join(o.dir, 'requests.sqlite') });
+    opened.push(auth);
     // Emergency access: this node is a re-encryption proxy patients may name; its X25519 key is
     // a sealed key file, published on the ledger once.
     const cursors = CursorStore.open(join(o.dir, 'feed-cursors.sqlite'));
@@ -254,6 +257,7 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
       supply.close();
       await fl.stop();
       await app.close();
+      auth.close();
       await hub.close();
       await services.close();
       await cps.close();

@@ -31,6 +31,7 @@ async function keysOverHttp(t: ConfidentialLedger, base: string, label: string):
   const m = t.member(label);
   const path = '/v1/confidentiality/abe/keys';
   const auth = signRequest({
+    audience: { chainId: t.node.chainId, node: t.node.org },
     signerId: m.memberId,
     privateKey: m.keys.privateKey,
     method: 'GET',

@@ -14,11 +14,11 @@ import { condition, makeRecordsWorld, type RecordsWorld } from './helpers/record
 
 const anchor = (recordId: string) => ({ recordId, hash: toHex(hashTagged(HashTag.record, utf8(recordId))) });
 
-async function unauthenticated(res: Response, what: string): Promise<string> {
+async function unauthenticated(res: Response, what: string, code = 'UNAUTHENTICATED'): Promise<string> {
   assert.equal(res.status, 401, what);
   const body = (await res.json()) as { code: string; message: string };
   assert.deepEqual(Object.keys(body).sort(), ['code', 'message'], what);
-  assert.equal(body.code, 'UNAUTHENTICATED', what);
+  assert.equal(body.code, code, what);
   assert.ok(body.message.length > 0, what);
   return body.message;
 }
@@ -59,6 +59,7 @@ test('security: blocks, transactions and state keys need a signed request from a
     const alice = t.member('alice');
     const sign = (path: string) =>
       signRequest({
+        audience: { chainId: t.node.chainId, node: t.node.org },
         signerId: alice.memberId,
         privateKey: alice.keys.privateKey,
         method: 'GET',
@@ -69,6 +70,7 @@ test('security: blocks, transactions and state keys need a signed request from a
     await unauthenticated(
       await fetch(`${url}${paths[1]!}`, { headers: { [AUTH_HEADER]: other } }),
       'signature of another path',
+      'AUTH_BAD_SIGNATURE',
     );
     const once = sign(paths[2]!);
     assert.equal((await fetch(`${url}${paths[2]!}`, { headers: { [AUTH_HEADER]: once } })).status, 200);
@@ -76,6 +78,7 @@ test('security: blocks, transactions and state keys need a signed request from a
       await unauthenticated(
         await fetch(`${url}${paths[2]!}`, { headers: { [AUTH_HEADER]: once } }),
         'replay',
+        'AUTH_REPLAY',
       ),
       /replay/,
     );
@@ -128,7 +131,7 @@ test('security: blocks, transactions and state keys need a signed request from a
         (e: unknown) =>
           e instanceof MedledgerHttpError &&
           e.status === 401 &&
-          e.code === 'UNAUTHENTICATED' &&
+          e.code === 'AUTH_REVOKED' &&
           e.message.includes(`revoked at height ${rev.height}`),
       );
     assert.equal(audited.length, 3, 'only the read before the revocation was served');

@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HashTag, hashTagged, toHex, utf8 } from '@medledger/crypto';
+import { HashTag, fromB64u, hashTagged, toB64u, toHex, utf8 } from '@medledger/crypto';
 import { LedgerError } from '@medledger/core';
 import { MedledgerClient, MedledgerHttpError, checkTxWithProof, verifyTxWithProof } from '@medledger/client';
 import { importP256PrivateKey } from '@medledger/crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CheckpointService, MedledgerNode, buildServer } from '../src/index.js';
-import { enrollAll, makeTestLedger } from './helpers/ledger.js';
+import { enrollAll, highSForm, makeTestLedger } from './helpers/ledger.js';
 
 const anchor = (recordId: string) => ({ recordId, hash: toHex(hashTagged(HashTag.record, utf8(recordId))) });
 
@@ -92,6 +92,10 @@ test('behavior: malformed or badly signed transactions are rejected with a messa
     const good = t
       .wallet('alice')
       .tx({ chainId: t.node.chainId, type: 'record.anchor', payload: anchor('m'), createdAt: Date.now() });
+    // Another body: a batch answers a second copy of an id as a duplicate without checking it.
+    const other = t
+      .wallet('alice')
+      .tx({ chainId: t.node.chainId, type: 'record.anchor', payload: anchor('m2'), createdAt: Date.now() });
     const forged = {
       ...good,
       signatures: [
@@ -114,6 +118,17 @@ test('behavior: malformed or badly signed transactions are rejected with a messa
       [{ ...good, body: { ...good.body, type: 'nope' } }, 'UNKNOWN_TYPE', /no contract/],
       [{ ...good, body: { ...good.body, chainId: 'a'.repeat(64) } }, 'WRONG_CHAIN', /another chain/],
       [forged, 'BAD_SIGNATURE', /does not verify/],
+      // (r, n − s) of alice's own signature: plain ECDSA accepts it, the node must not (low-S)
+      [
+        {
+          ...other,
+          signatures: [
+            { ...other.signatures[0]!, sig: toB64u(highSForm(fromB64u(other.signatures[0]!.sig))) },
+          ],
+        },
+        'BAD_SIGNATURE',
+        /does not verify/,
+      ],
       [{ ...good, body: { ...good.body, createdAt: Date.now() - 2 * 3_600_000 } }, 'TX_EXPIRED', /older/],
     ];
     const res = await t.node.submitBatch(cases.map((c) => c[0]));

@@ -32,6 +32,8 @@ export interface NotifyWorld {
   grant(grantId: string, grantee?: string): Promise<Receipt>;
   request(recordId: string, who?: string): Promise<Receipt>;
   restartHub(): Promise<void>;
+  /** Restarts the hub with other options (e.g. another outbound policy). */
+  restartHubWith(more: Partial<CreateNotificationHubParameters>): Promise<void>;
   /** Closes the hub (its store file stays); `startHub` opens a new one on the same file. */
   stopHub(): Promise<void>;
   startHub(): void;
@@ -53,12 +55,15 @@ export async function notifyWorld(
   });
   await enrollAll(t);
   const nodeKey = t.consortium.orgs.get('hospitalA')!.node.privateKey;
-  const mkHub = (): NotificationHub =>
+  const mkHub = (more: Partial<CreateNotificationHubParameters> = {}): NotificationHub =>
     createNotificationHub(t.node, {
       dbPath: join(t.dir, 'notify.sqlite'),
       nodeKey,
       org: 'hospitalA',
+      // The hook receivers of these tests listen on loopback, which is refused by default.
+      outbound: { allow: ['127.0.0.1'] },
       ...o.hub,
+      ...more,
     });
   const w = {
     t,
@@ -118,6 +123,10 @@ export async function notifyWorld(
   w.restartHub = async () => {
     await w.hub.close();
     w.hub = mkHub();
+  };
+  w.restartHubWith = async (more) => {
+    await w.hub.close();
+    w.hub = mkHub(more);
   };
   w.close = async () => {
     // fetch (undici) may hold an extra connection that never sent a request; server.close()

@@ -4,7 +4,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SseParser, signRequest, subscribeNotifications, type PatientNotification } from '@medledger/client';
+import {
+  AUTH_HEADER,
+  SseParser,
+  eventStreamUrl,
+  signRequest,
+  subscribeNotifications,
+  type PatientNotification,
+} from '@medledger/client';
 import { notifyWorld, until } from './notify-fixture.js';
 
 test('sse: the patient is notified within a short time of a grant and of an access request on their record', async () => {
@@ -59,13 +66,14 @@ test('security: another member cannot subscribe to the patient’s stream (403);
     const path = `/v1/patients/${w.patientId}/events`;
     const doc = w.t.member('doc');
     const auth = signRequest({
+      audience: { chainId: w.t.node.chainId, node: w.t.node.org },
       signerId: doc.memberId,
       privateKey: doc.keys.privateKey,
       method: 'GET',
       path,
       ts: Date.now(),
     });
-    const res = await fetch(`${w.baseUrl}${path}?auth=${auth}`);
+    const res = await fetch(`${w.baseUrl}${path}`, { headers: { [AUTH_HEADER]: auth } });
     assert.equal(res.status, 403);
     assert.equal(((await res.json()) as { code: string }).code, 'FORBIDDEN');
     const anon = await fetch(`${w.baseUrl}${path}`);
@@ -73,13 +81,14 @@ test('security: another member cannot subscribe to the patient’s stream (403);
     await anon.body?.cancel();
     // A signature for another path (the doctor's own stream) does not open the patient's.
     const own = signRequest({
+      audience: { chainId: w.t.node.chainId, node: w.t.node.org },
       signerId: w.patientId,
       privateKey: w.patientKey,
       method: 'GET',
       path: `/v1/patients/${doc.memberId}/events`,
       ts: Date.now(),
     });
-    const wrong = await fetch(`${w.baseUrl}${path}?auth=${own}`);
+    const wrong = await fetch(`${w.baseUrl}${path}`, { headers: { [AUTH_HEADER]: own } });
     assert.equal(wrong.status, 401);
     await wrong.body?.cancel();
     // The SDK reports the refusal: `opened` rejects and the subscription ends.
@@ -165,6 +174,7 @@ test('sse: heartbeats are comment lines; a slow or gone client is cleaned up', a
   try {
     const path = `/v1/patients/${w.patientId}/events`;
     const auth = signRequest({
+      audience: { chainId: w.t.node.chainId, node: w.t.node.org },
       signerId: w.patientId,
       privateKey: w.patientKey,
       method: 'GET',
@@ -172,7 +182,7 @@ test('sse: heartbeats are comment lines; a slow or gone client is cleaned up', a
       ts: Date.now(),
     });
     const ctrl = new AbortController();
-    const res = await fetch(`${w.baseUrl}${path}?auth=${auth}`, { signal: ctrl.signal });
+    const res = await fetch(`${w.baseUrl}${path}`, { signal: ctrl.signal, headers: { [AUTH_HEADER]: auth } });
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/);
     let text = '';
@@ -180,8 +190,8 @@ test('sse: heartbeats are comment lines; a slow or gone client is cleaned up', a
     const dec = new TextDecoder();
     while ((text.match(/: heartbeat/g) ?? []).length < 2) text += dec.decode((await reader.read()).value);
     assert.equal(new SseParser().push(text).length, 0, 'heartbeats are not messages');
-    // Reusing the same signed URL is refused (replay check), so reconnects must re-sign.
-    const replayed = await fetch(`${w.baseUrl}${path}?auth=${auth}`);
+    // Reusing the same signed request is refused (replay check), so reconnects must re-sign.
+    const replayed = await fetch(`${w.baseUrl}${path}`, { headers: { [AUTH_HEADER]: auth } });
     assert.equal(replayed.status, 401);
     await replayed.body?.cancel();
     ctrl.abort();
@@ -200,6 +210,7 @@ async function readStream(
 ): Promise<{ id?: string; event: string; data: string }[]> {
   const path = `/v1/patients/${w.patientId}/events${query}`;
   const auth = signRequest({
+    audience: { chainId: w.t.node.chainId, node: w.t.node.org },
     signerId: w.patientId,
     privateKey: w.patientKey,
     method: 'GET',
@@ -207,9 +218,9 @@ async function readStream(
     ts: Date.now(),
   });
   const ctrl = new AbortController();
-  const res = await fetch(`${w.baseUrl}${path}${query ? '&' : '?'}auth=${auth}`, {
+  const res = await fetch(`${w.baseUrl}${path}`, {
     signal: ctrl.signal,
-    headers: lastEventId ? { 'last-event-id': lastEventId } : {},
+    headers: { [AUTH_HEADER]: auth, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
   });
   assert.equal(res.status, 200);
   const parser = new SseParser();
@@ -224,3 +235,51 @@ async function readStream(
   clearTimeout(timer);
   return out;
 }
+
+test('security: no credential in URLs — ?auth= is refused; a browser opens the stream with a single-use ticket', async () => {
+  const w = await notifyWorld();
+  try {
+    const path = `/v1/patients/${w.patientId}/events`;
+    const auth = signRequest({
+      audience: { chainId: w.t.node.chainId, node: w.t.node.org },
+      signerId: w.patientId,
+      privateKey: w.patientKey,
+      method: 'GET',
+      path,
+      ts: Date.now(),
+    });
+    const inUrl = await fetch(`${w.baseUrl}${path}?auth=${auth}`);
+    assert.equal(inUrl.status, 400, 'a signed request in the URL is not accepted');
+    assert.match(((await inUrl.json()) as { message: string }).message, /credentials in URLs/);
+    // EventSource cannot set headers: a ticket from a signed POST opens one stream, once.
+    const url = await eventStreamUrl({
+      baseUrl: w.baseUrl,
+      patientId: w.patientId,
+      privateKey: w.patientKey,
+    });
+    assert.match(url, /\?ticket=[0-9a-f]{64}$/);
+    const ctrl = new AbortController();
+    const res = await fetch(url, { signal: ctrl.signal });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/);
+    const again = await fetch(url);
+    assert.equal(again.status, 401, 'a ticket opens one stream only');
+    assert.equal(((await again.json()) as { code: string }).code, 'AUTH_TICKET');
+    ctrl.abort();
+    // A ticket is for the patient who asked for it.
+    const doc = w.t.member('doc');
+    const other = await eventStreamUrl({
+      baseUrl: w.baseUrl,
+      patientId: doc.memberId,
+      privateKey: doc.keys.privateKey,
+    });
+    const cross = await fetch(other.replace(doc.memberId, w.patientId));
+    assert.equal(cross.status, 403);
+    await cross.body?.cancel();
+    const unknown = await fetch(`${w.baseUrl}${path}?ticket=${'0'.repeat(64)}`);
+    assert.equal(unknown.status, 401);
+    await unknown.body?.cancel();
+  } finally {
+    await w.close();
+  }
+});

@@ -210,6 +210,7 @@ async function signedFetch(
 ): Promise<number> {
   const body = json === undefined ? undefined : new TextEncoder().encode(JSON.stringify(json));
   const auth = signRequest({
+    audience: { chainId: w.t.node.chainId, node: w.t.node.org },
     signerId,
     privateKey: key,
     method,

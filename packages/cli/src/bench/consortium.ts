@@ -125,7 +125,9 @@ async function measure(
     const steady = sign(o.txs);
     const failover = sign(o.failoverTxs);
 
-    const load = new ConsortiumLoad(c.nodes, o.inFlight * 2 + 2);
+    const load = new ConsortiumLoad(c.nodes, o.inFlight * 2 + 2, (t, m, path, body) =>
+      c.signRequest(t.org, m, path, body),
+    );
     try {
       if (warmup.length > 0) {
         o.log(`warm-up: ${o.warmup} transactions (not timed)...`);

@@ -47,13 +47,19 @@ export interface BatchOutcome {
 
 const WAIT_MS = 60_000;
 
+/** Signs a request to a node as a member (a signed request may wait up to a minute). */
+export type LoadRequestSigner = (target: LoadTarget, method: string, path: string, body?: Buffer) => string;
+
 export class ConsortiumLoad {
   readonly #targets: LoadTarget[];
   readonly #agents = new Map<string, Agent>();
   #next = 0;
 
-  constructor(targets: LoadTarget[], maxSockets: number) {
+  readonly #sign: LoadRequestSigner;
+
+  constructor(targets: LoadTarget[], maxSockets: number, sign: LoadRequestSigner) {
     this.#targets = targets;
+    this.#sign = sign;
     for (const t of targets) this.#agents.set(t.org, new Agent({ keepAlive: true, maxSockets }));
   }
 
@@ -99,7 +105,7 @@ export class ConsortiumLoad {
     // Long polls on every other node, started with the submission.
     const polls = new Map<LoadTarget, Promise<{ r: Receipt | undefined; at: number } | 'down'>>();
     const poll = (t: LoadTarget, txId: string): Promise<{ r: Receipt | undefined; at: number } | 'down'> =>
-      waitReceipt(this.#agent(t), t.url, txId, WAIT_MS).then(
+      waitReceipt(this.#agent(t), t.url, txId, WAIT_MS, (m, p) => this.#sign(t, m, p)).then(
         (r) => ({ r, at: performance.now() }),
         (e: unknown) => {
           if (t.down) return 'down' as const;
@@ -113,10 +119,12 @@ export class ConsortiumLoad {
     let resubmitted = false;
     for (;;) {
       try {
+        const path = `/v1/txs/batch?wait=${WAIT_MS}`;
         results = await postBatch(
           this.#agent(target),
-          new URL(`/v1/txs/batch?wait=${WAIT_MS}`, target.url),
+          new URL(path, target.url),
           b.body,
+          this.#sign(target, 'POST', path, b.body),
         );
         break;
       } catch (e) {

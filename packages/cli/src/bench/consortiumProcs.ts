@@ -10,10 +10,11 @@
  * flag set before a node is killed, so that the load knows its errors are expected.
  */
 import { join } from 'node:path';
-import type { Wallet } from '@medledger/client';
+import { signRequest, type Wallet } from '@medledger/client';
+import { importP256PrivateKey } from '@medledger/crypto';
 import type { EtcdCluster } from '@medledger/node';
 import { ProcessCluster } from '../cluster/processCluster.js';
-import { memberWallet, readMembers } from '../dirs/wallets.js';
+import { memberWallet, openWalletFile, readMembers } from '../dirs/wallets.js';
 import { passphraseFor } from '../passphrase.js';
 import { peakRssMb } from './nodeProcess.js';
 
@@ -34,6 +35,8 @@ export interface BenchConsortium {
   nodes: BenchNode[];
   /** The enrolled demo doctors' wallets, which sign the load. */
   signers: Wallet[];
+  /** Signs a request to a node as the first demo doctor (signed requests may wait a minute). */
+  signRequest(org: string, method: string, path: string, body?: Uint8Array): string;
   /** The node's process id while it runs. */
   pid(node: BenchNode): number | undefined;
   /** Reads every running node's peak RSS into `peakRssMb`. */
@@ -63,6 +66,12 @@ export async function launchBenchConsortium(o: {
       .filter((m) => m.role === 'doctor')
       .map((m) => memberWallet(wallets, m.label, pass));
     if (signers.length === 0) throw new Error('the dev layout has no doctors to sign the load');
+    const doctor = openWalletFile(
+      wallets,
+      readMembers(wallets).find((m) => m.role === 'doctor')!.label,
+      pass,
+    );
+    const requestKey = importP256PrivateKey(doctor.keys.signing.privateKey);
     const nodes: BenchNode[] = cluster.orgs.map((org) => ({
       org,
       url: cluster.url(org),
@@ -87,6 +96,16 @@ export async function launchBenchConsortium(o: {
       chainId: cluster.chainId,
       nodes,
       signers,
+      signRequest: (org, method, path, body) =>
+        signRequest({
+          audience: { chainId: cluster.chainId, node: org },
+          signerId: doctor.memberId,
+          privateKey: requestKey,
+          method,
+          path,
+          ts: Date.now(),
+          ...(body === undefined ? {} : { body }),
+        }),
       pid,
       sampleRss,
       async kill(n) {

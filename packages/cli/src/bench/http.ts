@@ -4,13 +4,15 @@
  * cores as it can while a run is timed.
  */
 import { request, type Agent } from 'node:http';
-import type { Receipt, SubmitResult } from '@medledger/client';
+import { AUTH_HEADER, type Receipt, type SubmitResult } from '@medledger/client';
 
 /** One request; resolves with the parsed JSON body of a 200 answer, rejects otherwise. */
-function call<T>(agent: Agent, url: URL, method: 'GET' | 'POST', body?: Buffer): Promise<T> {
+function call<T>(agent: Agent, url: URL, method: 'GET' | 'POST', body?: Buffer, auth?: string): Promise<T> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> =
       body === undefined ? {} : { 'content-type': 'application/json', 'content-length': body.length };
+    // A signed request may wait for its receipts up to a minute (an unsigned one 5 s).
+    if (auth !== undefined) headers[AUTH_HEADER] = auth;
     const req = request(url, { method, agent, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
@@ -40,9 +42,14 @@ export class HttpStatusError extends Error {
   }
 }
 
-/** POSTs one pre-encoded `{ txs }` batch; resolves with its per-transaction results. */
-export async function postBatch(agent: Agent, url: URL, body: Buffer): Promise<SubmitResult[]> {
-  return (await call<{ results: SubmitResult[] }>(agent, url, 'POST', body)).results;
+/** POSTs one pre-encoded `{ txs }` batch (signed with `auth`, if given); resolves with its per-transaction results. */
+export async function postBatch(
+  agent: Agent,
+  url: URL,
+  body: Buffer,
+  auth?: string,
+): Promise<SubmitResult[]> {
+  return (await call<{ results: SubmitResult[] }>(agent, url, 'POST', body, auth)).results;
 }
 
 /**
@@ -54,9 +61,11 @@ export async function waitReceipt(
   base: string,
   txId: string,
   waitMs: number,
+  sign?: (method: string, path: string) => string,
 ): Promise<Receipt | undefined> {
+  const path = `/v1/txs/${txId}/receipt?wait=${waitMs}`;
   try {
-    return await call<Receipt>(agent, new URL(`/v1/txs/${txId}/receipt?wait=${waitMs}`, base), 'GET');
+    return await call<Receipt>(agent, new URL(path, base), 'GET', undefined, sign?.('GET', path));
   } catch (e) {
     if (e instanceof HttpStatusError && e.status === 404) return undefined;
     throw e;

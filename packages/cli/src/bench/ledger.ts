@@ -14,8 +14,17 @@ import { Agent } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HashTag, canonicalBytes, hashTagged, randomBytes, sealKey, toB64u, toHex } from '@medledger/crypto';
-import { MedledgerClient, Wallet } from '@medledger/client';
+import {
+  HashTag,
+  canonicalBytes,
+  hashTagged,
+  importP256PrivateKey,
+  randomBytes,
+  sealKey,
+  toB64u,
+  toHex,
+} from '@medledger/crypto';
+import { AUTH_HEADER, MedledgerClient, Wallet, signRequest, type SubmitResult } from '@medledger/client';
 import { createConsortium, paths, writeKeyFile, type NodeConfig } from '@medledger/node';
 import type { SignedTx } from '@medledger/core';
 import { measureVerifyLimit } from './verifyLimit.js';
@@ -107,6 +116,8 @@ export async function benchLedger(o: LedgerBenchOptions): Promise<Record<string,
     // Pushes batches with `inFlight` of them outstanding, each waiting for its receipts.
     const agent = new Agent({ keepAlive: true, maxSockets: o.inFlight });
     const batchUrl = new URL('/v1/txs/batch?wait=60000', url);
+    const waiter = consortium.members[0]!;
+    const waiterKey = importP256PrivateKey(waiter.keys.privateKey);
     const push = async (
       bs: Buffer[],
     ): Promise<{ committed: number; failed: number; latencies: number[] }> => {
@@ -117,8 +128,17 @@ export async function benchLedger(o: LedgerBenchOptions): Promise<Record<string,
       const worker = async (): Promise<void> => {
         while (next < bs.length) {
           const b = bs[next++]!;
+          const auth = signRequest({
+            audience: { chainId, node: 'bench' },
+            signerId: waiter.memberId,
+            privateKey: waiterKey,
+            method: 'POST',
+            path: `${batchUrl.pathname}${batchUrl.search}`,
+            ts: Date.now(),
+            body: b,
+          });
           const s = performance.now();
-          const res = await postBatch(agent, batchUrl, b);
+          const res = await postBatch(agent, batchUrl, b, auth);
           const dt = performance.now() - s;
           for (const r of res) {
             if (r.status === 'committed' && r.receipt.code === 'OK') {

@@ -28,17 +28,7 @@ import { codeProofOf, txIdOf } from '@medledger/core';
 import type { CheckpointService } from '../checkpoints/service.js';
 import { HttpError, statusOf } from './errors.js';
 import type { HttpsOptions } from '../transport/serverTransport.js';
-
-const MAX_WAIT_MS = 60_000;
-
-function waitOf(q: unknown): number {
-  const w = (q as { wait?: string } | undefined)?.wait;
-  if (w === undefined) return 0;
-  const n = Number(w);
-  if (!Number.isInteger(n) || n < 0)
-    throw new HttpError('MALFORMED_REQUEST', 'wait must be a non-negative integer of milliseconds');
-  return Math.min(n, MAX_WAIT_MS);
-}
+import { BODY_LIMITS, installBodyParsers } from './body.js';
 
 async function withReceipt(node: MedledgerNode, r: SubmitResult, wait: number): Promise<SubmitResult> {
   if (r.status !== 'pending' || wait === 0) return r;
@@ -46,6 +36,38 @@ async function withReceipt(node: MedledgerNode, r: SubmitResult, wait: number): 
   return receipt
     ? { txId: r.txId, status: 'committed', receipt, ...(r.duplicate ? { duplicate: true as const } : {}) }
     : r;
+}
+
+/** `POST /v1/txs/batch`: submits every transaction, then waits up to `wait` ms for their receipts. */
+async function submitBatch(
+  node: MedledgerNode,
+  input: unknown,
+  wait: number,
+): Promise<{ results: SubmitResult[] }> {
+  const body = input as { txs?: unknown } | null;
+  if (!body || !Array.isArray(body.txs))
+    throw new HttpError('MALFORMED_REQUEST', 'body must be { "txs": [ ... ] }');
+  if (body.txs.length > 10_000)
+    throw new HttpError('MALFORMED_REQUEST', 'at most 10000 transactions per batch');
+  const results = await node.submitBatch(body.txs);
+  if (wait === 0) return { results };
+  const pending = results.flatMap((r, i) => (r.status === 'pending' ? [[i, r.txId] as const] : []));
+  const receipts = await node.waitForReceipts(
+    pending.map(([, id]) => id),
+    wait,
+  );
+  pending.forEach(([i, txId], k) => {
+    const receipt = receipts[k];
+    const r = results[i]!;
+    if (receipt)
+      results[i] = {
+        txId,
+        status: 'committed',
+        receipt,
+        ...('duplicate' in r && r.duplicate ? { duplicate: true as const } : {}),
+      };
+  });
+  return { results };
 }
 
 /** What a ledger read served: the transactions (of a block, or one) with their validity codes. */
@@ -95,6 +117,17 @@ export interface BuildServerOptions {
   https?: HttpsOptions;
 }
 
+const ROUTES = new WeakMap<FastifyInstance, { method: string; url: string }[]>();
+
+/**
+ * Every route a server built by {@link buildServer} registered, plugins' included (HEAD
+ * routes fastify adds for GET are left out): what the authorization-matrix test iterates, so
+ * that a new route without a row in it fails.
+ */
+export function routesOf(app: FastifyInstance): readonly { method: string; url: string }[] {
+  return ROUTES.get(app) ?? [];
+}
+
 /**
  * The node's HTTP API.
  * @example
@@ -103,6 +136,7 @@ export interface BuildServerOptions {
  */
 export function buildServer(node: MedledgerNode, opts: BuildServerOptions = {}): FastifyInstance {
   const auth = opts.auth ?? new RequestAuthenticator(node);
+  const ownAuth = opts.auth === undefined;
   const audits: ReadAudit[] = [opts.readAudit ?? []].flat();
   const member = (req: FastifyRequest): MemberEntry => auth.authenticate(req);
   const audit = (reader: MemberEntry, served: ServedTxs): void => {
@@ -116,11 +150,18 @@ export function buildServer(node: MedledgerNode, opts: BuildServerOptions = {}):
   };
   const app = Fastify({
     logger: opts.logger ?? false,
-    bodyLimit: 64 * 1024 * 1024,
+    bodyLimit: BODY_LIMITS.default,
     forceCloseConnections: true,
     ...(opts.https ? { https: opts.https } : {}),
   }) as unknown as FastifyInstance;
 
+  installBodyParsers(app);
+  const routes: { method: string; url: string }[] = [];
+  ROUTES.set(app, routes);
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) if (method !== 'HEAD') routes.push({ method, url: r.url });
+  });
+  if (ownAuth) app.addHook('onClose', (_app, done) => (auth.close(), done()));
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply: FastifyReply) => {
     if (err instanceof HttpError || isLedgerError(err)) {
       const code = (err as { code: string }).code;
@@ -136,38 +177,23 @@ export function buildServer(node: MedledgerNode, opts: BuildServerOptions = {}):
     reply.status(404).send({ code: 'NOT_FOUND', message: 'no such route' }),
   );
 
-  app.post('/v1/txs', async (req, reply) => {
-    const wait = waitOf(req.query);
-    const r = await withReceipt(node, await node.submit(req.body), wait);
-    return reply.status(r.status === 'committed' ? 200 : 202).send(r);
+  app.post('/v1/txs', { bodyLimit: BODY_LIMITS.tx }, async (req, reply) => {
+    const wait = auth.waitGrant(req);
+    try {
+      const r = await withReceipt(node, await node.submit(req.body), wait.ms);
+      return await reply.status(r.status === 'committed' ? 200 : 202).send(r);
+    } finally {
+      wait.release();
+    }
   });
 
-  app.post('/v1/txs/batch', async (req) => {
-    const wait = waitOf(req.query);
-    const body = req.body as { txs?: unknown } | null;
-    if (!body || !Array.isArray(body.txs))
-      throw new HttpError('MALFORMED_REQUEST', 'body must be { "txs": [ ... ] }');
-    if (body.txs.length > 10_000)
-      throw new HttpError('MALFORMED_REQUEST', 'at most 10000 transactions per batch');
-    const results = await node.submitBatch(body.txs);
-    if (wait === 0) return { results };
-    const pending = results.flatMap((r, i) => (r.status === 'pending' ? [[i, r.txId] as const] : []));
-    const receipts = await node.waitForReceipts(
-      pending.map(([, id]) => id),
-      wait,
-    );
-    pending.forEach(([i, txId], k) => {
-      const receipt = receipts[k];
-      const r = results[i]!;
-      if (receipt)
-        results[i] = {
-          txId,
-          status: 'committed',
-          receipt,
-          ...('duplicate' in r && r.duplicate ? { duplicate: true as const } : {}),
-        };
-    });
-    return { results };
+  app.post('/v1/txs/batch', { bodyLimit: BODY_LIMITS.batch }, async (req) => {
+    const grant = auth.waitGrant(req);
+    try {
+      return await submitBatch(node, req.body, grant.ms);
+    } finally {
+      grant.release();
+    }
   });
 
   app.get('/v1/txs/:id', async (req) => {
@@ -179,7 +205,7 @@ export function buildServer(node: MedledgerNode, opts: BuildServerOptions = {}):
     const cps = opts.checkpoints;
     if (!cps) return t;
     // ?final=<ms>: wait up to that long for a quorum of nodes to have signed the block.
-    const waitFinal = Math.min(Number((req.query as { final?: string }).final ?? 0) || 0, MAX_WAIT_MS);
+    const waitFinal = auth.waits.grant(req, true, 'final').ms;
     if (waitFinal > 0 && cps.finalHeight < t.receipt.height) await cps.waitFinal(t.receipt.height, waitFinal);
     const checkpoint = cps.checkpointAt(t.receipt.height);
     if (!checkpoint) return t;
@@ -194,7 +220,8 @@ export function buildServer(node: MedledgerNode, opts: BuildServerOptions = {}):
 
   app.get('/v1/txs/:id/receipt', async (req) => {
     const { id } = req.params as { id: string };
-    const r = await node.waitForReceipt(id, waitOf(req.query));
+    const wait = auth.waitGrant(req);
+    const r = await node.waitForReceipt(id, wait.ms).finally(wait.release);
     if (!r)
       throw new HttpError(
         'NOT_FOUND',
@@ -226,6 +253,7 @@ export function buildServer(node: MedledgerNode, opts: BuildServerOptions = {}):
     ...node.status(),
     ...(opts.checkpoints ? { finalHeight: opts.checkpoints.finalHeight } : {}),
     ...(opts.status?.() ?? {}),
+    unauthenticatedWaits: auth.waits.stats(),
   }));
   app.get('/v1/genesis', async () => node.genesis);
   for (const plugin of opts.plugins ?? []) {

@@ -24,6 +24,7 @@ import type { FeedBlock, Follower, LedgerView } from '../ledgerView.js';
 import { toNotification } from './notification.js';
 import { NotificationStore, type NotificationStoreOptions, type ReplayResult } from './store.js';
 import { DEFAULT_RETRY, WebhookDeliverer, type RetryPolicy } from './webhooks.js';
+import { checkOutboundUrl, type OutboundPolicy } from './outbound.js';
 
 export type NotificationListener = (n: PatientNotification) => void;
 
@@ -36,8 +37,13 @@ export interface NotificationHubOptions {
   retry?: Partial<RetryPolicy>;
   /** Webhooks per patient (default 5). */
   maxWebhooksPerPatient?: number;
-  /** Extra check on webhook URLs (e.g. refuse private addresses in production). */
+  /** Extra check on webhook URLs. */
   allowWebhookUrl?: (url: URL) => boolean;
+  /**
+   * Webhook destinations allowed beyond the public internet (outbound.ts). By default a
+   * webhook to a loopback, private, link-local or metadata address is refused.
+   */
+  outbound?: OutboundPolicy;
   random?: () => number;
   now?: () => number;
   /** Called when storing notifications fails; the block is retried (default: a process warning). */
@@ -56,6 +62,7 @@ export class NotificationHub {
   readonly #now: () => number;
   readonly #onError: (e: Error) => void;
   readonly #deliverer: WebhookDeliverer;
+  readonly #outbound: OutboundPolicy;
   readonly #subs = new Map<string, Set<NotificationListener>>();
   readonly #enders = new Set<() => void>();
   readonly #follower: Follower;
@@ -74,6 +81,7 @@ export class NotificationHub {
     this.maxWebhooksPerPatient = o.maxWebhooksPerPatient ?? 5;
     this.allowWebhookUrl = o.allowWebhookUrl ?? (() => true);
     this.#now = o.now ?? Date.now;
+    this.#outbound = o.outbound ?? {};
     this.#onError = o.onError ?? ((e) => process.emitWarning(`notifications: ${e.message}`));
     this.#deliverer = new WebhookDeliverer({
       store: o.store,
@@ -82,6 +90,7 @@ export class NotificationHub {
       retry: { ...DEFAULT_RETRY, ...o.retry },
       random: o.random ?? Math.random,
       now: this.#now,
+      ...(o.outbound ? { outbound: o.outbound } : {}),
     });
     this.#deliverer.kick(); // deliveries left pending by a previous run
     this.#follower = node.follow(this.store.feedHeight(), (b) => this.#onBlock(b), {
@@ -168,6 +177,8 @@ export class NotificationHub {
    */
   addWebhook(patient: string, url: string): WebhookInfo {
     const u = checkWebhookUrl(url);
+    const denied = checkOutboundUrl(u, this.#outbound);
+    if (denied !== undefined) throw new RangeError(`this node does not deliver to that address: ${denied}`);
     if (!this.allowWebhookUrl(u)) throw new RangeError('this node does not deliver to that address');
     if (this.store.listWebhooks(patient).length >= this.maxWebhooksPerPatient)
       throw Object.assign(new Error(`at most ${this.maxWebhooksPerPatient} webhooks per patient`), {

@@ -8,7 +8,9 @@
  * next one goes. The queue lives in the NotificationStore, so pending deliveries survive a
  * restart when the store is a file.
  *
- * Delivery runs on timers and `fetch`, never inside a block commit. Redirects are not
+ * Delivery runs on timers, never inside a block commit. Each attempt connects only to an
+ * address the outbound policy allows, checked after DNS resolution (outbound.ts: no loopback,
+ * private, link-local or metadata address unless allow-listed). Redirects are not
  * followed and each attempt has a timeout, so an endpoint can cost the node at most
  * `maxAttempts × timeoutMs` of one connection slot per webhook.
  */
@@ -16,6 +18,7 @@ import type { KeyObject } from 'node:crypto';
 import { signP256, toB64u, utf8 } from '@medledger/crypto';
 import { WEBHOOK_SIGNATURE_HEADER, webhookSigningBytes } from '@medledger/client';
 import type { NotificationStore, PendingDelivery } from './store.js';
+import { OutboundDeniedError, outboundPost, type OutboundPolicy } from './outbound.js';
 
 export interface RetryPolicy {
   /** Attempts before dead-letter (first one included). */
@@ -54,6 +57,8 @@ export interface WebhookDelivererOptions {
   now: () => number;
   /** Concurrent requests across all webhooks (default 16). */
   maxInFlight?: number;
+  /** Addresses allowed beyond the public internet (outbound.ts; default none). */
+  outbound?: OutboundPolicy;
 }
 
 /** Sends queued webhook deliveries from the store, one in flight per webhook. */
@@ -115,28 +120,30 @@ export class WebhookDeliverer {
     try {
       const timeout = setTimeout(() => ctrl.abort(new Error('timeout')), retry.timeoutMs);
       try {
-        const res = await fetch(d.url, {
-          method: 'POST',
+        const status = await outboundPost(d.url, {
           headers: {
             'content-type': 'application/json',
             [WEBHOOK_SIGNATURE_HEADER]: this.sign(d.body),
             'x-medledger-attempt': String(d.attempts + 1),
           },
           body: d.body,
-          redirect: 'manual',
           signal: ctrl.signal,
+          ...(this.#o.outbound ? { policy: this.#o.outbound } : {}),
         });
-        await res.arrayBuffer().catch(() => undefined);
-        if (res.status >= 200 && res.status < 300) {
+        if (status >= 200 && status < 300) {
           if (!this.#closed) this.#o.store.markDelivered(d.seq);
           return;
         }
-        error = `HTTP ${res.status}`;
+        error = `HTTP ${status}`;
       } finally {
         clearTimeout(timeout);
       }
     } catch (e) {
-      error = ctrl.signal.aborted ? 'timeout' : `network error: ${(e as Error).message}`;
+      error = ctrl.signal.aborted
+        ? 'timeout'
+        : e instanceof OutboundDeniedError
+          ? `destination refused: ${e.message}`
+          : `network error: ${(e as Error).message}`;
     }
     if (this.#closed) return; // shutting down: the attempt does not count
     const attempts = d.attempts + 1;

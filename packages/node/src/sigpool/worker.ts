@@ -1,12 +1,14 @@
 /**
  * Worker thread: verifies batches of P-256 signatures. Messages carry the signers' SPKI keys
  * (base64url), the 32-byte signed ids and 64-byte signatures back to back, so one
- * postMessage moves hundreds of verifications.
+ * postMessage moves hundreds of verifications. Only low-S signatures verify, as in
+ * `verifyP256`.
  */
 import { parentPort } from 'node:worker_threads';
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
+import { isLowSP256 } from '@medledger/crypto';
 
 /**
  * Niceness of a verifier thread. Signature checks are batch work that is always queued under
@@ -60,12 +62,14 @@ parentPort!.on('message', (job: VerifyJob) => {
   for (let i = 0; i < n; i++) {
     const k = key(job.keys[job.idx[i]!]!);
     if (!k) continue;
+    const sig = sigs.subarray(i * 64, i * 64 + 64);
+    if (!isLowSP256(sig)) continue; // the malleated twin of a signature: refused (crypto/sig.ts)
     try {
       out[i] = verify(
         'sha256',
         msgs.subarray(i * 32, i * 32 + 32),
         { key: k, dsaEncoding: 'ieee-p1363' },
-        sigs.subarray(i * 64, i * 64 + 64),
+        sig,
       )
         ? 1
         : 0;

@@ -13,7 +13,6 @@
  *   POST /v1/anon/trials/:trialId/enrol         {challengeId, presentation} (?wait)
  * Anonymous routes (relay, challenge, read, trial) take no signed request: the presentation or
  * the anonymous signature is the authentication. Issuance, group keys and opening are named.
- * Signed requests cover the exact body bytes, so this scope parses JSON itself.
  */
 import type { FastifyRequest } from 'fastify';
 import { toB64u, fromB64u } from '@medledger/crypto';
@@ -28,8 +27,6 @@ import type { AnonymousVerifier } from '../../anonymity/verifier.js';
 import type { CredentialIssuer } from '../../anonymity/issuer.js';
 import type { GroupManagerService } from '../../anonymity/groups.js';
 
-type RawRequest = FastifyRequest & { rawBody?: Buffer };
-
 export interface AnonymityRouteOptions {
   relay: AnonymousRelay;
   verifier: AnonymousVerifier;
@@ -40,15 +37,6 @@ export interface AnonymityRouteOptions {
   groups?: GroupManagerService[];
   /** Who may ask to open a signature (default: the manager org's members with role admin or auditor). */
   mayOpen?: (member: MemberEntry, group: GroupManagerService) => boolean;
-}
-
-function waitOf(q: unknown): number {
-  const w = (q as { wait?: string } | undefined)?.wait;
-  if (w === undefined) return 0;
-  const n = Number(w);
-  if (!Number.isInteger(n) || n < 0)
-    throw new HttpError('MALFORMED_REQUEST', 'wait must be a non-negative integer');
-  return Math.min(n, 60_000);
 }
 
 function fromOf(q: unknown): number {
@@ -78,18 +66,15 @@ export function anonymityRoutes(o: AnonymityRouteOptions): ServerPlugin {
     ((m: MemberEntry, g: GroupManagerService) => m.org === g.org && ['admin', 'auditor'].includes(m.role));
   return (root, node) => {
     void root.register(async (app) => {
-      app.removeContentTypeParser('application/json');
-      app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, raw, done) => {
-        (req as RawRequest).rawBody = raw as Buffer;
+      const who = (req: FastifyRequest): MemberEntry => o.auth.authenticate(req);
+      // Anonymous waits are unauthenticated ones: a few seconds at most (api/wait.ts).
+      const waiting = async <T>(req: FastifyRequest, f: (waitMs: number) => Promise<T>): Promise<T> => {
+        const wait = o.auth.waitGrant(req);
         try {
-          done(null, (raw as Buffer).length === 0 ? undefined : JSON.parse((raw as Buffer).toString('utf8')));
-        } catch {
-          done(new HttpError('MALFORMED_REQUEST', 'body is not valid JSON'), undefined);
+          return await f(wait.ms);
+        } finally {
+          wait.release();
         }
-      });
-      const who = (req: FastifyRequest): MemberEntry => {
-        const raw = (req as RawRequest).rawBody;
-        return o.auth.authenticate(req, raw && new Uint8Array(raw));
       };
       const issuerOf = (req: FastifyRequest): CredentialIssuer => {
         const { org } = req.params as { org: string };
@@ -106,7 +91,7 @@ export function anonymityRoutes(o: AnonymityRouteOptions): ServerPlugin {
 
       app.post('/v1/anon/relay', async (req, reply) => {
         const b = body(req);
-        const r = await o.relay.relay(String(b.type), b.payload, waitOf(req.query));
+        const r = await waiting(req, (ms) => o.relay.relay(String(b.type), b.payload, ms));
         return reply.status(r.receipt ? 200 : 202).send(r);
       });
 
@@ -114,13 +99,15 @@ export function anonymityRoutes(o: AnonymityRouteOptions): ServerPlugin {
 
       app.post('/v1/anon/read', async (req, reply) => {
         const b = body(req);
-        const r = await o.verifier.read({
-          challengeId: b.challengeId,
-          presentation: b.presentation,
-          recordId: b.recordId,
-          purpose: b.purpose,
-          waitMs: waitOf(req.query),
-        });
+        const r = await waiting(req, (waitMs) =>
+          o.verifier.read({
+            challengeId: b.challengeId,
+            presentation: b.presentation,
+            recordId: b.recordId,
+            purpose: b.purpose,
+            waitMs,
+          }),
+        );
         if (r.allow) return r;
         return reply.status(403).send({ ...r, message: `anonymous read denied: ${r.code}` });
       });
@@ -132,9 +119,11 @@ export function anonymityRoutes(o: AnonymityRouteOptions): ServerPlugin {
         return { issuer, updates: getAccumulatorUpdates(node.store, org, fromOf(req.query)) };
       });
 
-      app.post('/v1/anon/issuers/:org/nonce', async (req) => ({
-        nonce: toB64u(issuerOf(req).nonce(who(req))),
-      }));
+      // Named routes authenticate first: an unauthenticated caller learns nothing of this node.
+      app.post('/v1/anon/issuers/:org/nonce', async (req) => {
+        const member = who(req);
+        return { nonce: toB64u(issuerOf(req).nonce(member)) };
+      });
 
       app.post('/v1/anon/issuers/:org/credentials', async (req) => {
         const member = who(req);
@@ -173,14 +162,15 @@ export function anonymityRoutes(o: AnonymityRouteOptions): ServerPlugin {
       });
 
       app.post('/v1/anon/groups/:groupId/member-key', async (req) => {
+        const member = who(req);
         const g = groupOf(req);
-        const key = g.issueMemberKey(who(req));
+        const key = g.issueMemberKey(member);
         return { memberKey: toB64u(key), epoch: g.publicKey.epoch };
       });
 
       app.post('/v1/anon/groups/:groupId/open', async (req) => {
-        const g = groupOf(req);
         const member = who(req);
+        const g = groupOf(req);
         if (!mayOpen(member, g))
           throw new HttpError('NOT_GROUP_MANAGER', 'only the group manager’s auditors open');
         const txId = String(body(req).txId);
@@ -194,11 +184,9 @@ export function anonymityRoutes(o: AnonymityRouteOptions): ServerPlugin {
 
       app.post('/v1/anon/trials/:trialId/enrol', async (req, reply) => {
         const b = body(req);
-        const r = await o.verifier.enrol({
-          challengeId: b.challengeId,
-          presentation: b.presentation,
-          waitMs: waitOf(req.query),
-        });
+        const r = await waiting(req, (waitMs) =>
+          o.verifier.enrol({ challengeId: b.challengeId, presentation: b.presentation, waitMs }),
+        );
         return reply.status(r.receipt ? 200 : 202).send(r);
       });
     });

@@ -1,8 +1,11 @@
 /**
  * Patient notification routes (issue 3 §7). Every route is signed by the patient
  * (`RequestAuthenticator`); another member gets 403.
- *   GET    /v1/patients/:patientId/events                 server-sent events (?auth= for
- *          EventSource; resume with Last-Event-ID header, ?lastEventId= or ?since=<height>)
+ *   POST   /v1/patients/:patientId/events/tickets         a single-use ticket (30 s) for one stream
+ *   GET    /v1/patients/:patientId/events                 server-sent events: signed request, or
+ *          ?ticket= (EventSource cannot set headers); resume with Last-Event-ID header,
+ *          ?lastEventId= or ?since=<height>. No credential goes in a URL: a ticket is random,
+ *          opens one stream of one patient once, and expires in 30 s.
  *   POST   /v1/patients/:patientId/webhooks {url}         register a webhook → 201 WebhookInfo
  *   GET    /v1/patients/:patientId/webhooks               { webhooks: WebhookInfo[] }
  *   DELETE /v1/patients/:patientId/webhooks/:webhookId    204
@@ -13,6 +16,7 @@
  * the connection, and the connection is dropped if the client reads slower than events come
  * (more than `maxBufferedBytes` queued) — it resumes with Last-Event-ID.
  */
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { PatientNotification } from '@medledger/client';
 import type { ServerPlugin } from '../server.js';
@@ -30,12 +34,13 @@ export interface NotificationRoutesOptions {
 const EVENT_ID = /^[0-9a-f]{64}:\d{1,6}$/;
 const WEBHOOK_ID = /^[0-9a-f]{32}$/;
 
-type RawRequest = FastifyRequest & { rawBody?: Buffer };
+const TICKET = /^[0-9a-f]{64}$/;
+const TICKET_TTL_MS = 30_000;
 
 /** Authenticates the request and checks the signer is the patient of the path. */
-function asPatient(auth: RequestAuthenticator, req: RawRequest): string {
+function asPatient(auth: RequestAuthenticator, req: FastifyRequest): string {
   const { patientId } = req.params as { patientId: string };
-  const member = auth.authenticate(req, req.rawBody && new Uint8Array(req.rawBody));
+  const member = auth.authenticate(req);
   if (member.id !== patientId)
     throw new HttpError(
       'FORBIDDEN',
@@ -80,6 +85,7 @@ export function notificationRoutes(
   const maxBuffered = o.maxBufferedBytes ?? 1 << 20;
   const streams = new Map<string, number>();
   const open = new Set<() => void>();
+  const tickets = new EventTickets(maxStreams);
 
   return (root: FastifyInstance) => {
     root.addHook('preClose', (done) => {
@@ -87,19 +93,19 @@ export function notificationRoutes(
       done();
     });
     void root.register(async (app) => {
-      // Signed bodies need their exact bytes: parse JSON ourselves in this scope.
-      app.removeContentTypeParser('application/json');
-      app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
-        (req as RawRequest).rawBody = body as Buffer;
-        try {
-          done(null, (body as Buffer).length > 0 ? JSON.parse((body as Buffer).toString('utf8')) : undefined);
-        } catch {
-          done(new HttpError('MALFORMED_REQUEST', 'body is not valid JSON'), undefined);
-        }
+      app.post('/v1/patients/:patientId/events/tickets', async (req, reply) => {
+        const patient = asPatient(auth, req);
+        return reply.status(201).send(tickets.issue(patient));
       });
 
       app.get('/v1/patients/:patientId/events', async (req, reply) => {
-        const patient = asPatient(auth, req);
+        const q = req.query as { ticket?: string; auth?: string };
+        if (q.auth !== undefined)
+          throw new HttpError(
+            'MALFORMED_REQUEST',
+            'credentials in URLs are not accepted: sign the request (x-medledger-auth header) or use a ticket (POST .../events/tickets)',
+          );
+        const patient = q.ticket !== undefined ? tickets.redeem(req, q.ticket) : asPatient(auth, req);
         const from = resumeFrom(req);
         const count = streams.get(patient) ?? 0;
         if (count >= maxStreams)
@@ -180,4 +186,44 @@ export function notificationRoutes(
       });
     });
   };
+}
+
+/**
+ * Single-use tickets for event streams: 32 random bytes, valid 30 s, for one patient's
+ * stream, burnt on first use. Kept in memory: a ticket lost in a restart is asked for again.
+ */
+class EventTickets {
+  readonly #tickets = new Map<string, { patient: string; expires: number }>();
+  readonly #maxPerPatient: number;
+
+  constructor(maxPerPatient: number) {
+    this.#maxPerPatient = maxPerPatient;
+  }
+
+  issue(patient: string): { ticket: string; expiresAt: number } {
+    const now = Date.now();
+    let mine = 0;
+    for (const [k, t] of this.#tickets) {
+      if (t.expires <= now) this.#tickets.delete(k);
+      else if (t.patient === patient) mine++;
+    }
+    if (mine >= this.#maxPerPatient)
+      throw new HttpError('TOO_MANY_STREAMS', `at most ${this.#maxPerPatient} unused tickets per patient`);
+    const ticket = randomBytes(32).toString('hex');
+    const expiresAt = now + TICKET_TTL_MS;
+    this.#tickets.set(ticket, { patient, expires: expiresAt });
+    return { ticket, expiresAt };
+  }
+
+  /** The patient of a valid, unused ticket for this path's patient; burns it. */
+  redeem(req: FastifyRequest, ticket: string): string {
+    const { patientId } = req.params as { patientId: string };
+    const t = TICKET.test(ticket) ? this.#tickets.get(ticket) : undefined;
+    if (t) this.#tickets.delete(ticket);
+    if (!t || t.expires <= Date.now())
+      throw new HttpError('AUTH_TICKET', 'unknown, used or expired event-stream ticket');
+    if (t.patient !== patientId)
+      throw new HttpError('FORBIDDEN', 'this ticket is for another patient’s stream');
+    return t.patient;
+  }
 }

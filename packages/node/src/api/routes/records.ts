@@ -18,10 +18,9 @@ import type { FastifyRequest } from 'fastify';
 import type { MemberEntry } from '@medledger/core';
 import type { RequestAuthenticator } from '../auth.js';
 import { HttpError } from '../errors.js';
+import { BODY_LIMITS } from '../body.js';
 import type { ServerPlugin } from '../server.js';
 import type { RecordServices } from '../../records/services.js';
-
-type RawRequest = FastifyRequest & { rawBody?: Buffer };
 
 const TX_ID = /^[0-9a-f]{64}$/;
 
@@ -48,24 +47,10 @@ function nonNegative(v: string | undefined, name: string, max: number): number {
 export function recordRoutes(services: RecordServices, auth: RequestAuthenticator): ServerPlugin {
   return (root) => {
     void root.register(async (app) => {
-      // Signed requests cover the exact body bytes: keep them.
-      app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
-        (req as RawRequest).rawBody = body as Buffer;
-        try {
-          done(
-            null,
-            (body as Buffer).length === 0 ? undefined : JSON.parse((body as Buffer).toString('utf8')),
-          );
-        } catch {
-          done(new HttpError('MALFORMED_REQUEST', 'body is not valid JSON'), undefined);
-        }
-      });
-      const who = (req: FastifyRequest): MemberEntry => {
-        const raw = (req as RawRequest).rawBody;
-        return auth.authenticate(req, raw && new Uint8Array(raw));
-      };
+      // Signed requests cover the exact body bytes: the server's parser keeps them (api/body.ts).
+      const who = (req: FastifyRequest): MemberEntry => auth.authenticate(req);
 
-      app.post('/v1/spv/records', async (req, reply) =>
+      app.post('/v1/spv/records', { bodyLimit: BODY_LIMITS.record }, async (req, reply) =>
         reply.status(201).send(await services.uploadSpv(who(req), req.body)),
       );
       app.get('/v1/access/:txId/record', async (req) => services.serveSpv(who(req), txIdParam(req)));
