@@ -56,9 +56,7 @@ export async function fetchStatus(
         ? { ordering: s.ordering as NonNullable<NodeStatusRow['ordering']> }
         : {}),
       ...(Array.isArray(s.peers) ? { peers: s.peers as string[] } : {}),
-      ...(s.nodes && typeof s.nodes === 'object'
-        ? { nodes: s.nodes as Record<string, string> }
-        : {}),
+      ...(s.nodes && typeof s.nodes === 'object' ? { nodes: s.nodes as Record<string, string> } : {}),
     };
     if (row.finalHeight !== undefined && row.finalHeight > 0) {
       try {
