@@ -41,7 +41,7 @@ import {
   verifyWebhookSignature,
   type GovernanceProposal,
 } from '@medledger/client';
-import { sttEnvelopeAad } from '@medledger/client/recordCrypto';
+import { decryptSttBody, sttEnvelopeAad } from '@medledger/client/recordCrypto';
 import type { SignedTx } from '@medledger/core';
 import { startNode, writeKeyFile, type NodeConfig, type RunningNode } from '../src/index.js';
 import { PASSPHRASE, makeTestCluster, waitForHeight, type TestCluster } from './helpers/cluster.js';
@@ -141,6 +141,7 @@ test('flow: a doctor at hospitalB reads an SPV record held at hospitalA â€” deci
   await assert.rejects(baker.readSpv('x-spv-1', 'treatment'), isCode('NO_GRANT'));
   const refused = await baker.requestAccess('x-spv-1', 'treatment');
   assert.deepEqual([refused.decision.allow, refused.decision.holder], [false, 'hospitalA']);
+  await waitForHeight(t, refused.decision.height);
   await assert.rejects(baker.fetchSpv(refused.txId, 'hospitalA'), isCode('ACCESS_DENIED'));
 
   const grant = await pat.grantConsent({
@@ -152,8 +153,13 @@ test('flow: a doctor at hospitalB reads an SPV record held at hospitalA â€” deci
     notAfter: far(),
   });
   await waitForHeight(t, grant.receipt.height);
-  // baker's SDK knows only hospitalB's node: it finds the holder's node from it.
-  const got = await baker.readSpv('x-spv-1', 'treatment');
+  // baker's SDK knows only hospitalB's node: it finds the holder's node from it. (A's node
+  // waits for a request it has not applied yet; the wait here keeps the test from depending on
+  // how far behind a loaded machine lets A fall.)
+  const req = await baker.requestAccess('x-spv-1', 'treatment');
+  assert.deepEqual([req.decision.allow, req.decision.holder], [true, 'hospitalA']);
+  await waitForHeight(t, req.decision.height);
+  const got = await baker.fetchSpv(req.txId, req.decision.holder);
   assert.equal(got.verified, true, 'the served record opens the commitment on the ledger');
   assert.equal(got.commitment, commitment);
   assert.deepEqual(got.resource, resource);
@@ -161,6 +167,7 @@ test('flow: a doctor at hospitalB reads an SPV record held at hospitalA â€” deci
   // B's node does not hold the record: it refuses to serve it, and its store has no row.
   const allowed = await baker.requestAccess('x-spv-1', 'treatment');
   assert.equal(allowed.decision.allow, true);
+  await waitForHeight(t, allowed.decision.height);
   await assert.rejects(baker.fetchSpv(allowed.txId, 'hospitalB'), isCode('NOT_HOLDER'));
   assert.equal(ehrRows('hospitalB', 'x-spv-1'), 0);
   assert.equal(ehrRows('gpclinic', 'x-spv-1'), 0);
@@ -209,7 +216,13 @@ test('flow: an STT transmission from a doctor at hospitalA to one at hospitalB â
   await waitForHeight(t, sent.receipt.height);
   // The receiver at B, through B's node; the release key comes from A's node (the holder).
   const baker = client('baker', 'hospitalB');
-  assert.deepEqual(await baker.openStt('x-stt-1', 'treatment'), resource);
+  const asked = await baker.requestAccess('x-stt-1', 'treatment');
+  assert.deepEqual([asked.decision.allow, asked.decision.holder], [true, 'hospitalA']);
+  await waitForHeight(t, asked.decision.height);
+  const key = await baker.fetchReleaseKey(asked.txId, asked.decision.holder);
+  const inner = await baker.openSttEnvelope('x-stt-1');
+  const opened = JSON.parse(new TextDecoder().decode(decryptSttBody(key, inner, 'x-stt-1'))) as unknown;
+  assert.deepEqual(opened, resource);
 
   // chen, at the same hospital B, is no receiver: no transmission reached him ...
   const chen = client('chen', 'hospitalB');
@@ -236,9 +249,11 @@ test('flow: an STT transmission from a doctor at hospitalA to one at hospitalB â
   // ... and A's node does not hand him the release key.
   const req = await chen.requestAccess('x-stt-1', 'treatment');
   assert.equal(req.decision.allow, false);
+  await waitForHeight(t, req.decision.height);
   await assert.rejects(chen.fetchReleaseKey(req.txId, 'hospitalA'), isCode('ACCESS_DENIED'));
   // baker's own decision does not serve chen either.
   const bakers = await baker.requestAccess('x-stt-1', 'treatment');
+  await waitForHeight(t, bakers.decision.height);
   await assert.rejects(chen.fetchReleaseKey(bakers.txId, 'hospitalA'), isCode('FORBIDDEN'));
 });
 
