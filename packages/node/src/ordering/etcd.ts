@@ -310,7 +310,15 @@ export class EtcdOrderer implements Orderer {
           const next = this.#view!.head().height + 1;
           if (next !== last || this.#ahead.has(next) || reading) return void (last = next);
           reading = true;
-          this.#readBlocks(next)
+          // An etcd call can hang on a broken connection: a read that does not answer in
+          // time counts as a failed one, so the watchdog never waits on it forever.
+          const timeoutMs = Math.max(3000, 3 * this.#o.watchdogMs);
+          Promise.race([
+            this.#readBlocks(next),
+            sleep(timeoutMs).then(() => {
+              throw new Error(`a read of block ${next} did not answer in ${timeoutMs} ms`);
+            }),
+          ])
             .then(
               () => (failures = 0),
               (e: unknown) => {
