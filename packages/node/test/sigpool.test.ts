@@ -1,11 +1,12 @@
 /**
  * The signature pool (sigpool/): one boolean per item, in order, across chunks and workers;
  * a wrong signature, a wrong message, a malformed key, id or signature (short, not canonical,
- * not base64url) is false, never an exception. On Linux the verifier threads run at a lower priority than the main thread.
+ * not base64url, the high-S twin of a valid one) is false, never an exception. On Linux the verifier threads run at a lower priority than the main thread.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { negateP256S, signP256 } from '@medledger/crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { SignaturePool, type SigItem } from '../src/sigpool/pool.js';
 
@@ -13,7 +14,7 @@ function signer(): { publicKey: string; sign: (m: Uint8Array) => Buffer } {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   return {
     publicKey: publicKey.export({ format: 'der', type: 'spki' }).toString('base64url'),
-    sign: (m) => sign('sha256', m, { key: privateKey, dsaEncoding: 'ieee-p1363' }),
+    sign: (m) => Buffer.from(signP256(privateKey, m)), // low-S, as every medledger signer
   };
 }
 
@@ -52,7 +53,8 @@ test('sigpool: results in order over chunks and workers; every kind of bad item 
         { signatureB64u: `${item.signatureB64u.slice(0, 40)}*${item.signatureB64u.slice(41)}` }, // not base64url
         { messageHex: `${item.messageHex.slice(0, 62)}zz` }, // not hex
         { messageHex: item.messageHex.slice(0, 62) }, // 31 bytes
-      ][i % 10];
+        { signatureB64u: Buffer.from(negateP256S(signature)).toString('base64url') }, // high-S twin
+      ][i % 11];
       items.push({ ...item, ...bad });
       expected.push(bad === undefined);
     }
