@@ -294,6 +294,22 @@ for (const [kind, forge] of [
       const node = w.a.t.node;
       for (const [what, tx] of forged)
         await assert.rejects(node.submit(tx), refusedAs('PROOF_INVALID'), `${what} is refused at admission`);
+      if (kind === 'anonymous read log') {
+        // The old way, an access.log entry on the anonymous channel with no proof, is gone.
+        const bare = relayed(w, 'access.log', {
+          entries: [
+            {
+              recordId: 'lab-1',
+              requester: toHex(randomBytes(32)),
+              purpose: 'treatment',
+              channel: 'anon-credential',
+              outcome: 'allowed',
+              at: Date.now(),
+            },
+          ],
+        });
+        await assert.rejects(node.submit(bare), refusedAs('INVALID_PAYLOAD'), 'a proofless anonymous log');
+      }
       assert.equal(node.mempool.size, 0, 'nothing refused is pending');
 
       // A dishonest cutter (hospitalB's node key) writes blocks itself. The control: its block
