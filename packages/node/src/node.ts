@@ -299,15 +299,16 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
         results[i] = { status: 'rejected', error: errorOf(e) };
       }
     }
-    const [ok, proofFaults] = await Promise.all([
-      this.#pool.verify(todo.flatMap((t) => t.items)),
-      Promise.all(todo.map((t) => checkTxProofs(this.#proofs, t.tx, this.store))),
-    ]);
+    const ok = await this.#pool.verify(todo.flatMap((t) => t.items));
     let k = 0;
+    const good = todo.map((t) => t.items.every(() => ok[k++]));
+    // Proofs (anonymity/proofCheck.ts) only of correctly signed transactions: they cost WASM time.
+    const proofFaults = await Promise.all(
+      todo.map((t, j) => (good[j] ? checkTxProofs(this.#proofs, t.tx, this.store) : undefined)),
+    );
     const ordering: Promise<void>[] = [];
     for (const [j, t] of todo.entries()) {
-      const good = t.items.every(() => ok[k++]);
-      if (!good) {
+      if (!good[j]) {
         results[t.i] = {
           txId: t.id,
           status: 'rejected',

@@ -116,12 +116,16 @@ export async function verifyCredentialProof(
 }
 
 /**
- * The checker of a transaction whose payload carries `{ issuer, request, presentation }`: the
+ * The checker of a transaction whose payload carries `{ issuer, request, presentation }`: it
+ * must be relayed by one node key (checked first: no WASM work for anything else), and the
  * presentation must verify for the request under the issuer's key on the ledger.
  */
 export function presentationChecker(memo = true): ProofChecker {
   return {
     async check(tx, state) {
+      const signers = tx.body.signers;
+      if (signers.length !== 1 || !signers[0]!.startsWith('node:'))
+        return 'a proof-carrying transaction is relayed by one node key';
       const p = tx.body.payload as { issuer?: unknown; request?: unknown; presentation?: unknown };
       if (typeof p !== 'object' || p === null || typeof p.issuer !== 'string')
         return 'the payload names no credential issuer';
