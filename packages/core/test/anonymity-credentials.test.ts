@@ -10,8 +10,11 @@ import assert from 'node:assert/strict';
 import { randomBytes, toB64u, type JsonValue } from '@medledger/crypto';
 import { keys, mapStateReader, type Grant, type RecordEntry } from '../src/index.js';
 import {
+  anonKeys,
+  anonReadContext,
   decideAnonymousRead,
   getAccumulatorUpdates,
+  pseudonymIdOfJson,
   getIssuer,
   trialContext,
   trialScope,
@@ -205,4 +208,116 @@ test('predicate ledger: utcDateNumber is the UTC calendar date of a block time',
   assert.equal(utcDateNumber(Date.UTC(2026, 2, 15, 23, 59)), 20260315);
   assert.equal(utcDateNumber(Date.UTC(2024, 1, 29)), 20240229);
   assert.equal(utcDateNumber(Date.UTC(2026, 0, 1) - 1), 20251231);
+});
+
+function readLog(
+  w: AnonWorld,
+  accPk: string,
+  acc: string,
+  o: {
+    pseudonym?: string;
+    context?: string;
+    reveal?: string[];
+    revealed?: Record<string, string>;
+    now?: number;
+    recordId?: string;
+  } = {},
+): { [k: string]: JsonValue } {
+  return {
+    recordId: o.recordId ?? 'lab-1',
+    purpose: 'treatment',
+    outcome: 'denied',
+    code: 'NO_GRANT',
+    at: w.t + 500,
+    issuer: 'hospitalB',
+    request: {
+      nonce: b(32),
+      now: o.now ?? w.t,
+      reveal: o.reveal ?? ['organization', 'role'],
+      revocation: { publicKey: accPk, accumulated: acc },
+      context: o.context ?? anonReadContext(w.f.chainId, 'hospitalA'),
+    },
+    presentation: {
+      attributeNames: [],
+      revealed: o.revealed ?? { organization: 'hospitalB', role: 'nurse' },
+      pseudonym: o.pseudonym ?? b(48),
+      proof: b(64),
+    },
+  };
+}
+
+test('anonymous read log: bound to the logging node, reveals role and organization of the issuer, a fresh accumulator, once per presentation', async () => {
+  const { w, acc0, accPk } = await withIssuer();
+  const alice = w.m.alice!;
+  const pat = w.m.pat!;
+  assert.deepEqual(w.run(w.tx(pat, 'patient.careteam', { add: [alice.id], remove: [] })), ['OK']);
+  const spv = w.tx(alice, 'record.spv', {
+    recordId: 'lab-1',
+    patient: pat.id,
+    subject: 'ep1',
+    category: 'lab',
+    resourceType: 'Observation',
+    responsible: [alice.id],
+    k: 1,
+    prev: null,
+    commitment: 'c'.repeat(64),
+    holder: 'hospitalA',
+  });
+  assert.deepEqual(w.run(spv), ['OK']);
+  const run = (signer: string, p: { [k: string]: JsonValue }): string[] =>
+    w.run(w.tx(signer, 'anon.read.log', p));
+
+  const pseudonym = b(48);
+  assert.deepEqual(run('node:hospitalA', readLog(w, accPk, acc0, { pseudonym })), ['OK']);
+  const requester = pseudonymIdOfJson(pseudonym);
+  assert.ok(w.c.reader.get(anonKeys.anonRead(requester)), 'the pseudonym id is the requester');
+  assert.deepEqual(run('node:hospitalA', readLog(w, accPk, acc0, { pseudonym })), ['ANON_REPLAY']);
+  assert.deepEqual(
+    run('node:hospitalA', readLog(w, accPk, acc0, { context: anonReadContext(w.f.chainId, 'hospitalB') })),
+    ['PRESENTATION_MISMATCH'],
+    'a presentation another node asked for',
+  );
+  assert.deepEqual(run('node:hospitalA', readLog(w, accPk, acc0, { reveal: ['role'] })), [
+    'PRESENTATION_MISMATCH',
+  ]);
+  assert.deepEqual(
+    run(
+      'node:hospitalA',
+      readLog(w, accPk, acc0, { revealed: { organization: 'hospitalA', role: 'nurse' } }),
+    ),
+    ['PRESENTATION_MISMATCH'],
+    'the disclosed organization must be the issuer',
+  );
+  assert.deepEqual(run('node:hospitalA', readLog(w, accPk, acc0, { now: w.t - 3_600_000 })), [
+    'PRESENTATION_MISMATCH',
+  ]);
+  assert.deepEqual(run('node:hospitalA', readLog(w, accPk, acc0, { recordId: 'nope' })), ['UNKNOWN_RECORD']);
+  assert.deepEqual(run('node:hospitalA', readLog(w, accPk, b(48))), ['ACCUMULATOR_MISMATCH']);
+  assert.deepEqual(w.run(w.tx(alice, 'anon.read.log', readLog(w, accPk, acc0))), ['UNAUTHORIZED']);
+
+  // After an addition the proof's accumulator value still proves non-revocation; after a removal not.
+  const acc1 = b(48);
+  const acc2 = b(48);
+  const add = { op: 'add', credentialId: b(32), before: acc0, after: acc1 };
+  assert.deepEqual(w.run(w.tx('node:hospitalB', 'anon.issuer.accumulator', { updates: [add] })), ['OK']);
+  assert.deepEqual(run('node:hospitalA', readLog(w, accPk, acc0)), ['OK']);
+  const remove = { op: 'remove', credentialId: add.credentialId, before: acc1, after: acc2 };
+  assert.deepEqual(w.run(w.tx('node:hospitalB', 'anon.issuer.accumulator', { updates: [remove] })), ['OK']);
+  assert.deepEqual(run('node:hospitalA', readLog(w, accPk, acc0)), ['ACCUMULATOR_STALE']);
+  assert.deepEqual(run('node:hospitalA', readLog(w, accPk, acc2)), ['OK']);
+
+  // access.log no longer takes anonymous-channel entries: they come with their proof or not at all.
+  const bare = {
+    entries: [
+      {
+        recordId: 'lab-1',
+        requester: 'f'.repeat(64),
+        purpose: 'treatment',
+        channel: 'anon-credential',
+        outcome: 'allowed',
+        at: w.t,
+      },
+    ],
+  };
+  assert.deepEqual(w.run(w.tx('node:hospitalA', 'access.log', bare)), ['INVALID_PAYLOAD']);
 });

@@ -53,6 +53,7 @@ import { PendingState } from './pipeline/pendingState.js';
 import { committedEvents } from './store/events.js';
 import { backfillEvents } from './store/backfillEvents.js';
 import { BlockFeed, type FeedHandler, type Follower, type FollowOptions } from './feed/blockFeed.js';
+import { checkTxProofs, createProofCheckers, type ProofCheckers } from './anonymity/proofCheck.js';
 import type { Receipt, SubmitResult } from '@medledger/client';
 
 // The wire types of submission: the node produces exactly what the client consumes.
@@ -72,6 +73,8 @@ export interface NodeOptions {
   sigWorkers?: number;
   mempool?: MempoolLimits;
   now?: () => number;
+  /** Checkers of the proofs transactions carry (default: anonymity/proofCheck.ts). */
+  proofCheckers?: ProofCheckers;
 }
 
 // Signature objects this node verified at admission are marked in place (core memo.ts): with
@@ -95,6 +98,7 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
   readonly mempool: Mempool;
   readonly contracts: ContractRegistry;
   readonly #pool: SignaturePool;
+  readonly #proofs: ProofCheckers;
   readonly #orderer: Orderer;
   readonly #now: () => number;
   readonly #waiters = new Map<string, Set<(r: Receipt) => void>>();
@@ -151,6 +155,7 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
     this.contracts = o.contracts ?? defaultContracts();
     this.mempool = new Mempool(o.mempool);
     this.#pool = new SignaturePool(o.sigWorkers);
+    this.#proofs = o.proofCheckers ?? createProofCheckers();
     this.#now = o.now ?? Date.now;
     this.nodePublicKey = toB64u(p256PublicKeyOf(importP256PrivateKey(o.nodeKey)));
     this.#orderer =
@@ -215,6 +220,10 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
       blockHash: (h) => (h === node.#tip.height ? node.#tip.hash : node.store.getBlockHash(h)),
       halted: () => node.#halted !== undefined,
       alarm: (e) => node.alarm(e),
+      screen: (txs) =>
+        Promise.all(
+          txs.map(async (tx) => (await checkTxProofs(node.#proofs, tx, node.#pending)) === undefined),
+        ),
     };
     await node.#orderer.start(view, (b, source) => node.#commit(b, source));
     return node;
@@ -293,10 +302,14 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
     }
     const ok = await this.#pool.verify(todo.flatMap((t) => t.items));
     let k = 0;
+    const good = todo.map((t) => t.items.every(() => ok[k++]));
+    // Proofs (anonymity/proofCheck.ts) only of correctly signed transactions: they cost WASM time.
+    const proofFaults = await Promise.all(
+      todo.map((t, j) => (good[j] ? checkTxProofs(this.#proofs, t.tx, this.store) : undefined)),
+    );
     const ordering: Promise<void>[] = [];
-    for (const t of todo) {
-      const good = t.items.every(() => ok[k++]);
-      if (!good) {
+    for (const [j, t] of todo.entries()) {
+      if (!good[j]) {
         results[t.i] = {
           txId: t.id,
           status: 'rejected',
@@ -309,6 +322,14 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
       // its receipt instead of admitting it again, where its receipt would never come.
       if (this.store.hasCommittedTx(t.id)) {
         results[t.i] = { txId: t.id, status: 'committed', receipt: this.receipt(t.id)!, duplicate: true };
+        continue;
+      }
+      if (proofFaults[j] !== undefined) {
+        results[t.i] = {
+          txId: t.id,
+          status: 'rejected',
+          error: { code: 'PROOF_INVALID', message: proofFaults[j] },
+        };
         continue;
       }
       try {
@@ -369,6 +390,7 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
         source === 'ordered' && this.#orderer.name !== 'solo'
           ? { now: this.#now(), maxSkewMs: this.genesis.params.maxClockSkewMs }
           : undefined,
+        this.#proofs,
       );
     } catch (e) {
       // A peer's bad block is refused without halting: the caller tries another peer.

@@ -18,6 +18,7 @@ import {
 import { MedledgerHttpError } from '@medledger/client';
 import type { HeldCredential } from '@medledger/client/anonymity';
 import type { AccessLogEntry } from '@medledger/core';
+import { pseudonymIdOfJson } from '@medledger/core/contracts/anonymity/index';
 import { makeAnonLedger, type AnonLedger } from './helpers/anonymity.js';
 
 async function withSpvRecord(a: AnonLedger): Promise<void> {
@@ -45,11 +46,27 @@ async function withSpvRecord(a: AnonLedger): Promise<void> {
   });
 }
 
+/** The access-log entries an anonymous read's `anon.read.log` announced (its block events). */
 function loggedEntries(a: AnonLedger, txId: string): AccessLogEntry[] {
   const t = a.t.node.getTxWithProof(txId)!;
   assert.equal(t.receipt.code, 'OK');
+  assert.equal(t.tx.body.type, 'anon.read.log');
   assert.deepEqual(t.tx.body.signers, ['node:hospitalA']);
-  return (t.tx.body.payload as unknown as { entries: AccessLogEntry[] }).entries;
+  const events = a.t.node.store.blockEvents(t.receipt.height) as unknown as (AccessLogEntry & {
+    type: string;
+    txId: string;
+  })[];
+  return events
+    .filter((e) => e.txId === txId && e.type === 'access.logged')
+    .map((e) => ({
+      recordId: e.recordId,
+      requester: e.requester,
+      purpose: e.purpose,
+      channel: e.channel,
+      outcome: e.outcome,
+      ...(e.code === undefined ? {} : { code: e.code }),
+      at: e.at,
+    }));
 }
 
 async function presentFor(
@@ -133,6 +150,15 @@ test('anonymous auth: a role grant allows; no grant denies; both are logged unde
     assert.equal(e3!.outcome, 'denied');
     assert.equal(e3!.code, 'NO_GRANT');
     assert.match(e1!.requester, /^[0-9a-f]{64}$/);
+    assert.equal(e1!.channel, 'anon-credential');
+    const logged = a.t.node.getTxWithProof(r1.logTxId)!.tx.body.payload as {
+      presentation: { pseudonym: string };
+    };
+    assert.equal(
+      e1!.requester,
+      pseudonymIdOfJson(logged.presentation.pseudonym),
+      'the requester id is derived from the presentation the log carries',
+    );
     assert.notEqual(
       e1!.requester,
       e2!.requester,

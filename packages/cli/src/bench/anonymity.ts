@@ -3,7 +3,8 @@
  * @medledger/crypto — BBS anonymous credentials (issue / present / verify, with and without
  * the accumulator non-revocation proof), BBS04 group signatures against group size, SAG /
  * bLSAG ring signatures against ring size, and a zero-knowledge predicate (age >= 18 from a
- * hidden birth date). Each figure is `{ median, p99, n }` in milliseconds (p99 is the
+ * hidden birth date), and what the ledger pays to check those proofs itself on every node
+ * (`ledgerProofCheck`, bench/anonymityLedger.ts). Each figure is `{ median, p99, n }` in milliseconds (p99 is the
  * maximum when n < 100). `quick` cuts repetitions and sizes for CI smoke runs.
  */
 import { performance } from 'node:perf_hooks';
@@ -24,6 +25,7 @@ import {
 import { GroupManager, groupSign, groupVerify, type GroupMemberKey } from '@medledger/crypto/groupsig';
 import { generateRingKeyPair, ringSign, ringVerify } from '@medledger/crypto/ring';
 import { ageAtLeast, dateToNumber, timeToDateNumber } from '@medledger/crypto/zk';
+import { benchLedgerProofCheck } from './anonymityLedger.js';
 
 interface Stat {
   median: number;
@@ -222,5 +224,6 @@ export async function benchAnonymity(opts: { quick?: boolean }): Promise<Record<
     groupSignatures: benchGroup([8, 64, 512], reps(10)),
     ringSignatures: benchRing([4, 16, 64], reps(10)),
     zkPredicates: await benchZk(reps(10)),
+    ledgerProofCheck: await benchLedgerProofCheck(reps(10), quick ? 2 : 10),
   };
 }

@@ -8,6 +8,7 @@ export * from './relay.js';
 export * from './verifier.js';
 export * from './issuer.js';
 export * from './groups.js';
+export * from './proofCheck.js';
 
 /** The services every node runs: the relay (signs with the node key) and the anonymous verifier. */
 export function createAnonymityServices(o: {

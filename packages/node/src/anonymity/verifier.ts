@@ -10,7 +10,9 @@
  * against its own copy, requires the revealed organization to be the issuer, derives the
  * per-presentation pseudonym id, decides with `decideAnonymousRead` (the consent decision of
  * named reads with requester {pseudonym id, org, role}) and records the access on the ledger
- * in an `access.log` entry under the pseudonym id, whatever the outcome.
+ * in an `anon.read.log` transaction under the pseudonym id, whatever the outcome, with the
+ * request and the presentation, so that every node (and `medledger verify`) re-verifies it
+ * (proofCheck.ts): a node cannot log a read no credential holder asked for.
  *
  * Revocation: the accumulator value is the one on the ledger when the challenge was made; if a
  * credential was revoked (a `remove` update) since, the answer is refused (CHALLENGE_STALE)
@@ -20,29 +22,30 @@
  * today's UTC date over the hidden birth date), the scope `trial:<id>` (one pseudonym per
  * credential and trial) and no disclosed attribute; the node verifies the proof (about 0.3 s,
  * asynchronous WASM: too slow and asynchronous for a contract) and relays the enrolment
- * signed by its node key, which is its attestation; the contract checks the request against
- * the ledger and `auditEnrolment` re-verifies any enrolment from the block.
+ * signed by its node key; the contract checks the request against the ledger, and every node
+ * verifies the proof again before applying the block (proofCheck.ts).
  *
  * Threat model: the node learns the disclosed role and organization and the pseudonym, and
- * the network metadata of the request. Two reads by one member share no identifier in what
+ * the network metadata of the request; the ledger learns the same minus the network metadata
+ * (the presentation is in the log entry). Two reads by one member share no identifier in what
  * the node logs (fresh pseudonym per presentation). Small organizations or rare roles shrink
  * the anonymity set; timing and IP addresses are not hidden.
  */
 import {
   presentationFromJson,
-  presentationRequestFromJson,
   presentationRequestToJson,
   presentationToJson,
-  verifyPresentation,
   type Presentation,
   type PresentationRequest,
 } from '@medledger/crypto/credentials';
 import { ageAtLeast, timeToDateNumber } from '@medledger/crypto/zk';
-import { fromB64u, hashTagged, randomBytes, toB64u, toHex, type JsonValue } from '@medledger/crypto';
+import { fromB64u, randomBytes, toB64u, type JsonValue } from '@medledger/crypto';
 import type { Purpose } from '@medledger/core';
 import {
+  anonReadContext,
   decideAnonymousRead,
   getAccumulatorUpdates,
+  pseudonymIdOf,
   getIssuer,
   getTrial,
   trialContext,
@@ -53,13 +56,11 @@ import type { Receipt } from '@medledger/client';
 import type { LedgerView } from '../ledgerView.js';
 import { HttpError } from '../api/errors.js';
 import type { AnonymousRelay } from './relay.js';
+import { presentationChecker, verifyCredentialProof } from './proofCheck.js';
+
+export { pseudonymIdOf } from '@medledger/core/contracts/anonymity/index';
 
 const PURPOSES: readonly string[] = ['treatment', 'payment', 'research', 'emergency'];
-
-/** The 64-hex requester id an anonymous read is logged under. */
-export function pseudonymIdOf(pseudonym: Uint8Array): string {
-  return toHex(hashTagged('medledger/anon/pseudonym-id/v1', pseudonym));
-}
 
 interface Challenge {
   kind: 'read' | 'trial';
@@ -131,7 +132,7 @@ export class AnonymousVerifier {
       now: this.#now(),
       reveal: ['organization', 'role'],
       revocation: this.#revocation(entry),
-      context: `medledger/anon/read/${this.#o.node.chainId}/${this.#o.node.org}`,
+      context: anonReadContext(this.#o.node.chainId, this.#o.node.org),
     };
     return this.#newChallenge({ kind: 'read', issuer, request, seq: entry.seq });
   }
@@ -173,8 +174,13 @@ export class AnonymousVerifier {
       throw new HttpError('MALFORMED_REQUEST', `presentation: ${(e as Error).message}`);
     }
     const issuer = this.#issuer(c.issuer);
-    const r = await verifyPresentation(fromB64u(issuer.publicKey), c.request, p);
-    if (!r.ok) throw new HttpError('PRESENTATION_INVALID', `presentation does not verify: ${r.reason}`);
+    // Memoized: admission and the block pipeline verify the same presentation again for free.
+    const r = await verifyCredentialProof(
+      issuer.publicKey,
+      presentationRequestToJson(c.request),
+      presentationToJson(p),
+    );
+    if (!r.ok) throw new HttpError('PRESENTATION_INVALID', r.reason);
     const removed = getAccumulatorUpdates(this.#o.node.store, c.issuer, c.seq).some((u) => u.op === 'remove');
     if (removed)
       throw new HttpError('CHALLENGE_STALE', 'a credential was revoked since the challenge: ask again');
@@ -218,14 +224,15 @@ export class AnonymousVerifier {
     if (d.code === 'UNKNOWN_RECORD') throw new HttpError('NOT_FOUND', `no record ${p.recordId}`);
     const entry = {
       recordId: p.recordId,
-      requester,
       purpose: p.purpose,
-      channel: 'anon-credential',
       outcome: d.allow ? 'allowed' : 'denied',
       ...(d.allow ? {} : { code: d.code }),
       at,
+      issuer: c.issuer,
+      request: presentationRequestToJson(c.request) as { [k: string]: JsonValue },
+      presentation: presentationToJson(pres) as { [k: string]: JsonValue },
     };
-    const log = await this.#o.relay.submit('access.log', { entries: [entry] }, p.waitMs ?? 0);
+    const log = await this.#o.relay.submit('anon.read.log', entry, p.waitMs ?? 0);
     const out: AnonymousReadResult = {
       allow: d.allow,
       code: d.code,
@@ -271,20 +278,14 @@ export class AnonymousVerifier {
   }
 
   /**
-   * Re-verifies the proof of a committed enrolment from the block (anyone can: the request and
-   * the presentation are in the transaction). False if it does not verify.
+   * Re-verifies, without memo, the proof of a committed enrolment or anonymous read log from the
+   * block (anyone can: the request and the presentation are in the transaction). False if it
+   * does not verify.
    */
   async auditEnrolment(txId: string): Promise<boolean> {
     const t = this.#o.node.getTxWithProof(txId);
-    if (t?.tx.body.type !== 'anon.trial.enrol')
-      throw new HttpError('NOT_FOUND', `${txId} is not an enrolment`);
-    const payload = t.tx.body.payload as { issuer: string; request: unknown; presentation: unknown };
-    const issuer = this.#issuer(payload.issuer);
-    const r = await verifyPresentation(
-      fromB64u(issuer.publicKey),
-      presentationRequestFromJson(payload.request),
-      presentationFromJson(payload.presentation),
-    );
-    return r.ok;
+    if (t?.tx.body.type !== 'anon.trial.enrol' && t?.tx.body.type !== 'anon.read.log')
+      throw new HttpError('NOT_FOUND', `${txId} is not an enrolment or an anonymous read log`);
+    return (await presentationChecker(false).check(t.tx, this.#o.node.store)) === undefined;
   }
 }

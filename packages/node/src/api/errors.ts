@@ -66,6 +66,10 @@ const STATUS: Record<string, number> = {
   ALREADY_ENROLLED: 409,
   ACCUMULATOR_STALE: 409,
   PREDICATE_MISMATCH: 400,
+  PROOF_INVALID: 401,
+  PRESENTATION_MISMATCH: 400,
+  ACCUMULATOR_MISMATCH: 400,
+  UNKNOWN_ISSUER: 404,
   ISSUER_NOT_ACCEPTED: 403,
   // pharmacy, supply, payments (node/src/{pharmacy,supply,payments}, api/routes/{pharmacy,supply,payments}.ts)
   NOT_THIS_PHARMACY: 403,

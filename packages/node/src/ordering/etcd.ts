@@ -53,6 +53,11 @@ export interface EtcdChainView extends ChainView {
   halted(): boolean;
   /** Raise an alarm and halt the node (a bad block in the log). */
   alarm(e: Error): void;
+  /**
+   * Whether each transaction may go into the next block: false for one whose proof does not
+   * verify (anonymity/proofCheck.ts), which the cutter drops, as nodes refuse a block with it.
+   */
+  screen?(txs: readonly SignedTx[]): Promise<boolean[]>;
 }
 
 /** Blocks etcd no longer holds, from peer nodes. */
@@ -508,6 +513,14 @@ export class EtcdOrderer implements Orderer {
         const waited = now() - batch[0]!.at;
         if (batch.length < maxTxs && waited < timeoutMs) {
           await Promise.race([sleep(timeoutMs - waited), this.#stopSignal()]);
+          continue;
+        }
+        const passed = await view.screen?.(batch.map((p) => p.tx));
+        if (passed?.includes(false)) {
+          const dropped = batch.filter((_, i) => !passed[i]).map((p) => txIdOf(p.tx.body));
+          for (const id of dropped) pending.delete(id);
+          this.#deleteTxKeys(dropped);
+          this.#o.info?.(`etcd: dropped ${dropped.length} transaction(s) whose proof does not verify`);
           continue;
         }
         const block = this.#makeBlock(batch.map((p) => p.tx));

@@ -2,8 +2,9 @@
  * Step 1 of committing a block: verification. Checks the header against the node's head
  * (links, Merkle root, time, state digest), that the proposer is a current consortium node
  * and signed it, that its time is not ahead of this node's clock by more than the stated skew
- * (for blocks arriving live; a replay of stored blocks passes no clock), and verifies in the
- * worker pool every transaction signature this node has not already verified at admission.
+ * (for blocks arriving live; a replay of stored blocks passes no clock), verifies in the
+ * worker pool every transaction signature this node has not already verified at admission,
+ * and verifies the proofs that transactions carry (anonymity/proofCheck.ts).
  * The results feed the state transition as known signatures; nothing is written here.
  */
 import {
@@ -21,6 +22,7 @@ import {
   type TxSignature,
 } from '@medledger/core';
 import type { SignaturePool, SigItem } from '../sigpool/pool.js';
+import { checkBlockProofs, type ProofCheckers } from '../anonymity/proofCheck.js';
 
 /** Signature objects this node verified at admission (the same objects reach the block). */
 export interface VerifiedSignatures {
@@ -38,9 +40,11 @@ export interface BlockClock {
  * Verifies a block before it is applied.
  * @param admitted signature objects this node verified at admission.
  * @param clock this node's clock, for a block that arrives live (omitted in a replay).
+ * @param proofs the proof checkers by transaction type (none: proofs are not checked).
  * @returns the known signature results for `applyBlock`.
  * @throws LedgerError BAD_BLOCK if the header does not follow the parent, its proposer is not
- *   a current consortium node or did not sign it, or its time is too far ahead.
+ *   a current consortium node or did not sign it, its time is too far ahead, or a proof a
+ *   transaction carries does not verify.
  */
 export async function verifyBlock(
   block: Block,
@@ -50,6 +54,7 @@ export async function verifyBlock(
   pool: SignaturePool | undefined,
   admitted: VerifiedSignatures,
   clock?: BlockClock,
+  proofs?: ProofCheckers,
 ): Promise<KnownSignatures> {
   const h = block.header.height;
   const bad = (why: string): LedgerError =>
@@ -64,6 +69,8 @@ export async function verifyBlock(
     throw bad(
       `time is ${block.header.time - clock.now} ms ahead of this node's clock (at most ${clock.maxSkewMs} allowed)`,
     );
+  const fault = proofs && (await checkBlockProofs(proofs, block, state));
+  if (fault) throw bad(`transaction ${fault.index} (${fault.type} ${fault.txId}): ${fault.reason}`);
   const results = new Map<TxSignature, boolean>();
   const items: SigItem[] = [];
   const pending: TxSignature[] = [];

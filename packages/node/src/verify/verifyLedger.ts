@@ -2,8 +2,8 @@
  * Re-checks a stored ledger from genesis: for every block, that it is present, that its
  * stored bytes are canonical and hash to the recorded hash, that it links to its parent
  * (height, previous hash, time, Merkle root, state digest), that its proposer signed it,
- * that every transaction's signatures verify under certificates valid at signing time, and
- * that replaying it reproduces the stored validity codes, state digest and contract events.
+ * that every transaction's signatures verify under certificates valid at signing time, that
+ * the proofs transactions carry verify (anonymity/proofCheck.ts), and that replaying it reproduces the stored validity codes, state digest and contract events.
  * Finally the stored world state and head must equal the replayed ones, and so must the
  * transaction index the node answers receipts and duplicates from: one row per transaction id,
  * at the block and index of its committing copy (core commitRule.ts), with the code and message
@@ -31,6 +31,7 @@ import { SignaturePool } from '../sigpool/pool.js';
 import { verifyBlock } from '../pipeline/verifyBlock.js';
 import { transition } from '../pipeline/transition.js';
 import { committedEvents } from '../store/events.js';
+import { createProofCheckers, type ProofCheckers } from '../anonymity/proofCheck.js';
 
 export type VerifyReport =
   | { ok: true; height: number; txs: number; stateKeys: number }
@@ -42,6 +43,8 @@ export interface VerifyOptions {
   genesis?: Genesis;
   onProgress?: ((height: number, total: number) => void) | undefined;
   sigWorkers?: number;
+  /** Checkers of the proofs transactions carry (default: anonymity/proofCheck.ts, not memoized). */
+  proofCheckers?: ProofCheckers;
 }
 
 export async function verifyLedger(ledgerPath: string, opts: VerifyOptions = {}): Promise<VerifyReport> {
@@ -71,6 +74,7 @@ async function run(
   at: { height: number },
 ): Promise<VerifyReport> {
   const contracts = opts.contracts ?? defaultContracts();
+  const proofs = opts.proofCheckers ?? createProofCheckers({ memo: false });
   const gText = store.getMeta('genesis');
   if (!gText) return { ok: false, height: 0, reason: 'no genesis in the ledger' };
   let genesis;
@@ -126,7 +130,7 @@ async function run(
       return { ok: false, height: h, reason: `block ${h}: hash differs from the recorded hash` };
     let known;
     try {
-      known = await verifyBlock(block, parent, digest, reader, pool, empty);
+      known = await verifyBlock(block, parent, digest, reader, pool, empty, undefined, proofs);
     } catch (e) {
       return { ok: false, height: h, reason: (e as Error).message };
     }

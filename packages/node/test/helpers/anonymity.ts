@@ -36,6 +36,8 @@ export async function makeAnonLedger(
   o: {
     birthDates?: Record<string, number>;
     extraMembers?: { label: string; org: string; role: string }[];
+    orderer?: NonNullable<Parameters<typeof makeTestLedger>[0]>['orderer'];
+    proofCheckers?: NonNullable<Parameters<typeof makeTestLedger>[0]>['proofCheckers'];
   } = {},
 ): Promise<AnonLedger> {
   const t = await makeTestLedger({
@@ -48,6 +50,8 @@ export async function makeAnonLedger(
       { label: 'audrey', org: 'hospitalB', role: 'admin' },
       ...(o.extraMembers ?? []),
     ],
+    ...(o.orderer ? { orderer: o.orderer } : {}),
+    ...(o.proofCheckers ? { proofCheckers: o.proofCheckers } : {}),
   });
   await enrollAll(t);
   const node = t.node;

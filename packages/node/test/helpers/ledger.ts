@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toB64u } from '@medledger/crypto';
 import { Wallet } from '@medledger/client';
-import { MedledgerNode, createConsortium, type Consortium, type MemberMaterial } from '../../src/index.js';
+import {
+  MedledgerNode,
+  createConsortium,
+  type Consortium,
+  type MemberMaterial,
+  type NodeOptions,
+  type Orderer,
+} from '../../src/index.js';
 
 export interface TestLedger {
   dir: string;
@@ -23,6 +30,9 @@ export async function makeTestLedger(
     timeoutMs?: number;
     /** Organizations that run a node (default both). */
     nodeOrgs?: string[];
+    /** The node's orderer (default solo), made once per opening. */
+    orderer?: (c: Consortium) => Orderer;
+    proofCheckers?: NodeOptions['proofCheckers'];
   } = {},
 ): Promise<TestLedger> {
   const dir = mkdtempSync(join(tmpdir(), 'medledger-test-'));
@@ -48,6 +58,8 @@ export async function makeTestLedger(
       org: 'hospitalA',
       nodeKey: consortium.orgs.get('hospitalA')!.node.privateKey,
       sigWorkers: 2,
+      ...(opts.orderer ? { orderer: opts.orderer(consortium) } : {}),
+      ...(opts.proofCheckers ? { proofCheckers: opts.proofCheckers } : {}),
     });
   const t: TestLedger = {
     dir,

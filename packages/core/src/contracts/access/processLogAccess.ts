@@ -2,7 +2,9 @@
  * `access.log` — a node records reads it served or refused outside an `access.request`
  * (e.g. DSS records read through its API), batched: one transaction per block may carry
  * many entries. Signed by the node's key (`node:<org>`). The entries live in the block; the
- * contract checks them and announces them to the patients concerned.
+ * contract checks them and announces them to the patients concerned. Reads authenticated by an
+ * anonymous credential are logged with their proof by `anon.read.log` instead; this contract
+ * refuses their channel, so every such entry on the ledger carries a proof.
  */
 import { OK, fail, type Contract } from '../../contract.js';
 import { getRecord } from '../../records/state.js';
@@ -24,6 +26,8 @@ export interface LogAccessPayload {
 }
 
 const C = 'INVALID_PAYLOAD';
+/** The channel of reads authenticated by an anonymous credential presentation. */
+const ANON_CHANNEL = 'anon-credential';
 
 export const processLogAccess: Contract<LogAccessPayload> = {
   type: 'access.log',
@@ -34,6 +38,8 @@ export const processLogAccess: Contract<LogAccessPayload> = {
       const path = `payload.entries[${i}]`;
       const o = obj(e, path, C);
       onlyKeys(o, ['recordId', 'requester', 'purpose', 'channel', 'outcome', 'code', 'at'], path, C);
+      if (o.channel === ANON_CHANNEL)
+        malformed(C, `${path}.channel`, `${ANON_CHANNEL} reads are logged by anon.read.log with their proof`);
       if (o.outcome !== 'allowed' && o.outcome !== 'denied')
         malformed(C, `${path}.outcome`, 'must be allowed or denied');
       const out: AccessLogEntry = {

@@ -1,7 +1,8 @@
 /**
  * Contracts of the anonymity flows (issue 5): anonymous-credential issuers and their
  * revocation accumulators, group-signed (BBS04) and ring-signed (SAG / bLSAG) transactions
- * relayed by a node, and enrolments that need a zero-knowledge predicate. Also the pure
+ * relayed by a node, enrolments that need a zero-knowledge predicate, and the log of reads
+ * authenticated by a credential presentation. Also the pure
  * helpers the client and node share with them (message to sign, state keys, read decision).
  */
 import type { Contract } from '../../contract.js';
@@ -15,6 +16,7 @@ import { processRegisterRingKey } from './processRegisterRingKey.js';
 import { processRingSigned } from './processRingSigned.js';
 import { processRegisterTrial } from './processRegisterTrial.js';
 import { processEnrolTrial } from './processEnrolTrial.js';
+import { processLogAnonymousRead } from './processLogAnonymousRead.js';
 
 export * from './state.js';
 export {
@@ -41,6 +43,18 @@ export {
 } from './processRingSigned.js';
 export { processRegisterTrial, type RegisterTrialPayload } from './processRegisterTrial.js';
 export { processEnrolTrial, trialContext, trialScope, type EnrolTrialPayload } from './processEnrolTrial.js';
+export {
+  processLogAnonymousRead,
+  anonReadContext,
+  ANON_READ_REVEAL,
+  type LogAnonymousReadPayload,
+} from './processLogAnonymousRead.js';
+export {
+  accumulatorStatus,
+  pseudonymIdOf,
+  pseudonymIdOfJson,
+  MAX_ACCUMULATOR_LAG,
+} from './presentationFields.js';
 
 export const anonymityContracts: Contract<never>[] = [
   processRegisterIssuer,
@@ -53,4 +67,5 @@ export const anonymityContracts: Contract<never>[] = [
   processRingSigned,
   processRegisterTrial,
   processEnrolTrial,
+  processLogAnonymousRead,
 ] as unknown as Contract<never>[];

@@ -5,10 +5,10 @@
  * Where the proof is verified. The credential library (Dock, WASM) verifies asynchronously
  * and slowly (about 300 ms for a predicate and expiry range proof plus accumulator check);
  * contracts are synchronous and run in the serial commit path on every node and in every
- * replay. So the node that receives the enrolment verifies the presentation at admission,
- * against a request it built itself, and relays it as a transaction signed by its node key
- * (`node:<org>`): that signature is the attestation. The contract then checks everything the
- * attestation could get wrong that the state decides:
+ * replay. So the node that receives the enrolment verifies the presentation against a request
+ * it built itself and relays it as a transaction signed by its node key (`node:<org>`); every
+ * node verifies the proof again before applying the block (below). The contract checks what
+ * the state decides about the request:
  *   - the issuer is one the trial accepts, and its key and current accumulator value (not a
  *     stale one: no revoked credential) are those in the request;
  *   - the predicate is the trial's: one bound `attribute <= D - minAge*10000` with D no later
@@ -16,16 +16,17 @@
  *     within the transaction window of the block time;
  *   - the pseudonym scope is `trial:<trialId>`, so one credential enrols once per trial
  *     (ALREADY_ENROLLED), and the context binds the proof to this chain and trial.
- * The request and the whole presentation stay in the block, so any party can re-verify the
- * proof later (`auditEnrolment` in the node package): a node attesting a false proof is
- * caught with its own signature on it.
+ * The request and the whole presentation stay in the block, and every node verifies the proof
+ * before it applies a block carrying it (node/src/anonymity/proofCheck.ts: a block with a proof
+ * that does not verify is refused), as does `medledger verify` when it replays the ledger; so
+ * the relaying node's signature is not the only evidence of the proof.
  */
 import { fromB64u, hashTagged, toHex } from '@medledger/crypto';
 import { OK, fail, type Contract } from '../../contract.js';
 import { malformed } from '../../errors.js';
-import { B64U, ID, arr, int, obj, onlyKeys, str, type Obj } from '../../validate.js';
+import { ID, obj, onlyKeys, str } from '../../validate.js';
 import { C, type JsonObject } from './common.js';
-import { bytesField } from './processRegisterIssuer.js';
+import { parsePresentationJson, parsePresentationRequest } from './presentationFields.js';
 import { anonKeys, asJson, getIssuer, getTrial, utcDateNumber, type AnonTxEntry } from './state.js';
 
 export interface EnrolTrialPayload {
@@ -43,47 +44,6 @@ export const trialContext = (chainId: string, trialId: string): string =>
 /** The pseudonym scope of a trial: one pseudonym per credential and trial. */
 export const trialScope = (trialId: string): string => `trial:${trialId}`;
 
-function parseRequest(v: unknown): Obj {
-  const r = obj(v, 'payload.request', C);
-  onlyKeys(
-    r,
-    ['nonce', 'now', 'reveal', 'predicates', 'scope', 'revocation', 'context'],
-    'payload.request',
-    C,
-  );
-  str(r.nonce, 'payload.request.nonce', C, 128, B64U);
-  int(r.now, 'payload.request.now', C, 0, 8.64e15);
-  if (r.reveal !== undefined)
-    arr(r.reveal, 'payload.request.reveal', C, 0, 32).forEach((x, i) =>
-      str(x, `payload.request.reveal[${i}]`, C, 64, ID),
-    );
-  const preds = arr(r.predicates, 'payload.request.predicates', C, 1, 1);
-  const pr = obj(preds[0], 'payload.request.predicates[0]', C);
-  onlyKeys(pr, ['attribute', 'min', 'max'], 'payload.request.predicates[0]', C);
-  str(pr.attribute, 'payload.request.predicates[0].attribute', C, 64, ID);
-  int(pr.min, 'payload.request.predicates[0].min', C, 0, Number.MAX_SAFE_INTEGER);
-  int(pr.max, 'payload.request.predicates[0].max', C, 0, Number.MAX_SAFE_INTEGER);
-  str(r.scope, 'payload.request.scope', C, 128);
-  const rev = obj(r.revocation, 'payload.request.revocation', C);
-  onlyKeys(rev, ['publicKey', 'accumulated'], 'payload.request.revocation', C);
-  bytesField(rev.publicKey, 'payload.request.revocation.publicKey', 96);
-  bytesField(rev.accumulated, 'payload.request.revocation.accumulated', 48);
-  str(r.context, 'payload.request.context', C, 256);
-  return r;
-}
-
-function parsePresentation(v: unknown): Obj {
-  const p = obj(v, 'payload.presentation', C);
-  onlyKeys(p, ['attributeNames', 'revealed', 'pseudonym', 'proof'], 'payload.presentation', C);
-  arr(p.attributeNames, 'payload.presentation.attributeNames', C, 0, 64).forEach((x, i) =>
-    str(x, `payload.presentation.attributeNames[${i}]`, C, 64),
-  );
-  obj(p.revealed, 'payload.presentation.revealed', C);
-  bytesField(p.pseudonym, 'payload.presentation.pseudonym', 48);
-  str(p.proof, 'payload.presentation.proof', C, 32 * 1024, B64U);
-  return p;
-}
-
 export const processEnrolTrial: Contract<EnrolTrialPayload> = {
   type: 'anon.trial.enrol',
   parse(payload) {
@@ -92,8 +52,8 @@ export const processEnrolTrial: Contract<EnrolTrialPayload> = {
     const out = {
       trialId: str(p.trialId, 'payload.trialId', C, 64, ID),
       issuer: str(p.issuer, 'payload.issuer', C, 64, ID),
-      request: parseRequest(p.request) as JsonObject,
-      presentation: parsePresentation(p.presentation) as JsonObject,
+      request: parsePresentationRequest(p.request, 1) as JsonObject,
+      presentation: parsePresentationJson(p.presentation) as JsonObject,
     };
     if (out.request.scope !== trialScope(out.trialId))
       malformed(C, 'payload.request.scope', `must be ${trialScope(out.trialId)}`);

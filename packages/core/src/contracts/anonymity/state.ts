@@ -11,6 +11,7 @@
  *   anon:trial:<trialId>           TrialEntry: an enrolment needing a predicate
  *   anon:enrol:<trialId>:<hex>     an enrolment, by the hash of its scoped pseudonym
  *   anon:anon-tx:<txId>            AnonTxEntry: who vouched for an anonymous transaction
+ *   anon:read:<requester id>       the anon.read.log a presentation's pseudonym logged (replay guard)
  *   anon:opening:<txId>            an opening published by the group manager in a dispute
  */
 import type { JsonValue } from '@medledger/crypto';
@@ -98,6 +99,7 @@ export const anonKeys = {
   trial: (id: string): string => `anon:trial:${id}`,
   enrolment: (trialId: string, hex: string): string => `anon:enrol:${trialId}:${hex}`,
   anonTx: (txId: string): string => `anon:anon-tx:${txId}`,
+  anonRead: (requesterId: string): string => `anon:read:${requesterId}`,
   opening: (txId: string): string => `anon:opening:${txId}`,
 };
 
