@@ -61,6 +61,8 @@ export class EtcdLog {
   readonly client: Etcd3;
   /** Full key prefix of this chain's keys. */
   readonly prefix: string;
+  /** Settles when the watch being created (if any) is confirmed or failed. */
+  #creating: Promise<void> = Promise.resolve();
 
   constructor(o: EtcdLogOptions) {
     const timeout = o.callTimeoutMs ?? 2000;
@@ -157,20 +159,49 @@ export class EtcdLog {
    * etcd3's `create()` resolves only after it has emitted them.
    * @returns the connected watcher (its 'error' event ends it)
    */
+  /**
+   * Opens a watch on a prefix from a revision; resolves once etcd confirmed it. Watches are
+   * created one at a time: etcd3 sends every watch of a client over one stream and pairs each
+   * "created" answer with the oldest watcher waiting for one, which etcd does not promise to
+   * answer in order — two watches created at once (blocks, checkpoints, the cutter's
+   * transactions) could each receive the other's events.
+   */
   async watchPrefix(
     prefix: string,
     fromRevision: bigint,
     on: { put?: (kv: IKeyValue) => void; delete?: (kv: IKeyValue) => void },
   ): Promise<Watcher> {
-    const w = this.client.watch().prefix(prefix).startRevision(String(fromRevision)).watcher();
-    if (on.put) w.on('put', on.put);
-    if (on.delete) w.on('delete', on.delete);
-    const failed = once(w, 'error').then(([e]) => {
-      throw e as Error;
-    });
-    failed.catch(() => undefined);
-    await Promise.race([once(w, 'connected'), failed]);
-    return w;
+    const previous = this.#creating;
+    let created!: () => void;
+    this.#creating = new Promise((resolve) => (created = resolve));
+    try {
+      await previous;
+      const w = this.client.watch().prefix(prefix).startRevision(String(fromRevision)).watcher();
+      if (on.put) w.on('put', on.put);
+      if (on.delete) w.on('delete', on.delete);
+      const failed = once(w, 'error').then(([e]) => {
+        throw e as Error;
+      });
+      failed.catch(() => undefined);
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`etcd did not confirm a watch on ${prefix} in 10 s`)),
+          10_000,
+        );
+      });
+      try {
+        await Promise.race([once(w, 'connected'), failed, timeout]);
+      } catch (e) {
+        void cancelWatch(w);
+        throw e;
+      } finally {
+        clearTimeout(timer);
+      }
+      return w;
+    } finally {
+      created();
+    }
   }
 
   close(): void {
