@@ -110,7 +110,8 @@ function ehrRows(org: string, recordId: string): number {
 }
 
 before(async () => {
-  t = await makeTestCluster({ nodes: 3, members: MEMBERS });
+  // The webhook receiver of the notification test listens on loopback: opt in to it.
+  t = await makeTestCluster({ nodes: 3, members: MEMBERS, webhookAllow: ['127.0.0.1'] });
   for (const m of MEMBERS) id[m.label as Label] = member(m.label as Label).memberId;
   await enroll();
   // The patient names his care team through the GP clinic's node: any node takes his transactions.

@@ -45,6 +45,8 @@ export async function makeTestCluster(
     ordering?: Partial<Extract<OrdererConfig, { kind: 'etcd' }>>;
     timeoutMs?: number;
     start?: boolean;
+    /** Webhook destinations the nodes may deliver to (node.json `webhookAllow`). */
+    webhookAllow?: string[];
   } = {},
 ): Promise<TestCluster> {
   const n = o.nodes ?? 3;
@@ -133,6 +135,7 @@ export async function makeTestCluster(
         nodeKey: `node-${org}`,
         orderer: ordering,
         peers: [...urls].filter(([k]) => k !== org).map(([org, url]) => ({ org, url })),
+        ...(o.webhookAllow === undefined ? {} : { webhookAllow: o.webhookAllow }),
       };
       writeFileSync(join(dir, 'node.json'), JSON.stringify(config));
       step(`${org}: starting`);
