@@ -110,6 +110,19 @@ export class ProcessCluster {
    *   Error if etcd or a node does not come up (the rest is stopped first).
    */
   static async up(o: ProcessClusterOptions): Promise<ProcessCluster> {
+    // Ports are picked free before the nodes start; another process may take one meanwhile.
+    // Then everything is stopped and started again on new ports (the ledgers go on).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await ProcessCluster.#upOnce(o, attempt > 1);
+      } catch (e) {
+        if (attempt >= 3 || !/EADDRINUSE/.test((e as Error).message)) throw e;
+        o.log?.(`a port was taken while the cluster started; starting again on new ports`);
+      }
+    }
+  }
+
+  static async #upOnce(o: ProcessClusterOptions, newPorts: boolean): Promise<ProcessCluster> {
     const log = o.log ?? (() => undefined);
     if (!existsSync(o.dir) || isEmptyDir(o.dir)) {
       await initDev({
@@ -135,7 +148,7 @@ export class ProcessCluster {
       const urls = new Map<string, string>();
       for (const [i, org] of orgs.entries()) {
         const cfg = readConfig(layout.node(org));
-        const port = o.ports?.[i] ?? (cfg.port || (await freePort()));
+        const port = o.ports?.[i] ?? ((!newPorts && cfg.port) || (await freePort()));
         urls.set(org, `http://${cfg.host}:${port}`);
       }
       for (const org of orgs) {
