@@ -24,7 +24,7 @@ import {
   toB64u,
   toHex,
 } from '@medledger/crypto';
-import { AUTH_HEADER, MedledgerClient, Wallet, signRequest, type SubmitResult } from '@medledger/client';
+import { MedledgerClient, Wallet, signRequest } from '@medledger/client';
 import { createConsortium, paths, writeKeyFile, type NodeConfig } from '@medledger/node';
 import type { SignedTx } from '@medledger/core';
 import { measureVerifyLimit } from './verifyLimit.js';
