@@ -6,24 +6,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ProcessCluster } from '../src/cluster/processCluster.js';
-import {
-  Load,
-  checkConverged,
-  chaosCluster,
-  cutterOf,
-  dumpLogs,
-  sleep,
-  storedChain,
-} from './chaosHelpers.js';
+import { checkConverged, cutterOf, Load, sleep, storedChain, withChaosCluster } from './chaosHelpers.js';
 
 test(
   'chaos: SIGKILL of the cutter’s node under load: another node becomes the cutter, no height is written twice, the restarted node catches up',
   { timeout: 150_000 },
-  async () => {
-    let c: ProcessCluster | undefined;
-    try {
-      c = await chaosCluster();
+  () =>
+    withChaosCluster({}, async (c) => {
       const load = new Load(c, 'cutter-kill').start();
       await load.waitFor(60);
       const cutter = await cutterOf(c);
@@ -37,24 +26,16 @@ test(
       // One chain: blocks cut by the killed node's cutter, then by the new one.
       const proposers = new Set(storedChain(c.nodeDir(next)).proposers);
       assert.ok(proposers.has(cutter) && proposers.has(next), [...proposers].join(','));
-    } catch (e) {
-      dumpLogs(c);
-      throw e;
-    } finally {
-      await c?.stop();
-    }
-  },
+    }),
 );
 
 test(
   'chaos: the cutter paused (SIGSTOP) past its lease is fenced out; after SIGCONT the chain still has one block per height',
   { timeout: 150_000 },
-  async () => {
-    let c: ProcessCluster | undefined;
-    try {
-      c = await chaosCluster({ leaseTtlSec: 2 });
+  () =>
+    withChaosCluster({ leaseTtlSec: 2 }, async (c) => {
       const paused = new Set<string>();
-      const load = new Load(c, 'cutter-stop').start({ orgs: () => c!.orgs.filter((o) => !paused.has(o)) });
+      const load = new Load(c, 'cutter-stop').start({ orgs: () => c.orgs.filter((o) => !paused.has(o)) });
       await load.waitFor(60);
       const cutter = await cutterOf(c);
       // The cutter's campaign key: its block writes are conditioned on this key existing.
@@ -97,11 +78,5 @@ test(
       const proposers = storedChain(c.nodeDir(next)).proposers;
       assert.equal(proposers.length, height2);
       assert.ok(proposers.includes(cutter) && proposers.includes(next));
-    } catch (e) {
-      dumpLogs(c);
-      throw e;
-    } finally {
-      await c?.stop();
-    }
-  },
+    }),
 );

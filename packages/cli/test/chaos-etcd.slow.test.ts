@@ -6,16 +6,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ProcessCluster } from '../src/cluster/processCluster.js';
-import { Load, checkConverged, chaosCluster, dumpLogs } from './chaosHelpers.js';
+import { checkConverged, Load, withChaosCluster } from './chaosHelpers.js';
 
 test(
   'chaos: SIGKILL of the etcd leader under load loses no acknowledged transaction, and every node ends on one verified chain',
   { timeout: 150_000 },
-  async () => {
-    let c: ProcessCluster | undefined;
-    try {
-      c = await chaosCluster();
+  () =>
+    withChaosCluster({}, async (c) => {
       const load = new Load(c, 'etcd-leader').start();
       await load.waitFor(60);
       const leader = await c.etcdLeader();
@@ -29,11 +26,5 @@ test(
       await load.waitFor(60, 30_000);
       assert.ok(load.count > atKill + 150);
       await checkConverged(c, load);
-    } catch (e) {
-      dumpLogs(c);
-      throw e;
-    } finally {
-      await c?.stop();
-    }
-  },
+    }),
 );

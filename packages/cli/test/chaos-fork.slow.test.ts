@@ -17,14 +17,13 @@ import type { ProcessCluster } from '../src/cluster/processCluster.js';
 import { memberWallet } from '../src/dirs/wallets.js';
 import { passphraseFor } from '../src/passphrase.js';
 import {
-  Load,
   checkConverged,
-  chaosCluster,
   cutterOf,
   doctorWallets,
-  dumpLogs,
+  Load,
   runCliVerify,
   sleep,
+  withChaosCluster,
 } from './chaosHelpers.js';
 
 /** Resolves once every node in `orgs` reports an alarm matching `re`; returns their heights. */
@@ -50,10 +49,8 @@ async function waitHalted(
 test(
   'chaos: a node whose stored state was changed while it was stopped detects the fork against the quorum checkpoint and halts; the others go on',
   { timeout: 150_000 },
-  async () => {
-    let c: ProcessCluster | undefined;
-    try {
-      c = await chaosCluster();
+  () =>
+    withChaosCluster({}, async (c) => {
       const cutter = await cutterOf(c);
       const victim = c.orgs.find((o) => o !== cutter)!;
       const honest = c.orgs.filter((o) => o !== victim);
@@ -96,22 +93,14 @@ test(
       const v = await runCliVerify(c, victim);
       assert.equal(v.code, 1, v.stdout);
       assert.match(v.stdout, /FAILED at block \d+/);
-    } catch (e) {
-      dumpLogs(c);
-      throw e;
-    } finally {
-      await c?.stop();
-    }
-  },
+    }),
 );
 
 test(
   'chaos: a malformed block and a wrongly signed block written straight into etcd: every node refuses it, halts with an alarm, and applies nothing',
   { timeout: 150_000 },
-  async () => {
-    let c: ProcessCluster | undefined;
-    try {
-      c = await chaosCluster();
+  () =>
+    withChaosCluster({}, async (c) => {
       const load = new Load(c, 'rogue').start();
       await load.waitFor(40);
       await load.stop();
@@ -189,11 +178,5 @@ test(
       log.close();
       // Every node ends on the last good block, with every acknowledged transaction and none of the rogue's.
       await checkConverged(c, [load, load2], { minHeight: head2.height, absent: [txIdOf(tx.body)] });
-    } catch (e) {
-      dumpLogs(c);
-      throw e;
-    } finally {
-      await c?.stop();
-    }
-  },
+    }),
 );

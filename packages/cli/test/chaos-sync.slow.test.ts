@@ -8,15 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { ProcessCluster } from '../src/cluster/processCluster.js';
-import {
-  Load,
-  checkConverged,
-  chaosCluster,
-  cutterOf,
-  dumpLogs,
-  sleep,
-  storedChain,
-} from './chaosHelpers.js';
+import { checkConverged, cutterOf, Load, sleep, storedChain, withChaosCluster } from './chaosHelpers.js';
 
 /** Kills a follower and commits until etcd pruned beyond what it stored; returns it and its height. */
 async function followerBehindPrunedLog(
@@ -46,10 +38,8 @@ async function followerBehindPrunedLog(
 test(
   'chaos: a SIGKILLed follower restarted after etcd pruned what it missed catches up through its peers',
   { timeout: 150_000 },
-  async () => {
-    let c: ProcessCluster | undefined;
-    try {
-      c = await chaosCluster();
+  () =>
+    withChaosCluster({}, async (c) => {
       const load = new Load(c, 'follower').start();
       const { org, height } = await followerBehindPrunedLog(c, load);
       await c.restart(org);
@@ -57,13 +47,7 @@ test(
       const top = await checkConverged(c, load);
       assert.ok(top > height + 1);
       assert.match(c.logOf(org), /no longer in etcd; syncing them from peers/);
-    } catch (e) {
-      dumpLogs(c);
-      throw e;
-    } finally {
-      await c?.stop();
-    }
-  },
+    }),
 );
 
 /**
@@ -105,29 +89,23 @@ async function tamperingPeer(target: string): Promise<{ url: string; served: () 
 test(
   'chaos: a peer that serves a tampered block during sync is refused and dropped, and another peer serves the height',
   { timeout: 150_000 },
-  async () => {
-    let c: ProcessCluster | undefined;
-    let evil: Awaited<ReturnType<typeof tamperingPeer>> | undefined;
-    try {
-      c = await chaosCluster();
+  () =>
+    withChaosCluster({}, async (c) => {
       const load = new Load(c, 'badpeer').start();
       const { org } = await followerBehindPrunedLog(c, load);
       const honest = c.orgs.filter((o) => o !== org);
-      evil = await tamperingPeer(c.url(honest[0]!));
-      // The tampering peer is asked first.
-      await c.restart(org, {
-        peers: [{ org: 'evil', url: evil.url }, ...honest.map((o) => ({ org: o, url: c!.url(o) }))],
-      });
-      await load.waitFor(60, 30_000);
-      await checkConverged(c, load);
-      assert.ok(evil.served() >= 1, 'the tampering peer served a tampered block');
-      assert.match(c.logOf(org), /sync: peer evil dropped at height \d+: .*(root|hash|signature)/i);
-    } catch (e) {
-      dumpLogs(c);
-      throw e;
-    } finally {
-      await c?.stop();
-      evil?.server.close();
-    }
-  },
+      const evil = await tamperingPeer(c.url(honest[0]!));
+      try {
+        // The tampering peer is asked first.
+        await c.restart(org, {
+          peers: [{ org: 'evil', url: evil.url }, ...honest.map((o) => ({ org: o, url: c.url(o) }))],
+        });
+        await load.waitFor(60, 30_000);
+        await checkConverged(c, load);
+        assert.ok(evil.served() >= 1, 'the tampering peer served a tampered block');
+        assert.match(c.logOf(org), /sync: peer evil dropped at height \d+: .*(root|hash|signature)/i);
+      } finally {
+        evil.server.close();
+      }
+    }),
 );

@@ -31,6 +31,25 @@ export async function chaosCluster(
   });
 }
 
+/**
+ * Runs a chaos case on a fresh {@link chaosCluster}: prints the nodes' log tails if it fails
+ * (for the CI log) and stops every process whatever happens.
+ */
+export async function withChaosCluster(
+  o: Parameters<typeof chaosCluster>[0],
+  run: (c: ProcessCluster) => Promise<void>,
+): Promise<void> {
+  const c = await chaosCluster(o);
+  try {
+    await run(c);
+  } catch (e) {
+    dumpLogs(c);
+    throw e;
+  } finally {
+    await c.stop();
+  }
+}
+
 /** The doctors' wallets of the layout (their own keys, from the wallets directory). */
 export function doctorWallets(c: ProcessCluster): Wallet[] {
   const dir = c.layout.wallets;

@@ -2,7 +2,7 @@
  * Test helper: a consortium of N nodes ordered by a real 3-member etcd cluster, each node in
  * its own data directory with only its own key, run in this process with `startNode`.
  */
-import { appendFileSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sealKey, toB64u } from '@medledger/crypto';
@@ -53,11 +53,7 @@ export async function makeTestCluster(
   const running = new Map<string, RunningNode>();
   const logs: string[] = [];
   const t0 = Date.now();
-  const step = (m: string): void => {
-    logs.push(`+${Date.now() - t0} ms ${m}`);
-    if (process.env.MEDLEDGER_CLUSTER_DUMP)
-      appendFileSync(process.env.MEDLEDGER_CLUSTER_DUMP, `${process.pid} +${Date.now() - t0} ms ${m}\n`);
-  };
+  const step = (m: string): void => void logs.push(`+${Date.now() - t0} ms ${m}`);
   step('makeTestCluster');
   // A cluster test that hangs says where: after 100 s, print what every node is doing.
   const dump = setTimeout(() => {
@@ -67,7 +63,6 @@ export async function makeTestCluster(
     );
     const text = `cluster after 100 s: ${states.join('; ')}\n${logs.slice(-40).join('\n')}\n`;
     process.stderr.write(text);
-    if (process.env.MEDLEDGER_CLUSTER_DUMP) appendFileSync(process.env.MEDLEDGER_CLUSTER_DUMP, text);
   }, 100_000);
   dump.unref();
   const root = mkdtempSync(join(tmpdir(), 'medledger-cluster-'));
