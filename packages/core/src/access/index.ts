@@ -5,3 +5,4 @@
 export * from './types.js';
 export * from './decideRead.js';
 export * from './validateGrant.js';
+export * from './decideRecordRead.js';

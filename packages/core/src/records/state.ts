@@ -42,6 +42,10 @@ export interface RecordEntry extends RecordMeta {
   /** SPV: the organization whose EHR store holds the record; STT: the one holding the release key. */
   holder?: string;
   erasedAt?: number;
+  /** STT: 'abe' when the record is encrypted once under an attribute policy. */
+  encryption?: string;
+  /** STT ABE: the canonical attribute policy. */
+  policy?: string;
 }
 
 export interface Transmission {
@@ -64,6 +68,10 @@ export interface AccessDecisionEntry {
   basis?: string;
   grantId?: string;
   linkage?: boolean;
+  /** What the holder serves: 'identified', 'linked' or 'deidentified' (core/access/decideRecordRead). */
+  view?: string;
+  /** View 'linked': the grant whose study key pseudonymises the subject. */
+  linkGrantId?: string;
   holder?: string;
   height: number;
   time: number;

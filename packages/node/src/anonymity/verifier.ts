@@ -56,6 +56,7 @@ import type { Receipt } from '@medledger/client';
 import type { LedgerView } from '../ledgerView.js';
 import { HttpError } from '../api/errors.js';
 import type { AnonymousRelay } from './relay.js';
+import { deidentifyResource } from '../records/deidentify.js';
 import { presentationChecker, verifyCredentialProof } from './proofCheck.js';
 
 export { pseudonymIdOf } from '@medledger/core/contracts/anonymity/index';
@@ -244,13 +245,17 @@ export class AnonymousVerifier {
       ...(d.grantId === undefined ? {} : { grantId: d.grantId }),
     };
     if (d.allow && d.record) {
+      let resource: JsonValue | undefined;
       if (d.record.mode === 'dss') {
-        const payload = node.getTxWithProof(d.record.txId)?.tx.body.payload;
-        if (payload?.resource !== undefined) out.resource = payload.resource;
+        resource = node.getTxWithProof(d.record.txId)?.tx.body.payload?.resource;
       } else if (this.#o.serveRecord) {
-        const body = await this.#o.serveRecord(p.recordId);
-        if (body !== undefined) out.resource = body;
+        resource = await this.#o.serveRecord(p.recordId);
       }
+      // The view is the decision's (core/access/decideRecordRead): a secondary use without
+      // linkage is served de-identified, as it would be to a named reader.
+      if (resource !== undefined && d.view === 'deidentified' && isObject(resource))
+        resource = deidentifyResource(resource).resource;
+      if (resource !== undefined) out.resource = resource;
     }
     return out;
   }
@@ -288,4 +293,8 @@ export class AnonymousVerifier {
       throw new HttpError('NOT_FOUND', `${txId} is not an enrolment or an anonymous read log`);
     return (await presentationChecker(false).check(t.tx, this.#o.node.store)) === undefined;
   }
+}
+
+function isObject(v: JsonValue): v is { [k: string]: JsonValue } {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

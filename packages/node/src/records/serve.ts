@@ -21,8 +21,9 @@ import {
   type JsonValue,
 } from '@medledger/crypto';
 import {
-  decideRead,
+  decideRecordRead,
   getGrants,
+  ledgerAttributes,
   getMember,
   getRecord,
   getTransmissions,
@@ -31,6 +32,7 @@ import {
   type AccessLogEntry,
   type MemberEntry,
   type Purpose,
+  type ReadView,
   type RecordEntry,
 } from '@medledger/core';
 import { releaseServeAad, spvServeAad } from '@medledger/client/recordCrypto';
@@ -78,6 +80,9 @@ interface Checked {
   d: AccessDecisionEntry;
   record: RecordEntry;
   member: MemberEntry;
+  /** The view of the ledger's decision, or a stricter one if the decision now is stricter. */
+  view: ReadView;
+  linkGrantId?: string;
 }
 
 function deny(ctx: ServeContext, d: AccessDecisionEntry, code: string, message: string): never {
@@ -117,24 +122,27 @@ function checkDecision(
   if (ctx.now() - d.time > ctx.decisionTtlMs)
     throw new HttpError('DECISION_EXPIRED', 'this access decision is too old; submit a new access.request');
   const member = getMember(state, requester.id)!;
-  // Defence in depth: the same decision, now. It can only take away what the ledger gave.
-  const who = { memberId: member.id, org: member.org, role: member.role };
-  const head = ctx.node.head();
-  if (mode === 'spv') {
-    const again = decideRead(getGrants(state, record.patientId), {
-      requester: who,
-      record,
-      purpose: d.purpose as Purpose,
-      at: ctx.now(),
-      height: head.height,
-    });
-    if (!again.allow) deny(ctx, d, again.code, `access no longer allowed: ${again.code}`);
-  } else if (!getTransmissions(state, d.recordId).some((t) => t.to.includes(member.id))) {
-    deny(ctx, d, 'NOT_A_RECEIVER', 'the requester is not a receiver of this record');
-  }
+  // Defence in depth: the same decision (core/access/decideRecordRead), now. It can only take
+  // away what the ledger gave.
+  const again = decideRecordRead({
+    record,
+    requester: { memberId: member.id, org: member.org, role: member.role },
+    identity: 'named',
+    purpose: d.purpose as Purpose,
+    grants: getGrants(state, record.patientId),
+    transmissions: getTransmissions(state, d.recordId),
+    attributes: ledgerAttributes(member),
+    at: ctx.now(),
+    height: ctx.node.head().height,
+  });
+  if (!again.allow) deny(ctx, d, again.code, `access no longer allowed: ${again.code}`);
   if (member.encryptionKey === undefined)
     throw new HttpError('NO_ENCRYPTION_KEY', 'the requester has no encryption key registered on the ledger');
-  return { d, record, member };
+  const strict = (v: string | undefined): number => ['identified', 'linked', 'deidentified'].indexOf(v ?? '');
+  const ledgerView = (d.view ?? (d.linkage === false ? 'deidentified' : 'identified')) as ReadView;
+  const view = strict(again.view) > strict(ledgerView) ? again.view : ledgerView;
+  const linkGrantId = d.linkGrantId ?? (again.view === 'linked' ? again.linkGrantId : undefined);
+  return { d, record, member, view, ...(linkGrantId === undefined ? {} : { linkGrantId }) };
 }
 
 async function sealFor(member: MemberEntry, plaintext: Uint8Array, aad: Uint8Array): Promise<EnvelopeJson> {
@@ -148,8 +156,9 @@ async function sealFor(member: MemberEntry, plaintext: Uint8Array, aad: Uint8Arr
 
 /**
  * Serves an SPV record for an allowed, recent `access.request` made by `requester`.
- * Research without linkage gets a de-identified record and no salt (deidentify.ts); research
- * with linkage gets the study linkage pseudonym as subject when the patient released a study
+ * The view is the decision's (core/access/decideRecordRead): a secondary use (research, or a
+ * researcher) without linkage gets a de-identified record and no salt (deidentify.ts); with
+ * linkage it gets the study linkage pseudonym as subject when the patient released a study
  * key for the grant, else the record as stored.
  * @throws HttpError NOT_FOUND, FORBIDDEN, WRONG_MODE, ACCESS_DENIED, NOT_HOLDER, RECORD_ERASED,
  *   DECISION_EXPIRED, NO_ENCRYPTION_KEY; EhrError CORRUPT if the stored row does not decrypt
@@ -159,7 +168,7 @@ export async function serveSpv(
   requester: MemberEntry,
   requestTxId: string,
 ): Promise<ServedSpvRecord> {
-  const { d, record, member } = checkDecision(ctx, requester, requestTxId, 'spv');
+  const { d, record, member, view, linkGrantId } = checkDecision(ctx, requester, requestTxId, 'spv');
   const salt = ctx.vault.get(d.recordId, 'salt');
   const stored = await ctx.ehr.get(d.recordId);
   if (!salt?.confirmedAt || !stored) throw new HttpError('NOT_FOUND', 'this node does not hold the record');
@@ -167,11 +176,11 @@ export async function serveSpv(
   let removed: string[] = [];
   let deidentified = false;
   let body: { [k: string]: JsonValue } = { resource, salt: toB64u(salt.secret) };
-  if (d.purpose === 'research') {
-    const study = d.grantId === undefined ? undefined : ctx.vault.get(`grant:${d.grantId}`, 'study');
-    if (d.linkage !== true || study) {
+  if (view !== 'identified') {
+    const study = linkGrantId === undefined ? undefined : ctx.vault.get(`grant:${linkGrantId}`, 'study');
+    if (view === 'deidentified' || study) {
       const linkageId =
-        d.linkage === true && study ? linkagePseudonym(study.secret, record.patientId) : undefined;
+        view === 'linked' && study ? linkagePseudonym(study.secret, record.patientId) : undefined;
       ({ resource, removed } = deidentifyResource(resource, linkageId));
       deidentified = true;
       body = { resource };

@@ -27,7 +27,7 @@ import type { JsonValue } from '@medledger/crypto';
 import {
   DSS_ERASURE_REFUSAL,
   PURPOSES,
-  decideRead,
+  decideRecordRead,
   getGrants,
   getRecord,
   type AccessLogEntry,
@@ -264,9 +264,10 @@ export class RecordServices {
   // ---- DSS ----------------------------------------------------------------------------------
 
   /**
-   * A DSS record read through the API, logged on the ledger (batched `access.log`). A
-   * researcher (or purpose 'research') without a research grant with linkage gets it
-   * de-identified (deidentify.ts) — note that the plaintext is on the ledger anyway.
+   * A DSS record read through the API, logged on the ledger (batched `access.log`). The view
+   * is core/access/decideRecordRead's: a secondary use (a researcher, or purpose 'research')
+   * without a research grant with linkage gets it de-identified (deidentify.ts) — note that
+   * the plaintext is on the ledger anyway.
    * @throws HttpError MALFORMED_REQUEST (purpose), NOT_FOUND, WRONG_MODE
    */
   readDss(member: MemberEntry, recordId: string, purpose: string): DssReadResult {
@@ -281,18 +282,21 @@ export class RecordServices {
     let resource = (t.tx.body.payload as { resource: { [k: string]: JsonValue } }).resource;
     let removed: string[] = [];
     let deidentified = false;
-    if (member.role === 'researcher' || purpose === 'research') {
-      const d = decideRead(getGrants(state, r.patientId), {
-        requester: { memberId: member.id, org: member.org, role: member.role },
-        record: r,
-        purpose: 'research',
-        at: this.#now(),
-        height: this.node.head().height,
-      });
-      if (!(d.allow && d.linkage)) {
-        ({ resource, removed } = deidentifyResource(resource));
-        deidentified = true;
-      }
+    const d = decideRecordRead({
+      record: r,
+      requester: { memberId: member.id, org: member.org, role: member.role },
+      identity: 'named',
+      purpose: purpose as Purpose,
+      grants: getGrants(state, r.patientId),
+      transmissions: [],
+      attributes: [],
+      at: this.#now(),
+      height: this.node.head().height,
+    });
+    if (!d.allow) throw new HttpError('ACCESS_DENIED', d.message);
+    if (d.view === 'deidentified') {
+      ({ resource, removed } = deidentifyResource(resource));
+      deidentified = true;
     }
     this.accessLog.add({
       recordId,

@@ -4,15 +4,19 @@
  * and its outcome are the access-log entry (survey property: tracking and auditing). Denied
  * attempts are recorded too: the transaction is valid and its outcome is a denial.
  *
- * - SPV: decided by the patient's consent (`decideRead`); on allow, the holding
- *   organization's node serves the record encrypted to the requester.
- * - STT: the receivers of a transmission may obtain the record's release key.
+ * The decision is {@link decideRecordRead}'s (core/access), the one rule for every mode:
+ * - SPV: decided by the patient's consent; on allow, the holding organization's node serves
+ *   the record encrypted to the requester.
+ * - STT: the receivers of a transmission (HPKE), or the members whose certified attributes
+ *   satisfy the record's policy (ABE), may obtain the record's release key from its holder.
  * - DSS: the record is readable by every member; the request only logs the read.
- * An erased record is denied to everyone (RECORD_ERASED).
+ * An erased record is denied to everyone (RECORD_ERASED). The stored entry carries the view
+ * (identified, linked, de-identified) the holder serves.
  */
-import { decideRead } from '../../access/decideRead.js';
+import { decideRecordRead, ledgerAttributes } from '../../access/decideRecordRead.js';
 import type { Purpose } from '../../access/types.js';
 import { OK, fail, type Contract } from '../../contract.js';
+import { getMember } from '../../identity.js';
 import {
   asJson,
   getGrants,
@@ -45,39 +49,29 @@ export const processRequestAccess: Contract<RequestAccessPayload> = {
       return fail('UNAUTHORIZED', 'an access request is signed by the requesting member alone');
     const record = getRecord(ctx.state, p.recordId);
     if (!record) return fail('UNKNOWN_RECORD', `no record ${p.recordId}`);
-    const who = { memberId: requester.id, org: requester.org, role: requester.role };
-    let d: Pick<AccessDecisionEntry, 'allow' | 'code'> & Partial<AccessDecisionEntry>;
-    if (record.erasedAt !== undefined) {
-      d = { allow: false, code: 'RECORD_ERASED' };
-    } else if (record.mode === 'stt') {
-      const receiver = getTransmissions(ctx.state, p.recordId).some((t) => t.to.includes(requester.id));
-      d = receiver
-        ? { allow: true, code: 'OK', basis: 'receiver' }
-        : { allow: false, code: 'NOT_A_RECEIVER' };
-    } else if (record.mode === 'dss') {
-      d = { allow: true, code: 'OK', basis: 'member' };
-    } else {
-      const r = decideRead(getGrants(ctx.state, record.patientId), {
-        requester: who,
-        record,
-        purpose: p.purpose,
-        at: ctx.time,
-        height: ctx.height,
-      });
-      d = r.allow
-        ? {
-            allow: true,
-            code: 'OK',
-            basis: r.basis,
-            linkage: r.linkage,
-            ...(r.grantId === undefined ? {} : { grantId: r.grantId }),
-          }
-        : {
-            allow: false,
-            code: r.code,
-            ...('grantId' in r && typeof r.grantId === 'string' ? { grantId: r.grantId } : {}),
-          };
-    }
+    const member = getMember(ctx.state, requester.id);
+    const r = decideRecordRead({
+      record,
+      requester: { memberId: requester.id, org: requester.org, role: requester.role },
+      identity: 'named',
+      purpose: p.purpose,
+      grants: getGrants(ctx.state, record.patientId),
+      transmissions: getTransmissions(ctx.state, p.recordId),
+      attributes: member ? ledgerAttributes(member) : [],
+      at: ctx.time,
+      height: ctx.height,
+    });
+    const d: Pick<AccessDecisionEntry, 'allow' | 'code'> & Partial<AccessDecisionEntry> = r.allow
+      ? {
+          allow: true,
+          code: 'OK',
+          basis: r.basis,
+          linkage: r.linkage,
+          view: r.view,
+          ...(r.grantId === undefined ? {} : { grantId: r.grantId }),
+          ...(r.linkGrantId === undefined ? {} : { linkGrantId: r.linkGrantId }),
+        }
+      : { allow: false, code: r.code, ...(r.grantId === undefined ? {} : { grantId: r.grantId }) };
     const entry: AccessDecisionEntry = {
       requester: requester.id,
       recordId: p.recordId,
