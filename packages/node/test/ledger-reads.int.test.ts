@@ -5,8 +5,17 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HashTag, hashTagged, toHex, utf8 } from '@medledger/crypto';
-import type { MemberEntry } from '@medledger/core';
+import {
+  HashTag,
+  canonicalBytes,
+  fromHex,
+  hashTagged,
+  merkleRoot,
+  sha256,
+  toHex,
+  utf8,
+} from '@medledger/crypto';
+import { txIdOf, type MemberEntry } from '@medledger/core';
 import { AUTH_HEADER, MedledgerClient, MedledgerHttpError, signRequest } from '@medledger/client';
 import { buildServer, type ServedTxs } from '../src/index.js';
 import { enrollAll, makeTestLedger } from './helpers/ledger.js';
@@ -221,6 +230,59 @@ test('audit: a member reading a block or a transaction that holds a DSS record i
     const log = await w.c.bob.accessLog();
     const seen = log.filter((e) => e.type === 'access.logged' && e.channel === 'ledger');
     assert.deepEqual(seen.map((e) => e.requester).sort(), [w.id.baker, w.id.chen].sort());
+  } finally {
+    await w.cleanup();
+  }
+});
+
+test('security: an invalid record.dss is served redacted by the block and transaction routes (its plaintext is never served, nor logged)', async () => {
+  const w = await makeRecordsWorld();
+  try {
+    const secret = 'invalid-dss-plaintext-7f3a';
+    const bad = await w.c.outsider.prepareDss({
+      recordId: 'ledger-dss-redacted',
+      patient: w.id.bob,
+      category: 'clinical',
+      resource: condition('ep-redacted', secret),
+      responsible: [w.id.outsider],
+      k: 1,
+    });
+    const badSubmit = await w.node.submit({ body: bad, signatures: [w.c.outsider.sign(bad)] });
+    const receipt = (await w.node.waitForReceipt(badSubmit.txId, 10_000))!;
+    assert.equal(receipt.code, 'NOT_RESPONSIBLE');
+    const marker = {
+      redacted: true,
+      code: 'NOT_RESPONSIBLE',
+      txId: badSubmit.txId,
+      payloadHash: toHex(sha256(canonicalBytes(bad.payload))),
+    };
+
+    const block = await w.c.baker.http.getBlock(receipt.height);
+    assert.ok(!JSON.stringify(block).includes(secret), 'the block route does not serve the plaintext');
+    const inBlock = block.block.txs[receipt.index]!;
+    assert.equal(inBlock.body.type, 'record.dss');
+    assert.deepEqual(inBlock.body.payload, marker);
+    // the block's Merkle root is still checkable: the marker names the leaf
+    const leaves = block.block.txs.map((t, i) =>
+      i === receipt.index ? (t.body.payload as { txId: string }).txId : txIdOf(t.body),
+    );
+    assert.equal(toHex(merkleRoot(leaves.map((id) => fromHex(id)))), block.block.header.txRoot);
+
+    const tx = await w.c.chen.http.getTx(badSubmit.txId);
+    assert.ok(!JSON.stringify(tx).includes(secret), 'the transaction route does not serve the plaintext');
+    assert.deepEqual(tx.tx.body.payload, marker);
+    assert.equal(w.services.accessLog.pending, 0, 'nothing served, nothing to log');
+
+    // a valid record.dss is served as it is (and logged)
+    const good = await w.c.alice.writeDss({
+      recordId: 'ledger-dss-served',
+      patient: w.id.bob,
+      category: 'clinical',
+      resource: condition('ep-redacted', 'served-plaintext'),
+    });
+    const served = await w.c.chen.http.getTx(good.txId);
+    assert.equal((served.tx.body.payload as { recordId: string }).recordId, 'ledger-dss-served');
+    assert.equal(w.services.accessLog.pending, 1);
   } finally {
     await w.cleanup();
   }

@@ -14,7 +14,8 @@
  * by every authenticated member), so the three ledger reads need a signed request from an
  * enrolled, unrevoked member, and every block or transaction served is handed to the
  * `readAudit` hooks, which log the DSS records in it on the ledger (issue 3 §7; records/
- * services.ts implements one). World-state values hold record meta only, never contents;
+ * services.ts implements one). An invalid `record.dss` transaction made no record and cannot
+ * be logged: its payload is served redacted (redact.ts). World-state values hold record meta only, never contents;
  * the route is member-only anyway. Submissions are authenticated by their transaction
  * signatures; receipts, status and genesis reveal no record. Whoever holds the node's
  * database file reads everything: that is outside this API.
@@ -29,6 +30,7 @@ import type { CheckpointService } from '../checkpoints/service.js';
 import { HttpError, statusOf } from './errors.js';
 import type { HttpsOptions } from '../transport/serverTransport.js';
 import { BODY_LIMITS, installBodyParsers } from './body.js';
+import { redactInvalid } from './redact.js';
 
 async function withReceipt(node: MedledgerNode, r: SubmitResult, wait: number): Promise<SubmitResult> {
   if (r.status !== 'pending' || wait === 0) return r;
@@ -70,7 +72,10 @@ async function submitBatch(
   return { results };
 }
 
-/** What a ledger read served: the transactions (of a block, or one) with their validity codes. */
+/**
+ * What a ledger read served: the transactions (of a block, or one) with their validity codes,
+ * invalid `record.dss` payloads already redacted (redact.ts).
+ */
 export interface ServedTxs {
   route: 'block' | 'tx';
   txs: SignedTx[];
@@ -141,7 +146,10 @@ export function buildServer(node: MedledgerNode, opts: BuildServerOptions = {}):
   const member = (req: FastifyRequest): MemberEntry => auth.authenticate(req);
   const audit = (reader: MemberEntry, served: ServedTxs): void => {
     // Fail closed: a server that logs no ledger read does not serve DSS records at all.
-    if (audits.length === 0 && served.txs.some((t) => t.body.type === 'record.dss'))
+    if (
+      audits.length === 0 &&
+      served.txs.some((t, i) => t.body.type === 'record.dss' && served.codes[i] === 'OK')
+    )
       throw new HttpError(
         'FORBIDDEN',
         'this server logs no ledger reads, so it does not serve DSS records (read them at /v1/dss/records/:recordId)',
@@ -201,21 +209,22 @@ export function buildServer(node: MedledgerNode, opts: BuildServerOptions = {}):
     const { id } = req.params as { id: string };
     const t = node.getTxWithProof(id);
     if (!t) throw new HttpError('NOT_FOUND', 'no committed transaction with this id');
-    audit(reader, { route: 'tx', txs: [t.tx], codes: [t.receipt.code] });
+    const [tx] = redactInvalid([t.tx], [t.receipt.code]) as [SignedTx];
+    audit(reader, { route: 'tx', txs: [tx], codes: [t.receipt.code] });
     const cps = opts.checkpoints;
-    if (!cps) return t;
+    if (!cps) return { ...t, tx };
     // ?final=<ms>: wait up to that long for a quorum of nodes to have signed the block.
     const waitFinal = auth.waits.grant(req, true, 'final').ms;
     if (waitFinal > 0 && cps.finalHeight < t.receipt.height) await cps.waitFinal(t.receipt.height, waitFinal);
     const checkpoint = cps.checkpointAt(t.receipt.height);
-    if (!checkpoint) return t;
+    if (!checkpoint) return { ...t, tx };
     const b = node.getBlock(t.receipt.height)!;
     const codeProof = codeProofOf(
       b.block.txs.map((x) => txIdOf(x.body)),
       b.codes,
       t.receipt.index,
     );
-    return { ...t, checkpoint, codeProof };
+    return { ...t, tx, checkpoint, codeProof };
   });
 
   app.get('/v1/txs/:id/receipt', async (req) => {
@@ -237,8 +246,9 @@ export function buildServer(node: MedledgerNode, opts: BuildServerOptions = {}):
       throw new HttpError('MALFORMED_REQUEST', 'height must be a positive integer');
     const b = node.getBlock(h);
     if (!b) throw new HttpError('NOT_FOUND', `no block at height ${h}`);
-    audit(reader, { route: 'block', txs: b.block.txs, codes: b.codes });
-    return b;
+    const txs = redactInvalid(b.block.txs, b.codes);
+    audit(reader, { route: 'block', txs, codes: b.codes });
+    return { ...b, block: { ...b.block, txs } };
   });
 
   app.get('/v1/state/:key', async (req) => {

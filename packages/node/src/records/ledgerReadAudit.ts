@@ -11,10 +11,10 @@
  * log.
  *
  * Threat model: the node is trusted to log what it serves (see accessLogBatcher.ts). A
- * `record.dss` transaction that did not commit with a record entry (an invalid one — its
- * plaintext is in the block all the same) cannot be logged: the `access.log` contract accepts
- * entries for known records only, and one unknown record would invalidate the whole batch.
- * Those are counted in `unlogged` for the caller to report (ids only).
+ * `record.dss` transaction that did not commit OK made no record and cannot be logged (the
+ * `access.log` contract accepts entries for known records only): the server never serves its
+ * payload (api/redact.ts), so there is nothing to log. A valid one whose record entry names
+ * another transaction would be counted in `unlogged` for the caller to report (ids only).
  */
 import { getRecord, txIdOf, type AccessLogEntry, type MemberEntry, type StateReader } from '@medledger/core';
 import type { ServedTxs } from '../api/server.js';
@@ -49,8 +49,9 @@ export function ledgerReadEntries(
 ): LedgerReadEntries {
   const entries: AccessLogEntry[] = [];
   const unlogged: string[] = [];
-  for (const tx of served.txs) {
-    if (tx.body.type !== 'record.dss') continue;
+  for (const [i, tx] of served.txs.entries()) {
+    // An invalid record.dss made no record; the server serves its payload redacted.
+    if (tx.body.type !== 'record.dss' || served.codes[i] !== 'OK') continue;
     const txId = txIdOf(tx.body);
     const recordId = (tx.body.payload as { recordId?: unknown } | null)?.recordId;
     const r = typeof recordId === 'string' ? getRecord(state, recordId) : undefined;
