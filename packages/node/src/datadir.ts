@@ -13,6 +13,7 @@
  *   keys/tls-<org>.key.json, tls.csr.pem, tls.cert.pem   the TLS key, its request and the
  *                              server certificate the organization issued (transport/tlsFiles.ts)
  *   ledger.sqlite, ehr.sqlite, vault.sqlite, records-index.sqlite, notify.sqlite
+ *   access-log.sqlite          the access-log outbox: served reads not yet on the ledger
  *   dev-passphrase             (--dev only)
  *
  * An organization's admin directory (`medledger org init`, kept by its administrators, never

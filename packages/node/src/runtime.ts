@@ -182,6 +182,7 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
       ehr,
       vault,
       indexPath: join(o.dir, 'records-index.sqlite'),
+      outboxPath: join(o.dir, 'access-log.sqlite'),
       log: o.log,
     });
     await services.start();

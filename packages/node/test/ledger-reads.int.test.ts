@@ -282,7 +282,12 @@ test('security: an invalid record.dss is served redacted by the block and transa
     });
     const served = await w.c.chen.http.getTx(good.txId);
     assert.equal((served.tx.body.payload as { recordId: string }).recordId, 'ledger-dss-served');
-    assert.equal(w.services.accessLog.pending, 1);
+    assert.equal(await w.services.accessLog.settle(), 'OK');
+    assert.deepEqual(
+      ledgerReads(w).map((e) => [e.requester, e.recordId]),
+      [[w.id.chen, 'ledger-dss-served']],
+      'only the valid record’s read is logged',
+    );
   } finally {
     await w.cleanup();
   }

@@ -75,6 +75,11 @@ export interface RecordServicesOptions {
   /** SQLite file of the indexes (default ':memory:', rebuilt from the ledger at start). */
   indexPath?: string;
   now?: () => number;
+  /**
+   * SQLite file of the access-log outbox (default in memory): a served read's log entry is on
+   * disk there before the read is answered, and reaches the ledger after a crash.
+   */
+  outboxPath?: string;
   /** Access-log batching (defaults 50 ms, 500 entries). */
   logFlushMs?: number;
   logMaxEntries?: number;
@@ -141,6 +146,7 @@ export class RecordServices {
       nodeKey: o.nodeKey,
       now: this.#now,
       onError: (code) => this.#log(`access.log batch rejected: ${code}`),
+      ...(o.outboxPath === undefined ? {} : { outboxPath: o.outboxPath }),
       ...(o.logFlushMs === undefined ? {} : { flushMs: o.logFlushMs }),
       ...(o.logMaxEntries === undefined ? {} : { maxEntries: o.logMaxEntries }),
     });
@@ -167,6 +173,7 @@ export class RecordServices {
 
   /** Catches the indexes up with the ledger, repeats interrupted erasures, follows new blocks. */
   async start(): Promise<void> {
+    await this.accessLog.start();
     this.#follower = this.node.follow(this.index.height(), (b) => this.#onBlock(b), {
       onError: (e, h) => this.#log(`record indexing failed at block ${h}: ${codeOf(e)}`),
     });
