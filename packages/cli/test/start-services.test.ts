@@ -17,9 +17,11 @@ test(
       assert.match(published ?? '', /^[A-Za-z0-9_-]{43}$/, 'the proxy key is on the ledger');
       assert.equal(statSync(join(nodeDir, 'keys', 'node-enc-hospitalA.key.json')).mode & 0o777, 0o600);
       const h1 = s1.node.head().height;
-      const unknown = await fetch(`${s1.url}/v1/confidentiality/emergency/requests/${'0'.repeat(64)}`);
+      const unknown = await fetch(`${s1.url}/v1/confidentiality/abe/authorities/nobody`);
       assert.equal(unknown.status, 404, 'the confidentiality routes answer');
       assert.equal(((await unknown.json()) as { code: string }).code, 'NOT_FOUND');
+      const request = await fetch(`${s1.url}/v1/confidentiality/emergency/requests/${'0'.repeat(64)}`);
+      assert.equal(request.status, 401, 'emergency requests are served to members only');
       const studies = await fetch(`${s1.url}/v1/fl/studies`);
       assert.equal(studies.status, 401, 'the fl routes are served, to members only');
       await s1.close();

@@ -239,7 +239,7 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
         consortiumRoutes(checkpoints, auth),
         recordRoutes(services, auth),
         notificationRoutes(hub, auth),
-        confidentialityRoutes({}),
+        confidentialityRoutes({ auth }),
         anonymityRoutes({ relay: anonymity.relay, verifier: anonymity.verifier, auth }),
         pharmacyRoutes({ auth, pharmacies }),
         supplyRoutes({ auth, index: supply }),

@@ -59,7 +59,7 @@ function loggedEntries(a: AnonLedger, txId: string): AccessLogEntry[] {
   return events
     .filter((e) => e.txId === txId && e.type === 'access.logged')
     .map((e) => ({
-      recordId: e.recordId,
+      recordId: e.recordId!,
       requester: e.requester,
       purpose: e.purpose,
       channel: e.channel,

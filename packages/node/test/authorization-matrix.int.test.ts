@@ -27,7 +27,6 @@ const pub = (why: string): Row => ({ auth: 'public', why });
 const SELF_AUTH = 'carries a signed transaction or statement that authenticates itself';
 const ANON =
   'anonymous by design: the credential presentation or the group/ring signature is the authentication';
-const ISSUE_1 = 'unauthenticated today; issue 11 §1 (another branch) makes it member-only and logged';
 
 /** Every route of a full node. A route missing here fails the test. */
 const MATRIX: Record<string, Row> = {
@@ -46,9 +45,9 @@ const MATRIX: Record<string, Row> = {
   'GET /v1/sync/blocks': { auth: 'peer' },
   'GET /v1/confidentiality/abe/keys': member,
   'GET /v1/confidentiality/abe/authorities/:org': pub('ABE authority public keys'),
-  'GET /v1/confidentiality/emergency/requests/:id': pub(ISSUE_1),
-  'GET /v1/confidentiality/he/claims/:id': pub(ISSUE_1),
-  'GET /v1/confidentiality/peks/:patient': pub(ISSUE_1),
+  'GET /v1/confidentiality/emergency/requests/:id': member,
+  'GET /v1/confidentiality/he/claims/:id': member,
+  'GET /v1/confidentiality/peks/:patient': member,
   'POST /v1/pharmacy/prescriptions': pub(SELF_AUTH),
   'GET /v1/pharmacy/prescriptions/:rxId': member,
   'GET /v1/pharmacy/prescriptions/:rxId/content': member,

@@ -17,10 +17,10 @@ import {
   publishKeysTx,
   releaseTotalTx,
 } from '@medledger/client';
-import { buildServer } from '../src/index.js';
+import { buildServer, type PatientDataRead } from '../src/index.js';
 import { HeCustodianService } from '../src/confidentiality/heCustodian.js';
 import { confidentialityRoutes } from '../src/api/routes/confidentiality.js';
-import { confidentialLedger, grant } from './confidentiality-world.js';
+import { confidentialLedger, grant, signedGet } from './confidentiality-world.js';
 
 async function until(f: () => boolean): Promise<void> {
   for (let i = 0; i < 1000 && !f(); i++) await new Promise((r) => setTimeout(r, 5));
@@ -29,7 +29,11 @@ async function until(f: () => boolean): Promise<void> {
 
 test('integration: the insurer obtains a claim total, never an item; the total is checked against the ledger', async () => {
   const t = await confidentialLedger();
-  const app = buildServer(t.node, { plugins: [confidentialityRoutes()] });
+  const reads: (PatientDataRead & { reader: string })[] = [];
+  const app = buildServer(t.node, {
+    plugins: [confidentialityRoutes()],
+    readLog: (reader, r) => reads.push(...r.map((x) => ({ ...x, reader: reader.id }))),
+  });
   try {
     const base = await app.listen({ port: 0, host: '127.0.0.1' });
     const http = (who: string) =>
@@ -106,7 +110,14 @@ test('integration: the insurer obtains a claim total, never an item; the total i
       (e: unknown) => e instanceof HeRefusal,
     );
     // What the insurer can read through the API: the claim (aggregate + sealed total), never a key.
-    const res = await fetch(`${base}/v1/confidentiality/he/claims/c-1`);
+    const claimPath = '/v1/confidentiality/he/claims/c-1';
+    assert.equal((await fetch(`${base}${claimPath}`)).status, 401, 'claims go to members only');
+    const claimReads = () => reads.filter((r) => r.channel === 'he-claim');
+    assert.deepEqual(claimReads(), []);
+    const res = await signedGet(t, 'claims', base, claimPath);
+    assert.deepEqual(claimReads(), [
+      { patient: t.id('bob'), ref: 'c-1', channel: 'he-claim', reader: t.id('claims') },
+    ]);
     const body = (await res.json()) as Record<string, unknown>;
     assert.deepEqual(Object.keys(body).sort(), [
       'aggregate',

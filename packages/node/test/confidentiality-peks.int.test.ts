@@ -19,14 +19,18 @@ import {
   searchIndexes,
   type PeksIndexes,
 } from '@medledger/client';
-import { buildServer } from '../src/index.js';
+import { buildServer, type PatientDataRead } from '../src/index.js';
 import { confidentialityRoutes } from '../src/api/routes/confidentiality.js';
-import { confidentialLedger } from './confidentiality-world.js';
+import { confidentialLedger, signedGet } from './confidentiality-world.js';
 
 test('integration: a trapdoor for one ICD-10 code finds exactly the records carrying it; nothing else matches', async () => {
   await initPairing();
   const t = await confidentialLedger();
-  const app = buildServer(t.node, { plugins: [confidentialityRoutes()] });
+  const reads: (PatientDataRead & { reader: string })[] = [];
+  const app = buildServer(t.node, {
+    plugins: [confidentialityRoutes()],
+    readLog: (reader, r) => reads.push(...r.map((x) => ({ ...x, reader: reader.id }))),
+  });
   try {
     const base = await app.listen({ port: 0, host: '127.0.0.1' });
     const peks = createPeksKeyPair();
@@ -60,11 +64,20 @@ test('integration: a trapdoor for one ICD-10 code finds exactly the records carr
       (await t.commit(peksIndexTx(t.ctx('dr-alice'), 'r-4', peks.publicKey, ['X']))).code,
       'NOT_RESPONSIBLE',
     );
+    const path = `/v1/confidentiality/peks/${bob}`;
+    const unsigned = await fetch(`${base}${path}`);
+    assert.equal(unsigned.status, 401, 'the indexes go to members only');
+    assert.equal(((await unsigned.json()) as { code: string }).code, 'UNAUTHENTICATED');
+    assert.deepEqual(reads, [], 'a refused read logs nothing');
     const fetchIndexes = async (): Promise<PeksIndexes> =>
-      ((await (await fetch(`${base}/v1/confidentiality/peks/${bob}`)).json()) as { records: PeksIndexes })
-        .records;
+      ((await (await signedGet(t, 'dr-chen', base, path)).json()) as { records: PeksIndexes }).records;
     const indexes = await fetchIndexes();
     assert.equal(indexes.length, 4);
+    assert.deepEqual(
+      reads,
+      [{ patient: bob, ref: 'peks', channel: 'peks', reader: t.id('dr-chen') }],
+      'the read of the patient’s indexes is logged, naming the patient and the reader',
+    );
     // The patient seals a trapdoor for E11.9 to dr-chen (off-chain).
     const sealed = await sealTrapdoor(peks.secretKey, 'E11.9', {
       id: t.id('dr-chen'),

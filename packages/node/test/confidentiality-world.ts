@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toB64u, type JsonValue } from '@medledger/crypto';
-import { Wallet, type LedgerSource, type TxContext } from '@medledger/client';
+import { AUTH_HEADER, Wallet, signRequest, type LedgerSource, type TxContext } from '@medledger/client';
 import type { SignedTx } from '@medledger/core';
 import {
   MedledgerNode,
@@ -142,4 +142,22 @@ export function grant(
     },
     createdAt: now,
   });
+}
+
+/** A GET of `path` at `base`, signed by the member `label` for this node (client/auth.ts). */
+export function signedGet(
+  t: ConfidentialLedger,
+  label: string,
+  base: string,
+  path: string,
+): Promise<Response> {
+  const header = signRequest({
+    signerId: t.id(label),
+    privateKey: t.member(label).keys.privateKey,
+    method: 'GET',
+    path,
+    ts: Date.now(),
+    audience: { chainId: t.node.chainId, node: t.node.org },
+  });
+  return fetch(`${base}${path}`, { headers: { [AUTH_HEADER]: header } });
 }

@@ -41,6 +41,8 @@ import { pharmacyRoutes } from '@medledger/node/api/routes/pharmacy';
 import { supplyRoutes } from '@medledger/node/api/routes/supply';
 import { paymentsRoutes } from '@medledger/node/api/routes/payments';
 import { confidentialityRoutes } from '@medledger/node/api/routes/confidentiality';
+import { AccessLogBatcher } from '@medledger/node/records/accessLogBatcher';
+import { accessLogReadLog } from '@medledger/node/records/readLog';
 
 const ORGS = [
   { id: 'hospital', name: 'Hospital', role: 'cdo' },
@@ -131,8 +133,12 @@ export async function openDemoConsortium(o: { windowMs?: number } = {}): Promise
   });
   const supplyIndex = new SupplyIndex(node).start();
   const auth = new RequestAuthenticator(node);
+  // Reads of patient data (state values, confidentiality routes) are logged on the ledger.
+  const accessLog = new AccessLogBatcher({ node, nodeKey: nodeKey('hospital') });
+  await accessLog.start();
   const app = buildServer(node, {
     auth,
+    readLog: accessLogReadLog(accessLog, node.store),
     plugins: [
       pharmacyRoutes({ auth, pharmacies, regulator }),
       supplyRoutes({ auth, index: supplyIndex }),
@@ -170,6 +176,7 @@ export async function openDemoConsortium(o: { windowMs?: number } = {}): Promise
       regulator.close();
       supplyIndex.close();
       await app.close();
+      await accessLog.close();
       await node.close();
     },
     verify: () => verifyLedger(join(dir, 'ledger.sqlite')),

@@ -6,7 +6,7 @@
  *   GET  /v1/txs/:id          member: transaction, receipt, inclusion proof, header
  *   GET  /v1/txs/:id/receipt  receipt                        (?wait=<ms>)
  *   GET  /v1/blocks/:height   member: block with its validity codes
- *   GET  /v1/state/:key       member: a world-state value
+ *   GET  /v1/state/:key       member: a world-state value (logged if it names a patient)
  *   GET  /v1/status           node status
  *   GET  /v1/genesis          the consortium genesis
  *
@@ -14,9 +14,11 @@
  * by every authenticated member), so the three ledger reads need a signed request from an
  * enrolled, unrevoked member, and every block or transaction served is handed to the
  * `readAudit` hooks, which log the DSS records in it on the ledger (issue 3 §7; records/
- * services.ts implements one). An invalid `record.dss` transaction made no record and cannot
- * be logged: its payload is served redacted (redact.ts). World-state values hold record meta only, never contents;
- * the route is member-only anyway. Submissions are authenticated by their transaction
+ * services.ts implements one). A world-state value holds record meta, consents, care teams
+ * and the like, never record contents; one that names a patient is logged on the ledger as a
+ * read of that patient's data (`readLog`, records/stateReads.ts). An invalid `record.dss`
+ * transaction made no record and cannot be logged: its payload is served redacted
+ * (redact.ts). Submissions are authenticated by their transaction
  * signatures; receipts, status and genesis reveal no record. Whoever holds the node's
  * database file reads everything: that is outside this API.
  */
@@ -31,6 +33,7 @@ import { HttpError, statusOf } from './errors.js';
 import type { HttpsOptions } from '../transport/serverTransport.js';
 import { BODY_LIMITS, installBodyParsers } from './body.js';
 import { redactInvalid } from './redact.js';
+import { patientReadsOfState } from '../records/stateReads.js';
 
 async function withReceipt(node: MedledgerNode, r: SubmitResult, wait: number): Promise<SubmitResult> {
   if (r.status !== 'pending' || wait === 0) return r;
@@ -91,17 +94,46 @@ export interface ServedTxs {
  */
 export type ReadAudit = (reader: MemberEntry, served: ServedTxs) => void;
 
-/** What a plugin may hand back: hooks that join `BuildServerOptions.readAudit`. */
+/**
+ * A read of a patient's data that is not a block or a transaction: one record (`recordId`),
+ * or data of a patient that is not one record (`patient`, with `ref`: the state key or id
+ * read). `channel` names the route family (`state`, `index`, `emergency`, `he-claim`, `peks`).
+ */
+export type PatientDataRead =
+  { recordId: string; channel: string } | { patient: string; ref: string; channel: string };
+
+/**
+ * Logs reads of patient data on the ledger, called before the response is sent (the entry
+ * must be durable when it returns). If it throws, nothing is served.
+ */
+export type ReadLog = (reader: MemberEntry, reads: readonly PatientDataRead[]) => void;
+
+/** What a plugin may hand back: hooks that join `BuildServerOptions.readAudit` and `readLog`. */
 export interface ServerPluginHooks {
   readAudit?: ReadAudit;
+  readLog?: ReadLog;
+}
+
+/** What the server hands its plugins. */
+export interface ServerPluginContext {
+  /**
+   * Logs reads of patient data through every registered {@link ReadLog}; a server with none
+   * refuses (403 FORBIDDEN) to serve such a read. Call it before answering.
+   */
+  logReads: ReadLog;
 }
 
 /**
  * A feature's routes: registered on the app after the core routes (records, notifications,
- * ...). It may return hooks (e.g. the record routes return the DSS read audit, so a server
- * that serves record routes also logs the DSS records its ledger routes serve).
+ * ...). It may return hooks (e.g. the record routes return the DSS read audit and the read
+ * log, so a server that serves record routes also logs the DSS records its ledger routes
+ * serve and the patient data its state and confidentiality routes serve).
  */
-export type ServerPlugin = (app: FastifyInstance, node: MedledgerNode) => void | ServerPluginHooks;
+export type ServerPlugin = (
+  app: FastifyInstance,
+  node: MedledgerNode,
+  ctx: ServerPluginContext,
+) => void | ServerPluginHooks;
 
 export interface BuildServerOptions {
   logger?: boolean;
@@ -110,6 +142,8 @@ export interface BuildServerOptions {
   auth?: RequestAuthenticator;
   /** Audits of served blocks and transactions, called in addition to the plugins' ones. */
   readAudit?: ReadAudit | ReadAudit[];
+  /** Logs of reads of patient data (state values, confidentiality routes), with the plugins' ones. */
+  readLog?: ReadLog | ReadLog[];
   /**
    * The node's checkpoints: `GET /v1/txs/:id` then carries the block's checkpoint with the
    * node signatures of it and the transaction's validity-code proof (light clients), and
@@ -155,6 +189,16 @@ export function buildServer(node: MedledgerNode, opts: BuildServerOptions = {}):
         'this server logs no ledger reads, so it does not serve DSS records (read them at /v1/dss/records/:recordId)',
       );
     for (const a of audits) a(reader, served);
+  };
+  const readLogs: ReadLog[] = [opts.readLog ?? []].flat();
+  const logReads: ReadLog = (reader, reads) => {
+    if (reads.length === 0) return;
+    if (readLogs.length === 0)
+      throw new HttpError(
+        'FORBIDDEN',
+        'this server logs no reads of patient data, so it does not serve them',
+      );
+    for (const l of readLogs) l(reader, reads);
   };
   const app = Fastify({
     logger: opts.logger ?? false,
@@ -252,10 +296,11 @@ export function buildServer(node: MedledgerNode, opts: BuildServerOptions = {}):
   });
 
   app.get('/v1/state/:key', async (req) => {
-    member(req);
+    const reader = member(req);
     const { key } = req.params as { key: string };
     const v = node.stateValue(key);
     if (v === undefined) throw new HttpError('NOT_FOUND', 'no such state key');
+    logReads(reader, patientReadsOfState(node.store, key, v));
     return { key, value: v };
   });
 
@@ -267,8 +312,9 @@ export function buildServer(node: MedledgerNode, opts: BuildServerOptions = {}):
   }));
   app.get('/v1/genesis', async () => node.genesis);
   for (const plugin of opts.plugins ?? []) {
-    const hooks = plugin(app, node);
+    const hooks = plugin(app, node, { logReads });
     if (hooks?.readAudit) audits.push(hooks.readAudit);
+    if (hooks?.readLog) readLogs.push(hooks.readLog);
   }
   return app;
 }

@@ -20,7 +20,7 @@ export const SUMMARY_FIELDS: Readonly<Record<string, readonly string[]>> = {
     'grantId',
     'holder',
   ],
-  'access.logged': ['requester', 'recordId', 'purpose', 'channel', 'outcome', 'code', 'node', 'readAt'],
+  'access.logged': ['requester', 'recordId', 'ref', 'purpose', 'channel', 'outcome', 'code', 'node', 'readAt'],
   'consent.granted': ['grantId', 'purposes', 'notAfter'],
   'consent.revoked': ['grantId'],
   'record.written': ['mode', 'recordId', 'category', 'holder'],

@@ -40,11 +40,12 @@ import type { EhrStore } from '../ehr/types.js';
 import { HttpError } from '../api/errors.js';
 import type { Receipt } from '@medledger/client';
 import type { FeedBlock, Follower, LedgerView } from '../ledgerView.js';
-import type { ServedTxs } from '../api/server.js';
+import type { PatientDataRead, ServedTxs } from '../api/server.js';
 import { AccessLogBatcher } from './accessLogBatcher.js';
 import { act, actionsOf, sweepPending, type ActionContext, type IndexAction } from './blockActions.js';
 import { deidentifyResource } from './deidentify.js';
 import { ledgerReadEntries } from './ledgerReadAudit.js';
+import { accessLogReadLog } from './readLog.js';
 import { RecordIndex, type IndexedRecord, type PatientLogEntry } from './recordIndex.js';
 import {
   serveRelease,
@@ -128,6 +129,7 @@ export class RecordServices {
   readonly #log: (m: string) => void;
   readonly #syncWaitMs: number;
   readonly #requestWaitMs: number;
+  readonly #readLog: (reader: MemberEntry, reads: readonly PatientDataRead[]) => void;
   #follower: Follower | undefined;
   #retry: IndexAction[] = [];
 
@@ -150,6 +152,7 @@ export class RecordServices {
       ...(o.logFlushMs === undefined ? {} : { flushMs: o.logFlushMs }),
       ...(o.logMaxEntries === undefined ? {} : { maxEntries: o.logMaxEntries }),
     });
+    this.#readLog = accessLogReadLog(this.accessLog, o.node.store, this.#now);
     this.#serve = {
       node: o.node,
       org: o.org,
@@ -328,6 +331,15 @@ export class RecordServices {
     for (const txId of unlogged) this.#log(`served invalid record.dss ${txId}: no record to log it under`);
   }
 
+  /**
+   * The server's `readLog` hook (api/server.ts; readLog.ts): logs each read of patient data
+   * served outside the record routes — state values, the episode index, the confidentiality
+   * routes — on the durable access log.
+   */
+  logReads(reader: MemberEntry, reads: readonly PatientDataRead[]): void {
+    this.#readLog(reader, reads);
+  }
+
   // ---- erasure ------------------------------------------------------------------------------
 
   /**
@@ -372,11 +384,19 @@ export class RecordServices {
     return this.index.byPatient(patientId);
   }
 
-  /** Records of one episode pseudonym (what a holder of the episode key can link). */
-  async recordsBySubject(subject: string): Promise<IndexedRecord[]> {
+  /**
+   * Records of one episode pseudonym (what a holder of the episode key can link), for an
+   * authenticated member; each record listed is logged as read by `member` (channel 'index').
+   */
+  async recordsBySubject(member: MemberEntry, subject: string): Promise<IndexedRecord[]> {
     str(subject, 'subject', M, 128, ID);
     await this.sync();
-    return this.index.bySubject(subject);
+    const records = this.index.bySubject(subject);
+    this.logReads(
+      member,
+      records.map((r) => ({ recordId: r.recordId, channel: 'index' })),
+    );
+    return records;
   }
 
   /** Stops following blocks and flushes the access log (the EHR store and vault stay open). */

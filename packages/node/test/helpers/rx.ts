@@ -51,6 +51,8 @@ import { pharmacyRoutes } from '../../src/api/routes/pharmacy.js';
 import { supplyRoutes } from '../../src/api/routes/supply.js';
 import { paymentsRoutes } from '../../src/api/routes/payments.js';
 import { confidentialityRoutes } from '../../src/api/routes/confidentiality.js';
+import { AccessLogBatcher } from '../../src/records/accessLogBatcher.js';
+import { accessLogReadLog } from '../../src/records/readLog.js';
 
 export const ORGS = [
   { id: 'hospital', name: 'Hospital', role: 'cdo' },
@@ -144,8 +146,11 @@ export async function makeRxWorld(o: { windowMs?: number } = {}): Promise<RxWorl
   });
   const supply = new SupplyIndex(node).start();
   const auth = new RequestAuthenticator(node);
+  const accessLog = new AccessLogBatcher({ node, nodeKey: nodeKey('hospital') });
+  await accessLog.start();
   const app: FastifyInstance = buildServer(node, {
     auth,
+    readLog: accessLogReadLog(accessLog, node.store),
     plugins: [
       pharmacyRoutes({ auth, pharmacies, regulator }),
       supplyRoutes({ auth, index: supply }),
@@ -185,6 +190,7 @@ export async function makeRxWorld(o: { windowMs?: number } = {}): Promise<RxWorl
       regulator.close();
       supply.close();
       await app.close();
+      await accessLog.close();
       await node.close();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -12,7 +12,8 @@
  *   GET  /v1/patients/:id/access-log     the patient (?after=<seq>) → {entries}
  *   GET  /v1/patients/:id/records        the patient → {records}
  *   PUT  /v1/patients/:id/study-keys/:grantId  the patient: {studyKey} for a grant with linkage → 201
- *   GET  /v1/records?subject=<pseudonym> any member → {records} (the episode's record ids and meta)
+ *   GET  /v1/records?subject=<pseudonym> any member → {records} (the episode's record ids and meta),
+ *                                        each record listed logged as read on the ledger
  */
 import type { FastifyRequest } from 'fastify';
 import type { MemberEntry } from '@medledger/core';
@@ -41,7 +42,8 @@ function nonNegative(v: string | undefined, name: string, max: number): number {
 /**
  * The record-sharing routes as a server plugin. It also hands the server the DSS read audit
  * (`services.auditRead`): DSS records served by `GET /v1/blocks/:height` and `GET /v1/txs/:id`
- * are logged on the ledger like those served here.
+ * are logged on the ledger like those served here; and the read log (`services.logReads`) of
+ * the patient data that state values and the confidentiality routes serve.
  * @example buildServer(node, { plugins: [recordRoutes(services, new RequestAuthenticator(node))] })
  */
 export function recordRoutes(services: RecordServices, auth: RequestAuthenticator): ServerPlugin {
@@ -96,12 +98,15 @@ export function recordRoutes(services: RecordServices, auth: RequestAuthenticato
         return reply.status(201).send(services.putStudyKey(member, grantId, req.body));
       });
       app.get('/v1/records', async (req) => {
-        who(req);
+        const member = who(req);
         const { subject } = req.query as { subject?: string };
         if (subject === undefined) throw new HttpError('MALFORMED_REQUEST', 'subject is required');
-        return { records: await services.recordsBySubject(subject) };
+        return { records: await services.recordsBySubject(member, subject) };
       });
     });
-    return { readAudit: (reader, served) => services.auditRead(reader, served) };
+    return {
+      readAudit: (reader, served) => services.auditRead(reader, served),
+      readLog: (reader, reads) => services.logReads(reader, reads),
+    };
   };
 }

@@ -1,0 +1,46 @@
+/**
+ * Which patient's data a world-state value reveals, so that `GET /v1/state/:key` logs the read
+ * on the ledger like any other read of patient data. A value is a read of:
+ * - a record, when the key is the record's (`record:<id>`, `stt:<id>`): logged under the record;
+ * - a patient, when the key ends in an enrolled patient's member id (`careteam:<p>`,
+ *   `grants:<p>`, `chain:dss:<p>`, `member:<p>`, `pubkeys:<p>`, ...), or when the value is an
+ *   object whose top-level `patient` or `patientId` names one (a grant, an access decision, an
+ *   emergency request, an HE claim, a PEKS index, a prescription): logged under the patient,
+ *   with the key as `ref`.
+ * Ids that are not enrolled patients are left out (the `access.log` contract refuses them).
+ * The public keys a patient publishes (`pubkeys:<p>`) are there for others to encrypt to: not
+ * the patient's data, and read by every client that writes to them, so not logged.
+ * A value that nests a patient id deeper than its top level is not recognized: the logging
+ * covers the state layouts of the contracts, which keep the patient at the top.
+ */
+import { getMember, getRecord, type StateReader } from '@medledger/core';
+import { ID } from '@medledger/core/validate';
+import type { PatientDataRead } from '../api/server.js';
+
+/** Channel of the entries for state reads. */
+export const STATE_READ_CHANNEL = 'state';
+
+const isPatient = (state: StateReader, id: unknown): id is string =>
+  typeof id === 'string' && getMember(state, id)?.role === 'patient';
+
+/**
+ * The reads of patient data that serving `value` under `key` amounts to.
+ * @example patientReadsOfState(node.store, 'careteam:ab12…', ['cd34…']) // [{ patient: 'ab12…', ref: 'careteam:ab12…', channel: 'state' }]
+ */
+export function patientReadsOfState(state: StateReader, key: string, value: unknown): PatientDataRead[] {
+  for (const prefix of ['record:', 'stt:']) {
+    if (!key.startsWith(prefix)) continue;
+    const r = getRecord(state, key.slice(prefix.length));
+    if (r) return [{ recordId: r.recordId, channel: STATE_READ_CHANNEL }];
+  }
+  if (key.startsWith('pubkeys:')) return [];
+  const patients = new Set<string>();
+  const last = key.slice(key.lastIndexOf(':') + 1);
+  if (isPatient(state, last)) patients.add(last);
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const v = value as { patient?: unknown; patientId?: unknown };
+    for (const p of [v.patient, v.patientId]) if (isPatient(state, p)) patients.add(p);
+  }
+  const ref = key.length <= 200 && ID.test(key) ? key : 'state';
+  return [...patients].map((patient) => ({ patient, ref, channel: STATE_READ_CHANNEL }));
+}
