@@ -77,6 +77,7 @@ import {
   type PublishedKeys,
 } from '@medledger/core/contracts/confidentiality/state';
 import { MedledgerClient, MedledgerHttpError, type RequestSigner } from './http.js';
+import { decryptSttBody, encryptSttBody } from './recordCrypto.js';
 import type { Wallet } from './wallet.js';
 
 /** Where ledger data is read from: the HTTP API (`httpLedgerSource`) or a node in-process. */
@@ -218,18 +219,28 @@ export interface AbeRecordParameters {
   prev?: string | null;
   policy: string;
   plaintext: Uint8Array;
+  /**
+   * The record's 32-byte release key, kept by the sender's node (`PUT
+   * /v1/stt/release-keys/:recordId`, `RecordsClient.depositReleaseKey`): the record is sealed
+   * under it before the ABE layer, so that attribute keys alone do not open it — a reader
+   * also needs the key, which the holder releases only after an `access.request` committed
+   * on the ledger (the read is logged). A re-share must use the record's release key.
+   */
+  releaseKey: Uint8Array;
 }
 
 /**
- * `record.stt.abe`: encrypts the record once for `policy` (AAD: the record id) with the
- * authority keys on the ledger.
+ * `record.stt.abe`: seals the record under its release key (AES-256-GCM, as an HPKE STT
+ * record's inner layer, recordCrypto.ts), then encrypts that once for `policy` (AAD: the
+ * record id) with the authority keys on the ledger.
  */
 export async function abeRecordTx(
   c: TxContext,
   source: LedgerSource,
   p: AbeRecordParameters,
 ): Promise<SignedTx> {
-  const ct = abeEncrypt(p.policy, await abeAuthorityKeys(source, p.policy), p.plaintext, {
+  const inner = encryptSttBody(p.releaseKey, p.plaintext, p.recordId);
+  const ct = abeEncrypt(p.policy, await abeAuthorityKeys(source, p.policy), inner, {
     aad: utf8(p.recordId),
   });
   return build(c, 'record.stt.abe', {
@@ -246,11 +257,13 @@ export async function abeRecordTx(
 }
 
 /**
- * Decrypts the latest ABE transmission of a record with ONE member's attribute keys.
+ * Decrypts the ABE layer of the latest ABE transmission of a record with ONE member's
+ * attribute keys: the record sealed under its release key, which the holder releases after an
+ * `access.request` ({@link openAbeRecord}).
  * @throws RangeError if the keys do not satisfy the policy; Error('ABE decryption failed') if
  *   they do not belong together (collusion) or the ciphertext was altered.
  */
-export async function openAbeRecord(
+export async function openAbeLayer(
   source: LedgerSource,
   recordId: string,
   keys: readonly AbeUserKey[],
@@ -266,6 +279,21 @@ export async function openAbeRecord(
   if (!tx) throw new Error(`transaction ${last.txId} not found`);
   const ct = AbeCiphertext.fromBytes(fromB64u(tx.body.payload.ciphertext as string));
   return abeDecrypt(ct, keys, utf8(recordId));
+}
+
+/**
+ * Decrypts an ABE STT record: the ABE layer with ONE member's attribute keys
+ * ({@link openAbeLayer}), then the release key the holder served for the member's committed
+ * `access.request` (`RecordsClient.fetchReleaseKey`).
+ * @throws as {@link openAbeLayer}; Error if the release key is not the record's
+ */
+export async function openAbeRecord(
+  source: LedgerSource,
+  recordId: string,
+  keys: readonly AbeUserKey[],
+  releaseKey: Uint8Array,
+): Promise<Uint8Array> {
+  return decryptSttBody(releaseKey, await openAbeLayer(source, recordId, keys), recordId);
 }
 
 // ---- emergency access (threshold PRE) ---------------------------------------------------

@@ -59,6 +59,8 @@ import {
   sttEnvelopeAad,
 } from './recordCrypto.js';
 import { Wallet, assembleTx } from './wallet.js';
+import { abeRecordTx, httpLedgerSource, openAbeLayer, type LedgerSource } from './confidentiality.js';
+import type { AbeUserKey } from '@medledger/crypto/abe';
 
 type Obj = { [k: string]: JsonValue };
 
@@ -613,6 +615,86 @@ export class RecordsClient {
       releaseKey.fill(0);
     }
     return written;
+  }
+
+  /**
+   * Keeps an STT record's release key at the node of `holder` (this member's organization by
+   * default), before the record is written; the node confirms it when the record commits.
+   */
+  async depositReleaseKey(
+    recordId: string,
+    patient: string,
+    key: Uint8Array,
+    holder?: string,
+  ): Promise<{ recordId: string; pendingUntil: number }> {
+    return this.signed(
+      'PUT',
+      `/v1/stt/release-keys/${encodeURIComponent(recordId)}`,
+      { key: toB64u(key), patient },
+      holder ?? (await this.org()),
+    );
+  }
+
+  /**
+   * Writes an STT record encrypted once under an attribute policy (`record.stt.abe`): a fresh
+   * release key is kept at this member's node, the record is sealed under it and then
+   * ABE-encrypted (confidentiality.ts `abeRecordTx`). Readers need matching attribute keys AND
+   * the release key, which the node releases only after their `access.request` committed.
+   */
+  async sendSttAbe(
+    p: RecordMetaParameters & { resource: Obj; policy: string; purpose?: Purpose },
+  ): Promise<{ txId: string; receipt: Receipt }> {
+    const releaseKey = randomBytes(RELEASE_KEY_BYTES);
+    try {
+      await this.depositReleaseKey(p.recordId, p.patient, releaseKey);
+      const tx = await abeRecordTx(
+        { wallet: this.wallet, chainId: await this.#chain(), createdAt: this.#now() },
+        this.#source(),
+        {
+          recordId: p.recordId,
+          patient: p.patient,
+          subject: p.subject ?? subjectOf(p.resource),
+          category: p.category,
+          resourceType: String(p.resource.resourceType),
+          purpose: p.purpose ?? 'treatment',
+          policy: p.policy,
+          plaintext: canonicalBytes(p.resource),
+          releaseKey,
+        },
+      );
+      return await this.#commit(tx);
+    } finally {
+      releaseKey.fill(0);
+    }
+  }
+
+  /**
+   * Reads an ABE STT record with this member's attribute keys: opens the ABE layer, requests
+   * access on the ledger (the read is logged; the ledger checks the member's certified
+   * attributes against the policy), fetches the release key from the holder and decrypts.
+   * @throws RecordsError with the ledger's code if denied (POLICY_NOT_SATISFIED, RECORD_ERASED);
+   *   RangeError if the keys do not satisfy the policy
+   */
+  async openSttAbe(recordId: string, purpose: Purpose, keys: readonly AbeUserKey[]): Promise<Obj> {
+    const inner = await openAbeLayer(this.#source(), recordId, keys);
+    const { txId: req, decision } = await this.requestAccess(recordId, purpose);
+    if (!decision.allow)
+      throw new RecordsError(decision.code, `access denied by the ledger: ${decision.code}`);
+    const key = await this.fetchReleaseKey(req, decision.holder);
+    try {
+      return JSON.parse(new TextDecoder().decode(decryptSttBody(key, inner, recordId))) as Obj;
+    } finally {
+      key.fill(0);
+    }
+  }
+
+  /** This member's signed view of the ledger (state and transactions). */
+  #source(): LedgerSource {
+    return httpLedgerSource(this.#p.baseUrl, {
+      signerId: this.memberId,
+      privateKey: this.#key,
+      now: () => this.#now(),
+    });
   }
 
   /** The last transmission of a record that reached this member (or the given one). */

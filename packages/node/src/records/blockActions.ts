@@ -43,8 +43,8 @@ export function actionsOf(events: readonly CommittedLedgerEvent[], state: StateR
       });
     } else if (e.type === 'record.transmitted') {
       const r = getRecord(state, String(e.recordId));
-      // ABE-encrypted STT records (an `encryption` field) have no release key to confirm.
-      if (!r || r.txId !== e.txId || 'encryption' in r) continue;
+      // HPKE and ABE STT records alike: the sender's node confirms the release key it keeps.
+      if (!r || r.txId !== e.txId) continue;
       const holder = r.holder === undefined ? {} : { holder: r.holder };
       out.push({
         kind: 'written',

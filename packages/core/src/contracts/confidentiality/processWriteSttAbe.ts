@@ -17,8 +17,14 @@
  * What the contract checks without a pairing engine: the canonical policy, the authorities,
  * and that the ciphertext's framing carries exactly that policy with one row per leaf. Point
  * validity and integrity are checked by the decryptor (GCM over the policy and every row).
- * Not covered here: an ABE record is decrypted from the ledger without asking anyone, so its
- * reads cannot be logged, and erasure cannot shred it (the ciphertext is in the block).
+ *
+ * Reads are logged as for an HPKE STT record: the client seals the record under a release key
+ * that the sender's organization keeps off-chain (the record's `holder`) before the ABE layer,
+ * so a reader needs both attribute keys and the release key, which the holder serves only for
+ * an allowed `access.request` (the ledger checks the requester's certified attributes against
+ * the policy, core/access/decideRecordRead). Erasure deletes the release key, which shreds the
+ * record. The contract cannot see inside the ciphertext: a sender who skips the inner layer
+ * makes a record whose reads are not logged — as any sender can disclose what it sends.
  */
 import { G1_BYTES, G2_BYTES, GT_BYTES } from '@medledger/crypto/pairing';
 import {
