@@ -455,6 +455,37 @@ test('access.log: only a node key signs access logs; entries must name existing 
   assert.equal(r.outcomes[0]!.events[0]!.patient, w.bob.id, 'the patient is notified');
 });
 
+test('access.log: an entry names a record or an enrolled patient (with a ref), exactly one of them', async () => {
+  const w = await world();
+  const base = {
+    requester: w.baker.id,
+    purpose: 'unspecified',
+    channel: 'state',
+    outcome: 'allowed',
+    at: w.t,
+  };
+  const byNode = (entry: { [k: string]: string | number }) =>
+    makeTx(
+      w.f.chainId,
+      'access.log',
+      { entries: [entry] },
+      [['node:hospitalA', w.f.orgs.hospitalA!.node.privateKey]],
+      w.t,
+    );
+  const patient = byNode({ ...base, patient: w.bob.id, ref: `careteam:${w.bob.id}` });
+  const notPatient = byNode({ ...base, patient: w.alice.id, ref: 'x' });
+  const both = byNode({ ...base, patient: w.bob.id, recordId: 'r' });
+  const neither = byNode({ ...base });
+  const refAlone = byNode({ ...base, recordId: 'r', ref: 'x' });
+  const r = w.c.apply(w.c.makeBlock([patient, notPatient, both, neither, refAlone], (w.t += 1000)));
+  assert.deepEqual(
+    r.outcomes.map((o) => o.code),
+    ['OK', 'UNKNOWN_PATIENT', 'INVALID_PAYLOAD', 'INVALID_PAYLOAD', 'INVALID_PAYLOAD'],
+  );
+  assert.equal(r.outcomes[0]!.events[0]!.patient, w.bob.id, 'the patient is notified');
+  assert.equal(r.outcomes[0]!.events[0]!.ref, `careteam:${w.bob.id}`);
+});
+
 test('behavior: an unknown purpose or category is refused with the allowed values named, and changes nothing', async () => {
   const w = await world();
   const { applyBlock, defaultContracts } = await import('../src/index.js');
