@@ -33,7 +33,9 @@ import { HttpError, statusOf } from './errors.js';
 import type { HttpsOptions } from '../transport/serverTransport.js';
 import { BODY_LIMITS, installBodyParsers } from './body.js';
 import { redactInvalid } from './redact.js';
-import { patientReadsOfState } from '../records/stateReads.js';
+import { patientReadsOfState, type PatientDataRead } from '../records/stateReads.js';
+
+export type { PatientDataRead } from '../records/stateReads.js';
 
 async function withReceipt(node: MedledgerNode, r: SubmitResult, wait: number): Promise<SubmitResult> {
   if (r.status !== 'pending' || wait === 0) return r;
@@ -93,14 +95,6 @@ export interface ServedTxs {
  * (403 FORBIDDEN) to serve a block or transaction that holds a `record.dss`.
  */
 export type ReadAudit = (reader: MemberEntry, served: ServedTxs) => void;
-
-/**
- * A read of a patient's data that is not a block or a transaction: one record (`recordId`),
- * or data of a patient that is not one record (`patient`, with `ref`: the state key or id
- * read). `channel` names the route family (`state`, `index`, `emergency`, `he-claim`, `peks`).
- */
-export type PatientDataRead =
-  { recordId: string; channel: string } | { patient: string; ref: string; channel: string };
 
 /**
  * Logs reads of patient data on the ledger, called before the response is sent (the entry

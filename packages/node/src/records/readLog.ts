@@ -7,7 +7,7 @@
  * is left out so that it cannot invalidate its batch: nothing of such an id was served.
  */
 import { getMember, getRecord, type MemberEntry, type StateReader } from '@medledger/core';
-import type { PatientDataRead } from '../api/server.js';
+import type { PatientDataRead } from './stateReads.js';
 import type { AccessLogBatcher } from './accessLogBatcher.js';
 import { LEDGER_READ_PURPOSE } from './ledgerReadAudit.js';
 

@@ -15,7 +15,14 @@
  */
 import { getMember, getRecord, type StateReader } from '@medledger/core';
 import { ID } from '@medledger/core/validate';
-import type { PatientDataRead } from '../api/server.js';
+
+/**
+ * A read of a patient's data that is not a block or a transaction: one record (`recordId`),
+ * or data of a patient that is not one record (`patient`, with `ref`: the state key or id
+ * read). `channel` names the route family (`state`, `index`, `emergency`, `he-claim`, `peks`).
+ */
+export type PatientDataRead =
+  { recordId: string; channel: string } | { patient: string; ref: string; channel: string };
 
 /** Channel of the entries for state reads. */
 export const STATE_READ_CHANNEL = 'state';
