@@ -65,6 +65,7 @@ test('durability: an entry a batcher never flushed is submitted by the next batc
       assert.deepEqual(reads.sort(), [w.id.baker, w.id.chen].sort(), 'each read once');
     } finally {
       await second.close();
+      await first.close(); // its timer (a minute) would keep the process alive; nothing left to flush
     }
   } finally {
     await w.cleanup();
