@@ -16,6 +16,7 @@ import { groupPublicKeyToBytes } from '@medledger/crypto/groupsig';
 import { fromB64u, type JsonValue } from '@medledger/crypto';
 import { anonKeys } from '@medledger/core/contracts/anonymity/index';
 import { ckeys } from '@medledger/core/contracts/confidentiality/state';
+import type { OrgServicesDescription } from '@medledger/client';
 import type { LedgerView } from '../ledgerView.js';
 import type { FeedCursor } from '../ledgerView.js';
 import { AbeAuthorityService } from '../confidentiality/abeAuthority.js';
@@ -48,26 +49,7 @@ export interface StartOrgServicesOptions {
   log: (line: string) => void;
 }
 
-/** The public description of a node's services (GET /v1/services): keys and whether registered. */
-export interface OrgServicesDescription {
-  org: string;
-  abeAuthority?: { publicKey: string; registered: boolean };
-  credentialIssuer?: {
-    publicKey: string;
-    accumulatorPublicKey: string;
-    accumulated: string;
-    registered: boolean;
-  };
-  groups: {
-    id: string;
-    description: string;
-    roles?: string[];
-    epoch: number;
-    publicKey: string;
-    registered: boolean;
-  }[];
-  heCustodian?: { encryptionKey: string };
-}
+export type { OrgServicesDescription } from '@medledger/client';
 
 /** The services a node runs. */
 export interface OrgServices {
