@@ -179,8 +179,11 @@ export interface AnonymousReadResponse {
 /** HTTP client of the anonymity routes of a node. */
 export class AnonymityClient {
   readonly baseUrl: string;
-  constructor(baseUrl: string) {
+  readonly #fetch: typeof fetch;
+  /** @param o.fetch the fetch to use (e.g. one that trusts only the genesis roots over TLS) */
+  constructor(baseUrl: string, o: { fetch?: typeof fetch } = {}) {
     this.baseUrl = baseUrl.replace(/\/$/, '');
+    this.#fetch = o.fetch ?? ((i, init) => fetch(i, init));
   }
 
   async #req<T>(
@@ -195,14 +198,14 @@ export class AnonymityClient {
     if (signer) {
       headers[AUTH_HEADER] = signRequest({
         ...signer,
-        audience: await requestAudience(this.baseUrl),
+        audience: await requestAudience(this.baseUrl, this.#fetch),
         method,
         path,
         ts: Date.now(),
         ...(text === undefined ? {} : { body: utf8(text) }),
       });
     }
-    const res = await fetch(`${this.baseUrl}${path}`, {
+    const res = await this.#fetch(`${this.baseUrl}${path}`, {
       method,
       headers,
       ...(text === undefined ? {} : { body: text }),

@@ -3,8 +3,14 @@
  * transactions by which the organization's administrators register their public keys on the
  * ledger with the root key — the node runs the services but never holds the root key.
  */
+import { canonicalize, envelopeToJson, sealEnvelope, utf8, type EnvelopeJson } from '@medledger/crypto';
+import type { AbeUserKey } from '@medledger/crypto/abe';
+import type { HeSecretKey } from '@medledger/crypto/he';
 import type { SignedTx } from '@medledger/core';
 import type { Wallet } from '../wallet.js';
+import { AUTH_HEADER, requestAudience, signRequest } from '../auth.js';
+import { MedledgerHttpError } from '../http.js';
+import { openAttributeKeys } from '../confidentiality.js';
 
 /** `GET /v1/services`: the services a node runs, their public keys, whether registered. */
 export interface OrgServicesDescription {
@@ -63,3 +69,91 @@ export function registrationTxs(
       );
   return out;
 }
+
+/** A member's signed-request identity at a node, with the key secrets are sealed to. */
+export interface MemberAtNode {
+  signerId: string;
+  privateKey: Uint8Array;
+  /** The member's X25519 private key (its enrolled encryption key). */
+  encryptionPrivateKey: Uint8Array;
+}
+
+/**
+ * What a node's services hand its members, over signed requests: the service description,
+ * a member's ABE attribute keys (sealed to the member, opened here), a patient's HE key
+ * deposit (sealed to the node here). Group keys and credentials: {@link AnonymityClient}.
+ */
+export class OrgServicesClient {
+  readonly baseUrl: string;
+  readonly #fetch: typeof fetch;
+
+  constructor(baseUrl: string, o: { fetch?: typeof fetch } = {}) {
+    this.baseUrl = baseUrl.replace(/\/$/, '');
+    this.#fetch = o.fetch ?? ((i, init) => fetch(i, init));
+  }
+
+  async #req<T>(method: string, path: string, body?: unknown, me?: MemberAtNode): Promise<T> {
+    const text = body === undefined ? undefined : canonicalize(body);
+    const headers: Record<string, string> = text === undefined ? {} : { 'content-type': 'application/json' };
+    if (me)
+      headers[AUTH_HEADER] = signRequest({
+        signerId: me.signerId,
+        privateKey: me.privateKey,
+        audience: await requestAudience(this.baseUrl, this.#fetch),
+        method,
+        path,
+        ts: Date.now(),
+        ...(text === undefined ? {} : { body: utf8(text) }),
+      });
+    const res = await this.#fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers,
+      ...(text === undefined ? {} : { body: text }),
+    });
+    const json = (await res.json().catch(() => undefined)) as { code?: string; message?: string } | undefined;
+    if (!res.ok)
+      throw new MedledgerHttpError(
+        res.status,
+        json?.code ?? 'HTTP_ERROR',
+        json?.message ?? `HTTP ${res.status}`,
+      );
+    return json as T;
+  }
+
+  /** The services the node runs and their public keys. */
+  describe(): Promise<OrgServicesDescription> {
+    return this.#req('GET', '/v1/services');
+  }
+
+  /** The member's attribute keys from the node's ABE authority, opened with the member's key. */
+  async attributeKeys(me: MemberAtNode): Promise<{ org: string; attributes: string[]; keys: AbeUserKey[] }> {
+    const r = await this.#req<{ org: string; attributes: string[]; sealed: EnvelopeJson }>(
+      'GET',
+      '/v1/confidentiality/abe/keys',
+      undefined,
+      me,
+    );
+    const keys = await openAttributeKeys(r.sealed, r.org, {
+      id: me.signerId,
+      privateKey: me.encryptionPrivateKey,
+    });
+    return { org: r.org, attributes: r.attributes, keys };
+  }
+
+  /**
+   * Deposits a patient's HE secret key with the node's custodian, sealed to the node's X25519
+   * key from the ledger (`pubkeys:node:<org>`), never to a key the node merely states.
+   */
+  async depositHeKey(me: MemberAtNode, org: string, nodeX25519: Uint8Array, sk: HeSecretKey): Promise<void> {
+    const sealed = await sealEnvelope({
+      plaintext: sk.toBytes(),
+      receivers: [{ id: `node:${org}`, publicKey: nodeX25519 }],
+      aad: heCustodyAad(org, me.signerId),
+    });
+    await this.#req('POST', '/v1/services/he-custody', { sealed: envelopeToJson(sealed) }, me);
+  }
+}
+
+/** AAD of an HE secret key sealed to a custodian node (node confidentiality/heCustody.ts). */
+export const heCustodyAad = (org: string, patient: string): Uint8Array =>
+  utf8(`he-custody:${org}:${patient}`);

@@ -25,7 +25,7 @@ import {
   openWith,
   type GroupPublicKey,
 } from '@medledger/crypto/groupsig';
-import type { Wallet } from '@medledger/client';
+import { groupKeyAad, type Wallet } from '@medledger/client';
 import { LedgerError, type MemberEntry, type SignedTx } from '@medledger/core';
 import {
   GROUP_SUBMIT,
@@ -64,9 +64,6 @@ export interface GroupServiceState {
   /** `groupRevocationToBytes` of each revocation, by the epoch it ends. */
   revocations: Map<number, Uint8Array>;
 }
-
-/** AAD of a member key sealed to its member. */
-export const groupKeyAad = (groupId: string): Uint8Array => utf8(`group-member-key:${groupId}`);
 
 export class GroupManagerService {
   readonly groupId: string;

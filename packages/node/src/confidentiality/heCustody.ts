@@ -2,21 +2,18 @@
  * Patients' deposits of their Paillier secret key with the HE custodian (heCustodian.ts) of
  * the organization they named as `heHolder` in `keys.publish`. The patient seals the key to
  * the node's published X25519 key (`pubkeys:node:<org>`, HPKE, RFC 9180, AAD
- * {@link heCustodyAad}), so it never travels in clear; the node accepts it only from the
+ * `heCustodyAad` of the client), so it never travels in clear; the node accepts it only from the
  * patient whose published HE key it matches and who named this organization, keeps it in the
  * sealed service store (orgServices/stateStore.ts) and hands it to the custodian, so custody
  * survives a restart.
  */
-import { envelopeFromJson, fromB64u, openEnvelope, toB64u, utf8, type JsonValue } from '@medledger/crypto';
+import { envelopeFromJson, fromB64u, openEnvelope, toB64u, type JsonValue } from '@medledger/crypto';
+import { heCustodyAad } from '@medledger/client';
 import { HeSecretKey } from '@medledger/crypto/he';
 import { LedgerError, type MemberEntry } from '@medledger/core';
 import { ckeys, type PublishedKeys } from '@medledger/core/contracts/confidentiality/state';
 import type { LedgerView } from '../ledgerView.js';
 import type { HeCustodianService } from './heCustodian.js';
-
-/** AAD of an HE secret key sealed to a custodian node. */
-export const heCustodyAad = (org: string, patient: string): Uint8Array =>
-  utf8(`he-custody:${org}:${patient}`);
 
 export interface HeCustodyOptions {
   node: LedgerView;

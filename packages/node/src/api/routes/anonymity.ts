@@ -20,7 +20,8 @@
  * the anonymous signature is the authentication. Issuance, group keys and opening are named.
  */
 import type { FastifyRequest } from 'fastify';
-import { canonicalBytes, envelopeToJson, fromB64u, sealEnvelope, toB64u, utf8 } from '@medledger/crypto';
+import { canonicalBytes, envelopeToJson, fromB64u, sealEnvelope, toB64u } from '@medledger/crypto';
+import { credentialAad } from '@medledger/client';
 import { credentialToJson, issuanceRequestFromJson } from '@medledger/crypto/credentials';
 import type { MemberEntry } from '@medledger/core';
 import { getAccumulatorUpdates, getGroup, getIssuer } from '@medledger/core/contracts/anonymity/index';
@@ -44,8 +45,6 @@ export interface AnonymityRouteOptions {
   mayOpen?: (member: MemberEntry, group: GroupManagerService) => boolean;
 }
 
-/** AAD of a credential and witness sealed to their member. */
-export const credentialAad = (org: string): Uint8Array => utf8(`anon-credential:${org}`);
 
 const isAdminOf = (m: MemberEntry, org: string): boolean => m.org === org && m.role === 'admin';
 
