@@ -10,7 +10,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { envelopeFromJson, fromB64u, openEnvelope, toB64u } from '@medledger/crypto';
+import {
+  envelopeFromJson,
+  fromB64u,
+  generateEncryptionKeyPair,
+  openEnvelope,
+  toB64u,
+} from '@medledger/crypto';
+import { createHeKeyPair } from '@medledger/crypto/he';
 import {
   groupMemberKeyFromBytes,
   groupPublicKeyFromBytes,
@@ -21,7 +28,9 @@ import {
   AUTH_HEADER,
   AnonymityClient,
   MedledgerHttpError,
+  OrgServicesClient,
   groupKeyAad,
+  publishKeysTx,
   registrationTxs,
   signRequest,
   type OrgServicesDescription,
@@ -293,6 +302,70 @@ test(
       );
       const nurse = await anon.requestCredential({ issuer: 'hospitalA', ...signer(f, 'nurse') });
       assert.equal(nurse.credential.role, 'nurse', 'the restored accumulator’s update commits on the ledger');
+    } finally {
+      await f.cleanup();
+    }
+  },
+);
+
+test(
+  'services: a patient deposits his HE key sealed to the custodian node’s published X25519 key; a key he did not publish, or a patient who named another holder, is refused; custody survives a restart',
+  { timeout: 120_000 },
+  async () => {
+    const f = await startFullNode(MEMBERS, { services: { heCustodian: true } });
+    try {
+      await enrollEveryone(f, { encryptionKeys: true });
+      const { node, url } = f.running;
+      const client = new OrgServicesClient(url);
+      const d = await client.describe();
+      const nodeKey = (node.stateValue('pubkeys:node:hospitalA') as { x25519: string }).x25519;
+      assert.equal(
+        d.heCustodian?.encryptionKey,
+        nodeKey,
+        'the key patients seal to is the one on the ledger',
+      );
+      const pat = signer(f, 'pat');
+      const mine = await createHeKeyPair();
+      const other = await createHeKeyPair();
+      const x25519 = fromB64u(nodeKey);
+      await assert.rejects(
+        client.depositHeKey(pat, 'hospitalA', x25519, mine.secretKey),
+        rejects('NOT_HE_HOLDER'),
+        'the patient has not named hospitalA as his key holder yet',
+      );
+      const publish = publishKeysTx(
+        { wallet: f.wallet('pat'), chainId: node.chainId },
+        { he: mine.publicKey, heHolder: 'hospitalA' },
+      );
+      const r = await node.submit(publish);
+      assert.equal((await node.waitForReceipt(r.txId, 10_000))?.code, 'OK');
+      await assert.rejects(
+        client.depositHeKey(pat, 'hospitalA', x25519, other.secretKey),
+        rejects('HE_KEY_MISMATCH'),
+        'a key other than the published one',
+      );
+      await assert.rejects(
+        client.depositHeKey(signer(f, 'doc1'), 'hospitalA', x25519, mine.secretKey),
+        rejects('FORBIDDEN'),
+        'only a patient deposits',
+      );
+      await assert.rejects(
+        client.depositHeKey(pat, 'hospitalA', generateEncryptionKeyPair().publicKey, mine.secretKey),
+        rejects('BAD_INPUT'),
+        'sealed to another key: the node cannot open it',
+      );
+      assert.equal(await client.holdsHeKey(pat), false);
+      await client.depositHeKey(pat, 'hospitalA', x25519, mine.secretKey);
+      assert.equal(await client.holdsHeKey(pat), true);
+      const raw = readFileSync(join(f.dir, 'services.sqlite')).toString('latin1');
+      assert.ok(!raw.includes(f.member('pat').memberId), 'custody is stored sealed');
+
+      await f.restart();
+      assert.equal(
+        await new OrgServicesClient(f.running.url).holdsHeKey(pat),
+        true,
+        'custody survives the restart',
+      );
     } finally {
       await f.cleanup();
     }

@@ -152,6 +152,11 @@ export class OrgServicesClient {
     });
     await this.#req('POST', '/v1/services/he-custody', { sealed: envelopeToJson(sealed) }, me);
   }
+
+  /** Whether the node holds the patient's HE key in custody. */
+  async holdsHeKey(me: MemberAtNode): Promise<boolean> {
+    return (await this.#req<{ held: boolean }>('GET', '/v1/services/he-custody', undefined, me)).held;
+  }
 }
 
 /** AAD of an HE secret key sealed to a custodian node (node confidentiality/heCustody.ts). */
