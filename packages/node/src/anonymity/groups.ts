@@ -14,7 +14,7 @@
  * before it takes effect outside (groupState.ts: the node seals it in services.sqlite), so a
  * restarted manager still opens old signatures and a revoked member cannot join again.
  */
-import { envelopeToJson, fromB64u, sealEnvelope, toB64u, utf8, type EnvelopeJson } from '@medledger/crypto';
+import { envelopeToJson, fromB64u, sealEnvelope, toB64u, type EnvelopeJson } from '@medledger/crypto';
 import {
   GroupManager,
   groupMemberKeyToBytes,

@@ -45,7 +45,6 @@ export interface AnonymityRouteOptions {
   mayOpen?: (member: MemberEntry, group: GroupManagerService) => boolean;
 }
 
-
 const isAdminOf = (m: MemberEntry, org: string): boolean => m.org === org && m.role === 'admin';
 
 function memberIdOf(b: Record<string, unknown>): string {
