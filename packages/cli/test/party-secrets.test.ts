@@ -83,6 +83,7 @@ test('identity: after init --dev --nodes 3, every node directory holds only its 
       `node-${org}`,
       `node-enc-${org}`,
       `ehr-master-${org}`,
+      `services-${org}`, // its services' sealed state (init --dev names services for every hospital)
       `tls-${org}`,
     ]);
     assert.equal(
@@ -101,7 +102,7 @@ test('identity: after init --dev --nodes 3, every node directory holds only its 
       ...secretForms('x25519', keys.encryption.privateKey),
     ]);
   }
-  assert.equal(secrets.size, 5 + 3 * 4 + 8);
+  assert.equal(secrets.size, 5 + 3 * 5 + 8);
   const others = (mine: (party: string) => boolean): Map<string, Buffer[]> =>
     new Map([...secrets].filter(([p]) => !mine(p)));
 

@@ -37,15 +37,16 @@ export async function orgServices(o: OrgServicesOptions): Promise<string[]> {
     const client = new MedledgerClient(o.node, undefined, opts);
     const { chainId } = await client.status();
     const wallet = new Wallet({ signerId: `org:${admin.org}`, privateKey: admin.rootPrivateKey });
+    // Submitted together, so they commit in one block.
+    const txs = registrationTxs(wallet, chainId, d, Date.now());
+    const receipts = await Promise.all(txs.map((tx) => client.submitAndWait(tx, o.waitMs ?? 30_000)));
     const done: string[] = [];
-    for (const tx of registrationTxs(wallet, chainId, d, Date.now())) {
-      const r = await client.submitAndWait(tx, o.waitMs ?? 30_000);
+    receipts.forEach((r, i) => {
+      const type = txs[i]!.body.type;
       if (r.code !== 'OK')
-        throw new Error(
-          `${tx.body.type} refused by the ledger: ${r.code}${r.message ? ` ${r.message}` : ''}`,
-        );
-      done.push(tx.body.type);
-    }
+        throw new Error(`${type} refused by the ledger: ${r.code}${r.message ? ` ${r.message}` : ''}`);
+      done.push(type);
+    });
     return done;
   } finally {
     admin.rootPrivateKey.fill(0);
