@@ -62,7 +62,7 @@ import { PharmacyService } from './pharmacy/pharmacyService.js';
 import { SupplyIndex } from './supply/supplyIndex.js';
 import { flRoutes } from './api/routes/fl.js';
 import { startFlServices } from './fl/services.js';
-import { parseServicesConfig, startOrgServices } from './orgServices/index.js';
+import { openOrgServiceState, parseServicesConfig, startOrgServices } from './orgServices/index.js';
 import { orgServicesRoutes } from './api/routes/orgServices.js';
 
 export interface StartNodeOptions {
@@ -149,6 +149,21 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
       info: o.log,
     });
   }
+  // The services' sealed state is opened first: its CPU-heavy work (scrypt, WASM, keys) would
+  // otherwise block the event loop while the node follows etcd.
+  let orgState;
+  try {
+    orgState = await openOrgServiceState({
+      dir: o.dir,
+      org: config.org,
+      config: parseServicesConfig(config.services),
+      passphrase: o.passphrase,
+      log: o.log,
+    });
+  } catch (e) {
+    etcd?.close();
+    throw e;
+  }
   try {
     node = await MedledgerNode.open({
       ledgerPath: paths(o.dir).ledger,
@@ -158,10 +173,12 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
       ...(orderer ? { orderer } : {}),
     });
   } catch (e) {
+    orgState.close();
     etcd?.close();
     throw e;
   }
   node.on('alarm', (e: Error) => o.log(`ALARM: ${e.message}; the node stopped committing`));
+  opened.push(orgState);
   try {
     checkpoints = new CheckpointService({
       node,
@@ -227,10 +244,7 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
     // The organization's services node.json names (ABE authority, credential issuer, group
     // managers, HE custodian), their secrets and state sealed in services.sqlite (orgServices/).
     const org = await startOrgServices({
-      dir: o.dir,
-      org: config.org,
-      config: parseServicesConfig(config.services),
-      passphrase: o.passphrase,
+      state: orgState,
       node,
       nodeKey,
       encryption,

@@ -93,7 +93,8 @@ export class ServiceStateStore {
       .run(name, sealed, Date.now());
   }
 
+  /** Closes the store (again: nothing). */
   close(): void {
-    this.#db.close();
+    if (this.#db.open) this.#db.close();
   }
 }
