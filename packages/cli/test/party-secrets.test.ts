@@ -140,7 +140,7 @@ test('identity: after init --dev --nodes 3, every node directory holds only its 
   // `keys list` on the layout lists the node directory's keys; on the wallets, the wallets.
   assert.deepEqual(
     keysList(d.dir).map((l) => l.split(' ')[0]),
-    ['ehr-master-hospitalA', 'node-enc-hospitalA', 'node-hospitalA', 'tls-hospitalA'],
+    ['ehr-master-hospitalA', 'node-enc-hospitalA', 'node-hospitalA', 'services-hospitalA', 'tls-hospitalA'],
   );
   assert.equal(keysList(d.wallets).length, 8);
   // The search would see a leak: a copy of another party's key planted in a node directory.
