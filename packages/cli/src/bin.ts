@@ -22,6 +22,7 @@ import { readCard } from './dirs/admin.js';
 import { isWalletsDir } from './dirs/wallets.js';
 import { devPassphrasePath, newPassphrase, passphraseFor } from './passphrase.js';
 import { benchLedger } from './bench/ledger.js';
+import { orgServicesCmd, serviceCmd } from './serviceCmds.js';
 
 const USAGE = `medledger — a permissioned healthcare blockchain with patients in control
 
@@ -64,6 +65,16 @@ members (their keys never leave their wallet):
   medledger wallet import-cert --dir WALLETS --label L --cert L.cert.der
   medledger wallet show   --dir WALLETS --label L [--field NAME]
   medledger org enroll    --dir ADMIN_DIR --cert L.cert.der [--enc-key B64U] --node URL
+
+an organization's services (README "Organization services"; node.json "services" says which a node runs):
+  medledger org services  --dir ADMIN_DIR --node URL      register the node's services' public keys (root key)
+  medledger abe issue     --dir WALLETS --label L --node URL          the member's ABE attribute keys
+  medledger credential issue  --dir WALLETS --label L --node URL [--issuer ORG]   an anonymous credential
+  medledger credential revoke --dir WALLETS --label ADMIN --member ID --node URL [--issuer ORG]
+  medledger group join    --dir WALLETS --label L --group G --node URL           a BBS04 group member key
+  medledger group revoke  --dir WALLETS --label ADMIN --group G --member ID --node URL
+  medledger group open    --dir WALLETS --label ADMIN --group G --tx TXID --node URL
+                          (secrets arrive sealed to the member's key and stay sealed beside its wallet)
 
 changing the consortium (README "Changing the consortium"):
   medledger consortium propose add-org --card CARD.json | remove-org ORG --reason R | rotate-node-key ORG --key K
@@ -232,8 +243,10 @@ async function orgCmd(sub: string | undefined, a: Args): Promise<number> {
       out(r.memberId);
       return 0;
     }
+    case 'services':
+      return orgServicesCmd(a);
     default:
-      throw new UsageError('org init|card|issue|enroll');
+      throw new UsageError('org init|card|issue|enroll|services');
   }
 }
 
@@ -402,6 +415,10 @@ async function main(argv: string[]): Promise<number> {
       return nodeCmd(sub, a);
     case 'wallet':
       return walletCmd(sub, a);
+    case 'abe':
+    case 'credential':
+    case 'group':
+      return serviceCmd(cmd, sub, a);
     case 'start': {
       const dir = dirOf(a);
       const port = a.flags.has('port') ? int(a, 'port', 0) : undefined;

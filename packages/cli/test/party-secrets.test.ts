@@ -83,6 +83,7 @@ test('identity: after init --dev --nodes 3, every node directory holds only its 
       `node-${org}`,
       `node-enc-${org}`,
       `ehr-master-${org}`,
+      `services-${org}`, // its services' sealed state (init --dev names services for every hospital)
       `tls-${org}`,
     ]);
     assert.equal(
@@ -101,7 +102,7 @@ test('identity: after init --dev --nodes 3, every node directory holds only its 
       ...secretForms('x25519', keys.encryption.privateKey),
     ]);
   }
-  assert.equal(secrets.size, 5 + 3 * 4 + 8);
+  assert.equal(secrets.size, 5 + 3 * 5 + 8);
   const others = (mine: (party: string) => boolean): Map<string, Buffer[]> =>
     new Map([...secrets].filter(([p]) => !mine(p)));
 
@@ -139,7 +140,7 @@ test('identity: after init --dev --nodes 3, every node directory holds only its 
   // `keys list` on the layout lists the node directory's keys; on the wallets, the wallets.
   assert.deepEqual(
     keysList(d.dir).map((l) => l.split(' ')[0]),
-    ['ehr-master-hospitalA', 'node-enc-hospitalA', 'node-hospitalA', 'tls-hospitalA'],
+    ['ehr-master-hospitalA', 'node-enc-hospitalA', 'node-hospitalA', 'services-hospitalA', 'tls-hospitalA'],
   );
   assert.equal(keysList(d.wallets).length, 8);
   // The search would see a leak: a copy of another party's key planted in a node directory.

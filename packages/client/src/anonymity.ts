@@ -12,7 +12,10 @@
 import type { KeyObject } from 'node:crypto';
 import {
   canonicalize,
+  envelopeFromJson,
   fromB64u,
+  fromUtf8,
+  openEnvelope,
   toB64u,
   randomBytes,
   utf8,
@@ -122,6 +125,34 @@ export function ringSignedPayload(p: RingSignedPayloadParameters): JsonObject {
 export interface NamedSigner {
   signerId: string;
   privateKey: Uint8Array | KeyObject;
+  /**
+   * The member's X25519 private key (its enrolled encryption key): secrets a node hands the
+   * member (a credential, a group member key) arrive sealed to it.
+   */
+  encryptionPrivateKey?: Uint8Array;
+}
+
+/** AAD of a credential sealed to its member (node api/routes/anonymity.ts). */
+export const credentialAad = (org: string): Uint8Array => utf8(`anon-credential:${org}`);
+/** AAD of a group member key sealed to its member (node anonymity/groups.ts). */
+export const groupKeyAad = (groupId: string): Uint8Array => utf8(`group-member-key:${groupId}`);
+
+/**
+ * Opens a secret a node sealed to the member (HPKE envelope, RFC 9180).
+ * @throws TypeError if the signer carries no encryption key; Error if the envelope is not for it
+ */
+export async function openSealedToMember(
+  sealed: unknown,
+  me: NamedSigner,
+  aad: Uint8Array,
+): Promise<Uint8Array> {
+  if (me.encryptionPrivateKey === undefined)
+    throw new TypeError('the member’s encryption private key is needed to open what the node sealed to it');
+  return openEnvelope(
+    envelopeFromJson(sealed),
+    { id: me.signerId, privateKey: me.encryptionPrivateKey },
+    aad,
+  );
 }
 
 /** An anonymous credential with what keeps it usable: the accumulator witness and update count. */
@@ -148,8 +179,11 @@ export interface AnonymousReadResponse {
 /** HTTP client of the anonymity routes of a node. */
 export class AnonymityClient {
   readonly baseUrl: string;
-  constructor(baseUrl: string) {
+  readonly #fetch: typeof fetch;
+  /** @param o.fetch the fetch to use (e.g. one that trusts only the genesis roots over TLS) */
+  constructor(baseUrl: string, o: { fetch?: typeof fetch } = {}) {
     this.baseUrl = baseUrl.replace(/\/$/, '');
+    this.#fetch = o.fetch ?? ((i, init) => fetch(i, init));
   }
 
   async #req<T>(
@@ -164,14 +198,14 @@ export class AnonymityClient {
     if (signer) {
       headers[AUTH_HEADER] = signRequest({
         ...signer,
-        audience: await requestAudience(this.baseUrl),
+        audience: await requestAudience(this.baseUrl, this.#fetch),
         method,
         path,
         ts: Date.now(),
         ...(text === undefined ? {} : { body: utf8(text) }),
       });
     }
-    const res = await fetch(`${this.baseUrl}${path}`, {
+    const res = await this.#fetch(`${this.baseUrl}${path}`, {
       method,
       headers,
       ...(text === undefined ? {} : { body: text }),
@@ -209,16 +243,20 @@ export class AnonymityClient {
     const { nonce } = await this.#req<{ nonce: string }>('POST', `/v1/anon/issuers/${org}/nonce`, {}, p);
     const holderSecret = await createHolderSecret();
     const request = await createIssuanceRequest(holderSecret, fromB64u(nonce));
-    const r = await this.#req<{ credential: unknown; witness: string; seq: number }>(
+    const r = await this.#req<{ sealed: unknown; seq: number }>(
       'POST',
       `/v1/anon/issuers/${org}/credentials`,
       { nonce, request: issuanceRequestToJson(request) },
       p,
     );
+    const opened = JSON.parse(fromUtf8(await openSealedToMember(r.sealed, p, credentialAad(p.issuer)))) as {
+      credential: unknown;
+      witness: string;
+    };
     const { issuer } = await this.issuer(p.issuer, r.seq);
-    const { holderSecret: _none, ...issued } = credentialFromJson(r.credential);
+    const { holderSecret: _none, ...issued } = credentialFromJson(opened.credential);
     const credential = await acceptCredential(issued, holderSecret, fromB64u(issuer.publicKey));
-    return { credential, witness: fromB64u(r.witness), seq: r.seq };
+    return { credential, witness: fromB64u(opened.witness), seq: r.seq };
   }
 
   /**
@@ -306,15 +344,38 @@ export class AnonymityClient {
     return this.#req('GET', `/v1/anon/groups/${encodeURIComponent(groupId)}?from=${from}`);
   }
 
-  /** Obtains one's group member key from the group manager's node (secret: keep it in the key store). */
+  /**
+   * Obtains one's group member key from the group manager's node, sealed to one's encryption
+   * key, and opens it (secret: keep it in the key store).
+   */
   async groupMemberKey(p: NamedSigner & { groupId: string }): Promise<Uint8Array> {
-    const r = await this.#req<{ memberKey: string }>(
+    const r = await this.#req<{ sealed: unknown }>(
       'POST',
       `/v1/anon/groups/${encodeURIComponent(p.groupId)}/member-key`,
       {},
       p,
     );
-    return fromB64u(r.memberKey);
+    return openSealedToMember(r.sealed, p, groupKeyAad(p.groupId));
+  }
+
+  /** Revokes a member from a group (the managing organization's administrators). */
+  revokeGroupMember(p: NamedSigner & { groupId: string; memberId: string }): Promise<{ epoch: number }> {
+    return this.#req(
+      'POST',
+      `/v1/anon/groups/${encodeURIComponent(p.groupId)}/revoke`,
+      { memberId: p.memberId },
+      p,
+    );
+  }
+
+  /** Revokes a member's credentials at its issuer (the issuing organization's administrators). */
+  revokeCredentials(p: NamedSigner & { issuer: string; memberId: string }): Promise<{ revoked: number }> {
+    return this.#req(
+      'POST',
+      `/v1/anon/issuers/${encodeURIComponent(p.issuer)}/revoke`,
+      { memberId: p.memberId },
+      p,
+    );
   }
 
   /** Asks the group manager's node to open a group-signed transaction (its auditors only). */

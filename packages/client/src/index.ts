@@ -15,3 +15,4 @@ export * from './pharmacy/index.js';
 export * from './supply/index.js';
 export * from './payments/index.js';
 export * from './fl/index.js';
+export * from './orgServices/index.js';

@@ -335,6 +335,16 @@ export function openWith(
   return null;
 }
 
+/** A group manager's persisted state ({@link GroupManager.exportState}). Secret. */
+export interface GroupManagerState {
+  gamma: Uint8Array;
+  xi1: Uint8Array;
+  xi2: Uint8Array;
+  /** {@link groupPublicKeyToBytes} of the current epoch. */
+  publicKey: Uint8Array;
+  members: { id: string; A: Uint8Array; x: Uint8Array }[];
+}
+
 interface MemberRecord {
   id: string;
   A: G1;
@@ -380,6 +390,50 @@ export class GroupManager {
   /** The current group public key. */
   get publicKey(): GroupPublicKey {
     return this.gpk;
+  }
+
+  /**
+   * The manager's whole state (issuing key, opening key, current group key, member table with
+   * each member's x), to persist it. Secret: seal it before it touches a disk.
+   */
+  exportState(): GroupManagerState {
+    return {
+      gamma: scalarToBytes(this.gamma),
+      xi1: scalarToBytes(this.openingKey.xi1),
+      xi2: scalarToBytes(this.openingKey.xi2),
+      publicKey: groupPublicKeyToBytes(this.gpk),
+      members: [...this.members.values()].map((m) => ({
+        id: m.id,
+        A: g1ToBytes(m.A),
+        x: scalarToBytes(m.x),
+      })),
+    };
+  }
+
+  /**
+   * Restores a manager from {@link GroupManager.exportState}. Checks that the issuing key
+   * matches the group key (w = g2^gamma), that the opening key matches (u^xi1 = v^xi2 = h) and
+   * that every member key is valid (A^(gamma + x) = g1).
+   * @throws TypeError on malformed or inconsistent state.
+   */
+  static fromState(s: GroupManagerState, random: RandomSource = randomBytes): GroupManager {
+    const gamma = scalarFromBytes(s.gamma, 'group manager state');
+    const xi1 = scalarFromBytes(s.xi1, 'group manager state');
+    const xi2 = scalarFromBytes(s.xi2, 'group manager state');
+    const gpk = groupPublicKeyFromBytes(s.publicKey);
+    if (!mulG2(gpk.g2, gamma).equals(gpk.w)) throw new TypeError('group manager state: issuing key mismatch');
+    if (!mulG1(gpk.u, xi1).equals(gpk.h) || !mulG1(gpk.v, xi2).equals(gpk.h))
+      throw new TypeError('group manager state: opening key mismatch');
+    const members = new Map<string, MemberRecord>();
+    for (const m of s.members) {
+      assertString(m.id, 'member id', true);
+      const A = g1FromBytes(m.A, 'group manager state');
+      const x = scalarFromBytes(m.x, 'group manager state');
+      if (!mulG1(A, mod(gamma + x)).equals(gpk.g1) || members.has(m.id))
+        throw new TypeError('group manager state: invalid member key');
+      members.set(m.id, { id: m.id, A, x });
+    }
+    return new GroupManager(gamma, { xi1, xi2 }, gpk, members, random);
   }
 
   /** Number of current members. */

@@ -141,3 +141,24 @@ test('bbs04 §7: revocation advances the epoch; the revoked member can neither u
   );
   assert.equal(openToA(g.openingKey, s).length, 48);
 });
+
+test('bbs04 manager state: a restored manager opens, revokes and issues as the original; a state with another issuing, opening or member key is refused', () => {
+  const m = GroupManager.create('restore-test');
+  const a = m.addMember('a');
+  m.addMember('b');
+  const msg = utf8('before the restart');
+  const sig = groupSign(m.publicKey, a, msg);
+  const restored = GroupManager.fromState(m.exportState());
+  assert.equal(restored.open(msg, sig), 'a');
+  assert.deepEqual(groupPublicKeyToBytes(restored.publicKey), groupPublicKeyToBytes(m.publicKey));
+  const r = restored.revoke('b');
+  const a1 = updateGroupMemberKey(a, r);
+  assert.ok(isGroupMemberKey(restored.publicKey, a1), 'a remaining member updates after the restored revoke');
+  assert.ok(isGroupMemberKey(restored.publicKey, restored.addMember('c')));
+  const other = GroupManager.create('restore-test').exportState();
+  const s = m.exportState();
+  assert.throws(() => GroupManager.fromState({ ...s, gamma: other.gamma }), /issuing key/);
+  assert.throws(() => GroupManager.fromState({ ...s, xi1: other.xi1 }), /opening key/);
+  const bad = { ...s, members: [{ ...s.members[0]!, x: other.gamma }] };
+  assert.throws(() => GroupManager.fromState(bad), /member key/);
+});

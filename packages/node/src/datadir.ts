@@ -12,8 +12,11 @@
  *   keys/ehr-master-<org>.key.json  the EHR store's and vault's master key (made by startNode)
  *   keys/tls-<org>.key.json, tls.csr.pem, tls.cert.pem   the TLS key, its request and the
  *                              server certificate the organization issued (transport/tlsFiles.ts)
+ *   keys/services-<org>.key.json    the key of services.sqlite (made by startNode when node.json
+ *                              names services: orgServices/)
  *   ledger.sqlite, ehr.sqlite, vault.sqlite, records-index.sqlite, notify.sqlite
  *   access-log.sqlite          the access-log outbox: served reads not yet on the ledger
+ *   services.sqlite            the organization's services' sealed secrets and state
  *   dev-passphrase             (--dev only)
  *
  * An organization's admin directory (`medledger org init`, kept by its administrators, never
@@ -40,6 +43,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileS
 import { join } from 'node:path';
 import { openKey, sealKey, type SealedKey } from '@medledger/crypto';
 import { parseGenesis, type Genesis } from '@medledger/core';
+import type { OrgServicesConfig } from './orgServices/config.js';
 
 export interface NodeConfig {
   org: string;
@@ -65,6 +69,8 @@ export interface NodeConfig {
    * unless listed here.
    */
   webhookAllow?: string[];
+  /** The organization's services this node runs (orgServices/config.ts). */
+  services?: OrgServicesConfig;
 }
 
 export type OrdererConfig =

@@ -11,6 +11,7 @@ export * from './ordering/solo.js';
 export * from './api/server.js';
 export * from './api/errors.js';
 export * from './datadir.js';
+export * from './orgServices/index.js';
 export * from './consortium.js';
 export * from './verify/verifyLedger.js';
 export * from './ehr/types.js';

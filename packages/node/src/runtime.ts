@@ -62,6 +62,8 @@ import { PharmacyService } from './pharmacy/pharmacyService.js';
 import { SupplyIndex } from './supply/supplyIndex.js';
 import { flRoutes } from './api/routes/fl.js';
 import { startFlServices } from './fl/services.js';
+import { openOrgServiceState, parseServicesConfig, startOrgServices } from './orgServices/index.js';
+import { orgServicesRoutes } from './api/routes/orgServices.js';
 
 export interface StartNodeOptions {
   /** The node's data directory (genesis.json, node.json, keys/, the SQLite files). */
@@ -147,6 +149,21 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
       info: o.log,
     });
   }
+  // The services' sealed state is opened first: its CPU-heavy work (scrypt, WASM, keys) would
+  // otherwise block the event loop while the node follows etcd.
+  let orgState;
+  try {
+    orgState = await openOrgServiceState({
+      dir: o.dir,
+      org: config.org,
+      config: parseServicesConfig(config.services),
+      passphrase: o.passphrase,
+      log: o.log,
+    });
+  } catch (e) {
+    etcd?.close();
+    throw e;
+  }
   try {
     node = await MedledgerNode.open({
       ledgerPath: paths(o.dir).ledger,
@@ -156,10 +173,12 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
       ...(orderer ? { orderer } : {}),
     });
   } catch (e) {
+    orgState.close();
     etcd?.close();
     throw e;
   }
   node.on('alarm', (e: Error) => o.log(`ALARM: ${e.message}; the node stopped committing`));
+  opened.push(orgState);
   try {
     checkpoints = new CheckpointService({
       node,
@@ -223,6 +242,17 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
     opened.push({ close: () => fl.stop() });
     // Anonymous relay and reads: group- and ring-signed statements relayed under the node key.
     const anonymity = createAnonymityServices({ node, nodeKey });
+    // The organization's services node.json names (ABE authority, credential issuer, group
+    // managers, HE custodian), their secrets and state sealed in services.sqlite (orgServices/).
+    const org = await startOrgServices({
+      state: orgState,
+      node,
+      nodeKey,
+      encryption,
+      heCursor: cursors.cursor('he-custodian'),
+      log: o.log,
+    });
+    opened.push({ close: () => org.close() });
     const app = buildServer(node, {
       ...(transport.https ? { https: transport.https } : {}),
       auth,
@@ -239,8 +269,15 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
         consortiumRoutes(checkpoints, auth),
         recordRoutes(services, auth),
         notificationRoutes(hub, auth),
-        confidentialityRoutes({ auth }),
-        anonymityRoutes({ relay: anonymity.relay, verifier: anonymity.verifier, auth }),
+        confidentialityRoutes({ auth, ...(org.abe ? { abe: org.abe } : {}) }),
+        anonymityRoutes({
+          relay: anonymity.relay,
+          verifier: anonymity.verifier,
+          auth,
+          issuers: org.issuers,
+          groups: org.groups,
+        }),
+        orgServicesRoutes(org, auth),
         pharmacyRoutes({ auth, pharmacies }),
         supplyRoutes({ auth, index: supply }),
         paymentsRoutes({ auth }),
@@ -250,11 +287,13 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
     const address = await app.listen({ host, port: o.port ?? config.port });
     opened.push(app);
     await publishProxyKey(node, proxy, config.org, o.log);
+    void org.catchUp();
     const url = address.replace('[::1]', 'localhost');
     let closing: Promise<void> | undefined;
     const close = async (): Promise<void> => {
       // Stop taking requests first, then the services, then the ledger, then the stores.
       await proxy.stop();
+      await org.close();
       supply.close();
       await fl.stop();
       await app.close();

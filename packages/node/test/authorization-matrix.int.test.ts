@@ -95,6 +95,11 @@ const MATRIX: Record<string, Row> = {
   'GET /v1/anon/groups/:groupId': pub('a group’s public key and published revocations'),
   'POST /v1/anon/groups/:groupId/member-key': member,
   'POST /v1/anon/groups/:groupId/open': member,
+  'POST /v1/anon/groups/:groupId/revoke': member,
+  'POST /v1/anon/issuers/:org/revoke': member,
+  'GET /v1/services': pub('the public keys of the services this node runs, and whether they are registered'),
+  'POST /v1/services/he-custody': member,
+  'GET /v1/services/he-custody': member,
   'POST /v1/anon/trials/:trialId/challenge': pub(ANON),
   'POST /v1/anon/trials/:trialId/enrol': pub(ANON),
 };

@@ -19,7 +19,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes, toHex } from '@medledger/crypto';
 import { chainIdOf, type Genesis } from '@medledger/core';
-import { DEV_ORGS, devMembers } from '@medledger/node';
+import { DEV_ORGS, devMembers, devServicesFor } from '@medledger/node';
 import { UsageError } from '../args.js';
 import { newPassphrase, passphraseFor } from '../passphrase.js';
 import { isEmptyDir } from '../dirs/files.js';
@@ -96,6 +96,7 @@ export async function initDev(o: InitOptions): Promise<{ dirs: LayoutDirs; genes
       genesis: genesisFile,
       host: o.host ?? '127.0.0.1',
       port: o.port === 0 ? 0 : (o.port ?? 7545) + i,
+      services: devServicesFor(e.id, DEV_ORGS[i]!.role),
     });
     if (status.missing.length + status.bad.length > 0) throw new Error('dev genesis is not fully signed');
   });

@@ -15,6 +15,7 @@ import {
   readConfig,
   readGenesis,
   type NodeConfig,
+  type OrgServicesConfig,
 } from '@medledger/node';
 import { UsageError } from '../args.js';
 import { writeJson } from '../dirs/files.js';
@@ -31,6 +32,8 @@ export interface NodeInitOptions {
   etcd?: string[];
   /** The other consortium nodes' API URLs, to sync missed blocks from. */
   peers?: Record<string, string>;
+  /** The organization's services the node runs (node.json "services"; node orgServices/config.ts). */
+  services?: OrgServicesConfig;
 }
 
 /** Writes node.json and genesis.json; returns the configuration and the genesis's signature status. */
@@ -74,6 +77,7 @@ export function nodeInit(o: NodeInitOptions): { config: NodeConfig; status: Gene
     nodeKey: nodeKeyLabel(org),
     ...(o.etcd === undefined ? {} : { orderer: { kind: 'etcd' as const, endpoints: etcdUrls(o.etcd) } }),
     ...(o.peers === undefined ? {} : { peers: peerList(org, o.peers) }),
+    ...(o.services === undefined ? {} : { services: o.services }),
   };
   writeJson(paths(o.dir).genesis, g);
   writeJson(paths(o.dir).config, config);

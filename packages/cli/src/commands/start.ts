@@ -11,6 +11,7 @@ import { startNode, type MedledgerNode } from '@medledger/node';
 import { UsageError } from '../args.js';
 import { initDev } from './init.js';
 import { demoSeeded, seedDemo } from '../devSeed.js';
+import { registerDevServices } from '../devServices.js';
 import { passphraseFor } from '../passphrase.js';
 import { isEmptyDir } from '../dirs/files.js';
 import { devLayoutAt, resolveNodeDir, type LayoutDirs } from '../dirs/layout.js';
@@ -66,6 +67,7 @@ export async function start(o: StartOptions): Promise<StartReturnType> {
   });
   try {
     if (o.dev && layout && !demoSeeded(running.node, layout)) await seedDemo(running.node, layout, o.log);
+    if (o.dev && layout) await registerDevServices(running.url, running.node.org, layout, o.log);
   } catch (e) {
     await running.close();
     throw e;

@@ -12,8 +12,11 @@
  * knows which credential id it gave to whom (it needs that to revoke), but presentations never
  * show the id, and it cannot compute the member's pseudonyms.
  *
- * Keys live in memory here; persisting them (sealed, like the node key) is the deployment's
- * job: `RevocationRegistry.toJson()` and the issuer key pair.
+ * With `persist`, the issuer hands its whole state (keys, accumulator, the register of issued
+ * credentials, revoked members, updates not yet committed) to the caller before an update
+ * leaves for the ledger (issuerState.ts; the node seals it in services.sqlite), and
+ * {@link CredentialIssuer.publishPending} re-sends, after a restart, an update the ledger
+ * never committed — the accumulator on the ledger and the issuer's never part ways.
  */
 import {
   RevocationRegistry,
@@ -50,6 +53,22 @@ export interface CredentialIssuerOptions {
   /** Extra attributes of a member's credential (strings, or non-negative integers; dates YYYYMMDD). */
   attributesOf?: (member: MemberEntry) => Record<string, AttributeValue> | undefined;
   now?: () => number;
+  /** Restored register: credential ids issued per member, revoked members, unconfirmed updates. */
+  restored?: Pick<IssuerState, 'issued' | 'revokedMembers' | 'pending'>;
+  /** Called with the whole state after each change, before the change leaves for the ledger. */
+  persist?: (state: IssuerState) => void;
+}
+
+/** A credential issuer's state (secret: keys and accumulator secret). */
+export interface IssuerState {
+  keys: IssuerKeys;
+  registry: RevocationRegistry;
+  /** Credential ids issued, per member id. */
+  issued: Map<string, Uint8Array[]>;
+  /** Members revoked by {@link CredentialIssuer.revokeMember}: never issued a credential again. */
+  revokedMembers: Set<string>;
+  /** Accumulator updates made but not yet seen committed, oldest first. */
+  pending: RevocationUpdate[];
 }
 
 /** What a member receives: the issued credential, its accumulator witness and the update count. */
@@ -70,7 +89,9 @@ export class CredentialIssuer {
   readonly #relay: AnonymousRelay;
   readonly #now: () => number;
   readonly #nonces = new Map<string, { memberId: string; expiresAt: number }>();
-  readonly #issued = new Map<string, Uint8Array[]>();
+  readonly #issued: Map<string, Uint8Array[]>;
+  readonly #revokedMembers: Set<string>;
+  #pending: RevocationUpdate[];
   #queue: Promise<unknown> = Promise.resolve();
 
   private constructor(o: CredentialIssuerOptions, keys: IssuerKeys, registry: RevocationRegistry) {
@@ -79,6 +100,9 @@ export class CredentialIssuer {
     this.#keys = keys;
     this.publicKey = keys.publicKey;
     this.#registry = registry;
+    this.#issued = o.restored?.issued ?? new Map();
+    this.#revokedMembers = o.restored?.revokedMembers ?? new Set();
+    this.#pending = o.restored?.pending ?? [];
     this.#now = o.now ?? Date.now;
     this.#relay = new AnonymousRelay(o.node, o.nodeKey, this.#now, o.org);
   }
@@ -88,6 +112,11 @@ export class CredentialIssuer {
     const keys = o.keys ?? (await generateIssuerKeys());
     if (!(await isIssuerPublicKey(keys.publicKey))) throw new RangeError('issuer public key is not valid');
     return new CredentialIssuer(o, keys, o.registry ?? (await RevocationRegistry.create()));
+  }
+
+  /** The accumulator's public key and current value (what registration publishes). */
+  accumulatorStatus(): { publicKey: Uint8Array; accumulated: Uint8Array } {
+    return this.#registry.status();
   }
 
   /** The `anon.issuer.register` transaction, signed by the organization root key wallet. */
@@ -120,6 +149,21 @@ export class CredentialIssuer {
     if (member.org !== this.org)
       throw new HttpError('FORBIDDEN', `credentials of ${this.org} are issued to its own members`);
     if (member.revokedAt !== undefined) throw new HttpError('FORBIDDEN', 'member is revoked');
+    if (this.#revokedMembers.has(member.id))
+      throw new LedgerError(
+        { code: 'CREDENTIAL_REVOKED', memberId: member.id },
+        `${this.org} revoked this member's credentials`,
+      );
+  }
+
+  #persist(): void {
+    this.#o.persist?.({
+      keys: this.#keys,
+      registry: this.#registry,
+      issued: this.#issued,
+      revokedMembers: this.#revokedMembers,
+      pending: this.#pending,
+    });
   }
 
   /**
@@ -147,11 +191,13 @@ export class CredentialIssuer {
         attributes: this.#o.attributesOf?.(member) ?? {},
       });
       const { witness, update } = await this.#registry.add(credential.credentialId);
-      const { txId, seq } = await this.#publish([update]);
       const list = this.#issued.get(member.id) ?? [];
       list.push(credential.credentialId);
       this.#issued.set(member.id, list);
-      return { credential, witness, seq, txId };
+      this.#pending.push(update);
+      this.#persist();
+      const { txId, seq } = await this.#publishPending();
+      return { credential, witness, seq, txId: txId ?? '' };
     });
   }
 
@@ -161,8 +207,72 @@ export class CredentialIssuer {
   }
 
   /** Revokes a credential: removes it from the accumulator and publishes the update. */
-  revoke(credentialId: Uint8Array): Promise<{ txId: string; seq: number }> {
-    return this.#serial(async () => this.#publish([await this.#registry.revoke(credentialId)]));
+  revoke(credentialId: Uint8Array): Promise<{ txId?: string; seq: number }> {
+    return this.#serial(async () => {
+      this.#pending.push(await this.#registry.revoke(credentialId));
+      this.#persist();
+      return this.#publishPending();
+    });
+  }
+
+  /**
+   * Revokes every credential issued to a member and refuses the member new ones (also after a
+   * restart). Returns how many credentials it revoked.
+   */
+  revokeMember(memberId: string): Promise<{ revoked: number; txId?: string; seq: number }> {
+    return this.#serial(async () => {
+      this.#revokedMembers.add(memberId);
+      let revoked = 0;
+      for (const id of this.#issued.get(memberId) ?? [])
+        if (this.#registry.has(id)) {
+          this.#pending.push(await this.#registry.revoke(id));
+          revoked++;
+        }
+      this.#persist();
+      return { revoked, ...(await this.#publishPending()) };
+    });
+  }
+
+  /** True if the member's credentials were revoked. */
+  isRevokedMember(memberId: string): boolean {
+    return this.#revokedMembers.has(memberId);
+  }
+
+  /**
+   * Publishes the accumulator updates not yet committed (after a restart: those a stopped node
+   * made but the ledger never took), dropping those the ledger already shows.
+   */
+  publishPendingUpdates(): Promise<number> {
+    return this.#serial(async () => {
+      const n = this.#pending.length;
+      if (n > 0) await this.#publishPending();
+      return n;
+    });
+  }
+
+  #seq(): number {
+    return (this.#o.node.stateValue(`anon:issuer:${this.org}`) as { seq: number } | undefined)?.seq ?? 0;
+  }
+
+  /**
+   * Publishes the pending updates from the one that chains from the ledger's value (earlier
+   * ones committed before a restart); keeps them all if the ledger refuses them.
+   */
+  async #publishPending(): Promise<{ txId?: string; seq: number }> {
+    const acc = (this.#o.node.stateValue(`anon:issuer:${this.org}`) as { accumulated: string } | undefined)
+      ?.accumulated;
+    const last = this.#pending.at(-1);
+    const from = this.#pending.findIndex((u) => toB64u(u.before) === acc);
+    if (from > 0) this.#pending.splice(0, from);
+    else if (from < 0 && last !== undefined && toB64u(last.after) === acc) this.#pending = [];
+    if (this.#pending.length === 0) {
+      this.#persist();
+      return { seq: this.#seq() };
+    }
+    const r = await this.#publish(this.#pending);
+    this.#pending = [];
+    this.#persist();
+    return r;
   }
 
   async #publish(updates: RevocationUpdate[]): Promise<{ txId: string; seq: number }> {

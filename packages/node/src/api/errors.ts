@@ -71,6 +71,12 @@ const STATUS: Record<string, number> = {
   ACCUMULATOR_MISMATCH: 400,
   UNKNOWN_ISSUER: 404,
   ISSUER_NOT_ACCEPTED: 403,
+  // an organization's services (node/src/orgServices, anonymity/, confidentiality/heCustody.ts)
+  GROUP_MEMBER_REVOKED: 403,
+  CREDENTIAL_REVOKED: 403,
+  NOT_HE_HOLDER: 403,
+  HE_KEY_MISMATCH: 409,
+  SERVICE_NOT_RUN: 404,
   // pharmacy, supply, payments (node/src/{pharmacy,supply,payments}, api/routes/{pharmacy,supply,payments}.ts)
   NOT_THIS_PHARMACY: 403,
   RESOURCE_MISMATCH: 422,

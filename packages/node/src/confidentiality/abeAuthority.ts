@@ -12,7 +12,11 @@
  */
 import { envelopeToJson, sealEnvelope, toB64u, fromB64u, utf8, type EnvelopeJson } from '@medledger/crypto';
 import { isAttribute } from '@medledger/crypto/abe-policy';
-import { issueAbeUserKey, type AbeAuthoritySecretKey } from '@medledger/crypto/abe';
+import {
+  issueAbeUserKey,
+  type AbeAuthorityPublicKey,
+  type AbeAuthoritySecretKey,
+} from '@medledger/crypto/abe';
 import type { MemberEntry } from '@medledger/core';
 
 export interface AbeAuthorityOptions {
@@ -25,6 +29,12 @@ export class AbeAuthorityService {
   readonly org: string;
   readonly #sk: AbeAuthoritySecretKey;
   readonly #fields: string[];
+  #publicKey: AbeAuthorityPublicKey | undefined;
+
+  /** The authority's public key (what `abe.authority` registers). */
+  get publicKey(): AbeAuthorityPublicKey {
+    return (this.#publicKey ??= this.#sk.publicKey());
+  }
 
   constructor(o: AbeAuthorityOptions) {
     this.#sk = o.secretKey;

@@ -24,7 +24,7 @@ export interface AnonLedger {
   verifier: AnonymousVerifier;
   issuerB: CredentialIssuer;
   groupB: GroupManagerService;
-  signer(label: string): { signerId: string; privateKey: Uint8Array };
+  signer(label: string): { signerId: string; privateKey: Uint8Array; encryptionPrivateKey: Uint8Array };
   id(label: string): string;
   submit(wallet: Wallet, type: string, payload: { [k: string]: JsonValue }): Promise<string>;
   commit(tx: SignedTx): Promise<string>;
@@ -53,7 +53,7 @@ export async function makeAnonLedger(
     ...(o.orderer ? { orderer: o.orderer } : {}),
     ...(o.proofCheckers ? { proofCheckers: o.proofCheckers } : {}),
   });
-  await enrollAll(t);
+  await enrollAll(t, { encryptionKeys: true }); // secrets reach members sealed to these keys
   const node = t.node;
   const nodeKeyB = t.consortium.orgs.get('hospitalB')!.node.privateKey;
   const { relay, verifier } = createAnonymityServices({
@@ -97,7 +97,11 @@ export async function makeAnonLedger(
     verifier,
     issuerB,
     groupB,
-    signer: (label) => ({ signerId: t.member(label).memberId, privateKey: t.member(label).keys.privateKey }),
+    signer: (label) => ({
+      signerId: t.member(label).memberId,
+      privateKey: t.member(label).keys.privateKey,
+      encryptionPrivateKey: t.member(label).encryption.privateKey,
+    }),
     id: (label) => t.member(label).memberId,
     submit(wallet, type, payload) {
       return a.commit(wallet.tx({ chainId: node.chainId, type, payload, createdAt: Date.now() }));

@@ -15,6 +15,7 @@ import {
   type Consortium,
   type MemberMaterial,
   type NodeConfig,
+  type OrgServicesConfig,
   type RunningNode,
 } from '../../src/index.js';
 
@@ -27,11 +28,14 @@ export interface FullNode {
   member(label: string): MemberMaterial;
   wallet(label: string): Wallet;
   orgWallet(org: string): Wallet;
+  /** Stops the node and starts it again on the same directory (`running` is the new one). */
+  restart(): Promise<RunningNode>;
   cleanup(): Promise<void>;
 }
 
 export async function startFullNode(
   members: { label: string; org: string; role: string }[],
+  o: { services?: OrgServicesConfig } = {},
 ): Promise<FullNode> {
   const dir = mkdtempSync(join(tmpdir(), 'medledger-full-'));
   const consortium = await createConsortium({
@@ -51,7 +55,13 @@ export async function startFullNode(
     sealKey({ label: 'node-hospitalA', keyType: 'p256', ...node, passphrase: PASSPHRASE, N: 1024 }),
   );
   writeFileSync(paths(dir).genesis, JSON.stringify(consortium.genesis));
-  const config: NodeConfig = { org: 'hospitalA', host: '127.0.0.1', port: 0, nodeKey: 'node-hospitalA' };
+  const config: NodeConfig = {
+    org: 'hospitalA',
+    host: '127.0.0.1',
+    port: 0,
+    nodeKey: 'node-hospitalA',
+    ...(o.services ? { services: o.services } : {}),
+  };
   writeFileSync(paths(dir).config, JSON.stringify(config));
   const running = await startNode({ dir, passphrase: PASSPHRASE, log: () => undefined });
   const f: FullNode = {
@@ -65,8 +75,13 @@ export async function startFullNode(
     },
     orgWallet: (org) =>
       new Wallet({ signerId: `org:${org}`, privateKey: consortium.orgs.get(org)!.root.privateKey }),
+    async restart() {
+      await f.running.close();
+      f.running = await startNode({ dir, passphrase: PASSPHRASE, log: () => undefined });
+      return f.running;
+    },
     async cleanup() {
-      await running.close();
+      await f.running.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -74,13 +89,16 @@ export async function startFullNode(
 }
 
 /** Enrolls every member of the consortium on the node and waits for the receipts. */
-export async function enrollEveryone(f: FullNode): Promise<void> {
+export async function enrollEveryone(f: FullNode, o: { encryptionKeys?: boolean } = {}): Promise<void> {
   const node = f.running.node;
   for (const m of f.consortium.members) {
     const tx = f.orgWallet(m.spec.org).tx({
       chainId: node.chainId,
       type: 'registry.enroll',
-      payload: { certificate: toB64u(m.certificate) },
+      payload: {
+        certificate: toB64u(m.certificate),
+        ...(o.encryptionKeys ? { encryptionKey: toB64u(m.encryption.publicKey) } : {}),
+      },
       createdAt: Date.now(),
     });
     const r = await node.submit(tx);

@@ -86,12 +86,15 @@ export async function makeTestLedger(
 }
 
 /** Enrolls every member of the consortium and waits for the receipts. */
-export async function enrollAll(t: TestLedger): Promise<void> {
+export async function enrollAll(t: TestLedger, o: { encryptionKeys?: boolean } = {}): Promise<void> {
   const txs = t.consortium.members.map((m) =>
     t.orgWallet(m.spec.org).tx({
       chainId: t.node.chainId,
       type: 'registry.enroll',
-      payload: { certificate: toB64u(m.certificate) },
+      payload: {
+        certificate: toB64u(m.certificate),
+        ...(o.encryptionKeys ? { encryptionKey: toB64u(m.encryption.publicKey) } : {}),
+      },
       createdAt: Date.now(),
     }),
   );

@@ -5,17 +5,23 @@
  *   POST /v1/anon/read                          {challengeId, presentation, recordId, purpose} (?wait)
  *   GET  /v1/anon/issuers/:org                  issuer entry and accumulator updates (?from=<seq>)
  *   POST /v1/anon/issuers/:org/nonce            signed request: an issuance nonce
- *   POST /v1/anon/issuers/:org/credentials      signed request {nonce, request}: a credential
+ *   POST /v1/anon/issuers/:org/credentials      signed request {nonce, request}: a credential and its
+ *                                               witness, sealed to the member's encryption key
+ *   POST /v1/anon/issuers/:org/revoke           signed request {memberId}: revoke a member's credentials
+ *                                               (the issuer org's admins)
  *   GET  /v1/anon/groups/:groupId               group entry and published revocations (?from=<epoch>)
- *   POST /v1/anon/groups/:groupId/member-key    signed request: the member's group key
+ *   POST /v1/anon/groups/:groupId/member-key    signed request: the member's group key, sealed to its
+ *                                               encryption key
  *   POST /v1/anon/groups/:groupId/open          signed request {txId}: the manager opens (admins/auditors)
+ *   POST /v1/anon/groups/:groupId/revoke        signed request {memberId}: revoke a member (admins)
  *   POST /v1/anon/trials/:trialId/challenge     {issuer}: a challenge for an anonymous enrolment
  *   POST /v1/anon/trials/:trialId/enrol         {challengeId, presentation} (?wait)
  * Anonymous routes (relay, challenge, read, trial) take no signed request: the presentation or
  * the anonymous signature is the authentication. Issuance, group keys and opening are named.
  */
 import type { FastifyRequest } from 'fastify';
-import { toB64u, fromB64u } from '@medledger/crypto';
+import { canonicalBytes, envelopeToJson, fromB64u, sealEnvelope, toB64u } from '@medledger/crypto';
+import { credentialAad } from '@medledger/client';
 import { credentialToJson, issuanceRequestFromJson } from '@medledger/crypto/credentials';
 import type { MemberEntry } from '@medledger/core';
 import { getAccumulatorUpdates, getGroup, getIssuer } from '@medledger/core/contracts/anonymity/index';
@@ -37,6 +43,14 @@ export interface AnonymityRouteOptions {
   groups?: GroupManagerService[];
   /** Who may ask to open a signature (default: the manager org's members with role admin or auditor). */
   mayOpen?: (member: MemberEntry, group: GroupManagerService) => boolean;
+}
+
+const isAdminOf = (m: MemberEntry, org: string): boolean => m.org === org && m.role === 'admin';
+
+function memberIdOf(b: Record<string, unknown>): string {
+  if (typeof b.memberId !== 'string' || !/^[0-9a-f]{64}$/.test(b.memberId))
+    throw new HttpError('MALFORMED_REQUEST', 'memberId must be a member id (64 hex digits)');
+  return b.memberId;
 }
 
 function fromOf(q: unknown): number {
@@ -136,19 +150,35 @@ export function anonymityRoutes(o: AnonymityRouteOptions): ServerPlugin {
         } catch (e) {
           throw new HttpError('MALFORMED_REQUEST', (e as Error).message);
         }
+        const issuer = issuerOf(req);
+        if (member.encryptionKey === undefined)
+          throw new HttpError('NO_ENCRYPTION_KEY', 'enroll an encryption key to receive a credential');
         let r;
         try {
-          r = await issuerOf(req).issue(member, nonce, request);
+          r = await issuer.issue(member, nonce, request);
         } catch (e) {
           if (e instanceof RangeError) throw new HttpError('MALFORMED_REQUEST', e.message);
           throw e;
         }
-        return {
-          credential: credentialToJson(r.credential),
-          witness: toB64u(r.witness),
-          seq: r.seq,
-          txId: r.txId,
-        };
+        // The credential id links the member to its accumulator entry: it goes to the member only.
+        const sealed = await sealEnvelope({
+          plaintext: canonicalBytes({
+            credential: credentialToJson(r.credential),
+            witness: toB64u(r.witness),
+          }),
+          receivers: [{ id: member.id, publicKey: fromB64u(member.encryptionKey) }],
+          aad: credentialAad(issuer.org),
+        });
+        return { sealed: envelopeToJson(sealed), seq: r.seq, txId: r.txId };
+      });
+
+      app.post('/v1/anon/issuers/:org/revoke', async (req) => {
+        const member = who(req);
+        const issuer = issuerOf(req);
+        if (!isAdminOf(member, issuer.org))
+          throw new HttpError('FORBIDDEN', `only ${issuer.org}'s administrators revoke its credentials`);
+        const memberId = memberIdOf(body(req));
+        return { memberId, ...(await issuer.revokeMember(memberId)) };
       });
 
       app.get('/v1/anon/groups/:groupId', async (req) => {
@@ -164,8 +194,17 @@ export function anonymityRoutes(o: AnonymityRouteOptions): ServerPlugin {
       app.post('/v1/anon/groups/:groupId/member-key', async (req) => {
         const member = who(req);
         const g = groupOf(req);
-        const key = g.issueMemberKey(member);
-        return { memberKey: toB64u(key), epoch: g.publicKey.epoch };
+        return { groupId: g.groupId, ...(await g.issueSealedMemberKey(member)) };
+      });
+
+      app.post('/v1/anon/groups/:groupId/revoke', async (req) => {
+        const member = who(req);
+        const g = groupOf(req);
+        if (!isAdminOf(member, g.org))
+          throw new HttpError('NOT_GROUP_MANAGER', `only ${g.org}'s administrators revoke group members`);
+        const memberId = memberIdOf(body(req));
+        const receipt = await g.revoke(memberId);
+        return { memberId, epoch: g.publicKey.epoch, receipt };
       });
 
       app.post('/v1/anon/groups/:groupId/open', async (req) => {
