@@ -14,7 +14,7 @@ import type { FhirContext, FhirRequester } from './context.js';
 import { fhirError, informationOutcome, type OperationOutcome } from './outcome.js';
 import { provenanceOf } from './provenance.js';
 import { readRecord, recordOf, recordResource } from './readRecord.js';
-import { requireScope } from './scopes.js';
+import { requireAnyScope, requireScope } from './scopes.js';
 import { patientParam, recordsOfPatient, searchRecords, type SearchPage } from './search.js';
 import { architectureOf, checkSpvTx, submitAndWait, txOf, type WriteHeaders } from './write.js';
 
@@ -86,6 +86,7 @@ export class FhirFacade {
 
   /** `GET [type]?...`. */
   async search(who: FhirRequester, type: string, q: Query): Promise<SearchPage> {
+    requireAnyScope(who.scopes, type, 's');
     await this.ctx.records.sync();
     if (type === 'Consent') return this.#searchConsent(who, q);
     if (type === 'AuditEvent') return this.#searchAudit(who, q);
@@ -104,6 +105,7 @@ export class FhirFacade {
 
   /** `POST [type]`: checks everything, returns the write to run. */
   prepareCreate(who: FhirRequester, type: string, body: unknown, h: WriteHeaders): PreparedWrite {
+    requireAnyScope(who.scopes, type, 'c');
     if (typeof body !== 'object' || body === null || Array.isArray(body))
       throw fhirError('INVALID_RESOURCE', 'the body must be a FHIR resource', [
         { path: '(root)', message: 'must be a JSON object' },

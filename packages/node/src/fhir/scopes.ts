@@ -87,3 +87,24 @@ export function requireScope(
       `the access token's scopes do not allow ${action} on ${resourceType}${patientId === undefined ? '' : ' for this patient'}`,
     );
 }
+
+/**
+ * Throws SCOPE_INSUFFICIENT unless some scope allows `action` on `resourceType` in some
+ * context: checked before anything else of a request, then {@link requireScope} once the
+ * patient is known.
+ */
+export function requireAnyScope(
+  scopes: readonly SmartScope[],
+  resourceType: string,
+  action: ScopeAction,
+): void {
+  if (
+    !scopes.some(
+      (s) => (s.resourceType === '*' || s.resourceType === resourceType) && s.actions.includes(action),
+    )
+  )
+    throw fhirError(
+      'SCOPE_INSUFFICIENT',
+      `the access token's scopes do not allow ${action} on ${resourceType}`,
+    );
+}
