@@ -16,6 +16,7 @@
  * | `provision.securityLabel` / `class` in the         | `scope.categories`                     |
  * |   medledger category system                        |                                        |
  * | `provision.data[].reference` <Type>/<record id>    | `scope.recordIds`                      |
+ * | `provision.extension` {@link LINKAGE_EXTENSION}    | `linkage` (research with linkable ids) |
  *
  * A Consent the ledger cannot express is refused (CONSENT_INEXPRESSIBLE) with the element and
  * the reason: another status than active, a `deny` provision (the ledger is default-deny: not
@@ -31,6 +32,9 @@ import { ACT_REASON, ACT_REASON_SYSTEM, PURPOSE_CODE } from './context.js';
 import { fhirError, type PathIssue } from './outcome.js';
 
 type Obj = { [k: string]: JsonValue };
+
+/** `provision` extension: the researcher may receive linkable ids (`Grant.linkage`). */
+export const LINKAGE_EXTENSION = 'https://medledger.dev/fhir/StructureDefinition/research-linkage';
 
 export const RESOURCE_TYPES_SYSTEM = 'http://hl7.org/fhir/resource-types';
 const PARTICIPATION = 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType';
@@ -103,7 +107,12 @@ export function consentToTerms(c: Obj): ExpressedConsent {
       'Consent.provision.type',
       'must be permit: the ledger denies by default, so a deny provision has nothing to express',
     );
-  for (const k of ['provision', 'action', 'code', 'dataPeriod'])
+  let linkage = false;
+  (arr(p['extension']) as Obj[]).forEach((x, i) => {
+    if (x['url'] === LINKAGE_EXTENSION && typeof x['valueBoolean'] === 'boolean') linkage = x['valueBoolean'];
+    else bad(`Consent.provision.extension[${i}]`, `only ${LINKAGE_EXTENSION} (valueBoolean) is expressible`);
+  });
+  for (const k of ['provision', 'action', 'code', 'dataPeriod', 'modifierExtension'])
     if (p[k] !== undefined)
       bad(
         `Consent.provision.${k}`,
@@ -186,11 +195,19 @@ export function consentToTerms(c: Obj): ExpressedConsent {
   if (issues.length > 0 || !grantee || !pm) refuse(issues);
   const terms: ConsentTerms = { grantee, scope, purposes, notBefore: start, notAfter: end };
   if (emergency) terms.emergency = true;
+  if (linkage) terms.linkage = true;
   return { patient: pm[1]!, terms };
 }
 
-/** The Consent of a grant (status inactive once revoked). */
-export function grantToConsent(g: Grant, revoked: boolean): Obj {
+/**
+ * The Consent of a grant (status inactive once revoked); `typeOf` names a record's resource
+ * type for `provision.data` (Basic when unknown).
+ */
+export function grantToConsent(
+  g: Grant,
+  revoked: boolean,
+  typeOf: (recordId: string) => string | undefined = () => undefined,
+): Obj {
   const ref =
     g.grantee.kind === 'member'
       ? `Practitioner/${g.grantee.memberId}`
@@ -213,8 +230,9 @@ export function grantToConsent(g: Grant, revoked: boolean): Obj {
   if (g.scope.recordIds)
     provision['data'] = g.scope.recordIds.map((id) => ({
       meaning: 'instance',
-      reference: { reference: `Basic/${id}` },
+      reference: { reference: `${typeOf(id) ?? 'Basic'}/${id}` },
     }));
+  if (g.linkage === true) provision['extension'] = [{ url: LINKAGE_EXTENSION, valueBoolean: true }];
   return {
     resourceType: 'Consent',
     id: g.grantId,

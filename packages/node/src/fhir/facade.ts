@@ -210,8 +210,11 @@ export class FhirFacade {
   }
 
   #consent(g: Grant): Obj {
-    const c = grantToConsent(g, g.revokedAtHeight !== undefined);
-    return c;
+    return grantToConsent(
+      g,
+      g.revokedAtHeight !== undefined,
+      (id) => getRecord(this.#state, id)?.resourceType,
+    );
   }
 
   /** `GET Consent/[id]`: the patient and the grantee read it. */
