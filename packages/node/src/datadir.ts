@@ -13,6 +13,7 @@
  *   keys/tls-<org>.key.json, tls.csr.pem, tls.cert.pem   the TLS key, its request and the
  *                              server certificate the organization issued (transport/tlsFiles.ts)
  *   ledger.sqlite, ehr.sqlite, vault.sqlite, records-index.sqlite, notify.sqlite
+ *   smart-clients.sqlite       SMART Backend Services clients: JWKS registered by members (fhir/smart.ts)
  *   dev-passphrase             (--dev only)
  *
  * An organization's admin directory (`medledger org init`, kept by its administrators, never

@@ -8,6 +8,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Client } from 'fhir-kit-client';
+import { txIdOf } from '@medledger/core';
 import { validateFhirResource } from '../src/records/fhir.js';
 import { consentToTerms } from '../src/fhir/consent.js';
 import { ARCHITECTURE_SYSTEM } from '../src/fhir/write.js';
@@ -305,6 +306,33 @@ test('fhir: an invalid resource gets a 400 OperationOutcome naming the element a
   );
   assert.equal(w.node.stateValue('record:fhir-bad-1'), undefined, 'nothing on the ledger');
   assert.equal(await w.ehr.get('fhir-bad-1'), undefined, 'nothing in the EHR store');
+
+  // DSS too: validated before its transaction is submitted.
+  const badDss = { ...bad, meta: { tag: [{ system: ARCHITECTURE_SYSTEM, code: 'dss' }] } } as Obj;
+  const dssTx = w.tx('alice', 'record.dss', {
+    recordId: 'fhir-bad-2',
+    patient: w.id.bob,
+    subject: S,
+    category: 'lab',
+    resourceType: 'Observation',
+    responsible: [w.id.alice],
+    k: 1,
+    prev: (w.node.stateValue(`chain:dss:${w.id.bob}`) as { head: string } | undefined)?.head ?? null,
+    resource: badDss,
+  });
+  const d = await failure(
+    doc.create({
+      resourceType: 'Observation',
+      body: badDss as never,
+      options: { headers: { 'x-medledger-tx': w.txHeader(dssTx) } },
+    }),
+  );
+  assert.equal(d.status, 400);
+  assert.ok(
+    (d.outcome['issue'] as Obj[]).some((i) => (i['expression'] as string[])[0] === 'Observation.status'),
+  );
+  assert.equal(w.node.stateValue('record:fhir-bad-2'), undefined, 'the DSS transaction was not submitted');
+  assert.equal(w.node.receipt(txIdOf(dssTx.body)), undefined);
 });
 
 test('fhir: a Consent the ledger cannot express is refused with why; nothing is granted', async () => {
