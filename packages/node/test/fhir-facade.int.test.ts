@@ -7,7 +7,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Client } from 'fhir-kit-client';
+import { Client } from 'fhir-kit-client';
 import { txIdOf } from '@medledger/core';
 import { validateFhirResource } from '../src/records/fhir.js';
 import { consentToTerms } from '../src/fhir/consent.js';
@@ -89,6 +89,7 @@ test('fhir: create (SPV default, DSS by meta.tag), read, search with paging, Pro
   );
   const created = await createSpv(doc, 'fhir-obs-1', lab(5.1, '2025-01-10T08:00:00Z'));
   assert.equal(created['id'], 'fhir-obs-1');
+  assert.equal((created['valueQuantity'] as Obj)['value'], 5.1, 'the created resource is returned');
   assert.equal((w.node.stateValue('record:fhir-obs-1') as Obj)['mode'], 'spv', 'SPV by default');
   await createSpv(doc, 'fhir-obs-2', lab(6.2, '2025-02-10T08:00:00Z'));
   await createSpv(doc, 'fhir-obs-3', lab(7.3, '2025-03-10T08:00:00Z'));
@@ -416,4 +417,35 @@ test('fhir: a transaction Bundle with one invalid entry writes nothing; a batch 
   const statuses = (batch['entry'] as Obj[]).map((e) => (e['response'] as Obj)['status']);
   assert.deepEqual(statuses, ['200', '404', '200']);
   assert.equal(batch['type'], 'batch-response');
+});
+
+test('fhir: a research read is de-identified; a research search is refused; an unknown purpose is a 400', async () => {
+  await w.c.bob.grantConsent({
+    grantId: 'fhir-research-1',
+    grantee: { kind: 'member', memberId: w.id.researcher },
+    scope: { resourceTypes: ['Observation'] },
+    purposes: ['research'],
+    notBefore: 0,
+    notAfter: Date.now() + 3_600_000,
+  });
+  const r = await w.registerClient('researcher');
+  const study = new Client({
+    baseUrl: w.base,
+    bearerToken: await w.token(r, 'system/Observation.rs'),
+    customHeaders: { 'x-purpose-of-use': 'HRESCH' },
+  });
+  const got = (await study.read({ resourceType: 'Observation', id: 'fhir-obs-2' })) as Obj;
+  assert.equal((got['valueQuantity'] as Obj)['value'], 6.2, 'the data');
+  assert.equal(got['identifier'], undefined, 'no accession number');
+  assert.equal(got['meta'], undefined, 'no block time that would point at the ledger entry');
+  assert.notEqual(JSON.stringify(got['subject'] ?? null).includes(S), true, 'no episode pseudonym');
+  const s = await failure(study.search({ resourceType: 'Observation', searchParams: { patient: w.id.bob } }));
+  assert.deepEqual([s.status, s.code], [422, 'FHIR_NOT_SUPPORTED']);
+  const odd = new Client({
+    baseUrl: w.base,
+    bearerToken: await w.token(r, 'system/Observation.rs'),
+    customHeaders: { 'x-purpose-of-use': 'MARKT' },
+  });
+  const f = await failure(odd.read({ resourceType: 'Observation', id: 'fhir-obs-2' }));
+  assert.equal(f.status, 400);
 });

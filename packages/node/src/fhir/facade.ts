@@ -147,7 +147,7 @@ export class FhirFacade {
         );
       return async () => {
         await submitAndWait(this.ctx, tx);
-        return this.#created(type, recordId);
+        return this.#created(type, recordId, resource);
       };
     }
     const salt = checkSpvTx(tx, resource, h.salt);
@@ -159,22 +159,19 @@ export class FhirFacade {
         salt: Buffer.from(salt).toString('base64url'),
       });
       await submitAndWait(this.ctx, tx);
-      return this.#created(type, recordId);
+      return this.#created(type, recordId, resource);
     };
   }
 
-  #created(type: string, recordId: string): { status: number; resource: Obj; location: string } {
+  /** The created record as the client sent it, with its ledger id and meta (no read is logged). */
+  #created(
+    type: string,
+    recordId: string,
+    resource: Obj,
+  ): { status: number; resource: Obj; location: string } {
     const r = getRecord(this.#state, recordId);
     if (!r) throw fhirError('TX_NOT_COMMITTED', 'the record is not in the state after its transaction');
-    const t = this.ctx.records.node.getTxWithProof(r.txId);
-    const payload = t?.tx.body.payload as { resource?: Obj } | undefined;
-    // The created resource as the ledger has it (DSS) or as uploaded; no read is logged for it.
-    const stored = payload?.resource ?? {};
-    return {
-      status: 201,
-      resource: recordResource(r, { resourceType: type, ...stored }),
-      location: `${type}/${recordId}/_history/1`,
-    };
+    return { status: 201, resource: recordResource(r, resource), location: `${type}/${recordId}/_history/1` };
   }
 
   // ---- Consent ------------------------------------------------------------------------------

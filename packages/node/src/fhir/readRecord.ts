@@ -27,8 +27,13 @@ export interface ServedRecord {
   resource: Obj;
 }
 
-/** The FHIR `meta` of a record: version 1 (records are immutable), block time. */
-export function recordResource(record: RecordEntry, resource: Obj): Obj {
+/**
+ * The resource with `id` = the record id and `meta` version 1 (records are immutable) and
+ * the block time. A de-identified resource gets the id the requester asked for and no time:
+ * the block time would point at the record's ledger entry, and through it at the patient.
+ */
+export function recordResource(record: RecordEntry, resource: Obj, deidentified = false): Obj {
+  if (deidentified) return { ...resource, id: record.recordId };
   const meta =
     typeof resource['meta'] === 'object' && resource['meta'] !== null ? (resource['meta'] as Obj) : {};
   return {
@@ -44,8 +49,7 @@ export function servable(ctx: FhirContext, r: RecordEntry): boolean {
 }
 
 /**
- * The decision for an SPV record (`decideRead`), logged when denied.
- * @returns the decision's linkage
+ * The decision for an SPV record (`decideRead`), logged on the ledger when denied.
  * @throws ACCESS_DENIED with the decision's code
  */
 function decideSpv(ctx: FhirContext, who: FhirRequester, r: RecordEntry): void {
@@ -101,7 +105,7 @@ export async function readRecord(
     );
   if (r.mode === 'dss') {
     const d = ctx.records.readDss(who.member, r.recordId, who.purpose);
-    return { record: r, resource: recordResource(r, d.resource) };
+    return { record: r, resource: recordResource(r, d.resource, d.deidentified) };
   }
   if (r.holder !== ctx.records.org)
     throw fhirError(
@@ -120,7 +124,7 @@ export async function readRecord(
     outcome: 'allowed',
     at: ctx.now(),
   });
-  return { record: r, resource: recordResource(r, resource) };
+  return { record: r, resource: recordResource(r, resource, who.purpose === 'research') };
 }
 
 /** The record `type/id`, or NOT_FOUND (an unknown id and a record of another type alike). */
@@ -131,8 +135,9 @@ export function recordOf(ctx: FhirContext, type: string, id: string): RecordEntr
 }
 
 /**
- * Whether `who` may read `r` (DSS: any member; SPV: the core decision), without logging: the
- * search uses it to choose candidates, then logs what it serves through {@link readRecord}.
+ * Whether `who` may read `r` (DSS: any member; SPV: the core decision, a denial logged like
+ * any denied read): the search uses it to choose candidates, then serves and logs the page
+ * through {@link readRecord}.
  */
 export function mayRead(ctx: FhirContext, who: FhirRequester, r: RecordEntry): boolean {
   if (!servable(ctx, r)) return false;

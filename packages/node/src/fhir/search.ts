@@ -6,6 +6,8 @@
  * the prefixes eq, ne, lt, le, gt, ge, sa, eb on an ISO date or dateTime; `_count` (default 20,
  * at most 100); paging through `_offset` in the Bundle's `next`/`previous` links.
  *
+ * A search for research (X-Purpose-Of-Use HRESCH) is refused: the ids it would return link to
+ * the patient through the ledger's record entries, which de-identification cannot hide.
  * Each candidate record goes through the read rule (readRecord.ts: denials are logged); only
  * the records of the page served are read and logged as reads, one `access.log` entry each.
  */
@@ -149,6 +151,11 @@ export async function searchRecords(
   q: Query,
   patient: string,
 ): Promise<SearchPage> {
+  if (who.purpose === 'research')
+    throw fhirError(
+      'FHIR_NOT_SUPPORTED',
+      'a research search is refused: its results would name record ids, which link to the patient on the ledger; read de-identified records by id',
+    );
   for (const k of Object.keys(q))
     if (!KNOWN.has(k))
       throw fhirError('MALFORMED_REQUEST', `search parameter ${k.slice(0, 64)} is not supported`);

@@ -76,14 +76,23 @@ export function fhirRoutes(o: FhirRoutesOptions): ServerPlugin {
   return (root) => {
     void root.register(
       async (app) => {
+        // As api/body.ts does for application/json: exact bytes kept (signed requests cover
+        // them), strict UTF-8, fastify's own JSON parser (no __proto__ / constructor.prototype).
+        const parseJson = app.getDefaultJsonParser('error', 'error');
         app.addContentTypeParser('application/fhir+json', { parseAs: 'buffer' }, (req, body, done) => {
           (req as RequestWithRawBody).rawBody = body as Buffer;
+          let text: string;
           try {
-            const text = new TextDecoder('utf-8', { fatal: true }).decode(body as Buffer);
-            done(null, text.length === 0 ? undefined : (JSON.parse(text) as unknown));
+            text = new TextDecoder('utf-8', { fatal: true }).decode(body as Buffer);
           } catch {
-            done(new HttpError('MALFORMED_REQUEST', 'body is not UTF-8 JSON'), undefined);
+            return done(new HttpError('INVALID_UTF8', 'body is not valid UTF-8'), undefined);
           }
+          if (text.length === 0) return done(null, undefined);
+          parseJson(req, text, (err, value) =>
+            err
+              ? done(new HttpError('MALFORMED_REQUEST', `body is not valid JSON: ${err.message}`), undefined)
+              : done(null, value),
+          );
         });
         app.addContentTypeParser(
           'application/x-www-form-urlencoded',
