@@ -17,6 +17,7 @@
  *   ledger.sqlite, ehr.sqlite, vault.sqlite, records-index.sqlite, notify.sqlite
  *   access-log.sqlite          the access-log outbox: served reads not yet on the ledger
  *   services.sqlite            the organization's services' sealed secrets and state
+ *   smart-clients.sqlite       SMART Backend Services clients: JWKS registered by members (fhir/smart.ts)
  *   dev-passphrase             (--dev only)
  *
  * An organization's admin directory (`medledger org init`, kept by its administrators, never

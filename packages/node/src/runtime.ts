@@ -52,6 +52,9 @@ import { createAnonymityServices } from './anonymity/index.js';
 import { RequestAuthenticator } from './api/auth.js';
 import { buildServer } from './api/server.js';
 import { recordRoutes } from './api/routes/records.js';
+import { fhirRoutes } from './api/routes/fhir.js';
+import { FhirFacade } from './fhir/facade.js';
+import { SmartAuthority } from './fhir/smart.js';
 import { notificationRoutes } from './api/routes/notifications.js';
 import { confidentialityRoutes } from './api/routes/confidentiality.js';
 import { anonymityRoutes } from './api/routes/anonymity.js';
@@ -253,6 +256,9 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
       log: o.log,
     });
     opened.push({ close: () => org.close() });
+    // FHIR R4 facade; SMART client registrations (JWKS per member) in the node directory.
+    const smart = new SmartAuthority({ node, path: join(o.dir, 'smart-clients.sqlite') });
+    opened.push(smart);
     const app = buildServer(node, {
       ...(transport.https ? { https: transport.https } : {}),
       auth,
@@ -282,6 +288,7 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
         supplyRoutes({ auth, index: supply }),
         paymentsRoutes({ auth }),
         flRoutes(auth),
+        fhirRoutes({ facade: new FhirFacade({ records: services }), smart, auth }),
       ],
     });
     const address = await app.listen({ host, port: o.port ?? config.port });
@@ -297,6 +304,7 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
       supply.close();
       await fl.stop();
       await app.close();
+      smart.close();
       auth.close();
       await hub.close();
       await services.close();

@@ -102,6 +102,17 @@ const MATRIX: Record<string, Row> = {
   'GET /v1/services/he-custody': member,
   'POST /v1/anon/trials/:trialId/challenge': pub(ANON),
   'POST /v1/anon/trials/:trialId/enrol': pub(ANON),
+  // FHIR facade: a SMART bearer token or a signed request (the cells below send the latter).
+  'GET /fhir/R4/metadata': pub('the CapabilityStatement'),
+  'GET /fhir/R4/.well-known/smart-configuration': pub('SMART discovery'),
+  'POST /fhir/R4/auth/token': pub('the client assertion (private_key_jwt) authenticates the request'),
+  'POST /fhir/R4/auth/clients': member,
+  'GET /fhir/R4/Patient/:id/$everything': member,
+  'GET /fhir/R4/:type/:id': member,
+  'GET /fhir/R4/:type': member,
+  'POST /fhir/R4/:type': member,
+  'DELETE /fhir/R4/Consent/:id': member,
+  'POST /fhir/R4': member,
 };
 
 const CASES = [
@@ -146,6 +157,7 @@ const PARAMS: Record<string, string> = {
   groupId: 'group-1',
   trialId: 'trial-1',
   patient: 'ab'.repeat(32),
+  type: 'Observation',
 };
 const QUERY: Record<string, string> = {
   'GET /v1/records': '?subject=ep1-abc',
@@ -219,6 +231,15 @@ test(
             json = JSON.parse(text) as typeof json;
           } catch {
             /* not JSON: the cell fails below */
+          }
+          const outcome = json as {
+            resourceType?: unknown;
+            issue?: { details?: { coding?: { code?: unknown }[] }; diagnostics?: unknown }[];
+          };
+          if (outcome.resourceType === 'OperationOutcome') {
+            // FHIR routes answer with an OperationOutcome: the code is the issue's medledger coding.
+            const issue = outcome.issue?.[0];
+            json = { code: issue?.details?.coding?.[0]?.code, message: issue?.diagnostics };
           }
           const clear =
             typeof json.code === 'string' && typeof json.message === 'string' && json.message.length > 0;

@@ -19,6 +19,7 @@ import {
   openSqliteEhrStore,
   type Consortium,
   type EhrStore,
+  type ServerPlugin,
 } from '../../src/index.js';
 import { ReleaseKeyVault } from '../../src/records/vault.js';
 import { RecordServices } from '../../src/records/services.js';
@@ -44,7 +45,12 @@ export interface RecordsWorld {
 
 /** Creates the world; bob's care team is gp, alice, baker, chen. */
 export async function makeRecordsWorld(
-  o: { decisionTtlMs?: number; pendingTtlMs?: number } = {},
+  o: {
+    decisionTtlMs?: number;
+    pendingTtlMs?: number;
+    /** More route plugins (e.g. the FHIR facade), given the node, its services and the authenticator. */
+    plugins?: (node: MedledgerNode, services: RecordServices, auth: RequestAuthenticator) => ServerPlugin[];
+  } = {},
 ): Promise<RecordsWorld> {
   const dir = mkdtempSync(join(tmpdir(), 'medledger-records-'));
   const consortium = await createConsortium({
@@ -99,9 +105,11 @@ export async function makeRecordsWorld(
     nodeKey: importP256PrivateKey(consortium.orgs.get('hospitalA')!.node.privateKey),
     dbPath: join(dir, 'checkpoints.sqlite'),
   }).start();
+  const auth = new RequestAuthenticator(node);
   const app: FastifyInstance = buildServer(node, {
     checkpoints,
-    plugins: [recordRoutes(services, new RequestAuthenticator(node))],
+    auth,
+    plugins: [recordRoutes(services, auth), ...(o.plugins?.(node, services, auth) ?? [])],
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
 
@@ -149,6 +157,7 @@ export async function makeRecordsWorld(
     c,
     async cleanup() {
       await app.close();
+      auth.close();
       await services.close();
       await checkpoints.close();
       await node.close();
