@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isLedgerError } from '../src/index.js';
-import { processGrantConsent } from '../src/contracts/index.js';
+import { processGrantConsent, processSetCareTeam } from '../src/contracts/index.js';
 
 const refused = (f: () => unknown, what: string): void =>
   assert.throws(f, (e: unknown) => isLedgerError(e) && e.code === 'INVALID_PAYLOAD', what);
@@ -26,4 +26,12 @@ test('behavior: consent.grant refuses a linkage or emergency flag that is not a 
   const p = processGrantConsent.parse({ ...GRANT, linkage: true, emergency: false });
   assert.equal(p.linkage, true);
   assert.equal(p.emergency, false);
+});
+
+test('behavior: patient.careteam refuses a null add or remove list (a list left out is empty)', () => {
+  for (const field of ['add', 'remove']) {
+    refused(() => processSetCareTeam.parse({ [field]: null }), `${field}: null`);
+    refused(() => processSetCareTeam.parse({ [field]: 'x' }), `${field}: "x"`);
+  }
+  assert.deepEqual(processSetCareTeam.parse({}), { add: [], remove: [] });
 });
