@@ -286,7 +286,8 @@ export function buildRequestCase(w: RouteWorld, r: RouteRecipe): RequestCase {
     }
     case 'other-path':
       headers[AUTH_HEADER] = sign({
-        path: pick(['/v1/status', `${url}x`, path === url ? `${url}?x=1` : path], r.n),
+        // Paths that differ after the server's normalization (pathname + URLSearchParams).
+        path: pick(['/v1/status', `${path}x`, `${path}?fuzz-other=1`], r.n),
       });
       break;
     case 'other-method':
