@@ -36,7 +36,13 @@ export function arr(v: unknown, path: string, code: string, min = 0, max = 10_00
 }
 
 export const HEX32 = /^[0-9a-f]{64}$/;
-export const B64U = /^[A-Za-z0-9_-]+$/;
+/**
+ * Canonical unpadded base64url (RFC 4648 §5, §3.5): no length of 1 mod 4, and the unused low
+ * bits of the last character zero. Two spellings of the same bytes would make two payloads of
+ * one value, and the strict decoder (`fromB64u`) refuses the other spelling later anyway.
+ */
+export const B64U =
+  /^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{4}|[A-Za-z0-9_-][AQgw]|[A-Za-z0-9_-]{2}[AEIMQUYcgkosw048])$/;
 export const ID = /^[A-Za-z0-9._:@-]+$/;
 
 export function bool(v: unknown, path: string, code: string): boolean {

@@ -281,7 +281,12 @@ test('emergency.setup: needs an emergency grant, the grantee’s published key a
   const toChen = {
     ...base[0]!,
     proxy: w.chen.id,
-    sealed: { ...(base[0]!.sealed as object), receivers: [{ id: w.chen.id, enc: 'x', wrappedKey: 'y' }] },
+    sealed: {
+      ...(base[0]!.sealed as { [k: string]: JsonValue }),
+      receivers: [
+        { ...(base[0]!.sealed as { receivers: { [k: string]: JsonValue }[] }).receivers[0]!, id: w.chen.id },
+      ],
+    },
   };
   assert.deepEqual(w.run(setup({ proxies: [toChen, base[1]!] })), ['BAD_PROXY'], 'the grantee is no proxy');
   assert.deepEqual(
@@ -302,4 +307,31 @@ test('emergency.setup: needs an emergency grant, the grantee’s published key a
     ['UNAUTHORIZED'],
   );
   assert.deepEqual(w.run(setup({})), ['OK']);
+});
+
+test('emergency.setup: a sealed kfrag must be a whole envelope (version, suite, canonical base64url)', async () => {
+  const e = await eworld();
+  const { w } = e;
+  const base = (
+    w.state<{ proxies: JsonValue[] }>('emergency:setup:s-1').proxies as { [k: string]: JsonValue }[]
+  ).map((p) => ({ proxy: p.proxy!, kfragId: p.kfragId!, sealed: p.sealed as { [k: string]: JsonValue } }));
+  const sealed = base[0]!.sealed;
+  const nonce = sealed.nonce as string;
+  const broken: [string, { [k: string]: JsonValue }][] = [
+    ['a padded nonce', { ...sealed, nonce: `${nonce}=` }],
+    ['a nonce of another length', { ...sealed, nonce: `${nonce}AAAA` }],
+    ['another version', { ...sealed, version: 99 }],
+    ['no suite', { ...sealed, suite: null }],
+    ['a ciphertext that is no base64url', { ...sealed, ciphertext: `${sealed.ciphertext as string}+` }],
+  ];
+  for (const [what, bad] of broken) {
+    const tx = w.tx(w.bob, 'emergency.setup', {
+      setupId: 's-2',
+      grantId: 'g-er',
+      receivingPublicKey: toB64u(e.doctorPre.publicKey),
+      threshold: 2,
+      proxies: [{ ...base[0]!, sealed: bad }, base[1]!],
+    });
+    assert.deepEqual(w.run(tx), ['INVALID_PAYLOAD'], what);
+  }
 });

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { envelopeToJson, fromB64u, sealEnvelope, toB64u, utf8 } from '@medledger/crypto';
+import { envelopeToJson, fromB64u, sealEnvelope, toB64u, utf8, type JsonValue } from '@medledger/crypto';
 import { EncryptedAmount, createHeKeyPair, heDecrypt, heEncrypt } from '@medledger/crypto/he';
 import type { SignedTx } from '../src/index.js';
 import { cworld, grantTx } from './confidentiality-world.js';
@@ -78,6 +78,18 @@ test('he: the insurer’s claim is summed on the ledger; items are never decrypt
   assert.deepEqual(w.run(w.tx('node:gpclinic', 'he.total', { claimId: 'c-1', sealed: toOther as never })), [
     'INVALID_PAYLOAD',
   ]);
+  // An envelope the insurer could not open is refused (found by the fuzzer).
+  const s = sealed as unknown as { [k: string]: JsonValue };
+  for (const [what, bad] of [
+    ['a padded nonce', { ...s, nonce: `${s.nonce as string}=` }],
+    ['another suite', { ...s, suite: 'none' }],
+    ['a ciphertext that is no base64url', { ...s, ciphertext: `+${(s.ciphertext as string).slice(1)}` }],
+  ] as const)
+    assert.deepEqual(
+      w.run(w.tx('node:gpclinic', 'he.total', { claimId: 'c-1', sealed: bad as never })),
+      ['INVALID_PAYLOAD'],
+      what,
+    );
   assert.deepEqual(w.run(w.tx('node:gpclinic', 'he.total', { claimId: 'c-1', sealed: sealed as never })), [
     'OK',
   ]);

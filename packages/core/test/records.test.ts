@@ -4,7 +4,17 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes, toHex, type JsonValue } from '@medledger/crypto';
+import {
+  ENVELOPE_ENC_BYTES,
+  ENVELOPE_NONCE_BYTES,
+  ENVELOPE_SUITE,
+  ENVELOPE_VERSION,
+  WRAPPED_KEY_BYTES,
+  randomBytes,
+  toB64u,
+  toHex,
+  type JsonValue,
+} from '@medledger/crypto';
 import { getRecord, getTransmissions, type AccessDecisionEntry, type SignedTx } from '../src/index.js';
 import {
   MemChain,
@@ -323,11 +333,18 @@ test('consent: an insurer sees only billing; a grant to it for clinical data is 
 test('stt: transmissions form a DAG; re-sharing needs the patient’s consent; only receivers get the key', async () => {
   const w = await world();
   const { txIdOf } = await import('../src/index.js');
+  // Well formed (the contract checks the envelope's shape), opaque otherwise.
+  const zeros = (n: number): string => toB64u(new Uint8Array(n));
   const env = (ids: string[]): JsonValue => ({
-    version: 1,
-    nonce: 'AAAA',
-    ciphertext: 'AAAA',
-    receivers: ids.map((id) => ({ id, enc: 'AA', wrappedKey: 'AA' })),
+    version: ENVELOPE_VERSION,
+    suite: ENVELOPE_SUITE,
+    nonce: zeros(ENVELOPE_NONCE_BYTES),
+    ciphertext: zeros(32),
+    receivers: ids.map((id) => ({
+      id,
+      enc: zeros(ENVELOPE_ENC_BYTES),
+      wrappedKey: zeros(WRAPPED_KEY_BYTES),
+    })),
   });
   const send = (from: Member, to: Member[], prev: string | null, purpose = 'treatment'): SignedTx =>
     w.tx(from, 'record.stt', {
@@ -369,6 +386,27 @@ test('stt: transmissions form a DAG; re-sharing needs the patient’s consent; o
     envelope: env([w.chen.id]),
   } as { [k: string]: JsonValue });
   assert.deepEqual(w.run(mismatched), ['INVALID_PAYLOAD']);
+  // An envelope nobody could open is refused, not stored (found by the fuzzer).
+  const base = env([w.baker.id]) as { [k: string]: JsonValue };
+  for (const [what, envelope] of [
+    ['a padded nonce', { ...base, nonce: `${base.nonce as string}=` }],
+    ['a nonce of another length', { ...base, nonce: zeros(16) }],
+    ['another suite', { ...base, suite: 'none' }],
+    ['no version', { ...base, version: null }],
+    [
+      'a wrapped key that is no base64url',
+      { ...base, receivers: [{ id: w.baker.id, enc: zeros(32), wrappedKey: 'A+' }] },
+    ],
+  ] as const) {
+    const tx = w.tx(w.alice, 'record.stt', {
+      ...(bad.body.payload as object),
+      recordId: 'broken',
+      envelope,
+    } as {
+      [k: string]: JsonValue;
+    });
+    assert.deepEqual(w.run(tx), ['INVALID_PAYLOAD'], what);
+  }
   const path = getTransmissions(w.c.reader, 'ct-scan');
   assert.deepEqual(
     path.map((t) => [t.from, t.to, t.prev]),

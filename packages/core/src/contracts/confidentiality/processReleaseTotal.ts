@@ -6,7 +6,7 @@
  * comparing with the aggregate the contract computed: the key holder cannot lie about it.
  * Once per claim. The key holder decrypts only aggregates of claims the ledger accepted.
  */
-import type { JsonValue } from '@medledger/crypto';
+import { envelopeFromJson, type JsonValue } from '@medledger/crypto';
 import { OK, fail, type Contract } from '../../contract.js';
 import { malformed } from '../../errors.js';
 import { ID, arr, obj, onlyKeys, str } from '../../validate.js';
@@ -29,6 +29,13 @@ export const processReleaseTotal: Contract<ReleaseTotalPayload> = {
     str(obj(r[0], 'payload.sealed.receivers[0]', C).id, 'payload.sealed.receivers[0].id', C, 64);
     if (typeof env.ciphertext !== 'string' || env.ciphertext.length > 8192)
       malformed(C, 'payload.sealed.ciphertext', 'must be a string of at most 8192 characters');
+    // A whole envelope (version, suite, canonical base64url of the right lengths): the insurer
+    // must be able to open what the ledger says was released to it.
+    try {
+      envelopeFromJson(env);
+    } catch (e) {
+      malformed(C, 'payload.sealed', (e as Error).message);
+    }
     return {
       claimId: str(p.claimId, 'payload.claimId', C, 128, ID),
       sealed: env as { [k: string]: JsonValue },

@@ -25,7 +25,7 @@ import { malformed } from '../../errors.js';
 import { getMember, getOrg } from '../../identity.js';
 import { getGrant } from '../../records/state.js';
 import { HEX32, ID, arr, int, obj, onlyKeys, str } from '../../validate.js';
-import type { JsonValue } from '@medledger/crypto';
+import { envelopeFromJson, type JsonValue } from '@medledger/crypto';
 import {
   C,
   EMERGENCY_MAX_PROXIES,
@@ -48,13 +48,22 @@ export interface SetupEmergencyPayload {
 /** A proxy id: a member id or `node:<org>`. */
 const PROXY = /^(?:[0-9a-f]{64}|node:[A-Za-z0-9._-]{1,64})$/;
 
+/**
+ * A kfrag sealed to its proxy: a whole HPKE envelope (crypto/envelope.ts: version, suite,
+ * canonical base64url of the right lengths) with one receiver, the proxy.
+ */
 function parseSealed(v: unknown, proxy: string, path: string): { [k: string]: JsonValue } {
   const env = obj(v, path, C);
-  onlyKeys(env, ['version', 'suite', 'nonce', 'ciphertext', 'receivers'], path, C);
-  const receivers = arr(env.receivers, `${path}.receivers`, C, 1, 1);
-  const r = obj(receivers[0], `${path}.receivers[0]`, C);
-  if (r.id !== proxy) malformed(C, `${path}.receivers[0].id`, 'must be the proxy the kfrag is sealed to');
   str(env.ciphertext, `${path}.ciphertext`, C, 4096);
+  let parsed: ReturnType<typeof envelopeFromJson>;
+  try {
+    parsed = envelopeFromJson(env);
+  } catch (e) {
+    return malformed(C, path, (e as Error).message);
+  }
+  if (parsed.receivers.length !== 1) malformed(C, `${path}.receivers`, 'must name the proxy alone');
+  if (parsed.receivers[0]!.id !== proxy)
+    malformed(C, `${path}.receivers[0].id`, 'must be the proxy the kfrag is sealed to');
   return env as { [k: string]: JsonValue };
 }
 

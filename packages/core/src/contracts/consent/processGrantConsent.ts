@@ -11,7 +11,7 @@ import type { Grant, Grantee, Purpose, Scope } from '../../access/types.js';
 import { OK, fail, type Contract } from '../../contract.js';
 import { getMember, getOrg } from '../../identity.js';
 import { asJson, getGrant, keys } from '../../records/state.js';
-import { ID, arr, int, obj, onlyKeys, str } from '../../validate.js';
+import { ID, arr, bool, int, obj, onlyKeys, str } from '../../validate.js';
 import { malformed } from '../../errors.js';
 
 export type GrantConsentPayload = Omit<Grant, 'patientId' | 'grantedAtHeight' | 'revokedAtHeight'>;
@@ -66,8 +66,8 @@ export const processGrantConsent: Contract<GrantConsentPayload> = {
       notBefore: int(p.notBefore, 'payload.notBefore', C, 0, 8.64e15),
       notAfter: int(p.notAfter, 'payload.notAfter', C, 0, 8.64e15),
     };
-    if (p.linkage !== undefined) out.linkage = p.linkage === true;
-    if (p.emergency !== undefined) out.emergency = p.emergency === true;
+    if (p.linkage !== undefined) out.linkage = bool(p.linkage, 'payload.linkage', C);
+    if (p.emergency !== undefined) out.emergency = bool(p.emergency, 'payload.emergency', C);
     return out;
   },
   execute(ctx, p) {

@@ -13,8 +13,9 @@ export interface SetCareTeamPayload {
 }
 
 const C = 'INVALID_PAYLOAD';
+// A list left out is empty; a null one is a mistake, refused like any other non-list.
 const ids = (v: unknown, path: string): string[] =>
-  arr(v ?? [], path, C, 0, 64).map((x, i) => str(x, `${path}[${i}]`, C, 64, HEX32));
+  arr(v === undefined ? [] : v, path, C, 0, 64).map((x, i) => str(x, `${path}[${i}]`, C, 64, HEX32));
 
 export const processSetCareTeam: Contract<SetCareTeamPayload> = {
   type: 'patient.careteam',

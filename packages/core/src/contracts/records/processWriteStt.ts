@@ -12,7 +12,7 @@
  * off-chain (`holder`): a receiver obtains it through an audited `access.request`, which is
  * how decryptions are logged and how erasure (deleting the release key) shreds the record.
  */
-import type { JsonValue } from '@medledger/crypto';
+import { envelopeFromJson, type JsonValue } from '@medledger/crypto';
 import { decideRead } from '../../access/decideRead.js';
 import type { Purpose } from '../../access/types.js';
 import { OK, type Contract } from '../../contract.js';
@@ -41,7 +41,7 @@ export interface WriteSttPayload {
   purpose: Purpose;
   prev: string | null;
   holder: string;
-  /** The HPKE envelope (JSON form), opaque to the contract except for its receiver ids. */
+  /** The HPKE envelope (JSON form): well formed, opaque to the contract except for its receiver ids. */
   envelope: { [k: string]: JsonValue };
 }
 
@@ -62,9 +62,15 @@ export const processWriteStt: Contract<WriteSttPayload> = {
     );
     if (new Set(receivers).size !== receivers.length) malformed(C, 'payload.receivers', 'duplicate receiver');
     const envelope = obj(p.envelope, 'payload.envelope', C) as { [k: string]: JsonValue };
-    const wrapped = arr(envelope.receivers, 'payload.envelope.receivers', C, 1, 64).map((r, i) =>
-      str(obj(r, `payload.envelope.receivers[${i}]`, C).id, `payload.envelope.receivers[${i}].id`, C, 64),
-    );
+    arr(envelope.receivers, 'payload.envelope.receivers', C, 1, 64);
+    // A whole envelope (version, suite, canonical base64url of the right lengths), or a receiver
+    // would be handed a record nobody can open.
+    let wrapped: string[];
+    try {
+      wrapped = envelopeFromJson(envelope).receivers.map((r) => r.id);
+    } catch (e) {
+      return malformed(C, 'payload.envelope', (e as Error).message);
+    }
     if ([...wrapped].sort().join() !== [...receivers].sort().join())
       malformed(C, 'payload.envelope', 'must wrap the content key for exactly the listed receivers');
     return {
