@@ -525,17 +525,18 @@ export class EtcdOrderer implements Orderer {
         }
         const block = this.#makeBlock(batch.map((p) => p.tx));
         const h = block.header.height;
-        const r = await log.client
-          .if(campaignKey, 'Create', '>', 0)
-          .and(log.blockKey(h), 'Create', '==', 0)
-          .then(log.client.put(log.blockKey(h)).value(JSON.stringify(block)))
-          .commit();
-        if (!r.succeeded) {
-          const exists = (await log.client.get(log.blockKey(h)).exec()).kvs.length > 0;
-          if (!exists) {
-            this.#o.info?.(`etcd: ${this.#o.org} lost the cutter lease; it no longer writes blocks`);
-            return;
-          }
+        const written = await log.createBlock(campaignKey, h, JSON.stringify(block));
+        if (written.outcome === 'not-leader') {
+          this.#o.info?.(`etcd: ${this.#o.org} lost the cutter lease; it no longer writes blocks`);
+          return;
+        }
+        if (written.outcome === 'pruned') {
+          // This node has not applied blocks the consortium committed and etcd pruned (it is
+          // still syncing them from peers): cut only on top of them.
+          if (written.below - 1 > this.#etcdTip) this.#etcdTip = written.below - 1;
+          continue;
+        }
+        if (written.outcome === 'exists') {
           if (h > this.#etcdTip) this.#etcdTip = h;
           continue; // another cutter wrote h: apply it first
         }

@@ -122,6 +122,50 @@ export class EtcdLog {
     return /^\d{12}$/.test(s) ? Number(s) : undefined;
   }
 
+  /** The pruned mark as last read or written here, with its key's mod revision ('0': no key). */
+  #mark: { below: number; mod: string } | undefined;
+
+  async #readMark(): Promise<{ below: number; mod: string }> {
+    const kv = (await this.client.get(this.prunedKey).exec()).kvs[0];
+    this.#mark = kv ? { below: Number(kv.value.toString()), mod: kv.mod_revision } : { below: 1, mod: '0' };
+    return this.#mark;
+  }
+
+  /**
+   * Writes block `height` if, in one etcd transaction: the writer still holds its campaign key
+   * (fencing a cutter that lost its lease), no block is stored at that height, and the height
+   * was not pruned. The last condition matters: pruning deletes `blocks/<h>` below the mark, so
+   * "absent" alone would let a cutter that has not yet applied the pruned blocks (a node that
+   * started late and is still syncing them from peers) write a second, different block at a
+   * height the consortium already committed. The mark is compared by its key's mod revision
+   * (a missing key compares as revision 0), so a prune that lands between reading the mark and
+   * the write makes the write fail and be decided again.
+   * @returns 'created'; 'exists' (another cutter wrote that height); 'pruned' with the mark
+   *   (the writer is behind: it must apply up to `below − 1` first); 'not-leader'
+   */
+  async createBlock(
+    campaignKey: string,
+    height: number,
+    value: string,
+  ): Promise<{ outcome: 'created' | 'exists' | 'not-leader' } | { outcome: 'pruned'; below: number }> {
+    let mark = this.#mark ?? (await this.#readMark());
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (height < mark.below) return { outcome: 'pruned', below: mark.below };
+      const r = await this.client
+        .if(campaignKey, 'Create', '>', 0)
+        .and(this.blockKey(height), 'Create', '==', 0)
+        .and(this.prunedKey, 'Mod', '==', mark.mod)
+        .then(this.client.put(this.blockKey(height)).value(value))
+        .commit();
+      if (r.succeeded) return { outcome: 'created' };
+      if ((await this.client.get(this.blockKey(height)).exec()).kvs.length > 0) return { outcome: 'exists' };
+      const fresh = await this.#readMark();
+      if (fresh.mod === mark.mod) return { outcome: 'not-leader' };
+      mark = fresh;
+    }
+    return { outcome: 'not-leader' };
+  }
+
   /** The lowest height etcd still holds blocks from (blocks below it were pruned). */
   async prunedBelow(): Promise<number> {
     const v = await this.client.get(this.prunedKey).string();
@@ -149,6 +193,7 @@ export class EtcdLog {
       )
       .commit();
     if (!r.succeeded) return undefined; // someone else pruned meanwhile
+    this.#mark = { below: height, mod: r.header.revision };
     await this.client.kv.compact({ revision: r.header.revision, physical: false });
     return r.header.revision;
   }
