@@ -70,7 +70,21 @@ async function send(
 
 const isClear = (v: unknown): boolean => {
   const e = v as { code?: unknown; message?: unknown } | undefined;
-  return typeof e?.code === 'string' && typeof e.message === 'string' && e.message.length > 0;
+  if (typeof e?.code === 'string' && typeof e.message === 'string' && e.message.length > 0) return true;
+  // The FHIR facade answers errors in FHIR's form (an OperationOutcome whose issue carries the
+  // code and the text), its token endpoint in OAuth's (RFC 6749 §5.2): both must be as clear.
+  const oo = v as
+    | { resourceType?: unknown; issue?: { details?: { coding?: { code?: unknown }[]; text?: unknown } }[] }
+    | undefined;
+  const d = oo?.resourceType === 'OperationOutcome' ? oo.issue?.[0]?.details : undefined;
+  if (typeof d?.coding?.[0]?.code === 'string' && typeof d.text === 'string' && d.text.length > 0)
+    return true;
+  const oauth = v as { error?: unknown; error_description?: unknown } | undefined;
+  return (
+    typeof oauth?.error === 'string' &&
+    typeof oauth.error_description === 'string' &&
+    oauth.error_description.length > 0
+  );
 };
 
 /** The oracle of one answer that is not a success: a clear refusal, never a 500. */
