@@ -263,7 +263,7 @@ export class EtcdOrderer implements Orderer {
       const res = await this.#log.client
         .getAll()
         .inRange({ start: this.#log.blockKey(head + 1), end: `${this.#log.blockPrefix}~` })
-        .limit(32)
+        .limit(this.#pageBlocks)
         .exec();
       const heights = res.kvs.map((kv) => this.#log.heightOfBlockKey(kv.key.toString())!);
       const first = heights[0];
@@ -278,7 +278,7 @@ export class EtcdOrderer implements Orderer {
       for (const kv of res.kvs) this.#received(kv);
       this.#phase = `catch-up: applying ${heights.join(',')}`;
       await this.#delivering;
-      if (res.kvs.length < 32) return res.header.revision;
+      if (res.kvs.length < this.#pageBlocks) return res.header.revision;
     }
   }
 
@@ -340,12 +340,22 @@ export class EtcdOrderer implements Orderer {
     }
   }
 
-  /** Reads up to 32 blocks from `from` straight from etcd and hands them on. */
+  /**
+   * Blocks per range read: as many of the largest blocks as fit in 3 MiB, since the gRPC client
+   * refuses an answer over 4 MiB (a node that restarted behind 32 blocks of 130 KiB each could
+   * never catch up: "RESOURCE_EXHAUSTED: Received message larger than max", seen in `bench
+   * consortium`'s failover).
+   */
+  get #pageBlocks(): number {
+    return Math.max(1, Math.floor((3 << 20) / this.#o.maxBlockBytes));
+  }
+
+  /** Reads up to a page of blocks from `from` straight from etcd and hands them on. */
   async #readBlocks(from: number): Promise<void> {
     const res = await this.#log.client
       .getAll()
       .inRange({ start: this.#log.blockKey(from), end: `${this.#log.blockPrefix}~` })
-      .limit(32)
+      .limit(this.#pageBlocks)
       .exec();
     for (const kv of res.kvs) this.#received(kv);
   }
