@@ -677,15 +677,7 @@ export class RecordsClient {
    */
   async openSttAbe(recordId: string, purpose: Purpose, keys: readonly AbeUserKey[]): Promise<Obj> {
     const inner = await openAbeLayer(this.#source(), recordId, keys);
-    const { txId: req, decision } = await this.requestAccess(recordId, purpose);
-    if (!decision.allow)
-      throw new RecordsError(decision.code, `access denied by the ledger: ${decision.code}`);
-    const key = await this.fetchReleaseKey(req, decision.holder);
-    try {
-      return JSON.parse(new TextDecoder().decode(decryptSttBody(key, inner, recordId))) as Obj;
-    } finally {
-      key.fill(0);
-    }
+    return this.#decryptAfterAccess(recordId, purpose, inner);
   }
 
   /** This member's signed view of the ledger (state and transactions). */
@@ -772,6 +764,17 @@ export class RecordsClient {
    */
   async openStt(recordId: string, purpose: Purpose, txId?: string): Promise<Obj> {
     const inner = await this.openSttEnvelope(recordId, txId);
+    return this.#decryptAfterAccess(recordId, purpose, inner);
+  }
+  /**
+   * The common end of an STT read: requests access on the ledger (the read is logged), fetches
+   * the release key from the holder, decrypts the inner layer and wipes the key.
+   */
+  async #decryptAfterAccess(
+    recordId: string,
+    purpose: Purpose,
+    inner: Parameters<typeof decryptSttBody>[1],
+  ): Promise<Obj> {
     const { txId: req, decision } = await this.requestAccess(recordId, purpose);
     if (!decision.allow)
       throw new RecordsError(decision.code, `access denied by the ledger: ${decision.code}`);
