@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { RecordsClient } from '@medledger/client/records';
+import { RecordsClient } from '@medledger/client';
 import { LedgerStore } from '@medledger/node';
 import { startNodeProcess } from '../src/bench/nodeProcess.js';
 import { openWalletFile } from '../src/dirs/wallets.js';

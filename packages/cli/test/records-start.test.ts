@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadPrivateKey } from '@medledger/node';
-import { RecordsClient } from '@medledger/client/records';
+import { RecordsClient } from '@medledger/client';
 import { start } from '../src/commands/start.js';
 import { openWalletFile } from '../src/dirs/wallets.js';
 import { makeDevDir } from './helpers.js';

@@ -10,8 +10,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sealKey } from '@medledger/crypto';
-import { getStudy } from '@medledger/core/contracts/fl/index';
-import { loadWdbc, splitWdbc, startFlDemo } from '@medledger/node/fl/index';
+import { getStudy } from '@medledger/core/contracts/fl';
+import { loadWdbc, splitWdbc, startFlDemo } from '@medledger/node';
 import { runCli } from './helpers.js';
 import { readKeyFile, studyJoin, studyStatus } from '../src/commands/study.js';
 

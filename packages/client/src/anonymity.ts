@@ -50,7 +50,7 @@ import {
   type GroupEntry,
   type IssuerEntry,
   type JsonObject,
-} from '@medledger/core/contracts/anonymity/index';
+} from '@medledger/core/contracts/anonymity';
 import { AUTH_HEADER, requestAudience, signRequest } from './auth.js';
 import { MedledgerHttpError, type Receipt } from './http.js';
 

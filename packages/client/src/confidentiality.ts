@@ -75,10 +75,11 @@ import {
   type PeksIndexEntry,
   type PreRecordEntry,
   type PublishedKeys,
-} from '@medledger/core/contracts/confidentiality/state';
+} from '@medledger/core/contracts/confidentiality';
 import { MedledgerClient, MedledgerHttpError, type RequestSigner } from './http.js';
 import { decryptSttBody, encryptSttBody } from './recordCrypto.js';
 import type { Wallet } from './wallet.js';
+import { MedledgerError } from './errors.js';
 
 /** Where ledger data is read from: the HTTP API (`httpLedgerSource`) or a node in-process. */
 export interface LedgerSource {
@@ -379,12 +380,10 @@ const partiesOf = (s: EmergencySetup): PreParties => ({
 });
 
 /** Why a proxy refused to re-encrypt (thrown as `EmergencyRefusal`). */
-export class EmergencyRefusal extends Error {
-  constructor(
-    readonly code: 'REQUEST_DENIED' | 'NOT_A_PROXY' | 'KFRAG_REVOKED' | 'CFRAG_EXISTS',
-    message: string,
-  ) {
-    super(message);
+export class EmergencyRefusal extends MedledgerError {
+  declare readonly code: 'REQUEST_DENIED' | 'NOT_A_PROXY' | 'KFRAG_REVOKED' | 'CFRAG_EXISTS';
+  constructor(code: 'REQUEST_DENIED' | 'NOT_A_PROXY' | 'KFRAG_REVOKED' | 'CFRAG_EXISTS', message: string) {
+    super(code, message);
     this.name = 'EmergencyRefusal';
   }
 }
@@ -500,12 +499,14 @@ function modInv(a: bigint, m: bigint): bigint {
 }
 
 /** Why the key holder refused to decrypt (thrown as `HeRefusal`). */
-export class HeRefusal extends Error {
+export class HeRefusal extends MedledgerError {
+  declare readonly code:
+    'NOT_A_CLAIM' | 'ALREADY_RELEASED' | 'TOO_FEW_TERMS' | 'AGGREGATE_MISMATCH' | 'WRONG_KEY';
   constructor(
-    readonly code: 'NOT_A_CLAIM' | 'ALREADY_RELEASED' | 'TOO_FEW_TERMS' | 'AGGREGATE_MISMATCH' | 'WRONG_KEY',
+    code: 'NOT_A_CLAIM' | 'ALREADY_RELEASED' | 'TOO_FEW_TERMS' | 'AGGREGATE_MISMATCH' | 'WRONG_KEY',
     message: string,
   ) {
-    super(message);
+    super(code, message);
     this.name = 'HeRefusal';
   }
 }

@@ -21,6 +21,7 @@ import type {
   TxInclusionProof,
 } from '@medledger/core';
 import { AUTH_HEADER, requestAudience, signRequest, type RequestAudience } from './auth.js';
+import { MedledgerError } from './errors.js';
 
 export interface Receipt {
   txId: string;
@@ -57,13 +58,11 @@ export interface StoredCheckpoints {
   signatures: (CheckpointSignature & { body: CheckpointBody })[];
 }
 
-export class MedledgerHttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
+/** A node answered with an error: its status and its `{ code, message }` body. */
+export class MedledgerHttpError extends MedledgerError {
+  declare readonly status: number;
+  constructor(status: number, code: string, message: string) {
+    super(code, message, status);
     this.name = 'MedledgerHttpError';
   }
 }

@@ -1,4 +1,5 @@
 /** @medledger/client — wallet (client-side signing), HTTP client and light-client checks. */
+export * from './errors.js';
 export * from './wallet.js';
 export * from './http.js';
 export * from './lightClient.js';

@@ -61,16 +61,14 @@ import {
 import { Wallet, assembleTx } from './wallet.js';
 import { abeRecordTx, httpLedgerSource, openAbeLayer, type LedgerSource } from './confidentiality.js';
 import type { AbeUserKey } from '@medledger/crypto/abe';
+import { MedledgerError } from './errors.js';
 
 type Obj = { [k: string]: JsonValue };
 
 /** A failed record operation: a rejected transaction, a denied access, a failed check. */
-export class RecordsError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
+export class RecordsError extends MedledgerError {
+  constructor(code: string, message: string) {
+    super(code, message);
     this.name = 'RecordsError';
   }
 }

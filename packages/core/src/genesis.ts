@@ -26,7 +26,7 @@ import {
   type JsonValue,
 } from '@medledger/crypto';
 import type { KeyObject } from 'node:crypto';
-import { LedgerError } from './errors.js';
+import { LedgerError, type InputErrorCode } from './errors.js';
 import { ZERO_HASH, idOf } from './ids.js';
 import type { BlockHeader } from './block.js';
 import { nextStateDigest, type StateWrite } from './state.js';
@@ -129,7 +129,7 @@ export const ORG_ID = /^[A-Za-z0-9-]+$/;
  * Returns a fresh card holding only those fields.
  * @throws LedgerError with `code`, naming the first bad field under `path`.
  */
-export function parseOrgCard(input: unknown, path: string, code: string): OrgCard {
+export function parseOrgCard(input: unknown, path: string, code: InputErrorCode): OrgCard {
   const org = obj(input, path, code);
   onlyKeys(org, ['id', 'name', 'role', 'rootCertificate', 'nodeKey'], path, code);
   const id = str(org.id, `${path}.id`, code, 64, ORG_ID);
@@ -168,7 +168,7 @@ export function parseOrgCard(input: unknown, path: string, code: string): OrgCar
  * (uncompressed) form, so that two encodings of one key cannot pass for two keys.
  * @throws LedgerError with `code` naming `path`.
  */
-export function parseNodeKey(v: unknown, path: string, code: string): string {
+export function parseNodeKey(v: unknown, path: string, code: InputErrorCode): string {
   const s = str(v, path, code, 512, B64U);
   let canonical: string;
   try {

@@ -18,3 +18,4 @@ export * from './access/index.js';
 export * from './records/state.js';
 export * from './records/quorumPolicy.js';
 export * from './checkpoint.js';
+export * from './statement.js';

@@ -2,20 +2,20 @@
  * Small structural validators for untrusted JSON (transactions, blocks, payloads). Each
  * throws a {@link LedgerError} whose message names the path of the first offending field.
  */
-import { malformed } from './errors.js';
+import { malformed, type InputErrorCode } from './errors.js';
 
 export type Obj = Record<string, unknown>;
 
-export function obj(v: unknown, path: string, code: string): Obj {
+export function obj(v: unknown, path: string, code: InputErrorCode): Obj {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) malformed(code, path, 'must be an object');
   return v as Obj;
 }
 
-export function onlyKeys(o: Obj, allowed: readonly string[], path: string, code: string): void {
+export function onlyKeys(o: Obj, allowed: readonly string[], path: string, code: InputErrorCode): void {
   for (const k of Object.keys(o)) if (!allowed.includes(k)) malformed(code, `${path}.${k}`, 'unknown field');
 }
 
-export function str(v: unknown, path: string, code: string, max = 1024, pattern?: RegExp): string {
+export function str(v: unknown, path: string, code: InputErrorCode, max = 1024, pattern?: RegExp): string {
   if (typeof v !== 'string') malformed(code, path, 'must be a string');
   if (v.length === 0) malformed(code, path, 'must not be empty');
   if (v.length > max) malformed(code, path, `must be at most ${max} characters`);
@@ -23,13 +23,19 @@ export function str(v: unknown, path: string, code: string, max = 1024, pattern?
   return v;
 }
 
-export function int(v: unknown, path: string, code: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+export function int(
+  v: unknown,
+  path: string,
+  code: InputErrorCode,
+  min = 0,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (typeof v !== 'number' || !Number.isSafeInteger(v)) malformed(code, path, 'must be an integer');
   if (v < min || v > max) malformed(code, path, `must be in [${min}, ${max}]`);
   return v;
 }
 
-export function arr(v: unknown, path: string, code: string, min = 0, max = 10_000): unknown[] {
+export function arr(v: unknown, path: string, code: InputErrorCode, min = 0, max = 10_000): unknown[] {
   if (!Array.isArray(v)) malformed(code, path, 'must be an array');
   if (v.length < min || v.length > max) malformed(code, path, `must have ${min}..${max} items`);
   return v;
@@ -45,7 +51,7 @@ export const B64U =
   /^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{4}|[A-Za-z0-9_-][AQgw]|[A-Za-z0-9_-]{2}[AEIMQUYcgkosw048])$/;
 export const ID = /^[A-Za-z0-9._:@-]+$/;
 
-export function bool(v: unknown, path: string, code: string): boolean {
+export function bool(v: unknown, path: string, code: InputErrorCode): boolean {
   if (typeof v !== 'boolean') malformed(code, path, 'must be true or false');
   return v;
 }

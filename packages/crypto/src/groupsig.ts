@@ -56,6 +56,9 @@ import {
   scalarToBytes,
 } from './groupsig-algebra.js';
 
+/** G1 point codec, for callers that store a group's public parts (the algebra stays internal). */
+export { g1FromBytes, g1ToBytes };
+
 /** Group public key of one epoch (388 bytes as bytes). */
 export interface GroupPublicKey {
   epoch: number;

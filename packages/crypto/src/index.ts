@@ -1,7 +1,8 @@
 /**
  * @medledger/crypto — the cryptographic primitives of medledger. No I/O, no clock; every
- * function that needs randomness takes an optional `RandomSource`. Schemes live one per file
- * and are also importable by subpath (`@medledger/crypto/merkle`).
+ * function that needs randomness takes an optional `RandomSource`. Schemes live one per file;
+ * the package's `exports` lists the public subpaths (the pairing- and WASM-based schemes, below)
+ * and every other module is internal.
  */
 export * from './assert.js';
 export * from './bytes.js';

@@ -37,6 +37,7 @@ import {
   parsePayload,
   memoOf,
   memoize,
+  rejectionCode,
 } from '@medledger/core';
 import { LedgerStore, type Head, type TxLocation } from './store/ledgerStore.js';
 import { LedgerWriter } from './store/writer.js';
@@ -252,7 +253,8 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
   /** Submits one transaction. Rejections are thrown as LedgerError. */
   async submit(input: unknown): Promise<Exclude<SubmitResult, { status: 'rejected' }>> {
     const [r] = await this.submitBatch([input]);
-    if (r!.status === 'rejected') throw new LedgerError({ code: r!.error.code }, r!.error.message);
+    if (r!.status === 'rejected')
+      throw new LedgerError({ code: rejectionCode(r!.error.code) }, r!.error.message);
     return r!;
   }
 
@@ -282,9 +284,9 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
         if (tx.body.chainId !== this.chainId)
           throw new LedgerError({ code: 'WRONG_CHAIN' }, 'transaction is for another chain');
         const timing = checkTxTiming(tx, now, this.genesis.params);
-        if (timing) throw new LedgerError({ code: timing.code }, timing.message);
+        if (timing) throw new LedgerError({ code: rejectionCode(timing.code) }, timing.message);
         const check = checkSigners(this.store, tx, id, () => true);
-        if (!check.ok) throw new LedgerError({ code: check.code }, check.message);
+        if (!check.ok) throw new LedgerError({ code: rejectionCode(check.code) }, check.message);
         const contract = this.contracts.get(tx.body.type);
         if (!contract)
           throw new LedgerError({ code: 'UNKNOWN_TYPE' }, `no contract for transaction type ${tx.body.type}`);

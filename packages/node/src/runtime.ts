@@ -19,7 +19,7 @@ import {
   sealKey,
   toB64u,
 } from '@medledger/crypto';
-import { getPublishedKeys } from '@medledger/core/contracts/confidentiality/state';
+import { getPublishedKeys } from '@medledger/core/contracts/confidentiality';
 import { MedledgerNode } from './node.js';
 import { importP256PrivateKey } from '@medledger/crypto';
 import { activeNode, chainIdOf } from '@medledger/core';

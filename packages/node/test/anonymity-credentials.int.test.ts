@@ -16,9 +16,9 @@ import {
   type Presentation,
 } from '@medledger/crypto/credentials';
 import { MedledgerHttpError } from '@medledger/client';
-import type { HeldCredential } from '@medledger/client/anonymity';
+import type { HeldCredential } from '@medledger/client';
 import type { AccessLogEntry } from '@medledger/core';
-import { pseudonymIdOfJson } from '@medledger/core/contracts/anonymity/index';
+import { pseudonymIdOfJson } from '@medledger/core/contracts/anonymity';
 import { makeAnonLedger, type AnonLedger } from './helpers/anonymity.js';
 
 async function withSpvRecord(a: AnonLedger): Promise<void> {

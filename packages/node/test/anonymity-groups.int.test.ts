@@ -17,8 +17,8 @@ import {
   type GroupMemberKey,
 } from '@medledger/crypto/groupsig';
 import { MedledgerHttpError } from '@medledger/client';
-import { groupSignedPayload } from '@medledger/client/anonymity';
-import { getAnonTx } from '@medledger/core/contracts/anonymity/index';
+import { groupSignedPayload } from '@medledger/client';
+import { getAnonTx } from '@medledger/core/contracts/anonymity';
 import { makeAnonLedger, type AnonLedger } from './helpers/anonymity.js';
 
 const G = 'oncology-hospitalB';

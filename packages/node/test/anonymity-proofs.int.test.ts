@@ -27,7 +27,7 @@ import {
 } from '@medledger/crypto/credentials';
 import { ageAtLeast, timeToDateNumber } from '@medledger/crypto/zk';
 import { Wallet } from '@medledger/client';
-import type { HeldCredential } from '@medledger/client/anonymity';
+import type { HeldCredential } from '@medledger/client';
 import {
   LedgerError,
   chainIdOf,
@@ -38,12 +38,7 @@ import {
   type BlockHeader,
   type SignedTx,
 } from '@medledger/core';
-import {
-  anonReadContext,
-  getIssuer,
-  trialContext,
-  trialScope,
-} from '@medledger/core/contracts/anonymity/index';
+import { anonReadContext, getIssuer, trialContext, trialScope } from '@medledger/core/contracts/anonymity';
 import { SoloOrderer, verifyLedger, type BlockHandler, type ChainView, type Orderer } from '../src/index.js';
 import { makeAnonLedger, type AnonLedger } from './helpers/anonymity.js';
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { toB64u } from '@medledger/crypto';
 import { generateRingKeyPair, type RingKeyPair } from '@medledger/crypto/ring';
 import { MedledgerHttpError } from '@medledger/client';
-import { ringSignedPayload } from '@medledger/client/anonymity';
+import { ringSignedPayload } from '@medledger/client';
 import { makeAnonLedger, type AnonLedger } from './helpers/anonymity.js';
 
 const rejects = (code: string) => (e: unknown) => e instanceof MedledgerHttpError && e.code === code;

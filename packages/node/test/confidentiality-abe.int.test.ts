@@ -25,8 +25,8 @@ import {
   openAttributeKeys,
   signRequest,
 } from '@medledger/client';
-import { decryptSttBody } from '@medledger/client/recordCrypto';
-import { RecordsClient } from '@medledger/client/records';
+import { decryptSttBody } from '@medledger/client';
+import { RecordsClient } from '@medledger/client';
 import type { AccessDecisionEntry, AccessLogEntry } from '@medledger/core';
 import { RequestAuthenticator, buildServer, openSqliteEhrStore } from '../src/index.js';
 import { AbeAuthorityService } from '../src/confidentiality/abeAuthority.js';

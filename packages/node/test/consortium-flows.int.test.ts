@@ -41,7 +41,7 @@ import {
   verifyWebhookSignature,
   type GovernanceProposal,
 } from '@medledger/client';
-import { decryptSttBody, sttEnvelopeAad } from '@medledger/client/recordCrypto';
+import { decryptSttBody, sttEnvelopeAad } from '@medledger/client';
 import type { SignedTx } from '@medledger/core';
 import { startNode, writeKeyFile, type NodeConfig, type RunningNode } from '../src/index.js';
 import { PASSPHRASE, makeTestCluster, waitForHeight, type TestCluster } from './helpers/cluster.js';

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { HashTag, hashTagged, randomBytes, toB64u, toHex, utf8 } from '@medledger/crypto';
 import { Wallet } from '@medledger/client';
 import { txIdOf } from '@medledger/core';
-import { trialContext, trialScope } from '@medledger/core/contracts/anonymity/index';
+import { trialContext, trialScope } from '@medledger/core/contracts/anonymity';
 import { EtcdLog } from '../src/index.js';
 import { enrollMembers, makeTestCluster, waitForHeight } from './helpers/cluster.js';
 

@@ -7,7 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeFixedPoint, gaussianEpsilon } from '@medledger/crypto';
-import { getModel } from '@medledger/core/contracts/fl/index';
+import { getModel } from '@medledger/core/contracts/fl';
 import { clippedGradientSum } from '../src/fl/index.js';
 import { HOSPITALS, flTestWorld, type FlTestWorld } from './helpers/fl.js';
 

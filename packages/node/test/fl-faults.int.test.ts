@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { toB64u } from '@medledger/crypto';
 import type { SignedTx } from '@medledger/core';
-import { getStudy } from '@medledger/core/contracts/fl/index';
+import { getStudy } from '@medledger/core/contracts/fl';
 import { FlParticipant, type FlLedger } from '../src/fl/index.js';
 import { HOSPITALS, flTestWorld, type FlTestWorld } from './helpers/fl.js';
 

@@ -28,7 +28,7 @@ import {
   type FlSharesPost,
   type FlUnmaskPost,
   type FlUpdatePost,
-} from '@medledger/core/contracts/fl/index';
+} from '@medledger/core/contracts/fl';
 import { accuracyOf, loadWdbc, splitWdbc, standardizationOf, trainLocal } from '../src/fl/index.js';
 import { HOSPITALS, flTestWorld, type FlTestWorld } from './helpers/fl.js';
 

@@ -35,7 +35,7 @@ import {
   signRequest,
   type OrgServicesDescription,
 } from '@medledger/client';
-import { groupSignedPayload } from '@medledger/client/anonymity';
+import { groupSignedPayload } from '@medledger/client';
 import { enrollEveryone, startFullNode, type FullNode } from './helpers/fullNode.js';
 
 const G = 'clinicians-hospitalA';

@@ -26,7 +26,7 @@ import {
   resolveDisputeTx,
   submitClaimTx,
 } from '@medledger/client';
-import type { ClaimEntry } from '@medledger/core/contracts/payments/state';
+import type { ClaimEntry } from '@medledger/core/contracts/payments';
 import { HeCustodianService } from '../src/confidentiality/heCustodian.js';
 import { validateFhirRecord, validateFhirResource } from '../src/records/fhir.js';
 import { httpCode, makeRxWorld, until, type Json, type Label, type RxWorld } from './helpers/rx.js';

@@ -19,7 +19,7 @@ import {
   prescriptionTx,
   signPharmacyChoice,
 } from '@medledger/client';
-import type { PrescriptionEntry } from '@medledger/core/contracts/pharmacy/state';
+import type { PrescriptionEntry } from '@medledger/core/contracts/pharmacy';
 import { validateFhirResource } from '../src/records/fhir.js';
 import { httpCode, makeRxWorld, prescribe, sleep, type Json, type RxWorld } from './helpers/rx.js';
 

@@ -11,7 +11,7 @@ import {
   generateLinkageSecret,
   linkagePseudonym,
 } from '@medledger/crypto';
-import { episodeSubject, isEpisodeSubject } from '@medledger/client/recordCrypto';
+import { episodeSubject, isEpisodeSubject } from '@medledger/client';
 import { LINKAGE_SYSTEM } from '../src/records/deidentify.js';
 import { makeRecordsWorld, observation, type RecordsWorld } from './helpers/records.js';
 

@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from '@medledger/crypto';
-import { decryptSttBody } from '@medledger/client/recordCrypto';
+import { decryptSttBody } from '@medledger/client';
 import { condition, isCode, makeRecordsWorld, type RecordsWorld } from './helpers/records.js';
 
 let w: RecordsWorld;

@@ -26,13 +26,8 @@ import {
 } from '@medledger/crypto/credentials';
 import { ageAtLeast, dateToNumber, timeToDateNumber } from '@medledger/crypto/zk';
 import { mapStateReader, type Block, type SignedTx } from '@medledger/core';
-import {
-  anonKeys,
-  anonReadContext,
-  trialContext,
-  trialScope,
-} from '@medledger/core/contracts/anonymity/index';
-import { checkBlockProofs, createProofCheckers } from '@medledger/node/anonymity/proofCheck';
+import { anonKeys, anonReadContext, trialContext, trialScope } from '@medledger/core/contracts/anonymity';
+import { checkBlockProofs, createProofCheckers } from '@medledger/node';
 
 interface Stat {
   median: number;

@@ -28,8 +28,8 @@ import {
 } from '@medledger/client';
 import { DEFAULT_ORDERING, txIdOf, type LedgerEvent, type SignedTx } from '@medledger/core';
 import { MedledgerNode, createConsortium, devConsortiumSpec } from '@medledger/node';
-import { EmergencyProxyService } from '@medledger/node/confidentiality/emergencyProxy';
-import { nodeLedgerSource } from '@medledger/node/confidentiality/source';
+import { EmergencyProxyService } from '@medledger/node';
+import { nodeLedgerSource } from '@medledger/node';
 import { percentile, round } from './stats.js';
 
 export interface BenchEmergencyOptions {

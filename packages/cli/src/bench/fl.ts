@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { gaussianNoiseMultiplier } from '@medledger/crypto';
 import { DEFAULT_ORDERING, txCanonicalText } from '@medledger/core';
-import { getModel, getRound, getStudy, type FlStudySpec } from '@medledger/core/contracts/fl/index';
+import { getModel, getRound, getStudy, type FlStudySpec } from '@medledger/core/contracts/fl';
 import { FlClient } from '@medledger/client';
 import {
   accuracyOf,
@@ -38,7 +38,7 @@ import {
   trainLocal,
   type FlDemo,
   type WdbcRow,
-} from '@medledger/node/fl/index';
+} from '@medledger/node';
 import { percentile, round } from './stats.js';
 
 export interface BenchFlOptions {

@@ -34,15 +34,15 @@ import {
   type MemberMaterial,
   type VerifyReport,
 } from '@medledger/node';
-import { PharmacyService } from '@medledger/node/pharmacy/pharmacyService';
-import { RegulatorService } from '@medledger/node/pharmacy/regulatorService';
-import { SupplyIndex } from '@medledger/node/supply/supplyIndex';
-import { pharmacyRoutes } from '@medledger/node/api/routes/pharmacy';
-import { supplyRoutes } from '@medledger/node/api/routes/supply';
-import { paymentsRoutes } from '@medledger/node/api/routes/payments';
-import { confidentialityRoutes } from '@medledger/node/api/routes/confidentiality';
-import { AccessLogBatcher } from '@medledger/node/records/accessLogBatcher';
-import { accessLogReadLog } from '@medledger/node/records/readLog';
+import { PharmacyService } from '@medledger/node';
+import { RegulatorService } from '@medledger/node';
+import { SupplyIndex } from '@medledger/node';
+import { pharmacyRoutes } from '@medledger/node';
+import { supplyRoutes } from '@medledger/node';
+import { paymentsRoutes } from '@medledger/node';
+import { confidentialityRoutes } from '@medledger/node';
+import { AccessLogBatcher } from '@medledger/node';
+import { accessLogReadLog } from '@medledger/node';
 
 const ORGS = [
   { id: 'hospital', name: 'Hospital', role: 'cdo' },

@@ -25,8 +25,8 @@ import {
   submitClaimTx,
 } from '@medledger/client';
 import type { SignedTx } from '@medledger/core';
-import type { ClaimEntry } from '@medledger/core/contracts/payments/state';
-import { HeCustodianService } from '@medledger/node/confidentiality/heCustodian';
+import type { ClaimEntry } from '@medledger/core/contracts/payments';
+import { HeCustodianService } from '@medledger/node';
 import { openDemoConsortium, type DemoConsortium } from './demoConsortium.js';
 import { demoSteps, eur, type DemoSteps } from './demoSteps.js';
 

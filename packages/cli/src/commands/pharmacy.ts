@@ -19,7 +19,7 @@ import {
   prescriptionTx,
   signPharmacyChoice,
 } from '@medledger/client';
-import type { PrescriptionEntry } from '@medledger/core/contracts/pharmacy/state';
+import type { PrescriptionEntry } from '@medledger/core/contracts/pharmacy';
 import type { P256KeyPair } from '@medledger/crypto';
 import { openDemoConsortium, type DemoConsortium, type DemoLabel } from './demoConsortium.js';
 import { demoSteps, type DemoSteps } from './demoSteps.js';

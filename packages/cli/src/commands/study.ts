@@ -19,8 +19,8 @@ import {
   openStudyTx,
   type RequestSigner,
 } from '@medledger/client';
-import type { FlStudySpec } from '@medledger/core/contracts/fl/index';
-import { WDBC_CODE } from '@medledger/node/fl/wdbc';
+import type { FlStudySpec } from '@medledger/core/contracts/fl';
+import { WDBC_CODE } from '@medledger/node';
 import { UsageError } from '../args.js';
 import { clientOptionsFor } from '../transport.js';
 

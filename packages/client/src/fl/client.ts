@@ -12,7 +12,7 @@ import {
   type FlRound,
   type FlStudy,
   type RoundTranscript,
-} from '@medledger/core/contracts/fl/index';
+} from '@medledger/core/contracts/fl';
 import { MedledgerClient, type RequestSigner } from '../http.js';
 
 /** `GET /v1/fl/studies/:id`: the study, its current round and its latest model. */

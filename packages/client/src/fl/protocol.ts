@@ -36,7 +36,7 @@ import {
   type FlRound,
   type FlSharesPost,
   type FlStudySpec,
-} from '@medledger/core/contracts/fl/index';
+} from '@medledger/core/contracts/fl';
 
 /** The secrets a participant keeps for one round (never on the ledger). */
 export interface RoundSecrets {

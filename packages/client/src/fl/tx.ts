@@ -5,7 +5,7 @@
  */
 import type { JsonValue } from '@medledger/crypto';
 import type { SignedTx } from '@medledger/core';
-import type { FlStudySpec } from '@medledger/core/contracts/fl/index';
+import type { FlStudySpec } from '@medledger/core/contracts/fl';
 import type { TxContext } from '../confidentiality.js';
 
 const build = (c: TxContext, type: string, payload: { [k: string]: JsonValue }): SignedTx =>

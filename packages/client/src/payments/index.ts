@@ -7,9 +7,9 @@
 import { envelopeFromJson, fromB64u, fromUtf8, openEnvelope, utf8, type JsonValue } from '@medledger/crypto';
 import { EncryptedAmount, HePublicKey } from '@medledger/crypto/he';
 import { mapStateReader, type SignedTx, type TxBody } from '@medledger/core';
-import { ckeys, type HeClaim, type PublishedKeys } from '@medledger/core/contracts/confidentiality/state';
-import { explanationOfBenefit } from '@medledger/core/contracts/payments/fhir';
-import { pkeys, type ClaimEntry } from '@medledger/core/contracts/payments/state';
+import { ckeys, type HeClaim, type PublishedKeys } from '@medledger/core/contracts/confidentiality';
+import { explanationOfBenefit } from '@medledger/core/contracts/payments';
+import { pkeys, type ClaimEntry } from '@medledger/core/contracts/payments';
 import type { LedgerSource, TxContext } from '../confidentiality.js';
 import type { Receipt } from '../http.js';
 import { LedgerApi } from '../ledgerApi.js';

@@ -12,7 +12,7 @@ import {
   utf8,
   type JsonValue,
 } from '@medledger/crypto';
-import type { AlertEntry } from '@medledger/core/contracts/pharmacy/state';
+import type { AlertEntry } from '@medledger/core/contracts/pharmacy';
 
 type Json = { [k: string]: JsonValue };
 

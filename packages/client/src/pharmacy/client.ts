@@ -6,7 +6,7 @@
  */
 import type { JsonValue } from '@medledger/crypto';
 import type { SignedTx } from '@medledger/core';
-import type { AlertEntry } from '@medledger/core/contracts/pharmacy/state';
+import type { AlertEntry } from '@medledger/core/contracts/pharmacy';
 import { LedgerApi } from '../ledgerApi.js';
 import type { Receipt } from '../http.js';
 

@@ -29,13 +29,13 @@ import {
 } from '@medledger/crypto';
 import { sealLinkRequest } from '@medledger/crypto/rxlink';
 import type { SignedTx } from '@medledger/core';
-import { signStatement } from '@medledger/core/statement';
-import { wrapHash, type WrapJson } from '@medledger/core/contracts/pharmacy/common';
+import { signStatement } from '@medledger/core';
+import { wrapHash, type WrapJson } from '@medledger/core/contracts/pharmacy';
 import {
   PHARMACY_CHOICE_TAG,
   pharmacyChoice,
   type PrescriptionEntry,
-} from '@medledger/core/contracts/pharmacy/state';
+} from '@medledger/core/contracts/pharmacy';
 import type { LedgerSource, TxContext } from '../confidentiality.js';
 
 type Json = { [k: string]: JsonValue };

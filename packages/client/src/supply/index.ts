@@ -7,19 +7,14 @@
 import type { KeyObject } from 'node:crypto';
 import type { JsonValue } from '@medledger/crypto';
 import type { SignedTx } from '@medledger/core';
-import { signStatement } from '@medledger/core/statement';
+import { signStatement } from '@medledger/core';
 import {
   APPROVAL_TAG,
   approvalStatement,
   type ProductApproval,
   type RecallNotice,
-} from '@medledger/core/contracts/supply/state';
-import {
-  commissionEvent,
-  receiveEvent,
-  recallEvent,
-  shipEvent,
-} from '@medledger/core/contracts/supply/epcis';
+} from '@medledger/core/contracts/supply';
+import { commissionEvent, receiveEvent, recallEvent, shipEvent } from '@medledger/core/contracts/supply';
 import type { TxContext } from '../confidentiality.js';
 import { LedgerApi } from '../ledgerApi.js';
 

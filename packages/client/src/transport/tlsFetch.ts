@@ -21,6 +21,7 @@ import {
   parseTlsServerCertificate,
   verifyCertificateIssuedBy,
 } from '@medledger/crypto';
+import { MedledgerError } from '../errors.js';
 
 /** A root the client trusts: an organization of the genesis and its root certificate (DER). */
 export interface TrustedRoot {
@@ -29,12 +30,10 @@ export interface TrustedRoot {
 }
 
 /** A TLS check failed (`TLS_UNTRUSTED`) or a plain-HTTP URL was refused (`TLS_REQUIRED`). */
-export class TransportError extends Error {
-  constructor(
-    readonly code: 'TLS_UNTRUSTED' | 'TLS_REQUIRED',
-    message: string,
-  ) {
-    super(message);
+export class TransportError extends MedledgerError {
+  declare readonly code: 'TLS_UNTRUSTED' | 'TLS_REQUIRED';
+  constructor(code: 'TLS_UNTRUSTED' | 'TLS_REQUIRED', message: string) {
+    super(code, message);
     this.name = 'TransportError';
   }
 }

@@ -11,7 +11,7 @@
 import type { JsonValue } from '@medledger/crypto';
 import type { StateReader } from '../state.js';
 import { int, obj, onlyKeys, type Obj } from '../validate.js';
-import { malformed } from '../errors.js';
+import { malformed, type InputErrorCode } from '../errors.js';
 import { RECORD_CATEGORIES } from './state.js';
 
 /** The largest k a record may need: a record lists at most 32 responsible doctors. */
@@ -46,7 +46,7 @@ const RESOURCE_TYPE = /^[A-Z][A-Za-z]+$/;
  * @throws LedgerError `code` naming the bad field: an unknown category, a resource type that
  *   is not a FHIR type name, a minimum outside 1..{@link MAX_QUORUM}
  */
-export function parseQuorumPolicy(v: unknown, path: string, code: string): RecordQuorumPolicy {
+export function parseQuorumPolicy(v: unknown, path: string, code: InputErrorCode): RecordQuorumPolicy {
   const p = obj(v, path, code);
   onlyKeys(p, ['default', 'categories', 'resourceTypes'], path, code);
   const table = (t: unknown, at: string, keyOk: (k: string) => boolean, what: string) => {

@@ -7,7 +7,7 @@
  */
 import { fromB64u, toB64u, type JsonValue } from '@medledger/crypto';
 import { GroupManager, groupPublicKeyFromBytes, groupPublicKeyToBytes } from '@medledger/crypto/groupsig';
-import { g1FromBytes, g1ToBytes } from '@medledger/crypto/groupsig-algebra';
+import { g1FromBytes, g1ToBytes } from '@medledger/crypto/groupsig';
 import type { GroupServiceState } from './groups.js';
 
 interface Json {

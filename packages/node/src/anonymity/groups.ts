@@ -26,17 +26,16 @@ import {
   type GroupPublicKey,
 } from '@medledger/crypto/groupsig';
 import { groupKeyAad, type Wallet } from '@medledger/client';
-import { LedgerError, type MemberEntry, type SignedTx } from '@medledger/core';
+import { LedgerError, type MemberEntry, type SignedTx, rejectionCode } from '@medledger/core';
 import {
   GROUP_SUBMIT,
   anonKeys,
   anonymousMessage,
   unsignedPayload,
   type JsonObject,
-} from '@medledger/core/contracts/anonymity/index';
+} from '@medledger/core/contracts/anonymity';
 import type { Receipt } from '@medledger/client';
 import type { LedgerView } from '../ledgerView.js';
-import { HttpError } from '../api/errors.js';
 import { AnonymousRelay } from './relay.js';
 
 export interface GroupManagerServiceOptions {
@@ -129,7 +128,7 @@ export class GroupManagerService {
   /**
    * Issues the member key of an authenticated, eligible member, sealed to the member's
    * enrolled encryption key (AAD {@link groupKeyAad}): only the member opens it.
-   * @throws HttpError FORBIDDEN (not eligible), CONFLICT (already a member); LedgerError
+   * @throws LedgerError FORBIDDEN (not eligible), CONFLICT (already a member); LedgerError
    *   GROUP_MEMBER_REVOKED (revoked from this group), NO_ENCRYPTION_KEY
    */
   async issueSealedMemberKey(member: MemberEntry): Promise<{ epoch: number; sealed: EnvelopeJson }> {
@@ -151,12 +150,12 @@ export class GroupManagerService {
 
   /**
    * Issues the member key of an authenticated, eligible member (84 bytes, secret): in-process
-   * callers only; the API hands it out sealed ({@link issueSealedMemberKey}). Throws HttpError
+   * callers only; the API hands it out sealed ({@link issueSealedMemberKey}). Throws LedgerError
    * FORBIDDEN otherwise, CONFLICT if already a member, LedgerError GROUP_MEMBER_REVOKED.
    */
   issueMemberKey(member: MemberEntry): Uint8Array {
     const ok = member.revokedAt === undefined && (this.#o.eligible?.(member) ?? member.org === this.org);
-    if (!ok) throw new HttpError('FORBIDDEN', `member is not eligible for group ${this.groupId}`);
+    if (!ok) throw new LedgerError({ code: 'FORBIDDEN' }, `member is not eligible for group ${this.groupId}`);
     if (this.#state.revoked.has(member.id))
       throw new LedgerError(
         { code: 'GROUP_MEMBER_REVOKED', groupId: this.groupId },
@@ -166,7 +165,7 @@ export class GroupManagerService {
     try {
       key = this.#gm.addMember(member.id);
     } catch {
-      throw new HttpError('CONFLICT', 'already a member of this group');
+      throw new LedgerError({ code: 'CONFLICT' }, 'already a member of this group');
     }
     this.#snapshot();
     return groupMemberKeyToBytes(key);
@@ -212,7 +211,7 @@ export class GroupManagerService {
     );
     if (res.receipt?.code !== 'OK')
       throw new LedgerError(
-        { code: res.receipt?.code ?? 'TIMEOUT' },
+        { code: rejectionCode(res.receipt?.code ?? 'TIMEOUT') },
         `revocation ${res.txId} did not commit`,
       );
     return res.receipt;
@@ -221,16 +220,16 @@ export class GroupManagerService {
   /**
    * Opens a committed group-signed transaction of this group: the member id, or null if the
    * signature opens to no member of its epoch.
-   * @throws HttpError NOT_FOUND (no such transaction), NOT_GROUP_MANAGER (another group's)
+   * @throws LedgerError NOT_FOUND (no such transaction), NOT_GROUP_MANAGER (another group's)
    */
   open(txId: string): string | null {
     const t = this.#o.node.getTxWithProof(txId);
     if (!t || t.tx.body.type !== GROUP_SUBMIT || t.receipt.code !== 'OK')
-      throw new HttpError('NOT_FOUND', `${txId} is not a committed group-signed transaction`);
+      throw new LedgerError({ code: 'NOT_FOUND' }, `${txId} is not a committed group-signed transaction`);
     const payload = t.tx.body.payload as JsonObject & { groupId: string; epoch: number; signature: string };
     if (payload.groupId !== this.groupId)
-      throw new HttpError(
-        'NOT_GROUP_MANAGER',
+      throw new LedgerError(
+        { code: 'NOT_GROUP_MANAGER' },
         `this service manages ${this.groupId}, not ${payload.groupId}`,
       );
     const at = this.#state.epochs.get(payload.epoch);

@@ -32,9 +32,8 @@ import {
 } from '@medledger/crypto/credentials';
 import { randomBytes, toB64u } from '@medledger/crypto';
 import type { Wallet } from '@medledger/client';
-import { LedgerError, type MemberEntry, type SignedTx } from '@medledger/core';
+import { LedgerError, type MemberEntry, type SignedTx, rejectionCode } from '@medledger/core';
 import type { LedgerView } from '../ledgerView.js';
-import { HttpError } from '../api/errors.js';
 import { AnonymousRelay } from './relay.js';
 
 const DAY = 86_400_000;
@@ -147,8 +146,11 @@ export class CredentialIssuer {
 
   #eligible(member: MemberEntry): void {
     if (member.org !== this.org)
-      throw new HttpError('FORBIDDEN', `credentials of ${this.org} are issued to its own members`);
-    if (member.revokedAt !== undefined) throw new HttpError('FORBIDDEN', 'member is revoked');
+      throw new LedgerError(
+        { code: 'FORBIDDEN' },
+        `credentials of ${this.org} are issued to its own members`,
+      );
+    if (member.revokedAt !== undefined) throw new LedgerError({ code: 'FORBIDDEN' }, 'member is revoked');
     if (this.#revokedMembers.has(member.id))
       throw new LedgerError(
         { code: 'CREDENTIAL_REVOKED', memberId: member.id },
@@ -170,14 +172,14 @@ export class CredentialIssuer {
    * Issues a credential to an authenticated member for its blind issuance request, adds the
    * credential id to the accumulator and publishes the update (waits for it to commit, so
    * the witness verifies against the ledger's value when this returns).
-   * @throws HttpError FORBIDDEN (not a member of this org, unknown nonce), RangeError (bad proof)
+   * @throws LedgerError FORBIDDEN (not a member of this org, unknown nonce), RangeError (bad proof)
    */
   issue(member: MemberEntry, nonce: Uint8Array, request: IssuanceRequest): Promise<IssuedToMember> {
     this.#eligible(member);
     const n = this.#nonces.get(toB64u(nonce));
     this.#nonces.delete(toB64u(nonce));
     if (!n || n.memberId !== member.id || n.expiresAt < this.#now())
-      throw new HttpError('FORBIDDEN', 'unknown, expired or foreign issuance nonce');
+      throw new LedgerError({ code: 'FORBIDDEN' }, 'unknown, expired or foreign issuance nonce');
     return this.#serial(async () => {
       const now = this.#now();
       const expiresAt = Math.min(member.notAfter, now + (this.#o.validityMs ?? 365 * DAY));
@@ -283,7 +285,7 @@ export class CredentialIssuer {
     );
     if (r.receipt?.code !== 'OK')
       throw new LedgerError(
-        { code: r.receipt?.code ?? 'TIMEOUT' },
+        { code: rejectionCode(r.receipt?.code ?? 'TIMEOUT') },
         `accumulator update ${r.txId} did not commit (${r.receipt?.message ?? 'no receipt'})`,
       );
     const entry = this.#o.node.stateValue(`anon:issuer:${this.org}`) as { seq: number } | undefined;

@@ -26,7 +26,7 @@ import {
   presentationRequestFromJson,
   verifyPresentation,
 } from '@medledger/crypto/credentials';
-import { getIssuer } from '@medledger/core/contracts/anonymity/index';
+import { getIssuer } from '@medledger/core/contracts/anonymity';
 import { txIdOf, type Block, type SignedTx, type StateReader } from '@medledger/core';
 
 /** Checks the proofs one transaction type carries. */

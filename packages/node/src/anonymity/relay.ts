@@ -12,7 +12,14 @@
  * member who distrusts one node relays through another. Relaying is not rate-limited here.
  */
 import { Wallet } from '@medledger/client';
-import { LedgerError, StateOverlay, resolveSigner, txIdOf, type SignedTx } from '@medledger/core';
+import {
+  LedgerError,
+  StateOverlay,
+  resolveSigner,
+  txIdOf,
+  type SignedTx,
+  rejectionCode,
+} from '@medledger/core';
 import type { JsonValue } from '@medledger/crypto';
 import type { Receipt } from '@medledger/client';
 import type { LedgerView } from '../ledgerView.js';
@@ -71,7 +78,8 @@ export class AnonymousRelay {
       },
       payload,
     );
-    if (r.code !== 'OK') throw new LedgerError({ code: r.code }, 'message' in r ? r.message : r.code);
+    if (r.code !== 'OK')
+      throw new LedgerError({ code: rejectionCode(r.code) }, 'message' in r ? r.message : r.code);
   }
 
   /** Dry-runs, signs and submits; waits up to `waitMs` for the receipt. */

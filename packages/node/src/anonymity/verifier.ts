@@ -40,6 +40,7 @@ import {
 } from '@medledger/crypto/credentials';
 import { ageAtLeast, timeToDateNumber } from '@medledger/crypto/zk';
 import { fromB64u, randomBytes, toB64u, type JsonValue } from '@medledger/crypto';
+import { LedgerError } from '@medledger/core';
 import type { Purpose } from '@medledger/core';
 import {
   anonReadContext,
@@ -51,15 +52,14 @@ import {
   trialContext,
   trialScope,
   type IssuerEntry,
-} from '@medledger/core/contracts/anonymity/index';
+} from '@medledger/core/contracts/anonymity';
 import type { Receipt } from '@medledger/client';
 import type { LedgerView } from '../ledgerView.js';
-import { HttpError } from '../api/errors.js';
 import type { AnonymousRelay } from './relay.js';
 import { deidentifyResource } from '../records/deidentify.js';
 import { presentationChecker, verifyCredentialProof } from './proofCheck.js';
 
-export { pseudonymIdOf } from '@medledger/core/contracts/anonymity/index';
+export { pseudonymIdOf } from '@medledger/core/contracts/anonymity';
 
 const PURPOSES: readonly string[] = ['treatment', 'payment', 'research', 'emergency'];
 
@@ -109,7 +109,8 @@ export class AnonymousVerifier {
 
   #issuer(org: string): IssuerEntry {
     const issuer = getIssuer(this.#o.node.store, org);
-    if (!issuer) throw new HttpError('NOT_FOUND', `organization ${org} has no registered issuer key`);
+    if (!issuer)
+      throw new LedgerError({ code: 'NOT_FOUND' }, `organization ${org} has no registered issuer key`);
     return issuer;
   }
 
@@ -141,9 +142,12 @@ export class AnonymousVerifier {
   /** A challenge for an anonymous enrolment in a trial with a credential of `issuer`. */
   trialChallenge(trialId: string, issuer: string): { challengeId: string; request: Record<string, unknown> } {
     const trial = getTrial(this.#o.node.store, trialId);
-    if (!trial) throw new HttpError('NOT_FOUND', `no trial ${trialId}`);
+    if (!trial) throw new LedgerError({ code: 'NOT_FOUND' }, `no trial ${trialId}`);
     if (!trial.issuers.includes(issuer))
-      throw new HttpError('FORBIDDEN', `trial ${trialId} does not accept credentials of ${issuer}`);
+      throw new LedgerError(
+        { code: 'FORBIDDEN' },
+        `trial ${trialId} does not accept credentials of ${issuer}`,
+      );
     const entry = this.#issuer(issuer);
     const now = this.#now();
     const request: PresentationRequest = {
@@ -163,16 +167,17 @@ export class AnonymousVerifier {
     presentationJson: unknown,
     kind: Challenge['kind'],
   ): Promise<{ c: Challenge; p: Presentation; revealed: Record<string, string | number> }> {
-    if (typeof challengeId !== 'string') throw new HttpError('MALFORMED_REQUEST', 'challengeId is required');
+    if (typeof challengeId !== 'string')
+      throw new LedgerError({ code: 'MALFORMED_REQUEST' }, 'challengeId is required');
     const c = this.#challenges.get(challengeId);
     this.#challenges.delete(challengeId);
     if (!c || c.kind !== kind || c.expiresAt < this.#now())
-      throw new HttpError('CHALLENGE_UNKNOWN', 'unknown, expired or already used challenge');
+      throw new LedgerError({ code: 'CHALLENGE_UNKNOWN' }, 'unknown, expired or already used challenge');
     let p: Presentation;
     try {
       p = presentationFromJson(presentationJson);
     } catch (e) {
-      throw new HttpError('MALFORMED_REQUEST', `presentation: ${(e as Error).message}`);
+      throw new LedgerError({ code: 'MALFORMED_REQUEST' }, `presentation: ${(e as Error).message}`);
     }
     const issuer = this.#issuer(c.issuer);
     // Memoized: admission and the block pipeline verify the same presentation again for free.
@@ -181,17 +186,20 @@ export class AnonymousVerifier {
       presentationRequestToJson(c.request),
       presentationToJson(p),
     );
-    if (!r.ok) throw new HttpError('PRESENTATION_INVALID', r.reason);
+    if (!r.ok) throw new LedgerError({ code: 'PRESENTATION_INVALID' }, r.reason);
     const removed = getAccumulatorUpdates(this.#o.node.store, c.issuer, c.seq).some((u) => u.op === 'remove');
     if (removed)
-      throw new HttpError('CHALLENGE_STALE', 'a credential was revoked since the challenge: ask again');
+      throw new LedgerError(
+        { code: 'CHALLENGE_STALE' },
+        'a credential was revoked since the challenge: ask again',
+      );
     return { c, p, revealed: r.revealed };
   }
 
   /**
    * Verifies an anonymous read and decides it; logs the access on the ledger under the
    * presentation's pseudonym id (allowed or denied).
-   * @throws HttpError CHALLENGE_UNKNOWN (replay, expired), PRESENTATION_INVALID (bad or revoked
+   * @throws LedgerError CHALLENGE_UNKNOWN (replay, expired), PRESENTATION_INVALID (bad or revoked
    *   credential), CHALLENGE_STALE, NOT_FOUND (no such record), MALFORMED_REQUEST
    */
   async read(p: {
@@ -202,13 +210,13 @@ export class AnonymousVerifier {
     waitMs?: number;
   }): Promise<AnonymousReadResult> {
     if (typeof p.recordId !== 'string' || !/^[A-Za-z0-9._:@-]{1,128}$/.test(p.recordId))
-      throw new HttpError('MALFORMED_REQUEST', 'recordId is required');
+      throw new LedgerError({ code: 'MALFORMED_REQUEST' }, 'recordId is required');
     if (typeof p.purpose !== 'string' || !PURPOSES.includes(p.purpose))
-      throw new HttpError('MALFORMED_REQUEST', `purpose must be one of ${PURPOSES.join(', ')}`);
+      throw new LedgerError({ code: 'MALFORMED_REQUEST' }, `purpose must be one of ${PURPOSES.join(', ')}`);
     const { c, p: pres, revealed } = await this.#verify(p.challengeId, p.presentation, 'read');
     if (revealed.organization !== c.issuer)
-      throw new HttpError(
-        'PRESENTATION_INVALID',
+      throw new LedgerError(
+        { code: 'PRESENTATION_INVALID' },
         'the credential names another organization than its issuer',
       );
     const node = this.#o.node;
@@ -222,7 +230,7 @@ export class AnonymousVerifier {
       at,
       node.head().height,
     );
-    if (d.code === 'UNKNOWN_RECORD') throw new HttpError('NOT_FOUND', `no record ${p.recordId}`);
+    if (d.code === 'UNKNOWN_RECORD') throw new LedgerError({ code: 'NOT_FOUND' }, `no record ${p.recordId}`);
     const entry = {
       recordId: p.recordId,
       purpose: p.purpose,
@@ -263,7 +271,7 @@ export class AnonymousVerifier {
   /**
    * Verifies an enrolment presentation and relays `anon.trial.enrol`, signed by this node's
    * key as its attestation.
-   * @throws HttpError as {@link read}; LedgerError with the contract's code (ALREADY_ENROLLED...)
+   * @throws LedgerError as {@link read}; LedgerError with the contract's code (ALREADY_ENROLLED...)
    */
   async enrol(p: { challengeId: unknown; presentation: unknown; waitMs?: number }): Promise<{
     txId: string;
@@ -290,7 +298,7 @@ export class AnonymousVerifier {
   async auditEnrolment(txId: string): Promise<boolean> {
     const t = this.#o.node.getTxWithProof(txId);
     if (t?.tx.body.type !== 'anon.trial.enrol' && t?.tx.body.type !== 'anon.read.log')
-      throw new HttpError('NOT_FOUND', `${txId} is not an enrolment or an anonymous read log`);
+      throw new LedgerError({ code: 'NOT_FOUND' }, `${txId} is not an enrolment or an anonymous read log`);
     return (await presentationChecker(false).check(t.tx, this.#o.node.store)) === undefined;
   }
 }

@@ -1,5 +1,11 @@
-/** The one place an error code becomes an HTTP status. */
-const STATUS: Record<string, number> = {
+/**
+ * The one place an error code becomes an HTTP status. Domain code throws `LedgerError` with a
+ * code of `LedgerErrorCode` (core/src/errors.ts); this table is exhaustive, so a code added
+ * there without a status here fails the build.
+ */
+import { LedgerError, type AnyErrorCode, type LedgerErrorCode } from '@medledger/core';
+
+const STATUS: Record<LedgerErrorCode, number> = {
   MALFORMED_TX: 400,
   MALFORMED_REQUEST: 400,
   INVALID_PAYLOAD: 400,
@@ -100,17 +106,46 @@ const STATUS: Record<string, number> = {
   SMART_INVALID_REQUEST: 400,
   SMART_INVALID_SCOPE: 400,
   SMART_UNSUPPORTED_GRANT: 400,
+  // Codes of internal checks (a peer's block or checkpoint, the genesis file, a card or proposal
+  // read by the cli, a pinned TLS certificate, a corrupt EHR row, a submit that timed out). A
+  // request does not cause them; if one reaches a route it is the node's fault: 500.
+  MALFORMED_BLOCK: 500,
+  MALFORMED_CHECKPOINT: 500,
+  MALFORMED_GENESIS: 500,
+  MALFORMED_CARD: 500,
+  MALFORMED_PROPOSAL: 500,
+  NOT_A_SIGNER: 500,
+  BAD_BLOCK: 500,
+  TIMEOUT: 500,
+  TLS_CERT_REFUSED: 500,
+  CORRUPT: 500,
+  GENESIS_UNSIGNED: 500,
+  GENESIS_MISMATCH: 500,
+  CHECKPOINT_MISMATCH: 500,
+  EVENTS_BACKFILL_FAILED: 500,
+  SERVICE_STATE_CORRUPT: 500,
+  TLS_REQUIRED: 500,
+  TLS_NOT_READY: 500,
+  TLS_KEY_EXISTS: 500,
+  WRONG_KEY: 500,
+  BAD_PROOF: 500,
+  PROPOSAL_INCOMPLETE: 500,
+  BAD_KEY: 500,
 };
 
-export function statusOf(code: string): number {
-  return STATUS[code] ?? 500;
+/** The HTTP status of a code; 500 for a contract's rejection code the table does not list. */
+export function statusOf(code: AnyErrorCode): number {
+  return Object.hasOwn(STATUS, code) ? STATUS[code as LedgerErrorCode] : 500;
 }
 
-export class HttpError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
+/**
+ * Shorthand for the API's own checks (request shape, authentication):
+ * `new HttpError(code, message)` is a {@link LedgerError} with no metadata. Domain code
+ * throws `LedgerError` itself and never imports from `api/`.
+ */
+export class HttpError extends LedgerError<{ code: LedgerErrorCode }> {
+  constructor(code: LedgerErrorCode, message: string) {
+    super({ code }, message);
+    this.name = 'HttpError';
   }
 }

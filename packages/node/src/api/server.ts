@@ -30,6 +30,7 @@ import { RequestAuthenticator } from './auth.js';
 import { codeProofOf, txIdOf } from '@medledger/core';
 import type { CheckpointService } from '../checkpoints/service.js';
 import { HttpError, statusOf } from './errors.js';
+import type { ServedTxs } from '../records/ledgerReadAudit.js';
 import type { HttpsOptions } from '../transport/serverTransport.js';
 import { BODY_LIMITS, installBodyParsers } from './body.js';
 import { redactInvalid } from './redact.js';
@@ -77,16 +78,7 @@ async function submitBatch(
   return { results };
 }
 
-/**
- * What a ledger read served: the transactions (of a block, or one) with their validity codes,
- * invalid `record.dss` payloads already redacted (redact.ts).
- */
-export interface ServedTxs {
-  route: 'block' | 'tx';
-  txs: SignedTx[];
-  /** Validity code of each transaction, same order. */
-  codes: string[];
-}
+export type { ServedTxs };
 
 /**
  * Called with the authenticated member each time `GET /v1/blocks/:height` or
@@ -210,7 +202,7 @@ export function buildServer(node: MedledgerNode, opts: BuildServerOptions = {}):
   if (ownAuth) app.addHook('onClose', (_app, done) => (auth.close(), done()));
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply: FastifyReply) => {
     if (err instanceof HttpError || isLedgerError(err)) {
-      const code = (err as { code: string }).code;
+      const code = err.code;
       return reply.status(statusOf(code)).send({ code, message: err.message });
     }
     if (err.statusCode && err.statusCode < 500) {

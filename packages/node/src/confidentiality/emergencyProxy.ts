@@ -24,7 +24,7 @@ import {
   ckeys,
   type EmergencyRequest,
   type EmergencySetup,
-} from '@medledger/core/contracts/confidentiality/state';
+} from '@medledger/core/contracts/confidentiality';
 import type { FeedBlock, FeedCursor, Follower, LedgerView } from '../ledgerView.js';
 import { memoryCursor } from '../feed/cursors.js';
 import { nodeLedgerSource } from './source.js';

@@ -18,7 +18,7 @@
 import { EventEmitter } from 'node:events';
 import { HeRefusal, Wallet, releaseTotalTx } from '@medledger/client';
 import type { HeSecretKey } from '@medledger/crypto/he';
-import { ckeys, type HeClaim } from '@medledger/core/contracts/confidentiality/state';
+import { ckeys, type HeClaim } from '@medledger/core/contracts/confidentiality';
 import type { FeedBlock, FeedCursor, Follower, LedgerView } from '../ledgerView.js';
 import { memoryCursor } from '../feed/cursors.js';
 import { nodeLedgerSource } from './source.js';

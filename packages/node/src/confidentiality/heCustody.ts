@@ -11,7 +11,7 @@ import { envelopeFromJson, fromB64u, openEnvelope, toB64u, type JsonValue } from
 import { heCustodyAad } from '@medledger/client';
 import { HeSecretKey } from '@medledger/crypto/he';
 import { LedgerError, type MemberEntry } from '@medledger/core';
-import { ckeys, type PublishedKeys } from '@medledger/core/contracts/confidentiality/state';
+import { ckeys, type PublishedKeys } from '@medledger/core/contracts/confidentiality';
 import type { LedgerView } from '../ledgerView.js';
 import type { HeCustodianService } from './heCustodian.js';
 

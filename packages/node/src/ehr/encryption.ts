@@ -24,9 +24,9 @@
  * key itself is rotated and destroyed (not implemented yet).
  */
 import { createCipheriv, createDecipheriv } from 'node:crypto';
-import { canonicalBytes } from '@medledger/crypto/jcs';
-import { randomBytes } from '@medledger/crypto/random';
-import type { RandomSource } from '@medledger/crypto/bytes';
+import { canonicalBytes } from '@medledger/crypto';
+import { randomBytes } from '@medledger/crypto';
+import type { RandomSource } from '@medledger/crypto';
 import { EhrError, assertEhrRecord } from './types.js';
 import type { EhrRecord, EhrRecordMeta } from './types.js';
 

@@ -3,7 +3,7 @@
  * durable stores (encryption.ts), so tests above see the same errors and costs; it keeps
  * nothing across restarts unless the caller passes the same `backing` map again.
  */
-import { randomBytes } from '@medledger/crypto/random';
+import { randomBytes } from '@medledger/crypto';
 import { openRecord, sealRecord, assertMasterKey } from './encryption.js';
 import type { SealedRecord } from './encryption.js';
 import { EhrError, assertEhrId, assertEhrKind, assertEhrRecord } from './types.js';

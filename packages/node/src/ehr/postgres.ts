@@ -12,7 +12,7 @@
  * rotation (re-wrap live keys under a new master key, destroy the old one): not implemented.
  */
 import pg from 'pg';
-import { randomBytes } from '@medledger/crypto/random';
+import { randomBytes } from '@medledger/crypto';
 import { assertMasterKey, openRecord, sealRecord } from './encryption.js';
 import { EhrError, assertEhrId, assertEhrKind, assertEhrRecord } from './types.js';
 import type { EhrRecord, EhrRecordMeta, EhrStore, EhrStoreOptions } from './types.js';

@@ -11,7 +11,7 @@
  * old blocks: those are out of reach of any database.
  */
 import Database from 'better-sqlite3';
-import { randomBytes } from '@medledger/crypto/random';
+import { randomBytes } from '@medledger/crypto';
 import { assertMasterKey, openRecord, sealRecord } from './encryption.js';
 import type { SealedRecord } from './encryption.js';
 import { EhrError, assertEhrId, assertEhrKind, assertEhrRecord } from './types.js';

@@ -8,8 +8,8 @@
  * Threat model: the store's callers are trusted node code that has already decided access;
  * the store does not authorize. What it guarantees is in encryption.ts.
  */
-import { LedgerError } from '@medledger/core/errors';
-import type { RandomSource } from '@medledger/crypto/bytes';
+import { LedgerError } from '@medledger/core';
+import type { RandomSource } from '@medledger/crypto';
 
 /** One record as the node sees it: metadata in clear, body as canonical FHIR JSON bytes. */
 export interface EhrRecord {

@@ -5,7 +5,7 @@
  * validation issue, the element path in `expression`. Messages name paths and rules, never
  * values (records/fhir.ts).
  */
-import { LedgerError } from '@medledger/core';
+import { LedgerError, type LedgerErrorCode } from '@medledger/core';
 
 /** The CodeSystem of medledger's error codes in `issue.details.coding`. */
 export const MEDLEDGER_CODES = 'https://medledger.dev/fhir/CodeSystem/error';
@@ -57,7 +57,7 @@ const ISSUE_TYPE: Record<string, string> = {
  * A facade error: a {@link LedgerError} whose metadata may carry element issues. Thrown by
  * node/src/fhir; the route turns it into an OperationOutcome with the status of its code.
  */
-export function fhirError(code: string, message: string, issues: PathIssue[] = []): LedgerError {
+export function fhirError(code: LedgerErrorCode, message: string, issues: PathIssue[] = []): LedgerError {
   return new LedgerError({ code, issues }, message);
 }
 

@@ -20,8 +20,8 @@ import {
   readRoundTranscript,
   recomputeRound,
   type FlStudy,
-} from '@medledger/core/contracts/fl/index';
-import { LedgerError } from '@medledger/core';
+} from '@medledger/core/contracts/fl';
+import { LedgerError, rejectionCode } from '@medledger/core';
 import { flStateReader, type FlLedger } from './ledger.js';
 
 export interface FlAggregatorOptions {
@@ -140,7 +140,7 @@ export class FlAggregator extends EventEmitter {
       if (!r.ok && late) return this.#advance(study, `${key}:unmask-failed`);
       if (!r.ok)
         throw new LedgerError(
-          { code: r.code, studyId: study.studyId, round: round.round },
+          { code: rejectionCode(r.code), studyId: study.studyId, round: round.round },
           `round ${round.round} of ${study.studyId}: ${r.message}`,
         );
       const ctx = { wallet: this.#wallet, chainId: this.#o.ledger.chainId };

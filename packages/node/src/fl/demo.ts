@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { randomBytes, toB64u, type JsonValue } from '@medledger/crypto';
 import { Wallet, openStudyTx } from '@medledger/client';
 import type { SignedTx } from '@medledger/core';
-import type { FlStudySpec } from '@medledger/core/contracts/fl/index';
+import type { FlStudySpec } from '@medledger/core/contracts/fl';
 import type { FastifyInstance } from 'fastify';
 import { createConsortium, type Consortium, type MemberMaterial } from '../consortium.js';
 import { MedledgerNode, type Receipt } from '../node.js';

@@ -6,7 +6,7 @@
  * the round opened in. Records of patients without such consent are never decrypted.
  */
 import { decideRead, getGrants, getMember, getRecord, type Requester } from '@medledger/core';
-import type { FlRound, FlStudy } from '@medledger/core/contracts/fl/index';
+import type { FlRound, FlStudy } from '@medledger/core/contracts/fl';
 import { fromUtf8 } from '@medledger/crypto';
 import type { EhrStore } from '../ehr/types.js';
 import { flStateReader, type FlLedger } from './ledger.js';

@@ -40,7 +40,7 @@ import {
   type FlRound,
   type FlSharesPost,
   type FlStudy,
-} from '@medledger/core/contracts/fl/index';
+} from '@medledger/core/contracts/fl';
 import { LedgerError, type SignedTx } from '@medledger/core';
 import type { EhrStore } from '../ehr/types.js';
 import { eligibleRecords, type EligibleRecords } from './eligibility.js';

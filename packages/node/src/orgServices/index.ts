@@ -16,8 +16,8 @@ import { AbeAuthoritySecretKey, createAbeAuthority } from '@medledger/crypto/abe
 import { RevocationRegistry, generateIssuerKeys } from '@medledger/crypto/credentials';
 import { GroupManager, groupPublicKeyToBytes } from '@medledger/crypto/groupsig';
 import { fromB64u, type JsonValue } from '@medledger/crypto';
-import { anonKeys } from '@medledger/core/contracts/anonymity/index';
-import { ckeys } from '@medledger/core/contracts/confidentiality/state';
+import { anonKeys } from '@medledger/core/contracts/anonymity';
+import { ckeys } from '@medledger/core/contracts/confidentiality';
 import type { OrgServicesDescription } from '@medledger/client';
 import type { LedgerView } from '../ledgerView.js';
 import type { FeedCursor } from '../ledgerView.js';

@@ -7,13 +7,13 @@
  */
 import type { JsonValue } from '@medledger/crypto';
 import { LedgerError, type MemberEntry } from '@medledger/core';
-import { getClaim, getPayment, type ClaimEntry } from '@medledger/core/contracts/payments/state';
+import { getClaim, getPayment, type ClaimEntry } from '@medledger/core/contracts/payments';
 import {
   claimResource,
   claimResponseResource,
   explanationOfBenefit,
   paymentReconciliationResource,
-} from '@medledger/core/contracts/payments/fhir';
+} from '@medledger/core/contracts/payments';
 import type { Receipt } from '@medledger/client';
 import type { LedgerView } from '../ledgerView.js';
 import { validateFhirRecord, validateFhirResource } from '../records/fhir.js';

@@ -10,7 +10,7 @@
  */
 import type { EncryptionKeyPair, JsonValue } from '@medledger/crypto';
 import { LedgerError, type MemberEntry, type SignedTx } from '@medledger/core';
-import { getPrescription } from '@medledger/core/contracts/pharmacy/state';
+import { getPrescription } from '@medledger/core/contracts/pharmacy';
 import { Wallet, openPrescription, publishKeysTx } from '@medledger/client';
 import type { LedgerView } from '../ledgerView.js';
 import { validateFhirRecord } from '../records/fhir.js';

@@ -14,7 +14,7 @@ import { EventEmitter } from 'node:events';
 import { fromB64u, type EncryptionKeyPair } from '@medledger/crypto';
 import { alertIdOf, openLinkRequest, regulatorPseudonym } from '@medledger/crypto/rxlink';
 import { getMember, resolveSigner, type SignedTx } from '@medledger/core';
-import { getAlert, getPrescription, type AlertEntry } from '@medledger/core/contracts/pharmacy/state';
+import { getAlert, getPrescription, type AlertEntry } from '@medledger/core/contracts/pharmacy';
 import { Wallet, publishKeysTx, sealAlert, type AlertContent } from '@medledger/client';
 import type { LedgerView } from '../ledgerView.js';
 import { followTxs, type FedTx, type TxFeed } from '../supply/txFeed.js';

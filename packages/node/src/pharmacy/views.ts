@@ -1,8 +1,8 @@
 /** What the pharmacy routes serve from the ledger: a prescription's status, a MedicationDispense. */
 import type { JsonValue } from '@medledger/crypto';
 import { LedgerError } from '@medledger/core';
-import { authorizedUnits, getPrescription } from '@medledger/core/contracts/pharmacy/state';
-import { medicationDispenseResource } from '@medledger/core/contracts/pharmacy/fhir';
+import { authorizedUnits, getPrescription } from '@medledger/core/contracts/pharmacy';
+import { medicationDispenseResource } from '@medledger/core/contracts/pharmacy';
 import type { PrescriptionStatus } from '@medledger/client';
 import type { LedgerView } from '../ledgerView.js';
 import { validateFhirResource } from '../records/fhir.js';

@@ -16,8 +16,26 @@
  * payload (api/redact.ts), so there is nothing to log. A valid one whose record entry names
  * another transaction would be counted in `unlogged` for the caller to report (ids only).
  */
-import { getRecord, txIdOf, type AccessLogEntry, type MemberEntry, type StateReader } from '@medledger/core';
-import type { ServedTxs } from '../api/server.js';
+import {
+  getRecord,
+  txIdOf,
+  type AccessLogEntry,
+  type MemberEntry,
+  type SignedTx,
+  type StateReader,
+} from '@medledger/core';
+
+/**
+ * What a ledger read served: the transactions (of a block, or one) with their validity codes,
+ * invalid `record.dss` payloads already redacted (api/redact.ts). Defined here, in the domain,
+ * so that the audit does not import the API; api/server.ts hands it over.
+ */
+export interface ServedTxs {
+  route: 'block' | 'tx';
+  txs: SignedTx[];
+  /** Validity code of each transaction, same order. */
+  codes: string[];
+}
 
 /** Channel of the entries for raw ledger reads. */
 export const LEDGER_READ_CHANNEL = 'ledger';

@@ -21,6 +21,7 @@ import {
   type JsonValue,
 } from '@medledger/crypto';
 import {
+  LedgerError,
   decideRecordRead,
   getGrants,
   ledgerAttributes,
@@ -35,9 +36,8 @@ import {
   type ReadView,
   type RecordEntry,
 } from '@medledger/core';
-import { releaseServeAad, spvServeAad } from '@medledger/client/recordCrypto';
+import { releaseServeAad, spvServeAad } from '@medledger/client';
 import type { EhrStore } from '../ehr/types.js';
-import { HttpError } from '../api/errors.js';
 import type { LedgerView } from '../ledgerView.js';
 import { deidentifyResource } from './deidentify.js';
 import type { ReleaseKeyVault } from './vault.js';
@@ -95,7 +95,7 @@ function deny(ctx: ServeContext, d: AccessDecisionEntry, code: string, message: 
     code,
     at: ctx.now(),
   });
-  throw new HttpError(code === 'RECORD_ERASED' ? 'RECORD_ERASED' : 'ACCESS_DENIED', message);
+  throw new LedgerError({ code: code === 'RECORD_ERASED' ? 'RECORD_ERASED' : 'ACCESS_DENIED' }, message);
 }
 
 /** The checks common to SPV and STT serving. */
@@ -107,20 +107,33 @@ function checkDecision(
 ): Checked {
   const state = ctx.node.store;
   const d = state.get(keys.access(txId)) as AccessDecisionEntry | undefined;
-  if (!d) throw new HttpError('NOT_FOUND', 'no access decision for this transaction (is it committed?)');
+  if (!d)
+    throw new LedgerError(
+      { code: 'NOT_FOUND' },
+      'no access decision for this transaction (is it committed?)',
+    );
   if (d.requester !== requester.id)
-    throw new HttpError('FORBIDDEN', 'this access decision was made for another member');
+    throw new LedgerError({ code: 'FORBIDDEN' }, 'this access decision was made for another member');
   if (d.mode !== mode)
-    throw new HttpError('WRONG_MODE', `the record is ${d.mode.toUpperCase()}, not ${mode.toUpperCase()}`);
-  if (!d.allow) throw new HttpError('ACCESS_DENIED', `the ledger denied this access: ${d.code}`);
+    throw new LedgerError(
+      { code: 'WRONG_MODE' },
+      `the record is ${d.mode.toUpperCase()}, not ${mode.toUpperCase()}`,
+    );
+  if (!d.allow) throw new LedgerError({ code: 'ACCESS_DENIED' }, `the ledger denied this access: ${d.code}`);
   if (d.holder !== ctx.org)
-    throw new HttpError('NOT_HOLDER', `the record is held by ${d.holder ?? 'another organization'}'s node`);
+    throw new LedgerError(
+      { code: 'NOT_HOLDER' },
+      `the record is held by ${d.holder ?? 'another organization'}'s node`,
+    );
   const record = getRecord(state, d.recordId);
-  if (!record) throw new HttpError('NOT_FOUND', 'unknown record');
+  if (!record) throw new LedgerError({ code: 'NOT_FOUND' }, 'unknown record');
   if (record.erasedAt !== undefined)
     deny(ctx, d, 'RECORD_ERASED', `the record was erased at height ${record.erasedAt}`);
   if (ctx.now() - d.time > ctx.decisionTtlMs)
-    throw new HttpError('DECISION_EXPIRED', 'this access decision is too old; submit a new access.request');
+    throw new LedgerError(
+      { code: 'DECISION_EXPIRED' },
+      'this access decision is too old; submit a new access.request',
+    );
   const member = getMember(state, requester.id)!;
   // Defence in depth: the same decision (core/access/decideRecordRead), now. It can only take
   // away what the ledger gave.
@@ -137,7 +150,10 @@ function checkDecision(
   });
   if (!again.allow) deny(ctx, d, again.code, `access no longer allowed: ${again.code}`);
   if (member.encryptionKey === undefined)
-    throw new HttpError('NO_ENCRYPTION_KEY', 'the requester has no encryption key registered on the ledger');
+    throw new LedgerError(
+      { code: 'NO_ENCRYPTION_KEY' },
+      'the requester has no encryption key registered on the ledger',
+    );
   const strict = (v: string | undefined): number => ['identified', 'linked', 'deidentified'].indexOf(v ?? '');
   const ledgerView = (d.view ?? (d.linkage === false ? 'deidentified' : 'identified')) as ReadView;
   const view = strict(again.view) > strict(ledgerView) ? again.view : ledgerView;
@@ -160,7 +176,7 @@ async function sealFor(member: MemberEntry, plaintext: Uint8Array, aad: Uint8Arr
  * researcher) without linkage gets a de-identified record and no salt (deidentify.ts); with
  * linkage it gets the study linkage pseudonym as subject when the patient released a study
  * key for the grant, else the record as stored.
- * @throws HttpError NOT_FOUND, FORBIDDEN, WRONG_MODE, ACCESS_DENIED, NOT_HOLDER, RECORD_ERASED,
+ * @throws LedgerError NOT_FOUND, FORBIDDEN, WRONG_MODE, ACCESS_DENIED, NOT_HOLDER, RECORD_ERASED,
  *   DECISION_EXPIRED, NO_ENCRYPTION_KEY; EhrError CORRUPT if the stored row does not decrypt
  */
 export async function serveSpv(
@@ -171,7 +187,8 @@ export async function serveSpv(
   const { d, record, member, view, linkGrantId } = checkDecision(ctx, requester, requestTxId, 'spv');
   const salt = ctx.vault.get(d.recordId, 'salt');
   const stored = await ctx.ehr.get(d.recordId);
-  if (!salt?.confirmedAt || !stored) throw new HttpError('NOT_FOUND', 'this node does not hold the record');
+  if (!salt?.confirmedAt || !stored)
+    throw new LedgerError({ code: 'NOT_FOUND' }, 'this node does not hold the record');
   let resource = JSON.parse(Buffer.from(stored.body).toString('utf8')) as { [k: string]: JsonValue };
   let removed: string[] = [];
   let deidentified = false;
@@ -220,9 +237,10 @@ export async function serveRelease(
   if (!key) {
     if (ctx.vault.isErased(d.recordId, 'release'))
       deny(ctx, d, 'RECORD_ERASED', 'the release key was erased');
-    throw new HttpError('NOT_FOUND', 'this node holds no release key for the record');
+    throw new LedgerError({ code: 'NOT_FOUND' }, 'this node holds no release key for the record');
   }
-  if (key.confirmedAt === undefined) throw new HttpError('NOT_FOUND', 'the release key is not confirmed yet');
+  if (key.confirmedAt === undefined)
+    throw new LedgerError({ code: 'NOT_FOUND' }, 'the release key is not confirmed yet');
   const envelope = await sealFor(member, key.secret, releaseServeAad(d.recordId, requestTxId));
   ctx.log({
     recordId: d.recordId,

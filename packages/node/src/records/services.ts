@@ -25,6 +25,7 @@
  */
 import type { JsonValue } from '@medledger/crypto';
 import {
+  LedgerError,
   DSS_ERASURE_REFUSAL,
   PURPOSES,
   decideRecordRead,
@@ -37,15 +38,13 @@ import {
 } from '@medledger/core';
 import { ID, str } from '@medledger/core/validate';
 import type { EhrStore } from '../ehr/types.js';
-import { HttpError } from '../api/errors.js';
 import type { Receipt } from '@medledger/client';
 import type { FeedBlock, Follower, LedgerView } from '../ledgerView.js';
-import type { ServedTxs } from '../api/server.js';
 import type { PatientDataRead } from './stateReads.js';
 import { AccessLogBatcher } from './accessLogBatcher.js';
 import { act, actionsOf, sweepPending, type ActionContext, type IndexAction } from './blockActions.js';
 import { deidentifyResource } from './deidentify.js';
-import { ledgerReadEntries } from './ledgerReadAudit.js';
+import { ledgerReadEntries, type ServedTxs } from './ledgerReadAudit.js';
 import { accessLogReadLog } from './readLog.js';
 import { RecordIndex, type IndexedRecord, type PatientLogEntry } from './recordIndex.js';
 import {
@@ -279,17 +278,18 @@ export class RecordServices {
    * is core/access/decideRecordRead's: a secondary use (a researcher, or purpose 'research')
    * without a research grant with linkage gets it de-identified (deidentify.ts) — note that
    * the plaintext is on the ledger anyway.
-   * @throws HttpError MALFORMED_REQUEST (purpose), NOT_FOUND, WRONG_MODE
+   * @throws LedgerError MALFORMED_REQUEST (purpose), NOT_FOUND, WRONG_MODE
    */
   readDss(member: MemberEntry, recordId: string, purpose: string): DssReadResult {
     if (!(PURPOSES as readonly string[]).includes(purpose))
-      throw new HttpError(M, `purpose must be one of ${PURPOSES.join(', ')}`);
+      throw new LedgerError({ code: M }, `purpose must be one of ${PURPOSES.join(', ')}`);
     const state = this.node.store;
     const r = getRecord(state, recordId);
-    if (!r) throw new HttpError('NOT_FOUND', 'unknown record');
-    if (r.mode !== 'dss') throw new HttpError('WRONG_MODE', `the record is ${r.mode.toUpperCase()}, not DSS`);
+    if (!r) throw new LedgerError({ code: 'NOT_FOUND' }, 'unknown record');
+    if (r.mode !== 'dss')
+      throw new LedgerError({ code: 'WRONG_MODE' }, `the record is ${r.mode.toUpperCase()}, not DSS`);
     const t = this.node.getTxWithProof(r.txId);
-    if (!t) throw new HttpError('NOT_FOUND', 'the record transaction is not in this ledger');
+    if (!t) throw new LedgerError({ code: 'NOT_FOUND' }, 'the record transaction is not in this ledger');
     let resource = (t.tx.body.payload as { resource: { [k: string]: JsonValue } }).resource;
     let removed: string[] = [];
     let deidentified = false;
@@ -304,7 +304,7 @@ export class RecordServices {
       at: this.#now(),
       height: this.node.head().height,
     });
-    if (!d.allow) throw new HttpError('ACCESS_DENIED', d.message);
+    if (!d.allow) throw new LedgerError({ code: 'ACCESS_DENIED' }, d.message);
     if (d.view === 'deidentified') {
       ({ resource, removed } = deidentifyResource(resource));
       deidentified = true;
@@ -346,7 +346,7 @@ export class RecordServices {
   /**
    * Submits the patient's signed `record.erase` transaction — or, for a DSS record, refuses
    * without submitting anything, with the contract's explanation.
-   * @throws HttpError ERASURE_NOT_POSSIBLE (DSS), FORBIDDEN, NOT_FOUND, MALFORMED_REQUEST
+   * @throws LedgerError ERASURE_NOT_POSSIBLE (DSS), FORBIDDEN, NOT_FOUND, MALFORMED_REQUEST
    */
   async erase(
     member: MemberEntry,
@@ -355,14 +355,14 @@ export class RecordServices {
     waitMs: number,
   ): Promise<{ txId: string; receipt?: Receipt }> {
     const r = getRecord(this.node.store, recordId);
-    if (!r) throw new HttpError('NOT_FOUND', 'unknown record');
+    if (!r) throw new LedgerError({ code: 'NOT_FOUND' }, 'unknown record');
     if (r.patientId !== member.id)
-      throw new HttpError('FORBIDDEN', 'the patient requests erasure of their records');
-    if (r.mode === 'dss') throw new HttpError('ERASURE_NOT_POSSIBLE', DSS_ERASURE_REFUSAL);
+      throw new LedgerError({ code: 'FORBIDDEN' }, 'the patient requests erasure of their records');
+    if (r.mode === 'dss') throw new LedgerError({ code: 'ERASURE_NOT_POSSIBLE' }, DSS_ERASURE_REFUSAL);
     const t = tx as SignedTx;
     const p = (t as { body?: { type?: unknown; payload?: { recordId?: unknown } } })?.body;
     if (p?.type !== 'record.erase' || p.payload?.recordId !== recordId)
-      throw new HttpError(M, 'body.tx must be a record.erase transaction for this record');
+      throw new LedgerError({ code: M }, 'body.tx must be a record.erase transaction for this record');
     const s = await this.node.submit(t);
     const receipt = s.status === 'committed' ? s.receipt : await this.node.waitForReceipt(s.txId, waitMs);
     if (receipt) await this.sync();
@@ -373,14 +373,16 @@ export class RecordServices {
 
   /** The patient's access log; only the patient may read it. */
   async patientLog(member: MemberEntry, patientId: string, after = 0): Promise<PatientLogEntry[]> {
-    if (member.id !== patientId) throw new HttpError('FORBIDDEN', 'only the patient reads their access log');
+    if (member.id !== patientId)
+      throw new LedgerError({ code: 'FORBIDDEN' }, 'only the patient reads their access log');
     await this.sync();
     return this.index.accessLog(patientId, after);
   }
 
   /** The patient's records; only the patient may list them. */
   async patientRecords(member: MemberEntry, patientId: string): Promise<IndexedRecord[]> {
-    if (member.id !== patientId) throw new HttpError('FORBIDDEN', 'only the patient lists their records');
+    if (member.id !== patientId)
+      throw new LedgerError({ code: 'FORBIDDEN' }, 'only the patient lists their records');
     await this.sync();
     return this.index.byPatient(patientId);
   }

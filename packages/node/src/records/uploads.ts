@@ -8,10 +8,9 @@
  * Errors name fields, never values.
  */
 import { canonicalBytes, commit, fromB64u, toHex, type JsonValue } from '@medledger/crypto';
-import { getCareTeam, getGrant, getMember, getRecord, type MemberEntry } from '@medledger/core';
+import { LedgerError, getCareTeam, getGrant, getMember, getRecord, type MemberEntry } from '@medledger/core';
 import { B64U, HEX32, ID, obj, onlyKeys, str } from '@medledger/core/validate';
 import type { EhrStore } from '../ehr/types.js';
-import { HttpError } from '../api/errors.js';
 import type { LedgerView } from '../ledgerView.js';
 import { validateFhirRecord } from './fhir.js';
 import type { ReleaseKeyVault } from './vault.js';
@@ -44,7 +43,7 @@ export interface SpvUploadResult {
  * Stores an SPV record uploaded by `member` (pending until its `record.spv` commits).
  * @param body `{ recordId, patient, resource, salt }`: patient = the patient's member id
  *   (checks the care team), salt = base64url of the 32-byte commitment salt
- * @throws HttpError MALFORMED_REQUEST, FORBIDDEN (not a doctor of this org), UNKNOWN_PATIENT,
+ * @throws LedgerError MALFORMED_REQUEST, FORBIDDEN (not a doctor of this org), UNKNOWN_PATIENT,
  *   NOT_RESPONSIBLE, RECORD_EXISTS, INVALID_RECORD (FHIR issues: paths only); EhrError
  *   DUPLICATE_RECORD / ERASED
  */
@@ -58,20 +57,23 @@ export async function uploadSpv(
   const recordId = str(b.recordId, 'body.recordId', M, 128, ID);
   const patient = str(b.patient, 'body.patient', M, 64, HEX32);
   const salt = fromB64u(str(b.salt, 'body.salt', M, 43, B64U));
-  if (salt.length !== 32) throw new HttpError(M, 'body.salt must be 32 bytes');
+  if (salt.length !== 32) throw new LedgerError({ code: M }, 'body.salt must be 32 bytes');
   if (member.org !== ctx.org || member.role !== 'doctor')
-    throw new HttpError('FORBIDDEN', `SPV records are uploaded by doctors of ${ctx.org} to its node`);
+    throw new LedgerError(
+      { code: 'FORBIDDEN' },
+      `SPV records are uploaded by doctors of ${ctx.org} to its node`,
+    );
   const p = getMember(ctx.node.store, patient);
   if (!p || p.role !== 'patient')
-    throw new HttpError('UNKNOWN_PATIENT', 'body.patient is not an enrolled patient');
+    throw new LedgerError({ code: 'UNKNOWN_PATIENT' }, 'body.patient is not an enrolled patient');
   if (!getCareTeam(ctx.node.store, patient).includes(member.id))
-    throw new HttpError('NOT_RESPONSIBLE', "the uploader is not in the patient's care team");
+    throw new LedgerError({ code: 'NOT_RESPONSIBLE' }, "the uploader is not in the patient's care team");
   if (getRecord(ctx.node.store, recordId))
-    throw new HttpError('RECORD_EXISTS', 'the record id is already on the ledger');
+    throw new LedgerError({ code: 'RECORD_EXISTS' }, 'the record id is already on the ledger');
   const v = validateFhirRecord(b.resource);
   if (!v.ok)
-    throw new HttpError(
-      'INVALID_RECORD',
+    throw new LedgerError(
+      { code: 'INVALID_RECORD' },
       `FHIR validation failed: ${v.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
     );
   const bytes = canonicalBytes(b.resource as JsonValue);
@@ -108,7 +110,7 @@ export async function uploadSpv(
  * (the sender the ledger names) may deposit, and that displaces a claim another member made
  * first (`vault.putAsWriter`): a claim never blocks the record's writer.
  * @param body `{ key, patient }`: the 32-byte release key (base64url), the patient's member id
- * @throws HttpError FORBIDDEN (not of this org), UNKNOWN_PATIENT, NOT_RESPONSIBLE (not in the
+ * @throws LedgerError FORBIDDEN (not of this org), UNKNOWN_PATIENT, NOT_RESPONSIBLE (not in the
  *   patient's care team), RECORD_EXISTS (written by another), RECORD_ERASED, MALFORMED_REQUEST;
  *   EhrError DUPLICATE_RECORD (claimed, or a confirmed key exists)
  */
@@ -122,35 +124,40 @@ export function putReleaseKey(
   const b = obj(body, 'body', M);
   onlyKeys(b, ['key', 'patient'], 'body', M);
   const key = fromB64u(str(b.key, 'body.key', M, 43, B64U));
-  if (key.length !== 32) throw new HttpError(M, 'body.key must be 32 bytes');
+  if (key.length !== 32) throw new LedgerError({ code: M }, 'body.key must be 32 bytes');
   const patient = str(b.patient, 'body.patient', M, 64, HEX32);
   if (member.org !== ctx.org)
-    throw new HttpError('FORBIDDEN', `release keys are kept by the sender's own node (${member.org})`);
+    throw new LedgerError(
+      { code: 'FORBIDDEN' },
+      `release keys are kept by the sender's own node (${member.org})`,
+    );
   const now = ctx.now();
   const written = getRecord(ctx.node.store, recordId);
   if (written) {
     if (written.mode !== 'stt' || written.holder !== ctx.org || written.authors[0] !== member.id)
-      throw new HttpError(
-        'RECORD_EXISTS',
+      throw new LedgerError(
+        { code: 'RECORD_EXISTS' },
         'the record id is already on the ledger, written by another member',
       );
-    if (written.erasedAt !== undefined) throw new HttpError('RECORD_ERASED', 'the record was erased');
-    if (written.patientId !== patient) throw new HttpError(M, "body.patient is not the record's patient");
+    if (written.erasedAt !== undefined)
+      throw new LedgerError({ code: 'RECORD_ERASED' }, 'the record was erased');
+    if (written.patientId !== patient)
+      throw new LedgerError({ code: M }, "body.patient is not the record's patient");
     ctx.vault.putAsWriter(recordId, 'release', key, member.id, now);
     return { recordId, pendingUntil: now };
   }
   const p = getMember(ctx.node.store, patient);
   if (!p || p.role !== 'patient')
-    throw new HttpError('UNKNOWN_PATIENT', 'body.patient is not an enrolled patient');
+    throw new LedgerError({ code: 'UNKNOWN_PATIENT' }, 'body.patient is not an enrolled patient');
   if (!getCareTeam(ctx.node.store, patient).includes(member.id))
-    throw new HttpError('NOT_RESPONSIBLE', "the sender is not in the patient's care team");
+    throw new LedgerError({ code: 'NOT_RESPONSIBLE' }, "the sender is not in the patient's care team");
   ctx.vault.put(recordId, 'release', key, member.id, now);
   return { recordId, pendingUntil: now + ctx.pendingTtlMs };
 }
 /**
  * Keeps a research study key the patient releases for one of their grants with linkage;
  * SPV records served under that grant carry `linkagePseudonym(studyKey, patient)`.
- * @throws HttpError NOT_FOUND, FORBIDDEN (not the grant's patient), CONFLICT (no linkage)
+ * @throws LedgerError NOT_FOUND, FORBIDDEN (not the grant's patient), CONFLICT (no linkage)
  */
 export function putStudyKey(
   ctx: UploadContext,
@@ -159,14 +166,15 @@ export function putStudyKey(
   body: unknown,
 ): { grantId: string } {
   const g = getGrant(ctx.node.store, str(grantId, 'grantId', M, 128, ID));
-  if (!g) throw new HttpError('NOT_FOUND', 'unknown grant');
+  if (!g) throw new LedgerError({ code: 'NOT_FOUND' }, 'unknown grant');
   if (g.patientId !== member.id)
-    throw new HttpError('FORBIDDEN', 'only the patient who granted it releases a study key');
-  if (g.linkage !== true) throw new HttpError('CONFLICT', 'the grant does not allow research linkage');
+    throw new LedgerError({ code: 'FORBIDDEN' }, 'only the patient who granted it releases a study key');
+  if (g.linkage !== true)
+    throw new LedgerError({ code: 'CONFLICT' }, 'the grant does not allow research linkage');
   const b = obj(body, 'body', M);
   onlyKeys(b, ['studyKey'], 'body', M);
   const key = fromB64u(str(b.studyKey, 'body.studyKey', M, 43, B64U));
-  if (key.length !== 32) throw new HttpError(M, 'body.studyKey must be 32 bytes');
+  if (key.length !== 32) throw new LedgerError({ code: M }, 'body.studyKey must be 32 bytes');
   ctx.vault.put(`grant:${grantId}`, 'study', key, member.id, ctx.now());
   ctx.vault.confirm(`grant:${grantId}`, 'study', ctx.now());
   return { grantId };

@@ -22,9 +22,9 @@
  */
 import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { canonicalBytes } from '@medledger/crypto/jcs';
-import { randomBytes } from '@medledger/crypto/random';
-import type { RandomSource } from '@medledger/crypto/bytes';
+import { canonicalBytes } from '@medledger/crypto';
+import { randomBytes } from '@medledger/crypto';
+import type { RandomSource } from '@medledger/crypto';
 import { assertMasterKey } from '../ehr/encryption.js';
 import { EhrError, assertEhrId } from '../ehr/types.js';
 

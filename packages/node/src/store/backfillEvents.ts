@@ -64,7 +64,10 @@ export function backfillEvents(store: LedgerStore, genesis: Genesis, contracts: 
   return below - 1;
 }
 
-function failed(height: number, why: string): LedgerError<{ code: string; height: number }> {
+function failed(
+  height: number,
+  why: string,
+): LedgerError<{ code: 'EVENTS_BACKFILL_FAILED'; height: number }> {
   return new LedgerError(
     { code: 'EVENTS_BACKFILL_FAILED', height },
     `cannot re-derive the events of block ${height}: ${why}; run medledger verify`,

@@ -7,7 +7,7 @@
  */
 import type { JsonValue } from '@medledger/crypto';
 import { resolveSigner } from '@medledger/core';
-import { packUri, parsePackUri } from '@medledger/core/contracts/supply/gs1';
+import { packUri, parsePackUri } from '@medledger/core/contracts/supply';
 import type { PackFlag } from '@medledger/client';
 import type { LedgerView } from '../ledgerView.js';
 import { followTxs, type FedTx, type TxFeed } from './txFeed.js';

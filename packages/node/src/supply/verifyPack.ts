@@ -6,8 +6,8 @@
  * concern it. Everything comes from the ledger; the node adds only the clock.
  */
 import { LedgerError } from '@medledger/core';
-import { expiredFrom, isGtin } from '@medledger/core/contracts/supply/gs1';
-import { getLot, getPack, getProduct } from '@medledger/core/contracts/supply/state';
+import { expiredFrom, isGtin } from '@medledger/core/contracts/supply';
+import { getLot, getPack, getProduct } from '@medledger/core/contracts/supply';
 import type { PackVerification } from '@medledger/client';
 import type { LedgerView } from '../ledgerView.js';
 import type { SupplyIndex } from './supplyIndex.js';

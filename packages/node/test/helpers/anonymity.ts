@@ -1,6 +1,6 @@
 /** Test helpers of the anonymity flows: a ledger, an HTTP server with the anonymity routes, services. */
 import type { Wallet } from '@medledger/client';
-import { AnonymityClient } from '@medledger/client/anonymity';
+import { AnonymityClient } from '@medledger/client';
 import type { JsonValue } from '@medledger/crypto';
 import type { MemberEntry } from '@medledger/core';
 import type { FastifyInstance } from 'fastify';

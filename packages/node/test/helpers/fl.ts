@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FlClient } from '@medledger/client';
 import type { StateReader } from '@medledger/core';
-import { getRound, getStudy, type FlRound, type FlStudy } from '@medledger/core/contracts/fl/index';
+import { getRound, getStudy, type FlRound, type FlStudy } from '@medledger/core/contracts/fl';
 import {
   loadWdbc,
   splitWdbc,

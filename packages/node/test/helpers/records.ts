@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importP256PrivateKey, randomBytes, toB64u, type JsonValue } from '@medledger/crypto';
 import { MedledgerHttpError, Wallet } from '@medledger/client';
-import { RecordsClient, RecordsError } from '@medledger/client/records';
+import { RecordsClient, RecordsError } from '@medledger/client';
 import type { FastifyInstance } from 'fastify';
 import {
   CheckpointService,

@@ -13,6 +13,8 @@ import { processClaimTotal } from './processClaimTotal.js';
 import { processReleaseTotal } from './processReleaseTotal.js';
 import { processPostPeksIndex } from './processPostPeksIndex.js';
 
+export * from './state.js';
+
 export const confidentialityContracts: Contract<never>[] = [
   processPublishKeys,
   processRegisterAbeAuthority,

@@ -8,6 +8,9 @@ import { processPatientPayment } from './processPatientPayment.js';
 import { processOpenDispute } from './processOpenDispute.js';
 import { processResolveDispute } from './processResolveDispute.js';
 
+export * from './state.js';
+export * from './fhir.js';
+
 export const paymentsContracts: Contract<never>[] = [
   processRegisterCoverage,
   processSubmitClaim,

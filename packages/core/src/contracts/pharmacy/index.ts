@@ -6,6 +6,10 @@ import { processCancelPrescription } from './processCancelPrescription.js';
 import { processDispense } from './processDispense.js';
 import { processRaiseAlert } from './processRaiseAlert.js';
 
+export * from './state.js';
+export * from './fhir.js';
+export * from './common.js';
+
 export const pharmacyContracts: Contract<never>[] = [
   processWritePrescription,
   processChoosePharmacy,

@@ -6,6 +6,10 @@ import { processShipPacks } from './processShipPacks.js';
 import { processReceivePacks } from './processReceivePacks.js';
 import { processRecallLot } from './processRecallLot.js';
 
+export * from './state.js';
+export * from './gs1.js';
+export * from './epcis.js';
+
 export const supplyContracts: Contract<never>[] = [
   processRegisterProduct,
   processCommissionPacks,

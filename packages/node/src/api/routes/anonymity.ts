@@ -24,7 +24,7 @@ import { canonicalBytes, envelopeToJson, fromB64u, sealEnvelope, toB64u } from '
 import { credentialAad } from '@medledger/client';
 import { credentialToJson, issuanceRequestFromJson } from '@medledger/crypto/credentials';
 import type { MemberEntry } from '@medledger/core';
-import { getAccumulatorUpdates, getGroup, getIssuer } from '@medledger/core/contracts/anonymity/index';
+import { getAccumulatorUpdates, getGroup, getIssuer } from '@medledger/core/contracts/anonymity';
 import { HttpError } from '../errors.js';
 import type { ServerPlugin } from '../server.js';
 import type { RequestAuthenticator } from '../auth.js';

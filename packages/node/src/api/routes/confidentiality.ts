@@ -19,7 +19,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { patientIndexes } from '@medledger/client';
-import { ckeys, type EmergencyRequest, type HeClaim } from '@medledger/core/contracts/confidentiality/state';
+import { ckeys, type EmergencyRequest, type HeClaim } from '@medledger/core/contracts/confidentiality';
 import type { LedgerView } from '../../ledgerView.js';
 import { RequestAuthenticator } from '../auth.js';
 import { HttpError } from '../errors.js';

@@ -46,7 +46,7 @@ type Query = Record<string, string | string[] | undefined>;
 
 function errorParts(e: unknown): { status: number; code: string; message: string; issues: PathIssue[] } {
   if (e instanceof HttpError || isLedgerError(e)) {
-    const code = (e as { code: string }).code;
+    const code = e.code;
     const issues = isLedgerError(e) ? ((e.meta as { issues?: PathIssue[] }).issues ?? []) : [];
     return { status: statusOf(code), code, message: e.message, issues };
   }

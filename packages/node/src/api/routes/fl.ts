@@ -22,7 +22,7 @@ import {
   readRoundTranscript,
   type FlModel,
   type FlStudy,
-} from '@medledger/core/contracts/fl/index';
+} from '@medledger/core/contracts/fl';
 import type { MedledgerNode } from '../../node.js';
 import type { RequestAuthenticator } from '../auth.js';
 import { HttpError } from '../errors.js';

@@ -8,7 +8,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { LedgerError } from '@medledger/core';
-import { getRecalls } from '@medledger/core/contracts/supply/state';
+import { getRecalls } from '@medledger/core/contracts/supply';
 import type { RequestAuthenticator } from '../auth.js';
 import type { ServerPlugin } from '../server.js';
 import type { MedledgerNode } from '../../node.js';
