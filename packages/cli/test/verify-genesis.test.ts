@@ -11,6 +11,7 @@ import { MedledgerNode, createConsortium, type Consortium } from '@medledger/nod
 import { Wallet } from '@medledger/client';
 import { verify } from '../src/commands/verify.js';
 import { tempDir } from './helpers.js';
+import type { TxType } from '@medledger/core';
 
 const consortium = (name: string): Promise<Consortium> =>
   createConsortium({
@@ -42,8 +43,8 @@ async function makeNodeDir(
       privateKey: c.orgs.get('hospitalA')!.root.privateKey,
     });
     const carol = c.members[0]!;
-    const tx = (type: string, payload: Record<string, string>) =>
-      org.tx({ chainId: node.chainId, type, payload, createdAt: Date.now() });
+    const tx = (type: TxType, payload: Record<string, string>) =>
+      org.txFromJson({ chainId: node.chainId, type, payload, createdAt: Date.now() });
     const refused = await node.submit(tx('registry.revoke', { memberId: carol.memberId, reason: 'x' }));
     assert.equal((await node.waitForReceipt(refused.txId, 5000))?.code, 'UNKNOWN_MEMBER');
     const enrolled = await node.submit(tx('registry.enroll', { certificate: toB64u(carol.certificate) }));

@@ -8,6 +8,7 @@
 import { checkTxWithProof } from './lightClient.js';
 import { MedledgerHttpError, type MedledgerClient } from './http.js';
 import type { Genesis } from '@medledger/core';
+import { isTxOf } from '@medledger/core';
 
 export interface DssChainEntry {
   recordId: string;
@@ -49,7 +50,7 @@ export async function readDssChain(
       resourceType?: unknown;
       category?: unknown;
     };
-    if (t.tx.body.type !== 'record.dss' || p.patient !== patient)
+    if (!isTxOf(t.tx.body, 'record.dss') || p.patient !== patient)
       return { ok: false, reason: `transaction ${cur} is not a DSS record of this patient` };
     const prev = p.prev === null ? null : String(p.prev);
     const next = out[out.length - 1];

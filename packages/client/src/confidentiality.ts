@@ -63,7 +63,7 @@ import {
   type PeksPublicKey,
 } from '@medledger/crypto/peks';
 import type { PeksSecretKey } from '@medledger/crypto/peks';
-import type { SignedTx } from '@medledger/core';
+import type { SignedTx, TxType } from '@medledger/core';
 import {
   HE_MIN_TERMS,
   ckeys,
@@ -121,8 +121,8 @@ export interface TxContext {
   createdAt?: number;
 }
 
-const build = (c: TxContext, type: string, payload: { [k: string]: JsonValue }): SignedTx =>
-  c.wallet.tx({ chainId: c.chainId, type, payload, createdAt: c.createdAt ?? Date.now() });
+const build = (c: TxContext, type: TxType, payload: { [k: string]: JsonValue }): SignedTx =>
+  c.wallet.txFromJson({ chainId: c.chainId, type, payload, createdAt: c.createdAt ?? Date.now() });
 
 async function need<T>(source: LedgerSource, key: string, what: string): Promise<T> {
   const v = await source.state(key);

@@ -46,6 +46,7 @@ import type {
   Scope,
   SignedTx,
   TxBody,
+  TxType,
 } from '@medledger/core';
 import { AUTH_HEADER, requestAudience, signRequest } from './auth.js';
 import { MedledgerClient, MedledgerHttpError, type Receipt, type TxWithProof } from './http.js';
@@ -62,6 +63,7 @@ import { Wallet, assembleTx } from './wallet.js';
 import { abeRecordTx, httpLedgerSource, openAbeLayer, type LedgerSource } from './confidentiality.js';
 import type { AbeUserKey } from '@medledger/crypto/abe';
 import { MedledgerError } from './errors.js';
+import { isTxOf } from '@medledger/core';
 
 type Obj = { [k: string]: JsonValue };
 
@@ -249,8 +251,13 @@ export class RecordsClient {
   }
 
   /** Builds, signs, submits a single-signer transaction and waits for it; throws unless code OK. */
-  async submit(type: string, payload: Obj): Promise<{ txId: string; receipt: Receipt }> {
-    const tx = this.wallet.tx({ chainId: await this.#chain(), type, payload, createdAt: this.#now() });
+  async submit(type: TxType, payload: Obj): Promise<{ txId: string; receipt: Receipt }> {
+    const tx = this.wallet.txFromJson({
+      chainId: await this.#chain(),
+      type,
+      payload,
+      createdAt: this.#now(),
+    });
     return this.#commit(tx);
   }
 
@@ -369,7 +376,7 @@ export class RecordsClient {
       resource: p.resource,
     };
     if (p.replaces !== undefined) payload.replaces = p.replaces;
-    return this.wallet.body({
+    return this.wallet.bodyFromJson({
       chainId: await this.#chain(),
       type: 'record.dss',
       payload,
@@ -510,7 +517,7 @@ export class RecordsClient {
     const body = JSON.parse(new TextDecoder().decode(plain)) as { resource: Obj; salt?: string };
     const t = await this.#checkedTx(r.recordTxId);
     const payload = t.tx.body.payload as { recordId?: string; commitment?: string };
-    if (t.tx.body.type !== 'record.spv' || payload.recordId !== r.recordId || !payload.commitment)
+    if (!isTxOf(t.tx.body, 'record.spv') || payload.recordId !== r.recordId || !payload.commitment)
       throw new RecordsError('BAD_PROOF', 'the served transaction is not the record’s SPV transaction');
     const verified =
       body.salt !== undefined &&

@@ -9,10 +9,11 @@ import type { ChainParams } from './genesis.js';
 import type { Signer } from './identity.js';
 import type { StateOverlay } from './state.js';
 import type { SignedTx } from './tx.js';
+import type { EventName } from './contracts/events.js';
 
 /** An event a contract emits for subscribers (notifications); not part of consensus. */
 export interface LedgerEvent {
-  type: string;
+  type: EventName;
   [k: string]: JsonValue;
 }
 

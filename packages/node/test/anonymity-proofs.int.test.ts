@@ -37,6 +37,7 @@ import {
   type Block,
   type BlockHeader,
   type SignedTx,
+  type TxType,
 } from '@medledger/core';
 import { anonReadContext, getIssuer, trialContext, trialScope } from '@medledger/core/contracts/anonymity';
 import { SoloOrderer, verifyLedger, type BlockHandler, type ChainView, type Orderer } from '../src/index.js';
@@ -154,8 +155,8 @@ function enrolRequest(
 
 const json = (x: unknown): { [k: string]: JsonValue } => x as { [k: string]: JsonValue };
 
-function relayed(w: World, type: string, payload: { [k: string]: JsonValue }): SignedTx {
-  return w.evil.tx({ chainId: w.a.t.node.chainId, type, payload, createdAt: Date.now() });
+function relayed(w: World, type: TxType, payload: { [k: string]: JsonValue }): SignedTx {
+  return w.evil.txFromJson({ chainId: w.a.t.node.chainId, type, payload, createdAt: Date.now() });
 }
 
 function flipProofByte(presentation: { [k: string]: JsonValue }): { [k: string]: JsonValue } {

@@ -128,7 +128,7 @@ export function grant(
   extra: { [k: string]: JsonValue } = {},
 ): SignedTx {
   const now = Date.now();
-  return t.wallet('bob').tx({
+  return t.wallet('bob').txFromJson({
     chainId: t.node.chainId,
     type: 'consent.grant',
     payload: {

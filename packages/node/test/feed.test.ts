@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { Block } from '@medledger/core';
+import type { Block, EventName } from '@medledger/core';
 import { BlockFeed, type FeedBlock } from '../src/feed/blockFeed.js';
 
 /** A ledger in memory: `commit` stores a block, moves the durable head and publishes it. */
@@ -20,7 +20,7 @@ function memoryLedger(initial: number, keep?: number) {
     hash: `hash-${h}`,
     block: { header: { height: h } } as unknown as Block,
     codes: ['OK'],
-    events: [{ type: 'test.event', n: h, txId: `tx-${h}`, height: h }],
+    events: [{ type: 'test.event' as EventName, n: h, txId: `tx-${h}`, height: h }],
   });
   const feed = new BlockFeed(
     {

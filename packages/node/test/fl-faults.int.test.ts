@@ -88,7 +88,7 @@ test('behavior: a malformed update is rejected, recorded on the ledger, and the 
   faults.set('malformed', async (tx, ledger) => {
     if (!isRound1Update(tx)) return ledger.submit(tx);
     const p = tx.body.payload;
-    const bad = w.demo.wallet('node:hospitalD').tx({
+    const bad = w.demo.wallet('node:hospitalD').txFromJson({
       chainId: ledger.chainId,
       type: 'fl.update',
       payload: { ...p, masked: toB64u(new Uint8Array(16 * 30)) }, // 30 elements; the model has 31

@@ -101,7 +101,7 @@ const memberWallet = (g: Gov, label: string): Wallet => {
 };
 const enroll = (g: Gov, certificate: string) => ({
   chainId: g.node.chainId,
-  type: 'registry.enroll',
+  type: 'registry.enroll' as const,
   payload: { certificate },
   createdAt: Date.now(),
 });

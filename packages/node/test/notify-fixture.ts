@@ -15,6 +15,7 @@ import {
 } from '../src/notify/hub.js';
 import { notificationRoutes, type NotificationRoutesOptions } from '../src/api/routes/notifications.js';
 import { enrollAll, makeTestLedger, type TestLedger } from './helpers/ledger.js';
+import type { TxType } from '@medledger/core';
 
 export const DAY = 86_400_000;
 
@@ -28,7 +29,7 @@ export interface NotifyWorld {
   /** A doctor of hospitalB, outside the care team: reads only with a grant. */
   otherId: string;
   /** Submits a transaction signed by `label` and waits for its OK receipt. */
-  run(label: string, type: string, payload: { [k: string]: JsonValue }): Promise<Receipt>;
+  run(label: string, type: TxType, payload: { [k: string]: JsonValue }): Promise<Receipt>;
   grant(grantId: string, grantee?: string): Promise<Receipt>;
   request(recordId: string, who?: string): Promise<Receipt>;
   restartHub(): Promise<void>;
@@ -75,7 +76,7 @@ export async function notifyWorld(
     otherId: t.member('other').memberId,
   } as NotifyWorld;
   w.run = async (label, type, payload) => {
-    const tx = t.wallet(label).tx({ chainId: t.node.chainId, type, payload, createdAt: Date.now() });
+    const tx = t.wallet(label).txFromJson({ chainId: t.node.chainId, type, payload, createdAt: Date.now() });
     const r = await t.node.submit(tx);
     const rec = await t.node.waitForReceipt(r.txId, 10_000);
     if (rec?.code !== 'OK') throw new Error(`${type}: ${rec?.code} ${rec?.message ?? ''}`);

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { toNotification } from '../src/notify/notification.js';
+import type { EventName } from '@medledger/core';
 
 const P = 'ab'.repeat(32);
 const TX = 'cd'.repeat(32);
@@ -69,7 +70,7 @@ test('behavior: events without a patient, or with a malformed one, are not notif
     undefined,
   );
   const unknown = toNotification(
-    { type: 'future.event', patient: P, secret: 'x', txId: TX, height: 1 },
+    { type: 'future.event' as EventName, patient: P, secret: 'x', txId: TX, height: 1 },
     0,
     undefined,
   );

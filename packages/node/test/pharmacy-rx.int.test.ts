@@ -218,7 +218,7 @@ test('pharmacy choice: the patient moves a prescription; the old pharmacy can ne
   );
   assert.equal((await dispense('ph2', { ...p, dispenseId: 'mv-2', quantity: 4 })).receipt.code, 'OK');
   // the same choice relayed again by someone else: its number is used
-  const replay = w.ctx('ph1').wallet.tx({
+  const replay = w.ctx('ph1').wallet.txFromJson({
     chainId: w.node.chainId,
     type: 'rx.pharmacy',
     payload: { ...change.body.payload, pharmacy: 'pharmacy1' },

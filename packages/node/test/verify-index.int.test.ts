@@ -13,6 +13,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { Wallet } from '@medledger/client';
 import { MedledgerNode, createConsortium, verifyLedger, type Consortium } from '../src/index.js';
+import type { TxType } from '@medledger/core';
 
 const consortium = (name: string): Promise<Consortium> =>
   createConsortium({
@@ -44,8 +45,8 @@ async function makeNodeDir(
       privateKey: c.orgs.get('hospitalA')!.root.privateKey,
     });
     const carol = c.members[0]!;
-    const tx = (type: string, payload: Record<string, string>) =>
-      org.tx({ chainId: node.chainId, type, payload, createdAt: Date.now() });
+    const tx = (type: TxType, payload: Record<string, string>) =>
+      org.txFromJson({ chainId: node.chainId, type, payload, createdAt: Date.now() });
     const refused = await node.submit(tx('registry.revoke', { memberId: carol.memberId, reason: 'x' }));
     assert.equal((await node.waitForReceipt(refused.txId, 5000))?.code, 'UNKNOWN_MEMBER');
     const enrolled = await node.submit(tx('registry.enroll', { certificate: toB64u(carol.certificate) }));

@@ -25,7 +25,7 @@ import {
   type PresentationRequest,
 } from '@medledger/crypto/credentials';
 import { ageAtLeast, dateToNumber, timeToDateNumber } from '@medledger/crypto/zk';
-import { mapStateReader, type Block, type SignedTx } from '@medledger/core';
+import { mapStateReader, type Block, type SignedTx, type TxType } from '@medledger/core';
 import { anonKeys, anonReadContext, trialContext, trialScope } from '@medledger/core/contracts/anonymity';
 import { checkBlockProofs, createProofCheckers } from '@medledger/node';
 
@@ -88,8 +88,8 @@ export async function benchLedgerProofCheck(
   );
   const chainId = 'bench';
   const relay = new Wallet({ signerId: 'node:hospitalA', privateKey: generateP256KeyPair().privateKey });
-  const tx = (type: string, payload: Record<string, unknown>): SignedTx =>
-    relay.tx({ chainId, type, payload: payload as { [k: string]: JsonValue }, createdAt: now });
+  const tx = (type: TxType, payload: Record<string, unknown>): SignedTx =>
+    relay.txFromJson({ chainId, type, payload: payload as { [k: string]: JsonValue }, createdAt: now });
   const enrolTx = async (): Promise<SignedTx> => {
     const request: PresentationRequest = {
       nonce: randomBytes(32),

@@ -26,7 +26,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { gaussianNoiseMultiplier } from '@medledger/crypto';
-import { DEFAULT_ORDERING, txCanonicalText } from '@medledger/core';
+import { DEFAULT_ORDERING, txCanonicalText, isTxOf } from '@medledger/core';
 import { getModel, getRound, getStudy, type FlStudySpec } from '@medledger/core/contracts/fl';
 import { FlClient } from '@medledger/client';
 import {
@@ -108,7 +108,7 @@ export async function benchFl(o: BenchFlOptions = {}): Promise<Record<string, un
               ...ledger,
               submit: (tx) => {
                 const p = tx.body.payload;
-                if (tx.body.type === 'fl.update' && p.round === 1 && lose.has(String(p.studyId)))
+                if (isTxOf(tx.body, 'fl.update') && p.round === 1 && lose.has(String(p.studyId)))
                   return Promise.reject(new Error('connection lost'));
                 return ledger.submit(tx);
               },

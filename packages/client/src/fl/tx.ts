@@ -4,12 +4,12 @@
  * key (`node:<org>`): participants' posts and the aggregator's aggregate.
  */
 import type { JsonValue } from '@medledger/crypto';
-import type { SignedTx } from '@medledger/core';
+import type { SignedTx, TxType } from '@medledger/core';
 import type { FlStudySpec } from '@medledger/core/contracts/fl';
 import type { TxContext } from '../confidentiality.js';
 
-const build = (c: TxContext, type: string, payload: { [k: string]: JsonValue }): SignedTx =>
-  c.wallet.tx({ chainId: c.chainId, type, payload, createdAt: c.createdAt ?? Date.now() });
+const build = (c: TxContext, type: TxType, payload: { [k: string]: JsonValue }): SignedTx =>
+  c.wallet.txFromJson({ chainId: c.chainId, type, payload, createdAt: c.createdAt ?? Date.now() });
 
 /** `fl.open`, signed by a researcher of a research organization. */
 export function openStudyTx(c: TxContext, spec: FlStudySpec): SignedTx {

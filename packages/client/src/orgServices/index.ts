@@ -6,7 +6,7 @@
 import { canonicalize, envelopeToJson, sealEnvelope, utf8, type EnvelopeJson } from '@medledger/crypto';
 import type { AbeUserKey } from '@medledger/crypto/abe';
 import type { HeSecretKey } from '@medledger/crypto/he';
-import type { SignedTx } from '@medledger/core';
+import type { SignedTx, TxType } from '@medledger/core';
 import type { Wallet } from '../wallet.js';
 import { AUTH_HEADER, requestAudience, signRequest } from '../auth.js';
 import { MedledgerHttpError } from '../http.js';
@@ -48,8 +48,8 @@ export function registrationTxs(
 ): SignedTx[] {
   if (orgWallet.signerId !== `org:${d.org}`)
     throw new RangeError(`the services are ${d.org}'s: sign with org:${d.org}, not ${orgWallet.signerId}`);
-  const tx = (type: string, payload: Record<string, string>): SignedTx =>
-    orgWallet.tx({ chainId, type, payload, createdAt });
+  const tx = (type: TxType, payload: Record<string, string>): SignedTx =>
+    orgWallet.txFromJson({ chainId, type, payload, createdAt });
   const out: SignedTx[] = [];
   if (d.abeAuthority && !d.abeAuthority.registered)
     out.push(tx('abe.authority', { publicKey: d.abeAuthority.publicKey }));

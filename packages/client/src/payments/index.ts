@@ -6,7 +6,7 @@
  */
 import { envelopeFromJson, fromB64u, fromUtf8, openEnvelope, utf8, type JsonValue } from '@medledger/crypto';
 import { EncryptedAmount, HePublicKey } from '@medledger/crypto/he';
-import { mapStateReader, type SignedTx, type TxBody } from '@medledger/core';
+import { mapStateReader, type SignedTx, type TxBody, type TxType } from '@medledger/core';
 import { ckeys, type HeClaim, type PublishedKeys } from '@medledger/core/contracts/confidentiality';
 import { explanationOfBenefit } from '@medledger/core/contracts/payments';
 import { pkeys, type ClaimEntry } from '@medledger/core/contracts/payments';
@@ -16,8 +16,8 @@ import { LedgerApi } from '../ledgerApi.js';
 
 type Json = { [k: string]: JsonValue };
 
-const build = (c: TxContext, type: string, payload: Json): SignedTx =>
-  c.wallet.tx({ chainId: c.chainId, type, payload, createdAt: c.createdAt ?? Date.now() });
+const build = (c: TxContext, type: TxType, payload: Json): SignedTx =>
+  c.wallet.txFromJson({ chainId: c.chainId, type, payload, createdAt: c.createdAt ?? Date.now() });
 
 /** Terms of a coverage. */
 export interface CoverageTerms {

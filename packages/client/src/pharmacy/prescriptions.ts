@@ -28,7 +28,7 @@ import {
   type P256KeyPair,
 } from '@medledger/crypto';
 import { sealLinkRequest } from '@medledger/crypto/rxlink';
-import type { SignedTx } from '@medledger/core';
+import type { SignedTx, TxType } from '@medledger/core';
 import { signStatement } from '@medledger/core';
 import { wrapHash, type WrapJson } from '@medledger/core/contracts/pharmacy';
 import {
@@ -41,8 +41,8 @@ import type { LedgerSource, TxContext } from '../confidentiality.js';
 type Json = { [k: string]: JsonValue };
 
 const contentAad = (rxId: string): Uint8Array => utf8(`medledger/rx/v1:${rxId}`);
-const build = (c: TxContext, type: string, payload: Json): SignedTx =>
-  c.wallet.tx({ chainId: c.chainId, type, payload, createdAt: c.createdAt ?? Date.now() });
+const build = (c: TxContext, type: TxType, payload: Json): SignedTx =>
+  c.wallet.txFromJson({ chainId: c.chainId, type, payload, createdAt: c.createdAt ?? Date.now() });
 
 /** A fresh per-prescription key for the patient's device (secret: it controls the prescription). */
 export function createPrescriptionKey(): P256KeyPair {

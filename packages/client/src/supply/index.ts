@@ -6,7 +6,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { JsonValue } from '@medledger/crypto';
-import type { SignedTx } from '@medledger/core';
+import type { SignedTx, TxType } from '@medledger/core';
 import { signStatement } from '@medledger/core';
 import {
   APPROVAL_TAG,
@@ -30,8 +30,8 @@ export interface ProductDescription {
   controlled: boolean;
 }
 
-const build = (c: TxContext, type: string, payload: Json): SignedTx =>
-  c.wallet.tx({ chainId: c.chainId, type, payload, createdAt: c.createdAt ?? Date.now() });
+const build = (c: TxContext, type: TxType, payload: Json): SignedTx =>
+  c.wallet.txFromJson({ chainId: c.chainId, type, payload, createdAt: c.createdAt ?? Date.now() });
 const now = (c: TxContext): number => c.createdAt ?? Date.now();
 
 /**

@@ -70,6 +70,8 @@ export function defaultContracts(): ContractRegistry {
 }
 
 export * from './consortium/index.js';
+export * from './txPayloads.js';
+export * from './events.js';
 export {
   confidentialityContracts,
   anonymityContracts,

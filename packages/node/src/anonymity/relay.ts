@@ -19,13 +19,14 @@ import {
   txIdOf,
   type SignedTx,
   rejectionCode,
+  type TxType,
 } from '@medledger/core';
 import type { JsonValue } from '@medledger/crypto';
 import type { Receipt } from '@medledger/client';
 import type { LedgerView } from '../ledgerView.js';
 
 /** Transaction types a node relays for anonymous authors. */
-export const RELAYED_TYPES: readonly string[] = ['anon.group.submit', 'anon.ring.submit'];
+export const RELAYED_TYPES: readonly TxType[] = ['anon.group.submit', 'anon.ring.submit'];
 
 export interface RelayResult {
   txId: string;
@@ -48,8 +49,8 @@ export class AnonymousRelay {
   }
 
   /** Builds the node-signed transaction for a payload. */
-  build(type: string, payload: { [k: string]: JsonValue }): SignedTx {
-    return this.wallet.tx({ chainId: this.#node.chainId, type, payload, createdAt: this.#now() });
+  build(type: TxType, payload: { [k: string]: JsonValue }): SignedTx {
+    return this.wallet.txFromJson({ chainId: this.#node.chainId, type, payload, createdAt: this.#now() });
   }
 
   /**
@@ -83,7 +84,7 @@ export class AnonymousRelay {
   }
 
   /** Dry-runs, signs and submits; waits up to `waitMs` for the receipt. */
-  async submit(type: string, payload: { [k: string]: JsonValue }, waitMs = 0): Promise<RelayResult> {
+  async submit(type: TxType, payload: { [k: string]: JsonValue }, waitMs = 0): Promise<RelayResult> {
     const tx = this.build(type, payload);
     this.dryRun(tx);
     const r = await this.#node.submit(tx);
@@ -94,13 +95,13 @@ export class AnonymousRelay {
 
   /** {@link submit} for the anonymous types a node relays for anyone ({@link RELAYED_TYPES}). */
   relay(type: string, payload: unknown, waitMs = 0): Promise<RelayResult> {
-    if (!RELAYED_TYPES.includes(type))
+    if (!(RELAYED_TYPES as readonly string[]).includes(type))
       throw new LedgerError(
         { code: 'MALFORMED_REQUEST' },
         `this node relays only ${RELAYED_TYPES.join(', ')}`,
       );
     if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
       throw new LedgerError({ code: 'MALFORMED_REQUEST' }, 'payload must be an object');
-    return this.submit(type, payload as { [k: string]: JsonValue }, waitMs);
+    return this.submit(type as TxType, payload as { [k: string]: JsonValue }, waitMs);
   }
 }

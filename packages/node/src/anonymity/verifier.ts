@@ -40,7 +40,7 @@ import {
 } from '@medledger/crypto/credentials';
 import { ageAtLeast, timeToDateNumber } from '@medledger/crypto/zk';
 import { fromB64u, randomBytes, toB64u, type JsonValue } from '@medledger/crypto';
-import { LedgerError } from '@medledger/core';
+import { LedgerError, isTxOf } from '@medledger/core';
 import type { Purpose } from '@medledger/core';
 import {
   anonReadContext,
@@ -297,7 +297,7 @@ export class AnonymousVerifier {
    */
   async auditEnrolment(txId: string): Promise<boolean> {
     const t = this.#o.node.getTxWithProof(txId);
-    if (t?.tx.body.type !== 'anon.trial.enrol' && t?.tx.body.type !== 'anon.read.log')
+    if (!t || (!isTxOf(t.tx.body, 'anon.trial.enrol') && !isTxOf(t.tx.body, 'anon.read.log')))
       throw new LedgerError({ code: 'NOT_FOUND' }, `${txId} is not an enrolment or an anonymous read log`);
     return (await presentationChecker(false).check(t.tx, this.#o.node.store)) === undefined;
   }

@@ -10,7 +10,7 @@
 import { join } from 'node:path';
 import { randomBytes, toB64u, type JsonValue } from '@medledger/crypto';
 import { Wallet, openStudyTx } from '@medledger/client';
-import type { SignedTx } from '@medledger/core';
+import type { SignedTx, TxType } from '@medledger/core';
 import type { FlStudySpec } from '@medledger/core/contracts/fl';
 import type { FastifyInstance } from 'fastify';
 import { createConsortium, type Consortium, type MemberMaterial } from '../consortium.js';
@@ -127,8 +127,8 @@ export async function startFlDemo(o: FlDemoOptions): Promise<FlDemo> {
     const m = member(who);
     return new Wallet({ signerId: m.memberId, privateKey: m.keys.privateKey });
   };
-  const tx = (who: string, type: string, payload: { [k: string]: JsonValue }): SignedTx =>
-    wallet(who).tx({ chainId: node.chainId, type, payload, createdAt: Date.now() });
+  const tx = (who: string, type: TxType, payload: { [k: string]: JsonValue }): SignedTx =>
+    wallet(who).txFromJson({ chainId: node.chainId, type, payload, createdAt: Date.now() });
 
   const ehr = new Map<string, EhrStore>();
   const participants = new Map<string, FlParticipant>();

@@ -13,7 +13,7 @@
 import { EventEmitter } from 'node:events';
 import { fromB64u, type EncryptionKeyPair } from '@medledger/crypto';
 import { alertIdOf, openLinkRequest, regulatorPseudonym } from '@medledger/crypto/rxlink';
-import { getMember, resolveSigner, type SignedTx } from '@medledger/core';
+import { getMember, resolveSigner, type SignedTx, isTxOf } from '@medledger/core';
 import { getAlert, getPrescription, type AlertEntry } from '@medledger/core/contracts/pharmacy';
 import { Wallet, publishKeysTx, sealAlert, type AlertContent } from '@medledger/client';
 import type { LedgerView } from '../ledgerView.js';
@@ -100,7 +100,7 @@ export class RegulatorService extends EventEmitter {
       controlled?: boolean;
       quantity?: number;
     };
-    if (t.tx.body.type === 'rx.alert') {
+    if (isTxOf(t.tx.body, 'rx.alert')) {
       if (p.alertId !== undefined && !this.#alerts.includes(p.alertId)) this.#alerts.push(p.alertId);
       return;
     }

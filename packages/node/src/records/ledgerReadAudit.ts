@@ -23,6 +23,7 @@ import {
   type MemberEntry,
   type SignedTx,
   type StateReader,
+  isTxOf,
 } from '@medledger/core';
 
 /**
@@ -69,7 +70,7 @@ export function ledgerReadEntries(
   const unlogged: string[] = [];
   for (const [i, tx] of served.txs.entries()) {
     // An invalid record.dss made no record; the server serves its payload redacted.
-    if (tx.body.type !== 'record.dss' || served.codes[i] !== 'OK') continue;
+    if (!isTxOf(tx.body, 'record.dss') || served.codes[i] !== 'OK') continue;
     const txId = txIdOf(tx.body);
     const recordId = (tx.body.payload as { recordId?: unknown } | null)?.recordId;
     const r = typeof recordId === 'string' ? getRecord(state, recordId) : undefined;

@@ -17,7 +17,7 @@
  */
 import Database from 'better-sqlite3';
 import type { JsonValue } from '@medledger/crypto';
-import { getRecord, type RecordMode, type StateReader } from '@medledger/core';
+import { getRecord, type EventName, type RecordMode, type StateReader } from '@medledger/core';
 import type { CommittedLedgerEvent } from '../store/events.js';
 
 /** A record as the index lists it (no content, no patient id). */
@@ -39,7 +39,8 @@ export interface IndexedRecord {
 /** One entry of a patient's access log. */
 export interface PatientLogEntry {
   seq: number;
-  type: string;
+  /** The contract event the entry was derived from (only events this index stores). */
+  type: EventName;
   height: number;
   time: number;
   txId: string;
@@ -262,7 +263,7 @@ export class RecordIndex {
       .map((r) => ({
         ...(JSON.parse(r.entry) as { [k: string]: JsonValue }),
         seq: r.seq,
-        type: r.type,
+        type: r.type as EventName, // written from a LedgerEvent by this index
         height: r.height,
         time: r.time,
         txId: r.tx_id,

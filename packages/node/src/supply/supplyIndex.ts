@@ -6,7 +6,7 @@
  * tried); this index only finds them by pack, and is rebuilt from the ledger at start.
  */
 import type { JsonValue } from '@medledger/crypto';
-import { resolveSigner } from '@medledger/core';
+import { resolveSigner, isTxOf } from '@medledger/core';
 import { packUri, parsePackUri } from '@medledger/core/contracts/supply';
 import type { PackFlag } from '@medledger/client';
 import type { LedgerView } from '../ledgerView.js';
@@ -30,7 +30,7 @@ type Pack = { gtin: string; serial: string };
 function packsOf(t: FedTx): Pack[] {
   const p = t.tx.body.payload as { event?: { epcList?: JsonValue }; packs?: JsonValue };
   try {
-    if (t.tx.body.type === 'rx.dispense')
+    if (isTxOf(t.tx.body, 'rx.dispense'))
       return ((p.packs ?? []) as Pack[]).map((x) => ({
         gtin: String(x.gtin).padStart(14, '0'),
         serial: String(x.serial),

@@ -2,7 +2,7 @@
 import type { Wallet } from '@medledger/client';
 import { AnonymityClient } from '@medledger/client';
 import type { JsonValue } from '@medledger/crypto';
-import type { MemberEntry } from '@medledger/core';
+import type { MemberEntry, TxType } from '@medledger/core';
 import type { FastifyInstance } from 'fastify';
 import type { SignedTx } from '@medledger/core';
 import { RequestAuthenticator, buildServer } from '../../src/index.js';
@@ -26,7 +26,7 @@ export interface AnonLedger {
   groupB: GroupManagerService;
   signer(label: string): { signerId: string; privateKey: Uint8Array; encryptionPrivateKey: Uint8Array };
   id(label: string): string;
-  submit(wallet: Wallet, type: string, payload: { [k: string]: JsonValue }): Promise<string>;
+  submit(wallet: Wallet, type: TxType, payload: { [k: string]: JsonValue }): Promise<string>;
   commit(tx: SignedTx): Promise<string>;
   close(): Promise<void>;
 }
@@ -104,7 +104,7 @@ export async function makeAnonLedger(
     }),
     id: (label) => t.member(label).memberId,
     submit(wallet, type, payload) {
-      return a.commit(wallet.tx({ chainId: node.chainId, type, payload, createdAt: Date.now() }));
+      return a.commit(wallet.txFromJson({ chainId: node.chainId, type, payload, createdAt: Date.now() }));
     },
     async commit(tx) {
       const r = await node.submit(tx);

@@ -6,7 +6,7 @@
 import { Client } from 'fhir-kit-client';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import { canonicalBytes, commit, randomBytes, toB64u, toHex, type JsonValue } from '@medledger/crypto';
-import type { SignedTx } from '@medledger/core';
+import type { SignedTx, TxType } from '@medledger/core';
 import { fhirRoutes } from '../../src/api/routes/fhir.js';
 import { FhirFacade } from '../../src/fhir/facade.js';
 import { SmartAuthority } from '../../src/fhir/smart.js';
@@ -72,8 +72,8 @@ export async function makeFhirWorld(o: { tokenTtlMs?: number } = {}): Promise<Fh
   });
   const base = `${w.url}/fhir/R4`;
   const tokenUrl = `${base}/auth/token`;
-  const tx = (l: Label, type: string, payload: Obj): SignedTx =>
-    w.c[l].wallet.tx({ chainId: w.node.chainId, type, payload, createdAt: Date.now() });
+  const tx = (l: Label, type: TxType, payload: Obj): SignedTx =>
+    w.c[l].wallet.txFromJson({ chainId: w.node.chainId, type, payload, createdAt: Date.now() });
   const assertion = async (c: SmartClient, a: AssertionOptions = {}): Promise<string> =>
     new SignJWT({})
       .setProtectedHeader({ alg: a.alg ?? c.alg })
