@@ -1,5 +1,6 @@
 /** @medledger/client — wallet (client-side signing), HTTP client and light-client checks. */
 export * from './wallet.js';
+export * from './signer.js';
 export * from './http.js';
 export * from './lightClient.js';
 export * from './auth.js';

@@ -1,6 +1,6 @@
 /**
- * Node.js only (node:https, node:tls): not exported from the package index, so the client
- * stays browser-safe. Import it as `@medledger/client/transport/tlsFetch`.
+ * Node.js only (node:https, node:tls): it lives in the node, not the client, so that the
+ * client stays browser-safe; the CLI imports it as `@medledger/node/transport/tlsFetch`.
  *
  * A `fetch` for a node's API over TLS that trusts only the consortium's roots — the root
  * certificates in the genesis — and nothing of the system's CA store. On top of the chain
