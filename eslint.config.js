@@ -1,6 +1,7 @@
 // ESLint: TypeScript rules everywhere, plus the purity rules of DESIGN.md for `core` and
 // `crypto` (no I/O modules, no clock, no ambient randomness). Import cycles and imports that
 // go up a layer are checked by dependency-cruiser (.dependency-cruiser.cjs).
+import { builtinModules } from 'node:module';
 import tseslint from 'typescript-eslint';
 
 const ioModules = [
@@ -20,6 +21,11 @@ const ioModules = [
   'os',
   'process',
 ].flatMap((m) => [m, `node:${m}`]);
+
+// The client runs in browsers too (DESIGN.md "Layers"): no Node builtin, in either spelling.
+// What it imports from core, crypto and npm is checked by bundling it for the browser
+// (packages/client/test/browser-bundle.test.ts).
+const nodeBuiltins = builtinModules.filter((m) => !m.startsWith('_'));
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'packages/web/**'] },
@@ -57,6 +63,36 @@ export default tseslint.config(
           selector: "MemberExpression[object.name='process']",
           message: 'core and crypto do not read the process environment',
         },
+      ],
+    },
+  },
+  {
+    files: ['packages/client/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins.map((name) => ({
+            name,
+            message: 'the client runs in browsers: no Node builtins',
+          })),
+          patterns: [
+            { group: ['node:*'], message: 'the client runs in browsers: no node:* modules' },
+            ...nodeBuiltins.map((m) => ({
+              group: [`${m}/*`],
+              message: 'the client runs in browsers: no Node builtins',
+            })),
+          ],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
+        {
+          name: 'Buffer',
+          message: 'the client runs in browsers: use Uint8Array and @medledger/crypto bytes helpers',
+        },
+        { name: 'process', message: 'the client runs in browsers: no process' },
+        { name: 'require', message: 'the client is ESM and runs in browsers' },
       ],
     },
   },

@@ -4,7 +4,7 @@
  * MEDLEDGER_GENESIS names — and was issued by the root of the organization it names. Plain
  * `http://` is allowed to this machine's loopback address only (a `--dev` node).
  */
-import { createTlsFetch, isLoopbackHost, trustedRootsOf } from '@medledger/client/transport/tlsFetch';
+import { createTlsFetch, isLoopbackHost, trustedRootsOf } from '@medledger/node';
 import { UsageError } from './args.js';
 import { readGenesisFile } from './commands/genesis.js';
 

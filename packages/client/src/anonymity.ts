@@ -9,7 +9,7 @@
  * const { credential, witness } = await anon.requestCredential({ issuer: 'hospitalB', signerId, privateKey });
  * const r = await anon.read({ issuer: 'hospitalB', credential, witness, recordId: 'lab-1', purpose: 'treatment' });
  */
-import type { KeyObject } from 'node:crypto';
+import type { SigningKey } from './signer.js';
 import {
   canonicalize,
   envelopeFromJson,
@@ -124,7 +124,7 @@ export function ringSignedPayload(p: RingSignedPayloadParameters): JsonObject {
 /** A member's signing identity for named requests (issuance, group keys, openings). */
 export interface NamedSigner {
   signerId: string;
-  privateKey: Uint8Array | KeyObject;
+  privateKey: SigningKey;
   /**
    * The member's X25519 private key (its enrolled encryption key): secrets a node hands the
    * member (a credential, a group member key) arrive sealed to it.

@@ -12,7 +12,7 @@
  * from a browser's EventSource, which cannot set headers, use a single-use ticket obtained by
  * a signed request (`POST /v1/patients/:id/events/tickets`); no credential goes in a URL.
  */
-import type { KeyObject } from 'node:crypto';
+import type { Signer, SigningKey } from './signer.js';
 import {
   HashTag,
   canonicalBytes,
@@ -64,7 +64,7 @@ export function requestSigningBytes(p: RequestSigningParameters): Uint8Array {
 
 /** Parameters of {@link signRequest}. */
 export interface SignRequestParameters extends RequestSigningParameters {
-  privateKey: Uint8Array | KeyObject;
+  privateKey: SigningKey;
 }
 
 /**
@@ -76,6 +76,15 @@ export interface SignRequestParameters extends RequestSigningParameters {
 export function signRequest(p: SignRequestParameters): string {
   const key = p.privateKey instanceof Uint8Array ? importP256PrivateKey(p.privateKey) : p.privateKey;
   return `${p.signerId}.${p.ts}.${toB64u(signP256(key, requestSigningBytes(p)))}`;
+}
+
+/**
+ * {@link signRequest} with any {@link Signer}: a browser's non-extractable WebCrypto key
+ * signs the same header bytes.
+ * @example headers[AUTH_HEADER] = await signRequestWith(signer, { signerId, method: 'GET', path, ts, audience });
+ */
+export async function signRequestWith(signer: Signer, p: RequestSigningParameters): Promise<string> {
+  return `${p.signerId}.${p.ts}.${toB64u(await signer.sign(requestSigningBytes(p)))}`;
 }
 
 const audiences = new Map<string, Promise<RequestAudience>>();

@@ -1,6 +1,7 @@
 /** @medledger/client — wallet (client-side signing), HTTP client and light-client checks. */
 export * from './errors.js';
 export * from './wallet.js';
+export * from './signer.js';
 export * from './http.js';
 export * from './lightClient.js';
 export * from './auth.js';

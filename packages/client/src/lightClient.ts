@@ -14,7 +14,7 @@
  * another set; after the consortium changes (core contracts/consortium), the caller must
  * update that set from a transaction it verified under the old one.
  */
-import type { KeyObject } from 'node:crypto';
+import type { P256PublicKey } from '@medledger/crypto';
 import {
   blockHashOf,
   chainIdOf,
@@ -31,12 +31,12 @@ import type { TxWithProof } from './http.js';
 /** The consortium nodes a light client trusts: organization id → node public key. */
 export interface TrustedNodes {
   chainId: string;
-  nodes: ReadonlyMap<string, Uint8Array | KeyObject>;
+  nodes: ReadonlyMap<string, Uint8Array | P256PublicKey>;
 }
 
 /** The nodes genesis lists (organizations with a node key). */
 export function trustedNodesOf(genesis: Genesis): TrustedNodes {
-  const nodes = new Map<string, KeyObject>();
+  const nodes = new Map<string, P256PublicKey>();
   for (const o of genesis.orgs) if (o.nodeKey !== undefined) nodes.set(o.id, publicKeyObject(o.nodeKey));
   return { chainId: chainIdOf(genesis), nodes };
 }

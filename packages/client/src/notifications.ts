@@ -19,7 +19,8 @@
  * outcomes, never record contents, so a leaked delivery leaks metadata only. The SSE stream is
  * as confidential as its transport: use TLS in front of the node.
  */
-import type { KeyObject } from 'node:crypto';
+import type { P256PublicKey } from '@medledger/crypto';
+import type { SigningKey } from './signer.js';
 import {
   fromB64u,
   hashTagged,
@@ -90,7 +91,7 @@ export function verifyWebhookSignature(p: {
   if (!entry) return { ok: false, reason: 'organization not in genesis' };
   if (entry.nodeKey === undefined) return { ok: false, reason: 'organization runs no node' };
   const body = typeof p.body === 'string' ? utf8(p.body) : p.body;
-  let key: KeyObject;
+  let key: P256PublicKey;
   try {
     key = importP256PublicKey(fromB64u(entry.nodeKey));
   } catch {
@@ -163,7 +164,7 @@ export interface SubscribeNotificationsParameters {
   /** The patient's member id (signs the request). */
   patientId: string;
   /** The patient's PKCS#8 P-256 key. */
-  privateKey: Uint8Array | KeyObject;
+  privateKey: SigningKey;
   /** Called for each notification, in ledger order. */
   onNotification: (n: PatientNotification) => void;
   /** Called when the node says events may have been missed (resume point no longer kept). */
@@ -290,7 +291,7 @@ export interface WebhookInfo {
 }
 
 async function signedJson<T>(
-  p: { baseUrl: string; patientId: string; privateKey: Uint8Array | KeyObject; now?: () => number },
+  p: { baseUrl: string; patientId: string; privateKey: SigningKey; now?: () => number },
   method: string,
   path: string,
   body?: unknown,
@@ -325,7 +326,7 @@ async function signedJson<T>(
 type PatientAuth = {
   baseUrl: string;
   patientId: string;
-  privateKey: Uint8Array | KeyObject;
+  privateKey: SigningKey;
   now?: () => number;
 };
 

@@ -8,16 +8,19 @@
  * its own key, and needs the release key, obtained through an audited `access.request`, to
  * read the record; erasing the release key shreds every copy of the transmission.
  *
+ * Both layers are browser-safe: AES-GCM and HPKE come from @medledger/crypto, whose browser
+ * build runs them on @noble/ciphers and WebCrypto.
+ *
  * Threat model: as crypto/envelope.ts for each layer. A receiver that fetched the release key
  * once can keep it (and the plaintext): erasure stops future reads, not past ones.
  */
-import { createCipheriv, createDecipheriv } from 'node:crypto';
 import {
-  concatBytes,
   fromB64u,
   isPseudonymOf,
+  openAes256Gcm,
   pseudonym,
   randomBytes,
+  sealAes256Gcm,
   toB64u,
   toHex,
   fromHex,
@@ -59,10 +62,7 @@ export function encryptSttBody(
   random: RandomSource = randomBytes,
 ): Uint8Array {
   if (releaseKey.length !== RELEASE_KEY_BYTES) throw new RangeError('releaseKey must be 32 bytes');
-  const nonce = random(12).slice();
-  const c = createCipheriv('aes-256-gcm', releaseKey, nonce);
-  c.setAAD(innerAad(recordId));
-  return concatBytes(nonce, c.update(body), c.final(), c.getAuthTag());
+  return sealAes256Gcm(releaseKey, body, innerAad(recordId), random);
 }
 
 /**
@@ -71,10 +71,7 @@ export function encryptSttBody(
  */
 export function decryptSttBody(releaseKey: Uint8Array, inner: Uint8Array, recordId: string): Uint8Array {
   try {
-    const d = createDecipheriv('aes-256-gcm', releaseKey, inner.subarray(0, 12));
-    d.setAAD(innerAad(recordId));
-    d.setAuthTag(inner.subarray(inner.length - 16));
-    return concatBytes(d.update(inner.subarray(12, inner.length - 16)), d.final());
+    return openAes256Gcm(releaseKey, inner, innerAad(recordId));
   } catch {
     throw new Error('decryption failed');
   }

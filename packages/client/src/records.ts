@@ -17,7 +17,7 @@
  * for the state it reports (access decisions, member keys); a light client does not verify
  * world state (no state proofs yet).
  */
-import type { KeyObject } from 'node:crypto';
+import type { P256PrivateKey } from '@medledger/crypto';
 import {
   addReceivers,
   importP256PrivateKey,
@@ -152,7 +152,7 @@ export class RecordsClient {
   readonly http: MedledgerClient;
   readonly wallet: Wallet;
   readonly #p: RecordsClientParameters;
-  readonly #key: KeyObject;
+  readonly #key: P256PrivateKey;
   #chainId: string | undefined;
   #genesis: Genesis | undefined;
   #org: string | undefined;

@@ -1,24 +1,20 @@
 /**
  * A wallet: one signer's key, and the transactions it builds and signs. Signing happens on
- * the client; the node never sees a private key.
+ * the client; the node never sees a private key. The key is a PKCS#8 key held in this
+ * process (signs synchronously) or any {@link Signer}, such as a non-extractable WebCrypto
+ * key in a browser (signs asynchronously: use {@link Wallet.txAsync}).
  */
-import type { KeyObject } from 'node:crypto';
+import { randomBytes, toB64u, type JsonValue, type RandomSource } from '@medledger/crypto';
 import {
-  importP256PrivateKey,
-  p256PublicKeyOf,
-  randomBytes,
-  toB64u,
-  type JsonValue,
-  type RandomSource,
-} from '@medledger/crypto';
-import {
+  LedgerError,
   createTxBody,
-  signTxBody,
+  txSigningBytes,
   type SignedTx,
   type TxBody,
   type TxPayloads,
   type TxType,
 } from '@medledger/core';
+import { createKeySigner, isSyncSigner, type Signer } from './signer.js';
 
 /**
  * What {@link Wallet.tx} builds: a transaction of `type` whose payload the compiler checks
@@ -45,24 +41,24 @@ export interface JsonTxParameters {
   createdAt: number;
 }
 
-export interface WalletParameters {
+/** Parameters of {@link Wallet}: a PKCS#8 private key, or a signer that holds the key. */
+export type WalletParameters = {
   /** Member id, or `org:<id>` for an organization's root key. */
   signerId: string;
-  /** PKCS#8 DER. */
-  privateKey: Uint8Array;
   random?: RandomSource;
-}
+} & ({ /** PKCS#8 DER. */ privateKey: Uint8Array } | { signer: Signer });
 
 export class Wallet {
   readonly signerId: string;
+  /** SPKI DER of the key, base64url (as the ledger lists it). */
   readonly publicKey: string;
-  readonly #key: KeyObject;
+  readonly #signer: Signer;
   readonly #random: RandomSource;
 
   constructor(p: WalletParameters) {
     this.signerId = p.signerId;
-    this.#key = importP256PrivateKey(p.privateKey);
-    this.publicKey = toB64u(p256PublicKeyOf(this.#key));
+    this.#signer = 'signer' in p ? p.signer : createKeySigner(p.privateKey);
+    this.publicKey = toB64u(this.#signer.publicKey);
     this.#random = p.random ?? randomBytes;
   }
 
@@ -86,12 +82,26 @@ export class Wallet {
     return this.body(p as unknown as TxParameters<TxType> & { coSigners?: string[] });
   }
 
-  /** This wallet's signature over a body. */
+  /**
+   * This wallet's signature over a body.
+   * @throws TypeError if the wallet's signer signs only asynchronously (use {@link signatureAsync})
+   * @throws LedgerError NOT_A_SIGNER if the body does not list this wallet's signer
+   */
   signature(body: TxBody): SignedTx['signatures'][number] {
-    return signTxBody(body, this.signerId, this.#key);
+    const signer = this.#signer;
+    if (!isSyncSigner(signer)) {
+      throw new TypeError('this wallet signs asynchronously (WebCrypto): use signatureAsync or txAsync');
+    }
+    return { signer: this.signerId, sig: toB64u(signer.signSync(this.#signingBytes(body))) };
   }
 
-  /** Builds and signs a single-signer transaction. */
+  /** {@link signature} with any signer (a WebCrypto key included). */
+  async signatureAsync(body: TxBody): Promise<SignedTx['signatures'][number]> {
+    const bytes = this.#signingBytes(body);
+    return { signer: this.signerId, sig: toB64u(await this.#signer.sign(bytes)) };
+  }
+
+  /** Builds and signs a single-signer transaction (a signer held in this process). */
   tx<T extends TxType>(p: TxParameters<T>): SignedTx {
     const body = this.body(p);
     return { body, signatures: [this.signature(body)] };
@@ -100,6 +110,22 @@ export class Wallet {
   /** As {@link Wallet.tx}, with a JSON payload the compiler does not check (see {@link JsonTxParameters}). */
   txFromJson(p: JsonTxParameters): SignedTx {
     return this.tx(p as unknown as TxParameters<TxType>);
+  }
+
+  /** {@link tx} with any signer (a WebCrypto key included). */
+  async txAsync<T extends TxType>(p: TxParameters<T>): Promise<SignedTx> {
+    const body = this.body(p);
+    return { body, signatures: [await this.signatureAsync(body)] };
+  }
+
+  #signingBytes(body: TxBody): Uint8Array {
+    if (!body.signers.includes(this.signerId)) {
+      throw new LedgerError(
+        { code: 'NOT_A_SIGNER', signer: this.signerId },
+        `${this.signerId} is not listed in the transaction's signers`,
+      );
+    }
+    return txSigningBytes(body);
   }
 }
 

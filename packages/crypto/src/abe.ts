@@ -31,7 +31,6 @@
  * authenticated (take them from the ledger). Long-term secrets are multiplied in constant
  * time; see pairing.ts for the side-channel scope.
  */
-import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { assertBytes } from './assert.js';
 import { concatBytes, utf8, type RandomSource } from './bytes.js';
 import { hashTagged } from './hash.js';
@@ -67,6 +66,7 @@ import {
   type G2,
   type GT,
 } from './pairing.js';
+import { aes256GcmDecrypt, aes256GcmEncrypt } from './primitives.js';
 import { randomBytes } from './random.js';
 import { decodeFields, encodeFields, fieldString } from './wire.js';
 
@@ -127,7 +127,7 @@ export class AbeCiphertext {
   }
 }
 
-const kdf = (z: GT): Buffer => Buffer.from(hashTagged('medledger/abe-dem/v1', gtToBytes(z)));
+const kdf = (z: GT): Uint8Array => hashTagged('medledger/abe-dem/v1', gtToBytes(z));
 let eggCache: GT | undefined;
 const egg = (): GT => (eggCache ??= pairing(g1Generator(), g2Generator()));
 
@@ -181,9 +181,12 @@ export function abeEncrypt(
   assertBytes(iv, 'random bytes', 12);
   const ct = new AbeCiphertext(policyToString(tree), rows, iv, new Uint8Array(0));
   const key = kdf(gtPow(egg(), z));
-  const c = createCipheriv('aes-256-gcm', key, iv);
-  c.setAAD(concatBytes(ct.headerBytes(), opts.aad ?? new Uint8Array(0)));
-  const body = concatBytes(c.update(plaintext), c.final(), c.getAuthTag());
+  const body = aes256GcmEncrypt(
+    key,
+    iv,
+    plaintext,
+    concatBytes(ct.headerBytes(), opts.aad ?? new Uint8Array(0)),
+  );
   return new AbeCiphertext(ct.policy, rows, iv, body);
 }
 
@@ -234,12 +237,14 @@ export function abeDecrypt(ct: AbeCiphertext, keys: readonly AbeUserKey[], aad?:
   }
   pairs.push([hashGid(keys[0]!.gid), c3!]);
   const z = mulGT(c1!, multiPairing(pairs));
-  const d = createDecipheriv('aes-256-gcm', kdf(z), ct.iv);
-  d.setAAD(concatBytes(ct.headerBytes(), aad ?? new Uint8Array(0)));
   if (ct.sealed.length < 16) throw new TypeError('ABE ciphertext payload too short');
-  d.setAuthTag(ct.sealed.subarray(ct.sealed.length - 16));
   try {
-    return new Uint8Array(concatBytes(d.update(ct.sealed.subarray(0, ct.sealed.length - 16)), d.final()));
+    return aes256GcmDecrypt(
+      kdf(z),
+      ct.iv,
+      ct.sealed,
+      concatBytes(ct.headerBytes(), aad ?? new Uint8Array(0)),
+    );
   } catch {
     throw new Error('ABE decryption failed');
   }

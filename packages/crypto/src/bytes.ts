@@ -1,5 +1,9 @@
-/** Byte helpers shared by the crypto and core packages (no I/O, browser-safe). */
+/**
+ * Byte helpers shared by the crypto and core packages (no I/O). Hex and base64url go through
+ * `primitives.ts` (Node's Buffer codecs; portable ones in the browser build).
+ */
 import { assertBytes, assertString } from './assert.js';
+import { b64uDecode, b64uEncode, hexDecode, hexEncode, utf8ByteLength } from './primitives.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder('utf-8', { fatal: true });
@@ -11,7 +15,7 @@ export function utf8(s: string): Uint8Array {
 
 /** Length in bytes of the UTF-8 encoding of a string, without encoding it. */
 export function utf8Length(s: string): number {
-  return Buffer.byteLength(s, 'utf8');
+  return utf8ByteLength(s);
 }
 
 /** Decodes UTF-8; throws `TypeError` on invalid sequences. */
@@ -34,30 +38,28 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
 
 /** Lowercase hex of bytes. */
 export function toHex(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+  return hexEncode(b);
 }
 
 /** Parses lowercase or uppercase hex; throws `TypeError` on odd length or bad digits. */
 export function fromHex(s: string): Uint8Array {
   assertString(s, 'hex');
   if (s.length % 2 !== 0) throw new TypeError('invalid hex string');
-  const out = new Uint8Array(s.length / 2);
-  // Node's hex decoder stops at the first pair that is not two hex digits: a short count is
-  // a bad digit (checked without a regular expression; ids are decoded on hot paths).
-  if (Buffer.from(out.buffer).write(s, 'hex') !== out.length) throw new TypeError('invalid hex string');
+  const out = hexDecode(s);
+  if (out === undefined) throw new TypeError('invalid hex string');
   return out;
 }
 
 /** Base64url without padding (RFC 4648 §5). */
 export function toB64u(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64url');
+  return b64uEncode(b);
 }
 
 /** Parses base64url without padding; throws `TypeError` on characters outside the alphabet. */
 export function fromB64u(s: string): Uint8Array {
   assertString(s, 'base64url');
   if (!/^[A-Za-z0-9_-]*$/.test(s) || s.length % 4 === 1) throw new TypeError('invalid base64url string');
-  const out = new Uint8Array(Buffer.from(s, 'base64url'));
+  const out = b64uDecode(s);
   // Reject non-canonical encodings (stray low bits in the last character).
   if (toB64u(out) !== s) throw new TypeError('non-canonical base64url string');
   return out;

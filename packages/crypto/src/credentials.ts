@@ -52,7 +52,7 @@ import {
   getBBSWitnessForBlindSigRequest,
 } from '@docknetwork/crypto-wasm-ts';
 import { assertBytes, assertInt, assertString } from './assert.js';
-import { utf8, type RandomSource } from './bytes.js';
+import { toB64u, toHex, utf8, type RandomSource } from './bytes.js';
 import { randomBytes } from './random.js';
 import {
   accumulatorParams,
@@ -275,8 +275,7 @@ export async function verifyCredentialSignature(
 
 /** The pseudonym base of a scope; with no scope, one derived from the nonce (per presentation). */
 function pseudonymBase(req: PresentationRequest): Uint8Array {
-  const scope =
-    req.scope !== undefined ? `scope:${req.scope}` : `nonce:${Buffer.from(req.nonce).toString('hex')}`;
+  const scope = req.scope !== undefined ? `scope:${req.scope}` : `nonce:${toHex(req.nonce)}`;
   return PseudonymBases.generateBaseForSecretKey(utf8(`medledger/anoncred/pseudonym/v1/${scope}`));
 }
 
@@ -444,7 +443,7 @@ export async function verifyPresentation(
     return {
       ok: true,
       revealed: { ...presentation.revealed },
-      pseudonym: Buffer.from(presentation.pseudonym).toString('base64url'),
+      pseudonym: toB64u(presentation.pseudonym),
     };
   } catch (e) {
     return { ok: false, reason: e instanceof RangeError ? e.message : 'malformed presentation' };

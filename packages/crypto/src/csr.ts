@@ -17,7 +17,6 @@
  */
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
-import { createPublicKey, verify as cryptoVerify } from 'node:crypto';
 import { assertBytes, assertString } from './assert.js';
 import type { RandomSource } from './bytes.js';
 import {
@@ -29,8 +28,10 @@ import {
   memberSubject,
   provider,
   readAttrs,
+  signedParts,
 } from './x509-codec.js';
 import { issueMemberCertificate, parseCertificate } from './x509.js';
+import { exportP256PublicKey, importP256PublicKey, verifyP256Der } from './sig.js';
 
 /** What a certificate request asks for. */
 export interface CertificateRequestInfo {
@@ -75,58 +76,6 @@ export async function createCertificateRequest(p: CreateCertificateRequestParame
   return new Uint8Array(csr.rawData);
 }
 
-/** One DER tag-length-value: where its content starts and where it ends. */
-interface Tlv {
-  tag: number;
-  start: number;
-  end: number;
-}
-
-/** Reads the DER TLV at `off` (definite, minimal length) or returns undefined. */
-function tlv(der: Uint8Array, off: number, limit: number): Tlv | undefined {
-  if (off + 2 > limit) return undefined;
-  const tag = der[off]!;
-  const first = der[off + 1]!;
-  let len = first;
-  let start = off + 2;
-  if (first >= 0x80) {
-    const n = first & 0x7f;
-    if (n === 0 || n > 3 || der[off + 2] === 0) return undefined;
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + (der[off + 2 + i] ?? 0);
-    if (len < 0x80) return undefined;
-    start = off + 2 + n;
-  }
-  const end = start + len;
-  return end <= limit ? { tag, start, end } : undefined;
-}
-
-/** AlgorithmIdentifier ecdsa-with-SHA256 (RFC 5758 §3.2: parameters absent). */
-const ECDSA_WITH_SHA256 = new Uint8Array([
-  0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02,
-]);
-
-/**
- * The signed part, the signature algorithm and the signature of a request (RFC 2986 §4.2),
- * read strictly: one DER SEQUENCE, nothing before or after it, ecdsa-with-SHA256, no unused
- * bits. asn1js, under @peculiar/x509, tolerates lengths that disagree with the bytes, so the
- * signature is checked here over the exact bytes of the signed part.
- */
-function signedParts(der: Uint8Array): { tbs: Uint8Array; signature: Uint8Array } | undefined {
-  const outer = tlv(der, 0, der.length);
-  if (!outer || outer.tag !== 0x30 || outer.end !== der.length) return undefined;
-  const info = tlv(der, outer.start, outer.end);
-  if (!info || info.tag !== 0x30) return undefined;
-  const alg = tlv(der, info.end, outer.end);
-  if (!alg || alg.tag !== 0x30) return undefined;
-  const algBytes = der.subarray(info.end, alg.end);
-  if (algBytes.length !== ECDSA_WITH_SHA256.length || !algBytes.every((b, i) => b === ECDSA_WITH_SHA256[i]))
-    return undefined;
-  const sig = tlv(der, alg.end, outer.end);
-  if (!sig || sig.tag !== 0x03 || sig.end !== outer.end || der[sig.start] !== 0) return undefined;
-  return { tbs: der.subarray(outer.start, info.end), signature: der.subarray(sig.start + 1, sig.end) };
-}
-
 function decode(der: Uint8Array): x509.Pkcs10CertificateRequest {
   assertBytes(der, 'certificate request');
   if (!signedParts(der)) throw new TypeError('not a DER PKCS#10 certificate request');
@@ -169,10 +118,7 @@ export function parseCertificateRequest(der: Uint8Array): CertificateRequestInfo
     throw new TypeError('certificate request subject disagrees with its medledger attributes');
   let publicKey: Uint8Array;
   try {
-    const k = createPublicKey({ key: Buffer.from(csr.publicKey.rawData), format: 'der', type: 'spki' });
-    if (k.asymmetricKeyType !== 'ec' || k.asymmetricKeyDetails?.namedCurve !== 'prime256v1')
-      throw new TypeError('not P-256');
-    publicKey = new Uint8Array(k.export({ format: 'der', type: 'spki' }));
+    publicKey = exportP256PublicKey(importP256PublicKey(new Uint8Array(csr.publicKey.rawData)));
   } catch {
     throw new TypeError('certificate request key is not a P-256 public key');
   }
@@ -189,9 +135,7 @@ export async function verifyCertificateRequest(der: Uint8Array): Promise<boolean
     const parts = signedParts(der);
     if (!parts) return false;
     const { publicKey } = parseCertificateRequest(der);
-    const key = createPublicKey({ key: Buffer.from(publicKey), format: 'der', type: 'spki' });
-    // OpenSSL accepts only the DER encoding of the ECDSA signature value.
-    return cryptoVerify('sha256', parts.tbs, { key, dsaEncoding: 'der' }, parts.signature);
+    return verifyP256Der(publicKey, parts.tbs, parts.signature);
   } catch {
     return false;
   }

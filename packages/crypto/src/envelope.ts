@@ -29,10 +29,10 @@
  * No forward secrecy for receiver keys: a leaked receiver private key opens every envelope
  * ever wrapped for it.
  */
-import { createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey } from 'node:crypto';
 import { Aes256Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
 import { assertBytes, assertString } from './assert.js';
 import { concatBytes, fromB64u, toB64u, utf8, type RandomSource } from './bytes.js';
+import { aes256GcmDecrypt, aes256GcmEncrypt, sha256Raw, x25519PublicKeyRaw } from './primitives.js';
 import { randomBytes } from './random.js';
 
 /** Format version written in every envelope. */
@@ -132,11 +132,6 @@ function buf(b: Uint8Array): ArrayBuffer {
   return b.slice().buffer;
 }
 
-// PKCS#8 prefix of an X25519 private key (RFC 8410): the raw scalar follows.
-const X25519_PKCS8_PREFIX = Uint8Array.from([
-  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20,
-]);
-
 /**
  * Generates an X25519 key pair for receiving envelopes.
  * @param random source of the 32-byte private key (default: the OS CSPRNG)
@@ -154,13 +149,7 @@ export function generateEncryptionKeyPair(random: RandomSource = randomBytes): E
  */
 export function encryptionPublicKeyOf(privateKey: Uint8Array): Uint8Array {
   assertBytes(privateKey, 'privateKey', 32);
-  const k = createPrivateKey({
-    key: Buffer.from(concatBytes(X25519_PKCS8_PREFIX, privateKey)),
-    format: 'der',
-    type: 'pkcs8',
-  });
-  const jwk = createPublicKey(k).export({ format: 'jwk' });
-  return fromB64u(jwk.x ?? '');
+  return x25519PublicKeyRaw(privateKey);
 }
 
 function assertReceiverId(id: unknown, name: string): asserts id is string {
@@ -179,7 +168,7 @@ function u32(n: number): Uint8Array {
 /** HPKE aad of a wrap: binds the receiver id, the body and the caller's context. */
 function wrapContext(id: string, nonce: Uint8Array, ciphertext: Uint8Array, aad: Uint8Array): Uint8Array {
   const idBytes = utf8(id);
-  const body = createHash('sha256').update(nonce).update(ciphertext).digest();
+  const body = sha256Raw(concatBytes(nonce, ciphertext));
   return concatBytes(WRAP_TAG, u32(idBytes.length), idBytes, body, u32(aad.length), aad);
 }
 
@@ -263,9 +252,7 @@ export async function sealEnvelope(params: SealEnvelopeParameters): Promise<Enve
   const nonceRaw = random(ENVELOPE_NONCE_BYTES);
   assertBytes(nonceRaw, 'random output', ENVELOPE_NONCE_BYTES);
   const nonce = nonceRaw.slice();
-  const cipher = createCipheriv('aes-256-gcm', contentKey, nonce);
-  cipher.setAAD(aad);
-  const ciphertext = concatBytes(cipher.update(plaintext), cipher.final(), cipher.getAuthTag());
+  const ciphertext = aes256GcmEncrypt(contentKey, nonce, plaintext, aad);
   try {
     const wraps = await wrapFor(receivers, contentKey, nonce, ciphertext, aad, random);
     return { version: ENVELOPE_VERSION, nonce, ciphertext, receivers: wraps };
@@ -305,15 +292,7 @@ async function unwrap(
 }
 
 function decryptBody(envelope: Envelope, contentKey: Uint8Array, aad: Uint8Array): Uint8Array {
-  const ct = envelope.ciphertext;
-  try {
-    const d = createDecipheriv('aes-256-gcm', contentKey, envelope.nonce);
-    d.setAAD(aad);
-    d.setAuthTag(ct.subarray(ct.length - ENVELOPE_TAG_BYTES));
-    return concatBytes(d.update(ct.subarray(0, ct.length - ENVELOPE_TAG_BYTES)), d.final());
-  } catch {
-    throw new Error('decryption failed');
-  }
+  return aes256GcmDecrypt(contentKey, envelope.nonce, envelope.ciphertext, aad);
 }
 
 /**

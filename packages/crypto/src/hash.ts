@@ -3,9 +3,9 @@
  * never be passed off as another (a transaction body as a block header, say). The input to
  * SHA-256 is `len(tag) || tag || data`, with `len` one byte.
  */
-import { hash as oneShot } from 'node:crypto';
 import { assertBytes } from './assert.js';
 import { utf8 } from './bytes.js';
+import { sha256Raw as digest, sha256Text, sha256TextHex } from './primitives.js';
 
 /** The hashed types of medledger. Adding one is an append; a tag is never reused. */
 export const HashTag = {
@@ -41,11 +41,8 @@ export function sha256(data: Uint8Array): Uint8Array {
   return sha256Raw(data);
 }
 
-/** SHA-256 without argument checks, for internal hot paths (one-shot `crypto.hash`). */
-export function sha256Raw(data: Uint8Array): Uint8Array {
-  const b = oneShot('sha256', data, 'buffer') as unknown as Buffer;
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-}
+/** SHA-256 without argument checks, for internal hot paths (one-shot `crypto.hash` in Node). */
+export const sha256Raw: (data: Uint8Array) => Uint8Array = digest;
 
 /**
  * SHA-256 of `data` under a domain-separation `tag`.
@@ -76,13 +73,12 @@ const textPrefixes = new Map<string, string>();
  * `prefix + text` is exactly `prefixBytes || utf8(text)`. The hot path of transaction ids.
  */
 export function hashTaggedText(tag: HashTag | string, text: string): Uint8Array {
-  const b = oneShot('sha256', textPrefix(tag) + text, 'buffer') as unknown as Buffer;
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  return sha256Text(textPrefix(tag) + text);
 }
 
 /** {@link hashTaggedText} as lowercase hex, straight from the digest (ids on hot paths). */
 export function hashTaggedTextHex(tag: HashTag | string, text: string): string {
-  return oneShot('sha256', textPrefix(tag) + text, 'hex');
+  return sha256TextHex(textPrefix(tag) + text);
 }
 
 function textPrefix(tag: string): string {

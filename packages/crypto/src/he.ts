@@ -32,7 +32,7 @@
  */
 import * as paillier from 'paillier-bigint';
 import { assertInt } from './assert.js';
-import type { RandomSource } from './bytes.js';
+import { toHex, type RandomSource } from './bytes.js';
 import { randomBytes } from './random.js';
 import { decodeFields, encodeFields, fieldU32, fieldUint, u32Bytes, uintToBytes } from './wire.js';
 
@@ -142,7 +142,7 @@ export class EncryptedAmount {
 export function paillierRandomness(pk: HePublicKey, rng: RandomSource): bigint {
   const len = Math.ceil(pk.n.toString(2).length / 8) + 16;
   for (;;) {
-    const r = BigInt(`0x${Buffer.from(rng(len)).toString('hex')}`) % pk.n;
+    const r = BigInt(`0x${toHex(rng(len))}`) % pk.n;
     if (r > 1n) return r; // gcd(r, n) ≠ 1 would factor n: probability ~2^-1024
   }
 }

@@ -15,6 +15,7 @@ export * from './keystore.js';
 export * from './x509.js';
 export * from './csr.js';
 export * from './tls-cert.js';
+export * from './aead.js';
 export * from './envelope.js';
 export * from './pseudonym.js';
 export * from './commitment.js';

@@ -13,11 +13,11 @@
  * passphrase is strong (scrypt N=2^15, r=8, p=1: about 100 ms and 32 MiB per guess here). It
  * does not protect a key in the memory of a running process.
  */
-import { createCipheriv, createDecipheriv, scryptSync } from 'node:crypto';
 import { assertBytes, assertInt, assertString } from './assert.js';
-import { fromB64u, toB64u } from './bytes.js';
+import { concatBytes, fromB64u, toB64u } from './bytes.js';
 import { canonicalBytes } from './jcs.js';
 import type { RandomSource } from './bytes.js';
+import { aes256GcmDecrypt, aes256GcmEncrypt, scryptKey } from './primitives.js';
 import { randomBytes } from './random.js';
 
 /** The JSON form of a sealed key, as written to a key file. */
@@ -58,13 +58,8 @@ function header(k: Omit<SealedKey, 'cipher' | 'ciphertext'>): Uint8Array {
   });
 }
 
-function derive(passphrase: string, kdf: SealedKey['kdf']): Buffer {
-  return scryptSync(passphrase.normalize('NFKC'), Buffer.from(fromB64u(kdf.salt)), 32, {
-    N: kdf.N,
-    r: kdf.r,
-    p: kdf.p,
-    maxmem: 256 * kdf.N * kdf.r,
-  });
+function derive(passphrase: string, kdf: SealedKey['kdf']): Uint8Array {
+  return scryptKey(passphrase.normalize('NFKC'), fromB64u(kdf.salt), kdf, 32);
 }
 
 function newKdf(N: number | undefined, rnd: RandomSource): Kdf {
@@ -84,13 +79,11 @@ function encrypt(
 ): { cipher: Cipher; ciphertext: string } {
   const iv = rnd(12);
   const key = derive(passphrase, kdf);
-  const c = createCipheriv('aes-256-gcm', key, iv);
-  c.setAAD(aad);
-  const ct = Buffer.concat([c.update(secret), c.final()]);
+  const sealed = aes256GcmEncrypt(key, iv, secret, aad);
   key.fill(0);
   return {
-    cipher: { name: 'aes-256-gcm', iv: toB64u(iv), tag: toB64u(c.getAuthTag()) },
-    ciphertext: toB64u(ct),
+    cipher: { name: 'aes-256-gcm', iv: toB64u(iv), tag: toB64u(sealed.subarray(sealed.length - 16)) },
+    ciphertext: toB64u(sealed.subarray(0, sealed.length - 16)),
   };
 }
 
@@ -109,10 +102,10 @@ function decrypt(
   assertString(passphrase, 'passphrase', true);
   const key = derive(passphrase, sealed.kdf);
   try {
-    const d = createDecipheriv('aes-256-gcm', key, Buffer.from(fromB64u(sealed.cipher.iv)));
-    d.setAAD(aad);
-    d.setAuthTag(Buffer.from(fromB64u(sealed.cipher.tag)));
-    return new Uint8Array(Buffer.concat([d.update(Buffer.from(fromB64u(sealed.ciphertext))), d.final()]));
+    const tag = fromB64u(sealed.cipher.tag);
+    if (tag.length !== 16) throw new Error('bad tag');
+    const body = concatBytes(fromB64u(sealed.ciphertext), tag);
+    return aes256GcmDecrypt(key, fromB64u(sealed.cipher.iv), body, aad);
   } catch {
     throw new Error(`wrong passphrase or corrupted ${what}`);
   } finally {

@@ -22,9 +22,9 @@
  * episode (that is the point), nor protect against linkage through the record contents
  * (dates, rare diagnoses, free text), and a leaked episode key links that episode for good.
  */
-import { createHmac } from 'node:crypto';
 import { assertBytes, assertString } from './assert.js';
 import { concatBytes, equalBytes, fromB64u, toB64u, utf8, type RandomSource } from './bytes.js';
+import { hmacSha256 } from './primitives.js';
 import { randomBytes } from './random.js';
 
 /** Bytes of an episode key, a linkage secret and a study key. */
@@ -34,11 +34,7 @@ const LINKAGE_KEY_TAG = utf8('medledger/linkage-key/v1');
 const LINKAGE_TAG = utf8('medledger/linkage/v1');
 
 function hmac(key: Uint8Array, ...data: Uint8Array[]): Uint8Array {
-  return new Uint8Array(
-    createHmac('sha256', key)
-      .update(concatBytes(...data))
-      .digest(),
-  );
+  return hmacSha256(key, concatBytes(...data));
 }
 
 function fresh(random: RandomSource): Uint8Array {

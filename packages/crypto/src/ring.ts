@@ -31,7 +31,7 @@
 import { ristretto255, ristretto255_hasher } from '@noble/curves/ed25519.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { assertBytes, assertInt, assertString } from './assert.js';
-import { concatBytes, equalBytes, utf8, type RandomSource } from './bytes.js';
+import { concatBytes, equalBytes, toHex, utf8, type RandomSource } from './bytes.js';
 import { randomBytes } from './random.js';
 
 const Point = ristretto255.Point;
@@ -136,7 +136,7 @@ function ringPoints(ring: readonly Uint8Array[]): Point[] | null {
   const pts: Point[] = [];
   for (const k of ring) {
     if (!(k instanceof Uint8Array) || k.length !== RING_KEY_BYTES) return null;
-    const h = Buffer.from(k).toString('hex');
+    const h = toHex(k);
     const p = pointOf(k);
     if (p === null || seen.has(h)) return null;
     seen.add(h);

@@ -33,9 +33,8 @@
  * `linkKey` links every controlled prescription for good (rotate it: old pseudonyms then no
  * longer match new ones, so the regulator re-derives its index from the ledger).
  */
-import { createHmac } from 'node:crypto';
 import { assertBytes, assertString } from './assert.js';
-import { concatBytes, fromUtf8, utf8, type RandomSource } from './bytes.js';
+import { concatBytes, fromUtf8, toHex, utf8, type RandomSource } from './bytes.js';
 import { canonicalize } from './jcs.js';
 import {
   envelopeFromJson,
@@ -44,6 +43,7 @@ import {
   sealEnvelope,
   type EnvelopeJson,
 } from './envelope.js';
+import { hmacSha256 } from './primitives.js';
 import { randomBytes } from './random.js';
 
 /** Bytes of the regulator's link key. */
@@ -55,9 +55,7 @@ const ALERT_TAG = utf8('medledger/rx-alert-id/v1');
 const linkAad = (rxId: string): Uint8Array => utf8(`medledger/rx-link/v1:${rxId}`);
 
 function hmacHex(key: Uint8Array, ...data: Uint8Array[]): string {
-  return createHmac('sha256', key)
-    .update(concatBytes(...data))
-    .digest('hex');
+  return toHex(hmacSha256(key, concatBytes(...data)));
 }
 
 /**

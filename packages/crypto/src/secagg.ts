@@ -18,20 +18,14 @@
  * q = 2^127 − 1 (a Mersenne prime). PRG(seed) is AES-256-CTR under HKDF-SHA256(seed, context)
  * from a zero counter; each 16-byte block gives one element by keeping 127 bits and redrawing
  * on q itself (probability 2^-127), so masks are uniform in Z_q up to the PRG's security.
- * Primitives come from node:crypto (X25519, HKDF, AES); the functions are synchronous so that
- * the ledger's contracts can re-derive an aggregate.
+ * Primitives come from `primitives.ts` (X25519, HKDF, AES: node:crypto, or @noble in a
+ * browser build); the functions are synchronous so that the ledger's contracts can re-derive
+ * an aggregate.
  */
-import {
-  createCipheriv,
-  createPrivateKey,
-  createPublicKey,
-  diffieHellman,
-  hkdfSync,
-  type KeyObject,
-} from 'node:crypto';
 import { assertBytes, assertInt } from './assert.js';
-import { fromB64u, toB64u, utf8 } from './bytes.js';
+import { utf8 } from './bytes.js';
 import { hashTagged } from './hash.js';
+import { aes256CtrStream, hkdfSha256, x25519PublicKeyRaw, x25519SharedSecretRaw } from './primitives.js';
 
 /** The modulus of masked vectors: the Mersenne prime 2^127 − 1. */
 export const SECAGG_MODULUS = (1n << 127n) - 1n;
@@ -49,24 +43,13 @@ const PRG_INFO = utf8('medledger/fl/prg/v1');
 const PAIR_INFO = utf8('medledger/fl/pairwise/v1');
 const SELF_MASK_TAG = 'medledger/fl/self-mask/v1';
 
-// Raw X25519 keys are imported as JWK (RFC 8037): about 8x faster than PKCS#8/SPKI DER in
-// Node 20's OpenSSL 3 decoders (1.1 ms per private key). For a private key Node builds the key
-// from `d` alone; `x` must be present as a string but is not read, so `d` is passed again.
-function privateKeyObject(privateKey: Uint8Array): KeyObject {
-  const d = toB64u(privateKey);
-  return createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d, x: d }, format: 'jwk' });
-}
-function publicKeyObject(publicKey: Uint8Array): KeyObject {
-  return createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: toB64u(publicKey) }, format: 'jwk' });
-}
-
 /**
  * The raw X25519 public key of a raw 32-byte private key (RFC 7748).
  * @throws TypeError / RangeError unless `privateKey` is 32 bytes
  */
 export function x25519PublicKeyOf(privateKey: Uint8Array): Uint8Array {
   assertBytes(privateKey, 'privateKey', 32);
-  return fromB64u(createPublicKey(privateKeyObject(privateKey)).export({ format: 'jwk' }).x ?? '');
+  return x25519PublicKeyRaw(privateKey);
 }
 
 /** Bit length and byte length of elements of Z_q. */
@@ -91,9 +74,7 @@ export function x25519SharedSecret(privateKey: Uint8Array, publicKey: Uint8Array
   assertBytes(privateKey, 'privateKey', 32);
   assertBytes(publicKey, 'publicKey', 32);
   try {
-    return new Uint8Array(
-      diffieHellman({ privateKey: privateKeyObject(privateKey), publicKey: publicKeyObject(publicKey) }),
-    );
+    return x25519SharedSecretRaw(privateKey, publicKey);
   } catch {
     throw new Error('key agreement failed');
   }
@@ -115,12 +96,15 @@ export function expandMask(
   assertBytes(context, 'context');
   assertInt(length, 'length', 0, SECAGG_MAX_DIMENSION);
   const { bytes, mask } = widthOf(modulus);
-  const key = new Uint8Array(hkdfSync('sha256', seed, context, PRG_INFO, 32));
-  const aes = createCipheriv('aes-256-ctr', key, new Uint8Array(16));
+  const key = hkdfSha256(seed, context, PRG_INFO, 32);
+  const iv = new Uint8Array(16);
+  let read = 0;
   const out: bigint[] = [];
   while (out.length < length) {
     // A whole batch of keystream per call; rejected draws are rare except for tiny moduli.
-    const stream = aes.update(new Uint8Array(bytes * Math.max(1, length - out.length)));
+    const want = bytes * Math.max(1, length - out.length);
+    const stream = aes256CtrStream(key, iv, read, want);
+    read += want;
     for (let o = 0; o + bytes <= stream.length && out.length < length; o += bytes) {
       const v = bytesToBigInt(stream, o, o + bytes) & mask;
       if (v < modulus) out.push(v);
@@ -143,7 +127,7 @@ export function pairwiseSeed(
   assertBytes(context, 'context');
   const shared = x25519SharedSecret(privateKey, peerPublicKey);
   try {
-    return new Uint8Array(hkdfSync('sha256', shared, context, PAIR_INFO, 32));
+    return hkdfSha256(shared, context, PAIR_INFO, 32);
   } finally {
     shared.fill(0);
   }

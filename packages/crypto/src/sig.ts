@@ -20,6 +20,14 @@ import {
 } from 'node:crypto';
 import { assertBytes } from './assert.js';
 
+/**
+ * A private key imported by {@link importP256PrivateKey}: Node's `KeyObject` here, another
+ * opaque handle in the browser build (`sig.browser.ts`). Pass it back to this module only.
+ */
+export type P256PrivateKey = KeyObject;
+/** A public key imported by {@link importP256PublicKey} (opaque, as {@link P256PrivateKey}). */
+export type P256PublicKey = KeyObject;
+
 /** A P-256 key pair as DER bytes. */
 export interface P256KeyPair {
   /** PKCS#8 DER — secret. */
@@ -152,4 +160,29 @@ export function verifyP256(
   if (signature.length !== 64 || highS(signature)) return false;
   const k = publicKey instanceof Uint8Array ? importP256PublicKey(publicKey) : publicKey;
   return verify('sha256', message, { key: k, dsaEncoding: 'ieee-p1363' }, signature);
+}
+
+/**
+ * Verifies a DER-encoded (RFC 3279 Ecdsa-Sig-Value) signature, either form of s, as X.509
+ * and PKCS#10 carry them. Returns false for a wrong or malformed signature.
+ * @throws TypeError only for a key that is not a P-256 public key
+ */
+export function verifyP256Der(
+  publicKey: Uint8Array | KeyObject,
+  message: Uint8Array,
+  signature: Uint8Array,
+): boolean {
+  assertBytes(message, 'message');
+  assertBytes(signature, 'signature');
+  const k = publicKey instanceof Uint8Array ? importP256PublicKey(publicKey) : publicKey;
+  try {
+    return verify('sha256', message, { key: k, dsaEncoding: 'der' }, signature);
+  } catch {
+    return false;
+  }
+}
+
+/** SPKI DER of an imported P-256 public key. */
+export function exportP256PublicKey(publicKey: KeyObject): Uint8Array {
+  return new Uint8Array(publicKey.export({ format: 'der', type: 'spki' }));
 }

@@ -7,7 +7,7 @@
  * 'tls-server' }`. The private key never leaves the node's directory.
  *
  * Threat model: a client that trusts only the genesis roots and checks that the leaf was
- * issued by the root of the organization it expects (`transport/tlsFetch.ts` in the client)
+ * issued by the root of the organization it expects (`transport/tlsFetch.ts` in the node)
  * talks to a server that holds a key that organization certified for that host. It protects
  * the API's traffic — signed requests, DSS records, EHR payloads — against eavesdropping and
  * a man in the middle on the network. It does not protect against the organization itself (it

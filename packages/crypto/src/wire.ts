@@ -5,7 +5,7 @@
  * naming the type, never the content.
  */
 import { assertBytes } from './assert.js';
-import { concatBytes, fromUtf8, utf8 } from './bytes.js';
+import { concatBytes, fromHex, fromUtf8, toHex, utf8 } from './bytes.js';
 
 const MAX_FIELD = 1 << 26; // 64 MiB: far above any object of these schemes
 
@@ -81,10 +81,10 @@ export function uintToBytes(x: bigint): Uint8Array {
   if (x < 0n) throw new RangeError('negative integer');
   let h = x.toString(16);
   if (h.length % 2) h = `0${h}`;
-  return new Uint8Array(Buffer.from(h, 'hex'));
+  return fromHex(h);
 }
 /** Parses a minimal, non-zero big-endian integer field; throws `TypeError` otherwise. */
 export function fieldUint(b: Uint8Array, what: string): bigint {
   if (b.length === 0 || b[0] === 0) throw new TypeError(`${what}: integer must be minimal and non-zero`);
-  return BigInt(`0x${Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')}`);
+  return BigInt(`0x${toHex(b)}`);
 }

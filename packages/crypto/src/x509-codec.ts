@@ -6,10 +6,10 @@
  */
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
-import { webcrypto } from 'node:crypto';
 import { assertString } from './assert.js';
 import { fromUtf8, toHex, utf8, type RandomSource } from './bytes.js';
 import { canonicalize } from './jcs.js';
+import { tlv } from './der.js';
 
 /**
  * OID of the medledger attributes extension. This is the unregistered arc Hyperledger Fabric
@@ -28,20 +28,31 @@ export interface MedledgerAttrs {
 }
 
 let providerSet = false;
-/** Points @peculiar/x509 at node's WebCrypto (once). */
+type WebCrypto = typeof globalThis.crypto;
+type WebCryptoKey = Awaited<ReturnType<WebCrypto['subtle']['importKey']>>;
+
+/** The platform's WebCrypto (`globalThis.crypto`: Node 20 and browsers). */
+function webcrypto(): WebCrypto {
+  const c = globalThis.crypto as WebCrypto | undefined;
+  if (c?.subtle === undefined)
+    throw new Error('WebCrypto is not available (crypto.subtle needs a secure context)');
+  return c;
+}
+
+/** Points @peculiar/x509 at the platform's WebCrypto (once). */
 export function provider(): void {
   if (!providerSet) {
-    x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+    x509.cryptoProvider.set(webcrypto() as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
     providerSet = true;
   }
 }
 
-export async function importPrivate(pkcs8: Uint8Array): Promise<webcrypto.CryptoKey> {
-  return await webcrypto.subtle.importKey('pkcs8', pkcs8, ECDSA_P256, false, ['sign']);
+export async function importPrivate(pkcs8: Uint8Array): Promise<WebCryptoKey> {
+  return await webcrypto().subtle.importKey('pkcs8', pkcs8, ECDSA_P256, false, ['sign']);
 }
 
-export async function importPublic(spki: Uint8Array): Promise<webcrypto.CryptoKey> {
-  return await webcrypto.subtle.importKey('spki', spki, ECDSA_P256, true, ['verify']);
+export async function importPublic(spki: Uint8Array): Promise<WebCryptoKey> {
+  return await webcrypto().subtle.importKey('spki', spki, ECDSA_P256, true, ['verify']);
 }
 
 function derLength(n: number): number[] {
@@ -124,4 +135,34 @@ export function serial(random: RandomSource): string {
   const b = random(16);
   b[0] = b[0]! & 0x7f; // positive INTEGER
   return toHex(b);
+}
+
+/** AlgorithmIdentifier ecdsa-with-SHA256 (RFC 5758 §3.2: parameters absent). */
+const ECDSA_WITH_SHA256 = new Uint8Array([
+  0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02,
+]);
+
+/**
+ * The signed part, the signature algorithm and the signature of a request (RFC 2986 §4.2),
+ * read strictly: one DER SEQUENCE, nothing before or after it, ecdsa-with-SHA256, no unused
+ * bits. asn1js, under @peculiar/x509, tolerates lengths that disagree with the bytes, so the
+ * signature is checked here over the exact bytes of the signed part.
+ */
+/**
+ * The signed part and the DER ECDSA signature of a certificate or a certificate request
+ * (SEQUENCE { tbs, ecdsa-with-SHA256, BIT STRING }), or undefined if `der` is not one.
+ */
+export function signedParts(der: Uint8Array): { tbs: Uint8Array; signature: Uint8Array } | undefined {
+  const outer = tlv(der, 0, der.length);
+  if (!outer || outer.tag !== 0x30 || outer.end !== der.length) return undefined;
+  const info = tlv(der, outer.start, outer.end);
+  if (!info || info.tag !== 0x30) return undefined;
+  const alg = tlv(der, info.end, outer.end);
+  if (!alg || alg.tag !== 0x30) return undefined;
+  const algBytes = der.subarray(info.end, alg.end);
+  if (algBytes.length !== ECDSA_WITH_SHA256.length || !algBytes.every((b, i) => b === ECDSA_WITH_SHA256[i]))
+    return undefined;
+  const sig = tlv(der, alg.end, outer.end);
+  if (!sig || sig.tag !== 0x03 || sig.end !== outer.end || der[sig.start] !== 0) return undefined;
+  return { tbs: der.subarray(outer.start, info.end), signature: der.subarray(sig.start + 1, sig.end) };
 }

@@ -7,9 +7,10 @@
  * display string. Members ask for a certificate with a PKCS#10 request (`csr.ts`), so the
  * organization never holds their private keys.
  *
- * Issuance uses @peculiar/x509 (WebCrypto, asynchronous); checking uses node:crypto's
- * `X509Certificate` (OpenSSL, synchronous) so that the state machine can check a certificate
- * deterministically inside a block, against the block's time — never the wall clock.
+ * Issuance uses @peculiar/x509 (WebCrypto, asynchronous); checking is synchronous (the
+ * ECDSA check of `sig.ts`: OpenSSL in Node, pure JS in a browser build) so that the state
+ * machine can check a certificate deterministically inside a block, against the block's
+ * time — never the wall clock.
  *
  * Threat model: a certificate proves that an organization vouched for a key, a role and
  * attributes for a period. Whether the member is still in good standing is the ledger's
@@ -17,10 +18,10 @@
  */
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
-import { X509Certificate as NodeX509, createPublicKey } from 'node:crypto';
 import { assertBytes } from './assert.js';
 import type { RandomSource } from './bytes.js';
 import { randomBytes } from './random.js';
+import { verifyP256Der } from './sig.js';
 import {
   ECDSA_P256,
   MEDLEDGER_ATTRS_OID,
@@ -32,6 +33,7 @@ import {
   provider,
   readAttrs,
   serial,
+  signedParts,
 } from './x509-codec.js';
 
 export { MEDLEDGER_ATTRS_OID };
@@ -134,8 +136,6 @@ export function parseCertificate(der: Uint8Array): CertificateInfo {
   const cn = cert.subjectName.getField('CN')[0];
   if (!cn) throw new TypeError('certificate has no common name');
   const bc = cert.getExtension(x509.BasicConstraintsExtension);
-  const nodeCert = new NodeX509(der);
-  const spki = nodeCert.publicKey.export({ format: 'der', type: 'spki' });
   return {
     commonName: cn,
     org,
@@ -145,7 +145,7 @@ export function parseCertificate(der: Uint8Array): CertificateInfo {
     serialNumber: cert.serialNumber,
     notBefore: cert.notBefore.getTime(),
     notAfter: cert.notAfter.getTime(),
-    publicKey: new Uint8Array(spki),
+    publicKey: new Uint8Array(cert.publicKey.rawData),
   };
 }
 
@@ -157,8 +157,8 @@ export function verifyCertificateIssuedBy(der: Uint8Array, issuerPublicKey: Uint
   assertBytes(der, 'certificate');
   assertBytes(issuerPublicKey, 'issuerPublicKey');
   try {
-    const cert = new NodeX509(der);
-    return cert.verify(createPublicKey({ key: Buffer.from(issuerPublicKey), format: 'der', type: 'spki' }));
+    const parts = signedParts(der);
+    return parts !== undefined && verifyP256Der(issuerPublicKey, parts.tbs, parts.signature);
   } catch {
     return false;
   }

@@ -36,6 +36,7 @@ export * from './checkpoints/store.js';
 export * from './sync/peerSync.js';
 export * from './transport/tlsFiles.js';
 export * from './transport/serverTransport.js';
+export * from './transport/tlsFetch.js';
 // Services the cli's composition root (cli/src/commands/start.ts) assembles.
 export * from './records/accessLogBatcher.js';
 export * from './records/readLog.js';

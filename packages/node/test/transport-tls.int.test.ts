@@ -25,7 +25,7 @@ import {
   toB64u,
 } from '@medledger/crypto';
 import { MedledgerClient, Wallet } from '@medledger/client';
-import { createTlsFetch, trustedRootsOf } from '@medledger/client/transport/tlsFetch';
+import { createTlsFetch, trustedRootsOf } from '../src/transport/tlsFetch.js';
 import {
   PeerSync,
   createConsortium,

@@ -17,7 +17,7 @@ import {
 } from '@medledger/crypto';
 import { isLedgerError } from '@medledger/core';
 import { createNodeTlsRequest, installNodeTlsCertificate, paths, readConfig } from '@medledger/node';
-import { isLoopbackHost } from '@medledger/client/transport/tlsFetch';
+import { isLoopbackHost } from '@medledger/node';
 import { UsageError } from '../args.js';
 import { writeJson } from '../dirs/files.js';
 import { openAdmin, type OrgAdmin } from '../dirs/admin.js';

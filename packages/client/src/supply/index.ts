@@ -4,7 +4,7 @@
  * ship / receive / recall events, and the HTTP client of the supply routes (pack verification,
  * recall notices).
  */
-import type { KeyObject } from 'node:crypto';
+import type { SigningKey } from '../signer.js';
 import type { JsonValue } from '@medledger/crypto';
 import type { SignedTx, TxType } from '@medledger/core';
 import { signStatement } from '@medledger/core';
@@ -40,7 +40,7 @@ const now = (c: TxContext): number => c.createdAt ?? Date.now();
  */
 export function approveProduct(
   chainId: string,
-  officer: { memberId: string; privateKey: Uint8Array | KeyObject },
+  officer: { memberId: string; privateKey: SigningKey },
   p: ProductDescription & { manufacturer: string; number: string; issuedAt: number },
 ): ProductApproval {
   const gtin = p.gtin.padStart(14, '0');

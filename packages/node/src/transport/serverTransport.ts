@@ -6,7 +6,7 @@
  * node.json `"tls": false`, or no certificate installed), and says so at startup; a node
  * bound to any other address refuses to start without TLS.
  */
-import { createTlsFetch, isLoopbackHost, trustedRootsOf } from '@medledger/client/transport/tlsFetch';
+import { createTlsFetch, isLoopbackHost, trustedRootsOf } from './tlsFetch.js';
 import { LedgerError, type Genesis } from '@medledger/core';
 import { hasNodeTls, loadNodeTls } from './tlsFiles.js';
 

@@ -1,6 +1,6 @@
 /**
- * Node.js only (node:https, node:tls): not exported from the package index, so the client
- * stays browser-safe. Import it as `@medledger/client/transport/tlsFetch`.
+ * Node.js only (node:https, node:tls): it lives in the node, not the client, so that the
+ * client stays browser-safe; the CLI imports it from `@medledger/node`.
  *
  * A `fetch` for a node's API over TLS that trusts only the consortium's roots — the root
  * certificates in the genesis — and nothing of the system's CA store. On top of the chain
@@ -21,7 +21,7 @@ import {
   parseTlsServerCertificate,
   verifyCertificateIssuedBy,
 } from '@medledger/crypto';
-import { MedledgerError } from '../errors.js';
+import { MedledgerError } from '@medledger/client';
 
 /** A root the client trusts: an organization of the genesis and its root certificate (DER). */
 export interface TrustedRoot {
