@@ -2,17 +2,27 @@
  * The FHIR R4 facade driven by a FHIR client nobody here wrote (`fhir-kit-client`) against a
  * real node over HTTP, with SMART Backend Services tokens (`jose` assertions): metadata,
  * create (SPV by default, DSS by meta.tag), read, search with paging, Consent create and
- * delete, AuditEvent search, Provenance, Bundles, and OperationOutcomes for a denied read, an
- * invalid resource and an inexpressible Consent.
+ * delete, AuditEvent search, Provenance, Bundles (a transaction commits all or nothing), an STT
+ * create that the receiver opens, and OperationOutcomes for a denied read, an invalid resource
+ * and an inexpressible Consent.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client } from 'fhir-kit-client';
-import { txIdOf } from '@medledger/core';
+import { getMember, txIdOf } from '@medledger/core';
+import { RELEASE_KEY_BYTES, encryptSttBody, sttEnvelopeAad } from '@medledger/client';
+import {
+  canonicalBytes,
+  envelopeToJson,
+  fromB64u,
+  randomBytes,
+  sealEnvelope,
+  toB64u,
+} from '@medledger/crypto';
 import { validateFhirResource } from '../src/records/fhir.js';
 import { consentToTerms } from '../src/fhir/consent.js';
 import { ARCHITECTURE_SYSTEM } from '../src/fhir/write.js';
-import { SALT_EXTENSION, TX_EXTENSION } from '../src/fhir/bundle.js';
+import { RELEASE_KEY_EXTENSION, SALT_EXTENSION, TX_EXTENSION } from '../src/fhir/bundle.js';
 import { condition, observation, sleep } from './helpers/records.js';
 import { makeFhirWorld, type FhirWorld, type Obj, type SmartClient } from './helpers/fhir.js';
 
@@ -448,4 +458,136 @@ test('fhir: a research read is de-identified; a research search is refused; an u
   });
   const f = await failure(odd.read({ resourceType: 'Observation', id: 'fhir-obs-2' }));
   assert.equal(f.status, 400);
+});
+
+/** An STT create by alice to baker: the signed `record.stt` and the release key, as headers. */
+async function sttCreate(recordId: string, resource: Obj): Promise<{ headers: Record<string, string> }> {
+  const releaseKey = randomBytes(RELEASE_KEY_BYTES);
+  const inner = encryptSttBody(releaseKey, canonicalBytes(resource), recordId);
+  const baker = getMember(w.node.store, w.id.baker)!;
+  const env = await sealEnvelope({
+    plaintext: inner,
+    receivers: [{ id: w.id.baker, publicKey: fromB64u(baker.encryptionKey!) }],
+    aad: sttEnvelopeAad(recordId),
+  });
+  const t = w.tx('alice', 'record.stt', {
+    recordId,
+    patient: w.id.bob,
+    subject: S,
+    category: 'lab',
+    resourceType: 'Observation',
+    receivers: [w.id.baker],
+    purpose: 'treatment',
+    prev: null,
+    holder: 'hospitalA',
+    envelope: envelopeToJson(env) as unknown as Obj,
+  });
+  return {
+    headers: {
+      'x-medledger-tx': w.txHeader(t),
+      'x-medledger-release-key': toB64u(releaseKey),
+      'x-medledger-architecture': 'stt',
+    },
+  };
+}
+
+test('fhir: an STT create is validated, keeps the release key here, and its receiver opens it; an invalid one writes nothing', async () => {
+  const doc = w.fhir(await w.token(alice, 'system/Observation.c'));
+  const resource = lab(6.1, '2025-06-01T00:00:00Z');
+  const { headers } = await sttCreate('fhir-stt-1', resource);
+  const made = (await doc.create({
+    resourceType: 'Observation',
+    body: resource as never,
+    options: { headers },
+  })) as Obj;
+  assert.equal(made['id'], 'fhir-stt-1');
+  assert.equal((w.node.stateValue('record:fhir-stt-1') as Obj)['mode'], 'stt');
+  assert.deepEqual(await w.c.baker.openStt('fhir-stt-1', 'treatment'), resource, 'the receiver decrypts it');
+
+  const bad = { ...lab(6.2, '2025-06-02T00:00:00Z'), status: 'nope' };
+  const b = await sttCreate('fhir-stt-2', bad);
+  const f = await failure(
+    doc.create({ resourceType: 'Observation', body: bad as never, options: { headers: b.headers } }),
+  );
+  assert.equal(f.status, 400);
+  assert.ok(
+    (f.outcome['issue'] as Obj[]).some((i) => (i['expression'] as string[])[0] === 'Observation.status'),
+  );
+  assert.equal(w.node.stateValue('record:fhir-stt-2'), undefined, 'nothing on the ledger');
+  assert.equal(w.vault.get('fhir-stt-2', 'release'), undefined, 'no release key kept');
+
+  const good = lab(6.3, '2025-06-03T00:00:00Z');
+  const { headers: h3 } = await sttCreate('fhir-stt-3', good);
+  const noKey = { ...h3 };
+  delete noKey['x-medledger-release-key'];
+  const k = await failure(
+    doc.create({ resourceType: 'Observation', body: good as never, options: { headers: noKey } }),
+  );
+  assert.equal(k.status, 400);
+  assert.match(k.text, /X-Medledger-Release-Key/);
+  assert.equal(w.node.stateValue('record:fhir-stt-3'), undefined);
+});
+
+test('fhir: a transaction Bundle whose second write the ledger would refuse commits neither; the same entries in a Bundle of its own each commit', async () => {
+  const doc = w.fhir(await w.token(alice, 'system/Observation.cruds'));
+  const first = lab(7.1, '2025-07-01T00:00:00Z');
+  // In a Bundle the architecture is the resource's meta.tag (no headers per entry).
+  const second = {
+    ...lab(7.2, '2025-07-02T00:00:00Z'),
+    meta: { tag: [{ system: ARCHITECTURE_SYSTEM, code: 'stt' }] },
+  };
+  const entry = (headers: Record<string, string>, r: Obj) => ({
+    resource: r,
+    request: {
+      method: 'POST',
+      url: 'Observation',
+      extension: [
+        { url: TX_EXTENSION, valueString: headers['x-medledger-tx'] },
+        ...(headers['x-medledger-salt']
+          ? [{ url: SALT_EXTENSION, valueString: headers['x-medledger-salt'] }]
+          : []),
+        ...(headers['x-medledger-release-key']
+          ? [{ url: RELEASE_KEY_EXTENSION, valueString: headers['x-medledger-release-key'] }]
+          : []),
+      ],
+    },
+  });
+  // Both are valid FHIR, signed and well formed; the second claims the first's record id, so
+  // the ledger would refuse it once the first is applied.
+  const a = w.spvCreate('alice', 'fhir-tx-atomic', first).headers;
+  const b = (await sttCreate('fhir-tx-atomic', second)).headers;
+  const f = await failure(
+    doc.transaction({
+      body: { resourceType: 'Bundle', type: 'transaction', entry: [entry(a, first), entry(b, second)] },
+    }),
+  );
+  assert.equal(f.status, 422, f.text);
+  assert.equal(f.code, 'TX_REJECTED');
+  assert.ok(
+    (f.outcome['issue'] as Obj[]).some((i) =>
+      String((i['expression'] as string[])[0]).startsWith('Bundle.entry[1]'),
+    ),
+    'names the entry the ledger would refuse',
+  );
+  assert.match(f.text, /RECORD_EXISTS/);
+  assert.equal(
+    w.node.stateValue('record:fhir-tx-atomic'),
+    undefined,
+    'the first write was not committed either',
+  );
+  assert.equal(await w.ehr.get('fhir-tx-atomic'), undefined, 'nor stored');
+  assert.equal(
+    w.node.receipt(txIdOf(JSON.parse(Buffer.from(fromB64u(a['x-medledger-tx']!)).toString()).body)),
+    undefined,
+  );
+
+  const ok = (await doc.transaction({
+    body: { resourceType: 'Bundle', type: 'transaction', entry: [entry(a, first)] },
+  })) as Obj;
+  assert.deepEqual(
+    (ok['entry'] as Obj[]).map((e) => (e['response'] as Obj)['status']),
+    ['201'],
+    'the first entry alone commits',
+  );
+  assert.equal((w.node.stateValue('record:fhir-tx-atomic') as Obj)['mode'], 'spv');
 });

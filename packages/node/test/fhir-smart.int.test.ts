@@ -9,7 +9,13 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UnsecuredJWT, generateKeyPair } from 'jose';
 import { AUTH_HEADER, Wallet, signRequest } from '@medledger/client';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getMember } from '@medledger/core';
 import { utf8 } from '@medledger/crypto';
+import { SmartAuthority } from '../src/fhir/smart.js';
 import { condition, observation } from './helpers/records.js';
 import { makeFhirWorld, type FhirWorld, type Obj, type SmartClient } from './helpers/fhir.js';
 
@@ -196,4 +202,47 @@ test('smart: registration takes public EC keys from a signed member request only
     body: JSON.stringify({ jwks: { keys: [alice.jwk] } }),
   });
   assert.equal(unsigned.status, 401);
+});
+
+test('smart: after a restart a used jti is still refused and a live token still works; the file holds no token', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'smart-'));
+  const path = join(dir, 'smart-clients.sqlite');
+  try {
+    const alicePub = { jwks: { keys: [alice.jwk] } };
+    const member = getMember(w.node.store, w.id.alice)!;
+    const first = new SmartAuthority({ node: w.node, path });
+    const { client_id } = await first.register(member, alicePub);
+    const c = { ...alice, clientId: client_id };
+    const a = await w.assertion(c, { jti: 'survives-restart' });
+    const req = {
+      grant_type: 'client_credentials',
+      scope: 'system/*.read',
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: a,
+    };
+    const { access_token } = await first.token(req, w.tokenUrl);
+    first.close();
+    assert.ok(
+      !readFileSync(path).includes(Buffer.from(access_token)),
+      'the registrations file keeps no access token in the clear',
+    );
+    const second = new SmartAuthority({ node: w.node, path });
+    try {
+      assert.equal(
+        second.authenticate(access_token).member.id,
+        w.id.alice,
+        'a live token outlives the restart',
+      );
+      await assert.rejects(
+        second.token(req, w.tokenUrl),
+        (e: Error) => /replay/.test(e.message),
+        'the same assertion replayed after the restart is refused',
+      );
+      assert.throws(() => second.authenticate(`${access_token.slice(0, -2)}AA`), /not one this node issued/);
+    } finally {
+      second.close();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -2,15 +2,17 @@
  * Bundle `batch` and `transaction` (R4 §3.1.0.11 "batch/transaction").
  * - batch: every entry on its own, in order; each gets its status and resource or
  *   OperationOutcome.
- * - transaction: every write entry is checked first (resource valid, transaction matching,
- *   scopes); if one fails, nothing is submitted and the answer is that entry's
- *   OperationOutcome, its element paths prefixed with `Bundle.entry[i]`. Then deletes, creates
- *   and reads run in that order (R4 §3.1.0.11.2). The ledger applies each write's transaction
- *   on its own: should one be refused once submitted (e.g. a grant id another member took in
- *   between), those before it stay committed — a ledger cannot roll back — and the answer
- *   says which entry failed.
- * A write entry carries its signed transaction (and SPV salt) as extensions of
- * `entry.request` ({@link TX_EXTENSION}, {@link SALT_EXTENSION}), in place of the headers.
+ * - transaction: every entry is checked first (resource valid, transaction matching, scopes),
+ *   then every write's transaction is tried together on the ledger's state without keeping
+ *   anything (`commitWrites`); if one fails, nothing is staged or submitted and the answer is
+ *   that entry's OperationOutcome, its element paths prefixed with `Bundle.entry[i]`. Then the
+ *   writes (deletes before creates, R4 §3.1.0.11.2) are submitted as one batch, and the reads
+ *   run after them. Only a transaction another member commits in the moment between the trial
+ *   and the commit can still make one write fail on the ledger, which applies each on its own
+ *   and cannot roll back; the answer then names the entry, and the writes before it stay.
+ * A write entry carries its signed transaction (and SPV salt, STT release key) as extensions of
+ * `entry.request` ({@link TX_EXTENSION}, {@link SALT_EXTENSION}, {@link RELEASE_KEY_EXTENSION}),
+ * in place of the headers.
  */
 import { LedgerError } from '@medledger/core';
 import type { JsonValue } from '@medledger/crypto';
@@ -27,6 +29,9 @@ export const TX_EXTENSION = 'https://medledger.dev/fhir/StructureDefinition/sign
 /** `entry.request` extension: the SPV salt (as `X-Medledger-Salt`). */
 export const SALT_EXTENSION = 'https://medledger.dev/fhir/StructureDefinition/commitment-salt';
 
+/** `entry.request` extension: the STT release key (as `X-Medledger-Release-Key`). */
+export const RELEASE_KEY_EXTENSION = 'https://medledger.dev/fhir/StructureDefinition/release-key';
+
 /** How the route renders what the bundle needs: a search page, an error. */
 export interface BundleRendering {
   searchset(type: string, q: Query, page: SearchPage): Obj;
@@ -40,7 +45,7 @@ interface Parsed {
   op?: string;
   query: Query;
   resource?: Obj;
-  headers: { tx?: string; salt?: string };
+  headers: { tx?: string; salt?: string; releaseKey?: string };
 }
 
 function parseEntry(e: unknown, i: number, base: string): Parsed {
@@ -67,11 +72,13 @@ function parseEntry(e: unknown, i: number, base: string): Parsed {
     url?: string;
     valueString?: string;
   }[];
-  const headers: { tx?: string; salt?: string } = {};
+  const headers: Parsed['headers'] = {};
   const tx = ext.find((x) => x.url === TX_EXTENSION)?.valueString;
   const salt = ext.find((x) => x.url === SALT_EXTENSION)?.valueString;
+  const releaseKey = ext.find((x) => x.url === RELEASE_KEY_EXTENSION)?.valueString;
   if (tx !== undefined) headers.tx = tx;
   if (salt !== undefined) headers.salt = salt;
+  if (releaseKey !== undefined) headers.releaseKey = releaseKey;
   const p: Parsed = { method, type: parts[0] ?? '', query, headers };
   if (parts[1] !== undefined) p.id = parts[1];
   if (parts[2] !== undefined) p.op = parts[2];
@@ -121,61 +128,77 @@ export async function processBundle(
     return { response: { status: String(status), outcome: outcome as unknown as Obj } };
   };
 
-  const prepare = (p: Parsed): (() => Promise<Result>) => {
+  type Step = { write: PreparedWrite<Result> } | { read: () => Promise<Result> };
+  const prepare = (p: Parsed): Step => {
     if (p.method === 'POST' && p.id === undefined) {
-      const w: PreparedWrite = facade.prepareCreate(who, p.type, p.resource, p.headers);
-      return async () => {
-        const r = await w();
-        return ok(r.status, r.resource, r.location);
-      };
+      const w = facade.prepareCreate(who, p.type, p.resource, p.headers);
+      return { write: { ...w, done: (r) => created(w.done(r)) } };
     }
     if (p.method === 'DELETE' && p.type === 'Consent' && p.id !== undefined) {
       const w = facade.prepareDeleteConsent(who, p.id, p.headers);
-      return async () => ok(200, (await w()) as unknown as Obj);
+      return { write: { ...w, done: (r) => ok(200, w.done(r) as unknown as Obj) } };
     }
     if (p.method === 'GET') {
       if (p.id !== undefined && p.op === '$everything' && p.type === 'Patient')
-        return async () =>
-          ok(200, render.searchset('Patient', p.query, await facade.everything(who, p.id!, p.query)));
+        return {
+          read: async () =>
+            ok(200, render.searchset('Patient', p.query, await facade.everything(who, p.id!, p.query))),
+        };
       if (p.id !== undefined && p.op === undefined)
-        return async () => ok(200, await facade.read(who, p.type, p.id!));
+        return { read: async () => ok(200, await facade.read(who, p.type, p.id!)) };
       if (p.id === undefined)
-        return async () =>
-          ok(200, render.searchset(p.type, p.query, await facade.search(who, p.type, p.query)));
+        return {
+          read: async () =>
+            ok(200, render.searchset(p.type, p.query, await facade.search(who, p.type, p.query))),
+        };
     }
     throw fhirError(
       'FHIR_NOT_SUPPORTED',
       `${p.method} ${p.type}${p.id ? '/…' : ''} is not supported in a Bundle`,
     );
   };
+  const created = (r: { status: number; resource: Obj; location?: string }): Result =>
+    ok(r.status, r.resource, r.location);
+  const run = async (s: Step): Promise<Result> =>
+    'write' in s ? (await facade.commit([s.write]))[0]! : s.read();
 
   const results: Result[] = [];
   if (type === 'batch') {
     for (const [i, e] of entries.entries()) {
       try {
-        results.push(await prepare(parseEntry(e, i, base))());
+        results.push(await run(prepare(parseEntry(e, i, base))));
       } catch (err) {
         results.push(fail(err));
       }
     }
   } else {
-    const parsed = entries.map((e, i) => parseEntry(e, i, base));
-    const order = (m: string): number => (m === 'DELETE' ? 0 : m === 'POST' ? 1 : 2);
-    const runs: { i: number; m: string; run: () => Promise<Result> }[] = [];
-    parsed.forEach((p, i) => {
+    // Every entry is checked first; the writes are then committed together (deletes before
+    // creates, R4 §3.1.0.11.2), and the reads run after them.
+    const steps = entries.map((e, i) => {
       try {
-        runs.push({ i, m: p.method, run: prepare(p) });
+        const p = parseEntry(e, i, base);
+        return { i, m: p.method, step: prepare(p) };
       } catch (err) {
         throw withEntryPath(err, i);
       }
     });
-    runs.sort((a, b) => order(a.m) - order(b.m) || a.i - b.i);
+    const order = (m: string): number => (m === 'DELETE' ? 0 : m === 'POST' ? 1 : 2);
+    steps.sort((a, b) => order(a.m) - order(b.m) || a.i - b.i);
+    const writes = steps.filter((s) => 'write' in s.step);
     const out = new Array<Result>(entries.length);
-    for (const r of runs) {
+    try {
+      const done = await facade.commit(writes.map((s) => (s.step as { write: PreparedWrite<Result> }).write));
+      done.forEach((r, k) => (out[writes[k]!.i] = r));
+    } catch (err) {
+      const k = err instanceof LedgerError ? (err.meta as { write?: number }).write : undefined;
+      throw k === undefined ? err : withEntryPath(err, writes[k]!.i);
+    }
+    for (const s of steps) {
+      if (!('read' in s.step)) continue;
       try {
-        out[r.i] = await r.run();
+        out[s.i] = await s.step.read();
       } catch (err) {
-        throw withEntryPath(err, r.i);
+        throw withEntryPath(err, s.i);
       }
     }
     results.push(...out);

@@ -1,7 +1,7 @@
 /**
  * The CapabilityStatement (`GET /fhir/R4/metadata`): what the facade does, no more. Record
  * types: read, search-type (patient, category, code, date, _lastUpdated, _count) and create
- * (DSS or SPV; STT is refused). Consent: read, search-type (patient), create, delete.
+ * (SPV, DSS or STT). Consent: read, search-type (patient), create, delete.
  * AuditEvent: search-type (patient). Provenance: read, search-type (target, patient).
  * Patient: only `$everything`. System: batch and transaction. Security: SMART Backend
  * Services (client_credentials, private_key_jwt) or a signed medledger request.

@@ -16,7 +16,18 @@ import { provenanceOf } from './provenance.js';
 import { readRecord, recordOf, recordResource } from './readRecord.js';
 import { requireAnyScope, requireScope } from './scopes.js';
 import { patientParam, recordsOfPatient, searchRecords, type SearchPage } from './search.js';
-import { architectureOf, checkSpvTx, submitAndWait, txOf, type WriteHeaders } from './write.js';
+import {
+  architectureOf,
+  checkSpvTx,
+  checkSttTx,
+  commitWrites,
+  releaseKeyOf,
+  txOf,
+  type PreparedWrite,
+  type WriteHeaders,
+} from './write.js';
+
+export type { PreparedWrite } from './write.js';
 
 type Obj = { [k: string]: JsonValue };
 type Query = Record<string, string | string[] | undefined>;
@@ -31,9 +42,6 @@ export interface FhirFacadeOptions {
   /** How long a write waits for its transaction (default 10 s). */
   commitWaitMs?: number;
 }
-
-/** A write checked and ready to submit (Bundle transactions check every entry first). */
-export type PreparedWrite = () => Promise<{ status: number; resource: Obj; location?: string }>;
 
 function one(q: Query, name: string): string | undefined {
   const v = q[name];
@@ -103,6 +111,26 @@ export class FhirFacade {
     return searchRecords(this.ctx, who, RECORD_TYPES, q, patientParam(patient));
   }
 
+  /** `POST [type]`: checks, then commits ({@link commitWrites}). */
+  async create(
+    who: FhirRequester,
+    type: string,
+    body: unknown,
+    h: WriteHeaders,
+  ): Promise<{ status: number; resource: Obj; location?: string }> {
+    return (await this.commit([this.prepareCreate(who, type, body, h)]))[0]!;
+  }
+
+  /** `DELETE Consent/[id]`: checks, then commits. */
+  async deleteConsent(who: FhirRequester, id: string, h: WriteHeaders): Promise<OperationOutcome> {
+    return (await this.commit([this.prepareDeleteConsent(who, id, h)]))[0]!;
+  }
+
+  /** Commits prepared writes together ({@link commitWrites}). */
+  commit<R>(writes: readonly PreparedWrite<R>[]): Promise<R[]> {
+    return commitWrites(this.ctx, writes);
+  }
+
   /** `POST [type]`: checks everything, returns the write to run. */
   prepareCreate(who: FhirRequester, type: string, body: unknown, h: WriteHeaders): PreparedWrite {
     requireAnyScope(who.scopes, type, 'c');
@@ -122,12 +150,7 @@ export class FhirFacade {
     if (!v.ok)
       throw fhirError('INVALID_RESOURCE', `the ${type} is not valid FHIR R4 for medledger`, v.issues);
     const arch = architectureOf(resource, h.architecture);
-    if (arch === 'stt')
-      throw fhirError(
-        'FHIR_NOT_SUPPORTED',
-        'STT records are encrypted by the sender to the receivers before they reach any node; create them with the SDK (RecordsClient.sendStt)',
-      );
-    const tx = txOf(h.tx, arch === 'dss' ? 'record.dss' : 'record.spv');
+    const tx = txOf(h.tx, `record.${arch}`);
     const p = tx.body.payload;
     const recordId = p['recordId'];
     const patient = p['patient'];
@@ -145,21 +168,28 @@ export class FhirFacade {
           'MALFORMED_REQUEST',
           'the record.dss transaction carries another resource than the request',
         );
-      return async () => {
-        await submitAndWait(this.ctx, tx);
-        return this.#created(type, recordId, resource);
+      return { tx, done: () => this.#created(type, recordId, resource) };
+    }
+    if (arch === 'stt') {
+      checkSttTx(tx, resource, this.ctx.records.org);
+      const key = releaseKeyOf(h.releaseKey);
+      return {
+        tx,
+        stage: () => void this.ctx.records.putReleaseKey(who.member, recordId, { key, patient }),
+        done: () => this.#created(type, recordId, resource),
       };
     }
     const salt = checkSpvTx(tx, resource, h.salt);
-    return async () => {
-      await this.ctx.records.uploadSpv(who.member, {
-        recordId,
-        patient,
-        resource,
-        salt: Buffer.from(salt).toString('base64url'),
-      });
-      await submitAndWait(this.ctx, tx);
-      return this.#created(type, recordId, resource);
+    return {
+      tx,
+      stage: async () =>
+        void (await this.ctx.records.uploadSpv(who.member, {
+          recordId,
+          patient,
+          resource,
+          salt: Buffer.from(salt).toString('base64url'),
+        })),
+      done: () => this.#created(type, recordId, resource),
     };
   }
 
@@ -199,10 +229,12 @@ export class FhirFacade {
         'MALFORMED_REQUEST',
         `the consent.grant transaction does not say what the Consent says (payload ${differ.join(', ')} differ); sign ${JSON.stringify(expected)}`,
       );
-    return async () => {
-      await submitAndWait(this.ctx, tx);
-      const g = getGrant(this.#state, grantId)!;
-      return { status: 201, resource: this.#consent(g), location: `Consent/${grantId}/_history/1` };
+    return {
+      tx,
+      done: () => {
+        const g = getGrant(this.#state, grantId)!;
+        return { status: 201, resource: this.#consent(g), location: `Consent/${grantId}/_history/1` };
+      },
     };
   }
 
@@ -237,7 +269,7 @@ export class FhirFacade {
   }
 
   /** `DELETE Consent/[id]`: the patient's signed `consent.revoke`. */
-  prepareDeleteConsent(who: FhirRequester, id: string, h: WriteHeaders): () => Promise<OperationOutcome> {
+  prepareDeleteConsent(who: FhirRequester, id: string, h: WriteHeaders): PreparedWrite<OperationOutcome> {
     const g = getGrant(this.#state, id);
     if (!g) throw fhirError('NOT_FOUND', 'no Consent with this id');
     requireScope(who.scopes, 'Consent', 'd', who.member.id, g.patientId);
@@ -245,9 +277,9 @@ export class FhirFacade {
     const tx = txOf(h.tx, 'consent.revoke');
     if (tx.body.payload['grantId'] !== id)
       throw fhirError('MALFORMED_REQUEST', 'the consent.revoke names another grant');
-    return async () => {
-      const r = await submitAndWait(this.ctx, tx);
-      return informationOutcome(`Consent ${id} revoked by transaction ${r.txId} at height ${r.height}`);
+    return {
+      tx,
+      done: (r) => informationOutcome(`Consent ${id} revoked by transaction ${r.txId} at height ${r.height}`),
     };
   }
 

@@ -14,8 +14,10 @@
  * JWKS (ES256/ES384 only); `aud` = this token endpoint; `exp` present, in the future and at
  * most 5 minutes ahead; `jti` present and never seen before for this client (kept until the
  * assertion expires). Access tokens are 256-bit random strings, valid `tokenTtlMs` (5
- * minutes), kept in memory: a restart ends them. Registrations live in `path` (SQLite), or
- * in memory.
+ * minutes). Registrations, used jtis and issued tokens live in `path` (SQLite, or in memory):
+ * a restart neither forgets a used jti (so an assertion cannot be replayed after a restart)
+ * nor ends a live token. A token is kept only as its SHA-256, so the file cannot be used to
+ * act as anyone.
  *
  * Threat model: protects against a stolen or replayed assertion after its use, an assertion
  * for another server (audience), a client using a key the member did not register, and a
@@ -32,7 +34,7 @@ import {
   type JSONWebKeySet,
   type JWK,
 } from 'jose';
-import { randomBytes, toB64u, toHex } from '@medledger/crypto';
+import { randomBytes, sha256, toB64u, toHex } from '@medledger/crypto';
 import { getMember, type MemberEntry } from '@medledger/core';
 import type { LedgerView } from '../ledgerView.js';
 import { fhirError } from './outcome.js';
@@ -76,9 +78,9 @@ export interface TokenGrant {
   scopes: SmartScope[];
 }
 
-interface Token {
-  clientId: string;
-  memberId: string;
+interface TokenRow {
+  client_id: string;
+  member_id: string;
   scope: string;
   exp: number;
 }
@@ -91,8 +93,6 @@ export class SmartAuthority {
   readonly #now: () => number;
   readonly #ttl: number;
   readonly #db: Database.Database;
-  readonly #tokens = new Map<string, Token>();
-  readonly #jtis = new Map<string, number>();
 
   constructor(o: SmartAuthorityOptions) {
     this.#node = o.node;
@@ -100,7 +100,11 @@ export class SmartAuthority {
     this.#ttl = o.tokenTtlMs ?? 5 * 60_000;
     this.#db = new Database(o.path ?? ':memory:');
     this.#db.exec(
-      'CREATE TABLE IF NOT EXISTS clients (client_id TEXT PRIMARY KEY, member_id TEXT NOT NULL, jwks TEXT NOT NULL, registered_at INTEGER NOT NULL) STRICT',
+      'CREATE TABLE IF NOT EXISTS clients (client_id TEXT PRIMARY KEY, member_id TEXT NOT NULL, jwks TEXT NOT NULL, registered_at INTEGER NOT NULL) STRICT;' +
+        // A used assertion id, kept until its assertion expired (replay protection).
+        'CREATE TABLE IF NOT EXISTS jtis (client_id TEXT NOT NULL, jti TEXT NOT NULL, exp INTEGER NOT NULL, PRIMARY KEY (client_id, jti)) STRICT;' +
+        // An issued access token, by the SHA-256 of the token (never the token itself).
+        'CREATE TABLE IF NOT EXISTS tokens (token_hash BLOB PRIMARY KEY, client_id TEXT NOT NULL, member_id TEXT NOT NULL, scope TEXT NOT NULL, exp INTEGER NOT NULL) STRICT;',
     );
   }
 
@@ -207,13 +211,16 @@ export class SmartAuthority {
     const exp = (payload.exp as number) * 1000;
     if (exp - now > MAX_ASSERTION_LIFETIME_MS + 60_000)
       throw fhirError('SMART_INVALID_CLIENT', 'client_assertion refused: exp is more than 5 minutes ahead');
-    const jti = `${clientId}\u0000${String(payload.jti)}`;
     this.#sweep(now);
-    if (this.#jtis.has(jti))
+    const used = this.#db
+      .prepare('INSERT OR IGNORE INTO jtis (client_id, jti, exp) VALUES (?, ?, ?)')
+      .run(clientId, String(payload.jti), exp);
+    if (used.changes === 0)
       throw fhirError('SMART_INVALID_CLIENT', 'client_assertion refused: its jti was used before (replay)');
-    this.#jtis.set(jti, exp);
     const accessToken = toB64u(randomBytes(32));
-    this.#tokens.set(accessToken, { clientId, memberId: member.id, scope, exp: now + this.#ttl });
+    this.#db
+      .prepare('INSERT INTO tokens (token_hash, client_id, member_id, scope, exp) VALUES (?, ?, ?, ?, ?)')
+      .run(tokenHash(accessToken), clientId, member.id, scope, now + this.#ttl);
     return { access_token: accessToken, token_type: 'bearer', expires_in: this.tokenTtlSeconds, scope };
   }
 
@@ -222,12 +229,14 @@ export class SmartAuthority {
    * @throws SMART_TOKEN_INVALID (unknown), SMART_TOKEN_EXPIRED, AUTH_REVOKED
    */
   authenticate(token: string): TokenGrant {
-    const t = this.#tokens.get(token);
+    const t = this.#db
+      .prepare('SELECT client_id, member_id, scope, exp FROM tokens WHERE token_hash = ?')
+      .get(tokenHash(token)) as TokenRow | undefined;
     if (!t) throw fhirError('SMART_TOKEN_INVALID', 'the access token is not one this node issued');
     if (!(this.#now() < t.exp))
       throw fhirError('SMART_TOKEN_EXPIRED', 'the access token has expired; get a new one');
-    const member = this.#active(t.memberId);
-    return { member, clientId: t.clientId, scopes: parseScopes(t.scope) };
+    const member = this.#active(t.member_id);
+    return { member, clientId: t.client_id, scopes: parseScopes(t.scope) };
   }
 
   /** Closes the registrations file. */
@@ -243,11 +252,18 @@ export class SmartAuthority {
     return m;
   }
 
-  /** Forgets used jtis once their assertion expired, and tokens an hour after they expired. */
+  /**
+   * Forgets used jtis a minute after their assertion expired (jose refuses it from then on),
+   * and tokens an hour after they expired (until then a use says "expired", not "unknown").
+   */
   #sweep(now: number): void {
-    for (const [k, exp] of this.#jtis) if (exp < now - 60_000) this.#jtis.delete(k);
-    for (const [k, t] of this.#tokens) if (t.exp < now - 3_600_000) this.#tokens.delete(k);
+    this.#db.prepare('DELETE FROM jtis WHERE exp < ?').run(now - 60_000);
+    this.#db.prepare('DELETE FROM tokens WHERE exp < ?').run(now - 3_600_000);
   }
+}
+
+function tokenHash(token: string): Buffer {
+  return Buffer.from(sha256(new TextEncoder().encode(token)));
 }
 
 function parseScopesFor(text: string): string {

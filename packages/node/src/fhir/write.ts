@@ -9,13 +9,16 @@
  *                             be left out: the facade puts the request's resource there (the
  *                             signatures cover it, so it must be the resource that was signed)
  *   X-Medledger-Salt          SPV: the 32-byte salt of the commitment, base64url
+ *   X-Medledger-Release-Key   STT: the 32-byte release key the record is sealed under, base64url;
+ *                             this node keeps it (it is the sender's organization's node) and
+ *                             hands it to a receiver only after an allowed `access.request`
  *   X-Medledger-Architecture  dss | spv | stt, or the resource's `meta.tag` of system
  *                             {@link ARCHITECTURE_SYSTEM}; SPV when neither says
  */
 import { canonicalBytes, fromB64u, fromHex, verifyCommitment, type JsonValue } from '@medledger/crypto';
-import type { SignedTx } from '@medledger/core';
-import type { Receipt } from '@medledger/client';
+import { LedgerError, applyBlock, type Block, type SignedTx } from '@medledger/core';
 import type { FhirContext } from './context.js';
+import type { Receipt } from '@medledger/client';
 import { fhirError } from './outcome.js';
 
 type Obj = { [k: string]: JsonValue };
@@ -30,7 +33,19 @@ export type Architecture = 'dss' | 'spv' | 'stt';
 export interface WriteHeaders {
   tx?: string | undefined;
   salt?: string | undefined;
+  releaseKey?: string | undefined;
   architecture?: string | undefined;
+}
+
+/**
+ * A write checked and ready to submit: its member-signed transaction, what must be in place
+ * before it is submitted (the SPV record in the EHR store, the STT release key), and the answer
+ * once it committed. {@link commitWrites} runs one or a Bundle transaction's many together.
+ */
+export interface PreparedWrite<R = { status: number; resource: Obj; location?: string }> {
+  tx: SignedTx;
+  stage?: () => Promise<void> | void;
+  done: (receipt: Receipt) => R;
 }
 
 /** The architecture a create asks for: the header, else the meta.tag, else SPV. */
@@ -77,22 +92,70 @@ export function txOf(header: string | undefined, type: string): SignedTx {
 }
 
 /**
- * Submits a transaction and waits for its receipt.
- * @throws the node's admission error; TX_NOT_COMMITTED; TX_REJECTED with the contract's code
+ * Runs one write, or a Bundle transaction's writes, as one unit as far as a ledger allows:
+ * 1. Every transaction is applied, in order, to the block this node would cut now on top of its
+ *    head, with the ledger's own `applyBlock` (chain, timing, replay, signatures, each contract
+ *    on the state the ones before it left), and the result is thrown away. If one would be
+ *    refused, nothing is staged or submitted, and the error names the write (`meta.write`).
+ * 2. Each write is staged (SPV record into the EHR store, STT release key into the vault;
+ *    both stay pending and expire unless their transaction commits).
+ * 3. All transactions are submitted in one batch, and their receipts awaited.
+ * A transaction another member commits between 1 and 3 can still make one of them fail on
+ * the ledger (the ledger applies each on its own and cannot roll back); the error then names
+ * that write, and those before it stay committed.
+ * @throws TX_REJECTED (`meta.write` = index), TX_NOT_COMMITTED, the node's admission error
  */
-export async function submitAndWait(ctx: FhirContext, tx: SignedTx): Promise<Receipt> {
+export async function commitWrites<R>(ctx: FhirContext, writes: readonly PreparedWrite<R>[]): Promise<R[]> {
   const node = ctx.records.node;
-  const s = await node.submit(tx);
-  const receipt = s.status === 'committed' ? s.receipt : await node.waitForReceipt(s.txId, ctx.commitWaitMs);
-  if (!receipt)
-    throw fhirError('TX_NOT_COMMITTED', `transaction ${s.txId} did not commit within ${ctx.commitWaitMs} ms`);
-  if (receipt.code !== 'OK')
-    throw fhirError(
-      'TX_REJECTED',
-      `the ledger refused transaction ${s.txId}: ${receipt.code}${receipt.message ? ` (${receipt.message})` : ''}`,
-    );
+  const txs = writes.map((w) => w.tx);
+  const head = node.head();
+  const block: Block = {
+    header: {
+      chainId: node.chainId,
+      height: head.height + 1,
+      prevHash: head.hash,
+      txRoot: '',
+      stateDigest: head.stateDigest,
+      time: Math.max(ctx.now(), head.time),
+      proposer: node.org,
+      txCount: txs.length,
+    },
+    txs,
+    proposerSig: '',
+  };
+  const trial = applyBlock(node.store, block, {
+    contracts: node.contracts,
+    params: node.genesis.params,
+    prevStateDigest: head.stateDigest,
+  });
+  trial.outcomes.forEach((o, i) => {
+    if (o.code !== 'OK') throw refused(o.txId, i, o.code, o.message);
+  });
+  for (const w of writes) await w.stage?.();
+  const submitted = await node.submitBatch(txs);
+  const ids = submitted.map((s, i) => {
+    if (s.status === 'rejected') throw refused(s.txId ?? '', i, s.error.code, s.error.message);
+    return s.txId;
+  });
+  const receipts = await node.waitForReceipts(ids, ctx.commitWaitMs);
+  const out = receipts.map((r, i) => {
+    if (!r)
+      throw new LedgerError(
+        { code: 'TX_NOT_COMMITTED', write: i },
+        `transaction ${ids[i]} did not commit within ${ctx.commitWaitMs} ms`,
+      );
+    if (r.code !== 'OK') throw refused(r.txId, i, r.code, r.message);
+    return r;
+  });
   await ctx.records.sync();
-  return receipt;
+  return writes.map((w, i) => w.done(out[i]!));
+}
+
+function refused(txId: string, write: number, code: string, message?: string): LedgerError {
+  return new LedgerError(
+    { code: 'TX_REJECTED', write, issues: [] },
+    `the ledger refuses transaction ${txId}: ${code}${message ? ` (${message})` : ''}`,
+  );
 }
 
 /** Checks an SPV transaction against the resource and salt: same commitment. */
@@ -119,4 +182,36 @@ export function checkSpvTx(tx: SignedTx, resource: Obj, saltHeader: string | und
       'the record.spv commitment does not open to this resource with this salt',
     );
   return salt;
+}
+
+/**
+ * Checks an STT create's transaction against the resource: a first transmission (`prev`
+ * null) of this resource type and subject, whose release key this node keeps (`holder`).
+ * The envelope is encrypted to the receivers, so no node can check that it holds this
+ * resource; what the node validates is the resource the sender states it sent. A receiver's
+ * SDK decrypts what the sender signed.
+ */
+export function checkSttTx(tx: SignedTx, resource: Obj, org: string): void {
+  const p = tx.body.payload;
+  if (p['prev'] !== null)
+    throw fhirError('MALFORMED_REQUEST', 'an STT create is a first transmission: payload.prev must be null');
+  if (p['holder'] !== org)
+    throw fhirError(
+      'MALFORMED_REQUEST',
+      `payload.holder must be this node's organization (${org}), which keeps the release key`,
+    );
+  const ref = (resource['subject'] as Obj | undefined)?.['reference'];
+  const subject = typeof ref === 'string' ? /^Patient\/(.+)$/.exec(ref)?.[1] : undefined;
+  if (subject !== p['subject'])
+    throw fhirError('MALFORMED_REQUEST', "the record.stt payload.subject is not the resource's subject");
+}
+
+/** The `X-Medledger-Release-Key` header of an STT create (checked by the vault: 32 bytes). */
+export function releaseKeyOf(header: string | undefined): string {
+  if (header === undefined)
+    throw fhirError(
+      'MALFORMED_REQUEST',
+      'an STT create needs X-Medledger-Release-Key (base64url, 32 bytes): the key the record is sealed under before it is encrypted to the receivers',
+    );
+  return header;
 }

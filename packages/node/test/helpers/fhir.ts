@@ -22,6 +22,8 @@ export interface FhirWorld extends RecordsWorld {
   smart: SmartAuthority;
   /** A SMART client of member `l`: its client id and key pair. */
   registerClient(l: Label, alg?: 'ES256' | 'ES384'): Promise<SmartClient>;
+  /** A signed client assertion of `c` for the token endpoint. */
+  assertion(c: SmartClient, o?: AssertionOptions): Promise<string>;
   /** Asks the token endpoint; returns the HTTP status and the JSON body. */
   tokenRequest(c: SmartClient, scope: string, o?: AssertionOptions): Promise<{ status: number; body: Obj }>;
   /** A token, or throws. */
@@ -111,6 +113,7 @@ export async function makeFhirWorld(o: { tokenTtlMs?: number } = {}): Promise<Fh
       });
       return { clientId: r.client_id, alg, privateKey, jwk };
     },
+    assertion,
     tokenRequest,
     async token(c: SmartClient, scope: string): Promise<string> {
       const r = await tokenRequest(c, scope);

@@ -140,6 +140,7 @@ export function fhirRoutes(o: FhirRoutesOptions): ServerPlugin {
         const writeHeaders = (req: FastifyRequest) => ({
           tx: header(req, 'x-medledger-tx'),
           salt: header(req, 'x-medledger-salt'),
+          releaseKey: header(req, 'x-medledger-release-key'),
           architecture: header(req, 'x-medledger-architecture'),
         });
         const searchset = (req: FastifyRequest, path: string, q: Query, page: SearchPage): Obj => {
@@ -243,13 +244,13 @@ export function fhirRoutes(o: FhirRoutesOptions): ServerPlugin {
         app.post('/:type', { bodyLimit: BODY_LIMITS.record }, async (req, reply) => {
           const w = who(req);
           const { type } = req.params as { type: string };
-          const r = await facade.prepareCreate(w, type, req.body, writeHeaders(req))();
+          const r = await facade.create(w, type, req.body, writeHeaders(req));
           return send(reply.header('location', `${base(req)}/${r.location ?? ''}`), r.status, r.resource);
         });
         app.delete('/Consent/:id', async (req, reply) => {
           const w = who(req);
           const { id } = req.params as { id: string };
-          return send(reply, 200, await facade.prepareDeleteConsent(w, id, writeHeaders(req))());
+          return send(reply, 200, await facade.deleteConsent(w, id, writeHeaders(req)));
         });
         app.post('/', { bodyLimit: BODY_LIMITS.record }, async (req, reply) => {
           const w = who(req);
