@@ -8,6 +8,7 @@ export * from './tx.js';
 export { memoOf, memoize } from './memo.js';
 export * from './block.js';
 export * from './state.js';
+export * from './stateList.js';
 export * from './genesis.js';
 export * from './identity.js';
 export * from './contract.js';

@@ -15,7 +15,18 @@ import {
   toHex,
   type JsonValue,
 } from '@medledger/crypto';
-import { getRecord, getTransmissions, type AccessDecisionEntry, type SignedTx } from '../src/index.js';
+import {
+  StateOverlay,
+  appendToList,
+  getGrants,
+  getRecord,
+  getTransmissions,
+  listItems,
+  listKeyOf,
+  type AccessDecisionEntry,
+  type SignedTx,
+  type StateReader,
+} from '../src/index.js';
 import {
   MemChain,
   T0,
@@ -559,4 +570,54 @@ test('behavior: an anchored hash is not a record: requesting access to its id is
   assert.deepEqual(w.run(w.tx(w.baker, 'access.request', { recordId: 'scan-7', purpose: 'treatment' })), [
     'UNKNOWN_RECORD',
   ]);
+});
+
+test('consent: a grant appends in constant state bytes whatever the patient already granted, and every grant stays listed in order', async () => {
+  const w = await world();
+  const one = (i: number): SignedTx =>
+    grant(
+      w,
+      `scale-${i}`,
+      { kind: 'member', memberId: w.baker.id },
+      { categories: ['lab'] },
+      ['treatment'],
+      w.t,
+      w.t + DAY,
+    );
+  const grantBytes = (txs: SignedTx[]): number => {
+    w.t += 1000;
+    const r = w.c.apply(w.c.makeBlock(txs, w.t));
+    assert.ok(
+      r.outcomes.every((o) => o.code === 'OK'),
+      JSON.stringify(r.outcomes.map((o) => o.code)),
+    );
+    return r.writes.reduce(
+      (sum, [k], i) => (k.startsWith('grants:') ? sum + k.length + (r.writeTexts[i]?.length ?? 0) : sum),
+      0,
+    );
+  };
+  const first = grantBytes([one(0)]);
+  for (let b = 0; b < 6; b++) grantBytes(Array.from({ length: 50 }, (_, j) => one(1 + b * 50 + j)));
+  const later = grantBytes([one(301)]);
+  assert.ok(first > 0, 'the grant list is written');
+  // The 302nd grant writes its item and the new length: a few characters more than the first
+  // (longer index and count), not the 301 ids before it (~20 kB as one array).
+  assert.ok(later <= first + 8, `the 302nd grant wrote ${later} bytes of list, the first ${first}`);
+  const ids = getGrants(w.c.reader, w.bob.id).map((g) => g.grantId);
+  assert.equal(ids.length, 302);
+  assert.deepEqual(ids.slice(0, 3), ['scale-0', 'scale-1', 'scale-2']);
+  assert.equal(ids.at(-1), 'scale-301');
+});
+
+test('state list: a list an older version kept as one array is read as it is and moved to items by its first append', () => {
+  const base = new Map<string, JsonValue>([['grants:p1', ['g-a', 'g-b']]]);
+  const reader: StateReader = { get: (k) => base.get(k), hasCommittedTx: () => false };
+  assert.deepEqual(listItems(reader, 'grants:p1'), ['g-a', 'g-b']);
+  const o = new StateOverlay(reader);
+  appendToList(o, 'grants:p1', 'g-c');
+  appendToList(o, 'grants:p1', 'g-d');
+  assert.deepEqual(listItems(o, 'grants:p1'), ['g-a', 'g-b', 'g-c', 'g-d']);
+  assert.deepEqual(o.get('grants:p1'), { n: 4 });
+  assert.equal(listKeyOf('grants:p1#3'), 'grants:p1');
+  assert.equal(listKeyOf('grants:p1'), 'grants:p1');
 });

@@ -35,6 +35,14 @@ test('audit: state values that name a patient, and the records of an episode, ar
       category: 'clinical',
       resource: condition('ep-reads-logged'),
     });
+    await w.c.bob.grantConsent({
+      grantId: 'rl-grant-1',
+      grantee: { kind: 'member', memberId: w.id.chen },
+      scope: { categories: ['lab'] },
+      purposes: ['treatment'],
+      notBefore: 0,
+      notAfter: Date.now() + 3_600_000,
+    });
     await w.services.accessLog.settle();
     const before = entries(w).length;
 
@@ -42,6 +50,9 @@ test('audit: state values that name a patient, and the records of an episode, ar
     const careteam = `careteam:${w.id.bob}`;
     assert.ok(Array.isArray((await w.c.baker.http.getState(careteam)).value));
     await w.c.chen.http.getState('record:rl-1');
+    // an item of the patient's grant list (an append-only list: `grants:<p>#<i>`)
+    const item = `grants:${w.id.bob}#0`;
+    assert.equal((await w.c.chen.http.getState(item)).value, 'rl-grant-1');
     await w.c.chen.http.getState(`member:${w.id.baker}`);
     await w.c.chen.http.getState(`pubkeys:${w.id.bob}`).catch(() => undefined); // public keys: not logged
     // the records of an episode
@@ -72,6 +83,14 @@ test('audit: state values that name a patient, and the records of an episode, ar
           outcome: 'allowed',
         },
         {
+          patient: w.id.bob,
+          ref: `grants:${w.id.bob}`,
+          requester: w.id.chen,
+          purpose: 'unspecified',
+          channel: 'state',
+          outcome: 'allowed',
+        },
+        {
           recordId: 'rl-1',
           requester: w.id.chen,
           purpose: 'unspecified',
@@ -79,7 +98,7 @@ test('audit: state values that name a patient, and the records of an episode, ar
           outcome: 'allowed',
         },
       ],
-      'three reads of the patient’s data logged; the doctor’s member entry is nobody’s patient data',
+      'four reads of the patient’s data logged; the doctor’s member entry is nobody’s patient data',
     );
     // the patient sees who read his care team
     const log = await w.c.bob.accessLog();

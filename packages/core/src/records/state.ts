@@ -5,12 +5,15 @@
  *   chain:<dss|spv>:<patient>  head of the patient's chronological chain of record transactions
  *   stt:<recordId>             the transmission DAG of an STT record
  *   careteam:<patient>         the doctors responsible for the patient (who may write)
- *   grant:<grantId>            a consent grant;  grants:<patient> the patient's grant ids
+ *   grant:<grantId>            a consent grant
+ *   grants:<patient>           the patient's grant ids, an append-only list (stateList.ts):
+ *                              `{ n }`, and `grants:<patient>#<i>` the i-th grant id
  *   access:<txId>              the decision on an access request
  */
 import type { JsonValue } from '@medledger/crypto';
 import type { Grant, RecordMeta } from '../access/types.js';
 import type { StateReader } from '../state.js';
+import { listItems } from '../stateList.js';
 
 export type RecordMode = 'dss' | 'stt' | 'spv';
 
@@ -104,7 +107,7 @@ export const getGrant = (s: StateReader, id: string): Grant | undefined =>
 
 /** Every grant a patient has given (revoked ones included: the decision function skips them). */
 export function getGrants(s: StateReader, patient: string): Grant[] {
-  const ids = (s.get(keys.grants(patient)) as string[] | undefined) ?? [];
+  const ids = listItems<string>(s, keys.grants(patient));
   return ids.map((id) => getGrant(s, id)).filter((g): g is Grant => g !== undefined);
 }
 

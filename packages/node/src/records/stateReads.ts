@@ -3,7 +3,7 @@
  * on the ledger like any other read of patient data. A value is a read of:
  * - a record, when the key is the record's (`record:<id>`, `stt:<id>`): logged under the record;
  * - a patient, when the key ends in an enrolled patient's member id (`careteam:<p>`,
- *   `grants:<p>`, `chain:dss:<p>`, `member:<p>`, `pubkeys:<p>`, ...), or when the value is an
+ *   `grants:<p>` and its items `grants:<p>#<i>`, `chain:dss:<p>`, `member:<p>`, ...), or when the value is an
  *   object whose top-level `patient` or `patientId` names one (a grant, an access decision, an
  *   emergency request, an HE claim, a PEKS index, a prescription): logged under the patient,
  *   with the key as `ref`.
@@ -13,7 +13,7 @@
  * A value that nests a patient id deeper than its top level is not recognized: the logging
  * covers the state layouts of the contracts, which keep the patient at the top.
  */
-import { getMember, getRecord, type StateReader } from '@medledger/core';
+import { getMember, getRecord, listKeyOf, type StateReader } from '@medledger/core';
 import { ID } from '@medledger/core/validate';
 
 /**
@@ -42,12 +42,14 @@ export function patientReadsOfState(state: StateReader, key: string, value: unkn
   }
   if (key.startsWith('pubkeys:')) return [];
   const patients = new Set<string>();
-  const last = key.slice(key.lastIndexOf(':') + 1);
+  // An item of an append-only list (`grants:<p>#<i>`) belongs to the list's owner.
+  const owner = listKeyOf(key);
+  const last = owner.slice(owner.lastIndexOf(':') + 1);
   if (isPatient(state, last)) patients.add(last);
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     const v = value as { patient?: unknown; patientId?: unknown };
     for (const p of [v.patient, v.patientId]) if (isPatient(state, p)) patients.add(p);
   }
-  const ref = key.length <= 200 && ID.test(key) ? key : 'state';
+  const ref = owner.length <= 200 && ID.test(owner) ? owner : 'state';
   return [...patients].map((patient) => ({ patient, ref, channel: STATE_READ_CHANNEL }));
 }

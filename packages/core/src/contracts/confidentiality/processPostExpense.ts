@@ -14,7 +14,8 @@ import { OK, fail, type Contract } from '../../contract.js';
 import { getMember, getOrg } from '../../identity.js';
 import { HEX32, ID, obj, onlyKeys, str } from '../../validate.js';
 import { malformed } from '../../errors.js';
-import { C, b64, ckeys, getHeExpense, getList, getPublishedKeys, type HeExpense } from './state.js';
+import { appendToList } from '../../stateList.js';
+import { C, b64, ckeys, getHeExpense, getPublishedKeys, type HeExpense } from './state.js';
 
 export interface PostExpensePayload {
   expenseId: string;
@@ -69,7 +70,7 @@ export const processPostExpense: Contract<PostExpensePayload> = {
       claimId: null,
     };
     ctx.state.put(ckeys.expense(p.expenseId), e);
-    ctx.state.put(ckeys.expenses(p.patient), [...getList(ctx.state, ckeys.expenses(p.patient)), p.expenseId]);
+    appendToList(ctx.state, ckeys.expenses(p.patient), p.expenseId);
     ctx.emit({ type: 'he.expense.posted', patient: p.patient, expenseId: p.expenseId, org: s.org });
     return OK;
   },

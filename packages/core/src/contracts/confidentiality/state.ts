@@ -6,7 +6,7 @@
  *   prerecord:<recordId>          PreRecordEntry (a record PRE-encrypted to the patient)
  *   emergency:setup:<setupId>     EmergencySetup (threshold, proxies, sealed kfrags, revoked ids)
  *   emergency:request:<txId>      EmergencyRequest (the decision and the cfrags posted)
- *   he:expense:<id>, he:expenses:<patient>, he:claim:<claimId>
+ *   he:expense:<id>, he:expenses:<patient> (an append-only list, stateList.ts), he:claim:<claimId>
  *   peks:index:<recordId>, peks:records:<patient>
  *
  * Contracts check only what they can check synchronously without a pairing engine or

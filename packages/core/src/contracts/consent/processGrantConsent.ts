@@ -11,6 +11,7 @@ import type { Grant, Grantee, Purpose, Scope } from '../../access/types.js';
 import { OK, fail, type Contract } from '../../contract.js';
 import { getMember, getOrg } from '../../identity.js';
 import { asJson, getGrant, keys } from '../../records/state.js';
+import { appendToList } from '../../stateList.js';
 import { ID, arr, bool, int, obj, onlyKeys, str } from '../../validate.js';
 import { malformed } from '../../errors.js';
 
@@ -90,8 +91,7 @@ export const processGrantConsent: Contract<GrantConsentPayload> = {
     const v = validateGrant(grant, hint);
     if (!v.ok) return fail(v.code, v.message);
     ctx.state.put(keys.grant(p.grantId), asJson(grant));
-    const list = (ctx.state.get(keys.grants(patient.id)) as string[] | undefined) ?? [];
-    ctx.state.put(keys.grants(patient.id), [...list, p.grantId]);
+    appendToList(ctx.state, keys.grants(patient.id), p.grantId);
     ctx.emit({
       type: 'consent.granted',
       patient: patient.id,
