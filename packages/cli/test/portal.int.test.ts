@@ -1,0 +1,101 @@
+/**
+ * The portal in real Chromium (Debian's `chromium`, driven by playwright-core): a dev node
+ * started as `medledger start --dev` serves the built page at `/` with its content security
+ * policy; the explorer shows the height live; a wrong passphrase is refused in words and loses
+ * nothing; the right one opens the wallet in the page; blocks are read with requests signed in
+ * the page; a transaction's inclusion proof is verified in the browser. Every request the page
+ * sends goes to the node and carries neither the private key nor the passphrase.
+ * Screenshots go to docs/screenshots/ (the README shows them).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Request } from 'playwright-core';
+import { toB64u, toHex } from '@medledger/crypto';
+import { start } from '../src/commands/start.js';
+import { openWalletFile, walletPaths } from '../src/dirs/wallets.js';
+import { makeDevDir } from './helpers.js';
+
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const SHOTS = fileURLToPath(new URL('../../../../docs/screenshots/', import.meta.url));
+
+test('portal: explorer live, wallet sign-in in the page, blocks and an inclusion proof verified in Chromium; no key or passphrase leaves the page', async () => {
+  const { dir, wallets, walletPassphrase } = await makeDevDir();
+  const s = await start({ dir, dev: true, port: 0, log: () => {} });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  try {
+    const home = await fetch(`${s.url}/`);
+    assert.equal(home.status, 200);
+    const csp = home.headers.get('content-security-policy') ?? '';
+    assert.match(csp, /default-src 'self'/);
+    assert.doesNotMatch(csp, /unsafe-inline/);
+
+    const page = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage();
+    const sent: Request[] = [];
+    page.on('request', (r) => sent.push(r));
+    const violations: string[] = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+    });
+    await page.goto(`${s.url}/`);
+    await page.getByRole('heading', { name: 'Consortium explorer' }).waitFor();
+    const height = page.getByTestId('height');
+    await height.filter({ hasText: /^[1-9]\d*$/ }).waitFor();
+
+    // A wrong passphrase: a clear message, nothing lost (the file stays chosen).
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Sign in' }).click();
+    const form = page.getByRole('region', { name: 'Sign in with your wallet' });
+    const walletFile = walletPaths(wallets, 'bob').wallet;
+    await page.getByLabel('Wallet file (.wallet.json)').setInputFiles(walletFile);
+    await page.getByLabel('Passphrase').fill('not-the-passphrase');
+    await form.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'does not open this wallet' }).waitFor();
+    mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: join(SHOTS, 'signin-wrong-passphrase.png') });
+
+    await page.getByLabel('Passphrase').fill(walletPassphrase);
+    await form.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('Signed in as').waitFor({ timeout: 30_000 });
+    const table = page.getByRole('table', { name: 'Latest blocks' });
+    await table.waitFor();
+    await table.getByRole('button').first().click();
+    const verify = page.getByRole('button', { name: 'Verify inclusion here' }).first();
+    await verify.click();
+    const result = page.locator('[data-testid^="proof-"]').first();
+    await result.filter({ hasText: /Verified in this browser|Not verified|Could not check/ }).waitFor();
+    assert.match((await result.textContent()) ?? '', /Verified in this browser: in block \d+, final/);
+    await page.screenshot({ path: join(SHOTS, 'explorer.png'), fullPage: true });
+
+    // Phone width: the same page, usable.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: join(SHOTS, 'explorer-phone.png'), fullPage: true });
+
+    // What the page sent: only to the node, and no secret in any request.
+    const w = openWalletFile(wallets, 'bob', walletPassphrase);
+    const secrets = [
+      walletPassphrase,
+      toB64u(w.keys.signing.privateKey),
+      toHex(w.keys.signing.privateKey),
+      toB64u(w.keys.encryption.privateKey),
+      toHex(w.keys.encryption.privateKey),
+    ];
+    const origin = new URL(s.url).origin;
+    assert.ok(sent.length > 5, `the page made requests (${sent.length})`);
+    for (const r of sent) {
+      assert.equal(new URL(r.url()).origin, origin, `${r.url()} is the node`);
+      const text = `${r.url()}\n${JSON.stringify(await r.allHeaders())}\n${r.postData() ?? ''}`;
+      for (const x of secrets) assert.ok(!text.includes(x), `a secret in ${r.method()} ${r.url()}`);
+    }
+    assert.ok(
+      sent.some((r) => /\/v1\/blocks\/\d+/.test(r.url()) && r.headers()['x-medledger-auth'] !== undefined),
+      'blocks are read with requests signed in the page',
+    );
+    assert.deepEqual(violations, [], 'no content security policy violation');
+    assert.ok(existsSync(join(SHOTS, 'explorer.png')));
+  } finally {
+    await browser.close();
+    await s.close();
+  }
+});
