@@ -5,6 +5,10 @@
  * nothing; the right one opens the wallet in the page; blocks are read with requests signed in
  * the page; a transaction's inclusion proof is verified in the browser. Every request the page
  * sends goes to the node and carries neither the private key nor the passphrase.
+ * The patient grants a doctor the lab scope for treatment for one hour in the page; the doctor
+ * (the SDK in this process: the clinician's page is not built yet) reads the lab record and is
+ * denied the clinical one; the page's access log shows both, live, without reload, the denial
+ * with its reason; the patient revokes in the page and the doctor's next read is denied.
  * Screenshots go to docs/screenshots/ (the README shows them).
  */
 import { test } from 'node:test';
@@ -15,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Request } from 'playwright-core';
 import { toB64u, toHex } from '@medledger/crypto';
 import { start } from '../src/commands/start.js';
+import { RecordsClient } from '@medledger/client';
 import { openWalletFile, walletPaths } from '../src/dirs/wallets.js';
 import { makeDevDir } from './helpers.js';
 
@@ -55,9 +60,82 @@ test('portal: explorer live, wallet sign-in in the page, blocks and an inclusion
     mkdirSync(SHOTS, { recursive: true });
     await page.screenshot({ path: join(SHOTS, 'signin-wrong-passphrase.png') });
 
+    // Records for Bob, written by his doctor: a lab result and a diagnosis (SPV).
+    const sdk = (label: string): RecordsClient => {
+      const m = openWalletFile(wallets, label, walletPassphrase);
+      return new RecordsClient({
+        baseUrl: s.url,
+        signerId: m.memberId,
+        privateKey: m.keys.signing.privateKey,
+        encryptionKey: m.keys.encryption.privateKey,
+        waitMs: 15_000,
+      });
+    };
+    const bobSdk = sdk('bob');
+    const alice = sdk('dr-alice');
+    const baker = sdk('dr-baker');
+    await bobSdk.setCareTeam([alice.memberId]);
+    const subject = { reference: 'Patient/ep-portal' };
+    await alice.writeSpv({
+      recordId: 'portal-biopsy',
+      patient: bobSdk.memberId,
+      resource: {
+        resourceType: 'DiagnosticReport',
+        status: 'final',
+        category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0074', code: 'LAB' }] }],
+        code: { text: 'Biopsy' },
+        subject,
+        performer: [{ reference: 'Practitioner/dr-alice' }],
+      },
+    });
+    await alice.writeSpv({
+      recordId: 'portal-diagnosis',
+      patient: bobSdk.memberId,
+      resource: {
+        resourceType: 'Condition',
+        code: { text: 'diagnosis' },
+        subject,
+        recorder: { reference: 'Practitioner/dr-alice' },
+      },
+    });
+
     await page.getByLabel('Passphrase').fill(walletPassphrase);
     await form.getByRole('button', { name: 'Sign in' }).click();
     await page.getByText('Signed in as').waitFor({ timeout: 30_000 });
+    await page.getByRole('heading', { name: 'Your records and who reads them' }).waitFor();
+    await page.getByText('● live').waitFor({ timeout: 15_000 });
+
+    // 1. The patient grants the lab scope to the doctor, for treatment, for one hour.
+    await page.getByLabel('Member id').fill(baker.memberId);
+    await page.getByRole('button', { name: 'Grant', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Granted, in block' }).waitFor({ timeout: 20_000 });
+    await page.getByRole('button', { name: /^Revoke consent/ }).waitFor();
+
+    // 2. The doctor reads the biopsy and is denied the diagnosis.
+    const before = await page.getByTestId('log-entry').count();
+    const lab = await baker.readSpv('portal-biopsy', 'treatment');
+    assert.equal(lab.verified, true);
+    await assert.rejects(baker.readSpv('portal-diagnosis', 'treatment'), /NO_GRANT|DENIED|denied/i);
+    const doctorDone = Date.now();
+
+    // 3. The page's log shows both, live, within 2 s, the denial with its reason.
+    const entries = page.getByTestId('log-entry');
+    while ((await entries.count()) < before + 2 && Date.now() - doctorDone < 2000)
+      await new Promise((r) => setTimeout(r, 50));
+    const shownAfterMs = Date.now() - doctorDone;
+    assert.ok((await entries.count()) >= before + 2, 'both reads are in the page’s log');
+    assert.ok(shownAfterMs <= 2000, `shown ${shownAfterMs} ms after the reads`);
+    const denied = page.locator('tr.denied', { hasText: 'portal-diagnosis' }).first();
+    assert.match((await denied.textContent()) ?? '', /denied — [A-Z_]+/);
+    await page.screenshot({ path: join(SHOTS, 'patient.png'), fullPage: true });
+
+    // 4. The patient revokes; the doctor's next read is denied.
+    await page.getByRole('button', { name: /^Revoke consent/ }).click();
+    await page.getByText('You have granted nothing').waitFor({ timeout: 20_000 });
+    await assert.rejects(baker.readSpv('portal-biopsy', 'treatment'), /NO_GRANT|REVOKED|DENIED|denied/i);
+
+    // 5. The explorer verifies a transaction's inclusion proof in the browser.
+    await page.getByRole('button', { name: 'Consortium explorer' }).click();
     const table = page.getByRole('table', { name: 'Latest blocks' });
     await table.waitFor();
     await table.getByRole('button').first().click();

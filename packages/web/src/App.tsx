@@ -4,10 +4,11 @@
  */
 import { useState } from 'react';
 import { Explorer } from './views/Explorer.js';
+import { Patient } from './views/Patient.js';
 import { SignIn } from './views/SignIn.js';
 import type { Session } from './session.js';
 
-type View = 'explorer' | 'signin';
+type View = 'explorer' | 'signin' | 'mine';
 
 export function App() {
   const [session, setSession] = useState<Session | undefined>();
@@ -20,10 +21,23 @@ export function App() {
           <button aria-current={view === 'explorer' ? 'page' : undefined} onClick={() => setView('explorer')}>
             Consortium explorer
           </button>
+          {session?.role === 'patient' && (
+            <button aria-current={view === 'mine' ? 'page' : undefined} onClick={() => setView('mine')}>
+              My records
+            </button>
+          )}
           {session ? (
             <span className="who" aria-live="polite">
               Signed in as <strong>{session.label}</strong> ({session.role}, {session.org}){' '}
-              <button onClick={() => setSession(undefined)}>Sign out</button>
+              <button
+                onClick={() => {
+                  session.pkcs8.fill(0);
+                  setSession(undefined);
+                  setView('explorer');
+                }}
+              >
+                Sign out
+              </button>
             </span>
           ) : (
             <button aria-current={view === 'signin' ? 'page' : undefined} onClick={() => setView('signin')}>
@@ -37,9 +51,11 @@ export function App() {
           <SignIn
             onSignedIn={(s) => {
               setSession(s);
-              setView('explorer');
+              setView(s.role === 'patient' ? 'mine' : 'explorer');
             }}
           />
+        ) : view === 'mine' && session ? (
+          <Patient session={session} />
         ) : (
           <Explorer session={session} />
         )}
