@@ -4,6 +4,7 @@
  */
 import { useState } from 'react';
 import { Explorer } from './views/Explorer.js';
+import { Clinician } from './views/Clinician.js';
 import { Patient } from './views/Patient.js';
 import { SignIn } from './views/SignIn.js';
 import type { Session } from './session.js';
@@ -21,9 +22,9 @@ export function App() {
           <button aria-current={view === 'explorer' ? 'page' : undefined} onClick={() => setView('explorer')}>
             Consortium explorer
           </button>
-          {session?.role === 'patient' && (
+          {session && (
             <button aria-current={view === 'mine' ? 'page' : undefined} onClick={() => setView('mine')}>
-              My records
+              {session.role === 'patient' ? 'My records' : 'Clinical records'}
             </button>
           )}
           {session ? (
@@ -32,6 +33,7 @@ export function App() {
               <button
                 onClick={() => {
                   session.pkcs8.fill(0);
+                  session.encryptionKey.fill(0);
                   setSession(undefined);
                   setView('explorer');
                 }}
@@ -51,11 +53,15 @@ export function App() {
           <SignIn
             onSignedIn={(s) => {
               setSession(s);
-              setView(s.role === 'patient' ? 'mine' : 'explorer');
+              setView('mine');
             }}
           />
         ) : view === 'mine' && session ? (
-          <Patient session={session} />
+          session.role === 'patient' ? (
+            <Patient session={session} />
+          ) : (
+            <Clinician session={session} />
+          )
         ) : (
           <Explorer session={session} />
         )}

@@ -19,6 +19,8 @@ export interface WalletFile {
 export interface Session {
   /** PKCS#8 of the signing key, in this page's memory only (the record SDK signs with it). */
   pkcs8: Uint8Array;
+  /** X25519 private key (opens records sealed to this member), in this page's memory only. */
+  encryptionKey: Uint8Array;
   label: string;
   memberId: string;
   org: string;
@@ -57,13 +59,12 @@ export function openSession(text: string, passphrase: string, baseUrl: string): 
   } catch {
     throw new Error('The passphrase does not open this wallet. Check it and try again.');
   }
-  // The encryption key is not needed by these pages yet: wiped.
   const key = importP256PrivateKey(keys.signing.privateKey);
-  keys.encryption.privateKey.fill(0);
   const wallet = new Wallet({ signerId: file.memberId!, signer: createKeySigner(key) });
   const client = new MedledgerClient(baseUrl, { signerId: file.memberId!, privateKey: key });
   return {
     pkcs8: keys.signing.privateKey,
+    encryptionKey: keys.encryption.privateKey,
     label: file.label,
     memberId: file.memberId!,
     org: file.requested.org,

@@ -59,6 +59,7 @@ export function Patient({ session }: { session: Session }) {
         baseUrl: window.location.origin,
         signerId: session.memberId,
         privateKey: session.pkcs8,
+        encryptionKey: session.encryptionKey,
         waitMs: 15_000,
       }),
     [session],
