@@ -28,7 +28,7 @@ const ioModules = [
 const nodeBuiltins = builtinModules.filter((m) => !m.startsWith('_'));
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'packages/web/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {
@@ -67,7 +67,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['packages/client/src/**/*.ts'],
+    // The client and the portal run in browsers.
+    files: ['packages/client/src/**/*.ts', 'packages/web/src/**/*.{ts,tsx}'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -11,6 +11,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import {
   encryptionPublicKeyOf,
@@ -30,6 +31,7 @@ import { PeerSync } from './sync/peerSync.js';
 import { CheckpointService } from './checkpoints/service.js';
 import { etcdCheckpointTransport } from './checkpoints/etcdTransport.js';
 import { consortiumRoutes } from './api/routes/consortium.js';
+import { webRoutes } from './api/routes/web.js';
 import { serverTransport } from './transport/serverTransport.js';
 import {
   loadPrivateKey,
@@ -82,7 +84,12 @@ export interface StartNodeOptions {
   peers?: { org: string; url: string }[];
   /** Operational messages: codes and ids, never secrets or record contents. */
   log: (line: string) => void;
+  /** The built portal served at `/` (default: this repository's `packages/web/dist`). */
+  webDir?: string;
 }
+
+/** Where `npm run build` puts the portal, next to this package in the repository. */
+export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../../web/dist/', import.meta.url));
 
 export interface RunningNode {
   node: MedledgerNode;
@@ -289,6 +296,7 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
         paymentsRoutes({ auth }),
         flRoutes(auth),
         fhirRoutes({ facade: new FhirFacade({ records: services }), smart, auth }),
+        webRoutes(o.webDir ?? DEFAULT_WEB_DIR),
       ],
     });
     const address = await app.listen({ host, port: o.port ?? config.port });
