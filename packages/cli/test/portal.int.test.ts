@@ -109,7 +109,10 @@ test('portal: explorer live, wallet sign-in in the page, blocks and an inclusion
     // 1. The patient grants the lab scope to the doctor, for treatment, for one hour.
     await page.getByLabel('Member id').fill(baker.memberId);
     await page.getByRole('button', { name: 'Grant', exact: true }).click();
-    await page.getByRole('status').filter({ hasText: 'Granted, in block' }).waitFor({ timeout: 20_000 });
+    const granted = page.getByRole('status').filter({ hasText: 'Granted, in block' });
+    await granted.waitFor({ timeout: 20_000 });
+    const grantTx = /transaction ([0-9a-f]{64})/.exec((await granted.textContent()) ?? '')?.[1];
+    assert.ok(grantTx, 'the page names the grant’s transaction');
     await page.getByRole('button', { name: /^Revoke consent/ }).waitFor();
 
     // 2. In a second browser context, the doctor reads the biopsy and is denied the diagnosis.
@@ -192,16 +195,24 @@ test('portal: explorer live, wallet sign-in in the page, blocks and an inclusion
       /Refused \((NO_GRANT|GRANT_REVOKED)\)/,
     );
 
-    // 5. The explorer verifies a transaction's inclusion proof in the browser.
+    // 5. The explorer verifies that transaction's (the grant's) inclusion proof in the browser,
+    // and the latest block's transactions are listed with the same check.
     await page.getByRole('button', { name: 'Consortium explorer' }).click();
+    await page.getByLabel('Transaction id').fill(grantTx);
+    await page.getByRole('button', { name: 'Find' }).click();
+    await page
+      .getByRole('form', { name: 'Check a transaction' })
+      .getByRole('button', { name: 'Verify inclusion here' })
+      .click();
+    const proof = page.getByTestId(`proof-${grantTx}`);
+    await proof.filter({ hasText: /Verified in this browser|Not verified|Could not check/ }).waitFor();
+    assert.match(
+      (await proof.textContent()) ?? '',
+      /Verified in this browser: in block \d+, final, signed by hospitalA/,
+    );
     const table = page.getByRole('table', { name: 'Latest blocks' });
     await table.waitFor();
     await table.getByRole('button').first().click();
-    const verify = page.getByRole('button', { name: 'Verify inclusion here' }).first();
-    await verify.click();
-    const result = page.locator('[data-testid^="proof-"]').first();
-    await result.filter({ hasText: /Verified in this browser|Not verified|Could not check/ }).waitFor();
-    assert.match((await result.textContent()) ?? '', /Verified in this browser: in block \d+, final/);
     await page.screenshot({ path: join(SHOTS, 'explorer.png'), fullPage: true });
 
     // Phone width: the same page, usable.

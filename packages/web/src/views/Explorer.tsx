@@ -126,6 +126,7 @@ export function Explorer({ session }: { session: Session | undefined }) {
           <Sparkline values={gaps} label="milliseconds between blocks" />
         </div>
       </div>
+      {session && <FindTx session={session} genesis={genesis} />}
       {!session ? (
         <p className="note">
           Sign in to see blocks and transactions: reading a block is a member’s signed read, and it is logged
@@ -202,6 +203,41 @@ function BlockRows({
   );
 }
 
+/** Checks any transaction by id: fetched with its proof, verified here. */
+function FindTx({ session, genesis }: { session: Session; genesis: Genesis | undefined }) {
+  const [id, setId] = useState('');
+  const [shown, setShown] = useState<string | undefined>();
+  const [error, setError] = useState<string | undefined>();
+  return (
+    <form
+      className="card"
+      aria-labelledby="find-title"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const t = id.trim().toLowerCase();
+        if (!/^[0-9a-f]{64}$/.test(t)) return setError('A transaction id is 64 hexadecimal characters.');
+        setError(undefined);
+        setShown(t);
+      }}
+    >
+      <h3 id="find-title">Check a transaction</h3>
+      <label htmlFor="find-tx">Transaction id</label>
+      <input id="find-tx" className="mono" value={id} onChange={(e) => setId(e.target.value)} />
+      <button type="submit">Find</button>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      {shown && (
+        <ul className="txs">
+          <TxItem key={shown} t={{ id: shown, type: '', code: '' }} session={session} genesis={genesis} />
+        </ul>
+      )}
+    </form>
+  );
+}
+
 function TxItem({
   t,
   session,
@@ -225,7 +261,7 @@ function TxItem({
   return (
     <li>
       <span className="mono">{t.id.slice(0, 16)}…</span> <strong>{t.type}</strong>{' '}
-      <span className={t.code === 'OK' ? 'ok' : 'bad'}>{t.code}</span>{' '}
+      {t.code && <span className={t.code === 'OK' ? 'ok' : 'bad'}>{t.code}</span>}{' '}
       <button onClick={() => void verify()}>Verify inclusion here</button>{' '}
       <span role="status" data-testid={`proof-${t.id}`}>
         {check === undefined

@@ -252,7 +252,7 @@ function ConsentForm({ records, onDone }: { records: RecordsClient; onDone: () =
         notAfter: now + h * HOUR,
       });
       if (r.receipt.code === 'OK') {
-        setMsg({ ok: true, text: `Granted, in block ${r.receipt.height}.` });
+        setMsg({ ok: true, text: `Granted, in block ${r.receipt.height} (transaction ${r.txId}).` });
         onDone();
       } else
         setMsg({
