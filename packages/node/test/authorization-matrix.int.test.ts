@@ -40,6 +40,8 @@ const MATRIX: Record<string, Row> = {
   'GET /v1/state/:key': member,
   'GET /v1/status': pub('node status: chain id, height, organization'),
   'GET /v1/genesis': pub('the consortium genesis is public'),
+  'GET /v1/openapi.json': pub('the API description, derived from the route table'),
+  'GET /v1/docs': pub('the API description as a page'),
   'GET /v1/checkpoints/:height': pub('node signatures over block hashes: what light clients check'),
   'GET /v1/checkpoints': pub('node signatures over block hashes: what light clients check'),
   'GET /v1/sync/blocks': { auth: 'peer' },

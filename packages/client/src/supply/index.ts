@@ -22,6 +22,7 @@ import {
 } from '@medledger/core/contracts/supply/epcis';
 import type { TxContext } from '../confidentiality.js';
 import { LedgerApi } from '../ledgerApi.js';
+import { API } from '../api/index.js';
 
 type Json = { [k: string]: JsonValue };
 export type PackRef = { gtin: string; serial: string };
@@ -134,12 +135,15 @@ export interface PackVerification {
 export class SupplyClient extends LedgerApi {
   /** Verifies a pack (public route). */
   verifyPack(gtin: string, serial: string): Promise<PackVerification> {
-    return this.get(`/v1/supply/packs/${encodeURIComponent(gtin)}/${encodeURIComponent(serial)}`);
+    return this.call(API.supply.verifyPack, { params: { gtin, serial } }) as Promise<PackVerification>;
   }
 
   /** The recall notices that reached an organization (signed request of one of its members). */
   recalls(org: string): Promise<{ org: string; recalls: RecallNotice[] }> {
-    return this.get(`/v1/supply/recalls/${encodeURIComponent(org)}`, true);
+    return this.call(API.supply.recalls, { params: { org } }) as Promise<{
+      org: string;
+      recalls: RecallNotice[];
+    }>;
   }
 
   /** Submits a supply transaction and waits for its receipt. */
