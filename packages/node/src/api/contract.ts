@@ -56,9 +56,9 @@ function authenticateFirst(route: RouteSpec, auth: RequestAuthenticator): Hook |
     return async (req) => {
       auth.authenticatePeer(req);
     };
-  if (route.auth !== 'member' && route.auth !== 'patient') return undefined;
+  // A route that also takes a ticket (the event stream: no body) authenticates in its handler.
+  if ((route.auth !== 'member' && route.auth !== 'patient') || route.ticket) return undefined;
   return async (req: FastifyRequest) => {
-    if (route.ticket && (req.query as Record<string, unknown>)?.ticket !== undefined) return;
     const member = auth.authenticate(req);
     if (route.auth !== 'patient') return;
     const p = req.params as { id?: string; patientId?: string };
