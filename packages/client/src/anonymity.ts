@@ -11,7 +11,6 @@
  */
 import type { SigningKey } from './signer.js';
 import {
-  canonicalize,
   envelopeFromJson,
   fromB64u,
   fromUtf8,
@@ -51,7 +50,8 @@ import {
   type IssuerEntry,
   type JsonObject,
 } from '@medledger/core/contracts/anonymity';
-import { AUTH_HEADER, requestAudience, signRequest } from './auth.js';
+import { API } from './api/index.js';
+import { ApiClient } from './api/call.js';
 import { MedledgerHttpError, type Receipt } from './http.js';
 
 /** Parameters of {@link groupSignedPayload}. */
@@ -179,45 +179,11 @@ export interface AnonymousReadResponse {
 /** HTTP client of the anonymity routes of a node. */
 export class AnonymityClient {
   readonly baseUrl: string;
-  readonly #fetch: typeof fetch;
+  readonly #api: ApiClient;
   /** @param o.fetch the fetch to use (e.g. one that trusts only the genesis roots over TLS) */
   constructor(baseUrl: string, o: { fetch?: typeof fetch } = {}) {
-    this.baseUrl = baseUrl.replace(/\/$/, '');
-    this.#fetch = o.fetch ?? ((i, init) => fetch(i, init));
-  }
-
-  async #req<T>(
-    method: string,
-    path: string,
-    body?: unknown,
-    signer?: NamedSigner,
-    ok = [200, 201, 202],
-  ): Promise<T> {
-    const text = body === undefined ? undefined : canonicalize(body);
-    const headers: Record<string, string> = text === undefined ? {} : { 'content-type': 'application/json' };
-    if (signer) {
-      headers[AUTH_HEADER] = signRequest({
-        ...signer,
-        audience: await requestAudience(this.baseUrl, this.#fetch),
-        method,
-        path,
-        ts: Date.now(),
-        ...(text === undefined ? {} : { body: utf8(text) }),
-      });
-    }
-    const res = await this.#fetch(`${this.baseUrl}${path}`, {
-      method,
-      headers,
-      ...(text === undefined ? {} : { body: text }),
-    });
-    const json = (await res.json().catch(() => undefined)) as { code?: string; message?: string } | undefined;
-    if (!ok.includes(res.status))
-      throw new MedledgerHttpError(
-        res.status,
-        json?.code ?? 'HTTP_ERROR',
-        json?.message ?? `HTTP ${res.status}`,
-      );
-    return json as T;
+    this.#api = new ApiClient(baseUrl, undefined, o);
+    this.baseUrl = this.#api.baseUrl;
   }
 
   /** Asks a node to relay an anonymous payload (group- or ring-signed). */
@@ -226,12 +192,24 @@ export class AnonymityClient {
     payload: JsonObject,
     opts: { waitMs?: number } = {},
   ): Promise<{ txId: string; receipt?: Receipt }> {
-    return this.#req('POST', `/v1/anon/relay${opts.waitMs ? `?wait=${opts.waitMs}` : ''}`, { type, payload });
+    return this.#api.call(API.anonymity.relay, {
+      query: waitQuery(opts.waitMs),
+      body: { type, payload },
+    }) as Promise<{
+      txId: string;
+      receipt?: Receipt;
+    }>;
   }
 
   /** The issuer entry on the ledger and its accumulator updates from `from`. */
   issuer(org: string, from = 0): Promise<{ issuer: IssuerEntry; updates: AccumulatorUpdateJson[] }> {
-    return this.#req('GET', `/v1/anon/issuers/${encodeURIComponent(org)}?from=${from}`);
+    return this.#api.call(API.anonymity.issuer, {
+      params: { org },
+      query: { from: String(from) },
+    }) as Promise<{
+      issuer: IssuerEntry;
+      updates: AccumulatorUpdateJson[];
+    }>;
   }
 
   /**
@@ -239,15 +217,14 @@ export class AnonymityClient {
    * its issuing service): blind issuance over a fresh holder secret made here.
    */
   async requestCredential(p: NamedSigner & { issuer: string }): Promise<HeldCredential> {
-    const org = encodeURIComponent(p.issuer);
-    const { nonce } = await this.#req<{ nonce: string }>('POST', `/v1/anon/issuers/${org}/nonce`, {}, p);
+    const params = { org: p.issuer };
+    const { nonce } = await this.#api.call(API.anonymity.issuanceNonce, { params }, { signer: p });
     const holderSecret = await createHolderSecret();
     const request = await createIssuanceRequest(holderSecret, fromB64u(nonce));
-    const r = await this.#req<{ sealed: unknown; seq: number }>(
-      'POST',
-      `/v1/anon/issuers/${org}/credentials`,
-      { nonce, request: issuanceRequestToJson(request) },
-      p,
+    const r = await this.#api.call(
+      API.anonymity.issueCredential,
+      { params, body: { nonce, request: issuanceRequestToJson(request) } },
+      { signer: p },
     );
     const opened = JSON.parse(fromUtf8(await openSealedToMember(r.sealed, p, credentialAad(p.issuer)))) as {
       credential: unknown;
@@ -285,31 +262,32 @@ export class AnonymityClient {
     purpose: string;
     waitMs?: number;
   }): Promise<AnonymousReadResponse> {
-    const ch = await this.#req<{ challengeId: string; request: unknown }>('POST', '/v1/anon/challenge', {
-      issuer: p.issuer,
-    });
+    const ch = await this.#api.call(API.anonymity.readChallenge, { body: { issuer: p.issuer } });
     const presentation = await presentCredential(
       p.held.credential,
       presentationRequestFromJson(ch.request),
       p.held.witness,
     );
-    return this.#req(
-      'POST',
-      `/v1/anon/read${p.waitMs ? `?wait=${p.waitMs}` : ''}`,
-      {
-        challengeId: ch.challengeId,
-        presentation: presentationToJson(presentation),
-        recordId: p.recordId,
-        purpose: p.purpose,
-      },
-      undefined,
-      [200, 403],
-    ).then((r) => {
-      const x = r as AnonymousReadResponse & { message?: string };
-      if (typeof x.allow !== 'boolean')
-        throw new MedledgerHttpError(403, x.code ?? 'HTTP_ERROR', x.message ?? 'denied');
-      return x;
-    });
+    return this.#api
+      .call(
+        API.anonymity.read,
+        {
+          query: waitQuery(p.waitMs),
+          body: {
+            challengeId: ch.challengeId,
+            presentation: presentationToJson(presentation),
+            recordId: p.recordId,
+            purpose: p.purpose,
+          },
+        },
+        { accept: [403] },
+      )
+      .then((r) => {
+        const x = r as AnonymousReadResponse & { message?: string };
+        if (typeof x.allow !== 'boolean')
+          throw new MedledgerHttpError(403, x.code ?? 'HTTP_ERROR', x.message ?? 'denied');
+        return x;
+      });
   }
 
   /**
@@ -320,28 +298,29 @@ export class AnonymityClient {
     txId: string;
     receipt?: Receipt;
   }> {
-    const t = encodeURIComponent(p.trialId);
-    const ch = await this.#req<{ challengeId: string; request: unknown }>(
-      'POST',
-      `/v1/anon/trials/${t}/challenge`,
-      {
-        issuer: p.issuer,
-      },
-    );
+    const params = { trialId: p.trialId };
+    const ch = await this.#api.call(API.anonymity.trialChallenge, { params, body: { issuer: p.issuer } });
     const presentation = await presentCredential(
       p.held.credential,
       presentationRequestFromJson(ch.request),
       p.held.witness,
     );
-    return this.#req('POST', `/v1/anon/trials/${t}/enrol${p.waitMs ? `?wait=${p.waitMs}` : ''}`, {
-      challengeId: ch.challengeId,
-      presentation: presentationToJson(presentation),
-    });
+    return this.#api.call(API.anonymity.trialEnrol, {
+      params,
+      query: waitQuery(p.waitMs),
+      body: { challengeId: ch.challengeId, presentation: presentationToJson(presentation) },
+    }) as Promise<{ txId: string; receipt?: Receipt }>;
   }
 
   /** The group entry on the ledger and the revocations published from epoch `from`. */
   group(groupId: string, from = 0): Promise<{ group: GroupEntry; revocations: string[] }> {
-    return this.#req('GET', `/v1/anon/groups/${encodeURIComponent(groupId)}?from=${from}`);
+    return this.#api.call(API.anonymity.group, {
+      params: { groupId },
+      query: { from: String(from) },
+    }) as Promise<{
+      group: GroupEntry;
+      revocations: string[];
+    }>;
   }
 
   /**
@@ -349,43 +328,44 @@ export class AnonymityClient {
    * key, and opens it (secret: keep it in the key store).
    */
   async groupMemberKey(p: NamedSigner & { groupId: string }): Promise<Uint8Array> {
-    const r = await this.#req<{ sealed: unknown }>(
-      'POST',
-      `/v1/anon/groups/${encodeURIComponent(p.groupId)}/member-key`,
-      {},
-      p,
+    const r = await this.#api.call(
+      API.anonymity.groupMemberKey,
+      { params: { groupId: p.groupId } },
+      { signer: p },
     );
     return openSealedToMember(r.sealed, p, groupKeyAad(p.groupId));
   }
 
   /** Revokes a member from a group (the managing organization's administrators). */
   revokeGroupMember(p: NamedSigner & { groupId: string; memberId: string }): Promise<{ epoch: number }> {
-    return this.#req(
-      'POST',
-      `/v1/anon/groups/${encodeURIComponent(p.groupId)}/revoke`,
-      { memberId: p.memberId },
-      p,
+    return this.#api.call(
+      API.anonymity.groupRevoke,
+      { params: { groupId: p.groupId }, body: { memberId: p.memberId } },
+      { signer: p },
     );
   }
 
   /** Revokes a member's credentials at its issuer (the issuing organization's administrators). */
   revokeCredentials(p: NamedSigner & { issuer: string; memberId: string }): Promise<{ revoked: number }> {
-    return this.#req(
-      'POST',
-      `/v1/anon/issuers/${encodeURIComponent(p.issuer)}/revoke`,
-      { memberId: p.memberId },
-      p,
-    );
+    return this.#api.call(
+      API.anonymity.revokeCredential,
+      { params: { org: p.issuer }, body: { memberId: p.memberId } },
+      { signer: p },
+    ) as Promise<{ revoked: number }>;
   }
 
   /** Asks the group manager's node to open a group-signed transaction (its auditors only). */
   async open(p: NamedSigner & { groupId: string; txId: string }): Promise<string | null> {
-    const r = await this.#req<{ memberId: string | null }>(
-      'POST',
-      `/v1/anon/groups/${encodeURIComponent(p.groupId)}/open`,
-      { txId: p.txId },
-      p,
+    const r = await this.#api.call(
+      API.anonymity.groupOpen,
+      { params: { groupId: p.groupId }, body: { txId: p.txId } },
+      { signer: p },
     );
     return r.memberId;
   }
+}
+
+/** `?wait=<ms>` when there is a wait. */
+function waitQuery(ms: number | undefined): { wait: string } | undefined {
+  return ms ? { wait: String(ms) } : undefined;
 }

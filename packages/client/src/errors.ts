@@ -32,3 +32,12 @@ export class MedledgerError extends Error {
 export function isMedledgerError(e: unknown, code?: string): e is MedledgerError {
   return e instanceof MedledgerError && (code === undefined || e.code === code);
 }
+
+/** A node answered with an error (`status` is the HTTP status, `code` the node's code). */
+export class MedledgerHttpError extends MedledgerError {
+  declare readonly status: number;
+  constructor(status: number, code: string, message: string) {
+    super(code, message, status);
+    this.name = 'MedledgerHttpError';
+  }
+}

@@ -1,6 +1,6 @@
 /**
- * Typed HTTP client for a medledger node. Errors from the node arrive as `{ code, message }`
- * and are thrown as `MedledgerHttpError` with the same code.
+ * Client of a node's ledger routes, calling through the route table (api/): errors from the
+ * node arrive as `{ code, message }` and are thrown as `MedledgerHttpError` with the same code.
  *
  * The raw ledger reads — `getTx`, `getBlock`, `getState` — are member-only: blocks and
  * transactions carry DSS records in plaintext, and the node logs every DSS record it serves
@@ -20,8 +20,12 @@ import type {
   SignedTx,
   TxInclusionProof,
 } from '@medledger/core';
-import { AUTH_HEADER, requestAudience, signRequest, type RequestAudience } from './auth.js';
-import { MedledgerError } from './errors.js';
+import type { RequestAudience } from './auth.js';
+import { MedledgerHttpError } from './errors.js';
+
+export { MedledgerHttpError } from './errors.js';
+import { API } from './api/index.js';
+import { ApiClient } from './api/call.js';
 
 export interface Receipt {
   txId: string;
@@ -58,15 +62,6 @@ export interface StoredCheckpoints {
   signatures: (CheckpointSignature & { body: CheckpointBody })[];
 }
 
-/** A node answered with an error: its status and its `{ code, message }` body. */
-export class MedledgerHttpError extends MedledgerError {
-  declare readonly status: number;
-  constructor(status: number, code: string, message: string) {
-    super(code, message, status);
-    this.name = 'MedledgerHttpError';
-  }
-}
-
 /** A member who signs the client's ledger reads (see auth.ts `signRequest`). */
 export interface RequestSigner {
   /** Member id (hex of the certificate hash). */
@@ -100,47 +95,15 @@ export interface BlockWithCodes {
  */
 export class MedledgerClient {
   readonly baseUrl: string;
-  readonly #signer: RequestSigner | undefined;
-  readonly #fetch: typeof fetch;
+  /** The table-typed client this one calls through (client/src/api). */
+  readonly api: ApiClient;
   /**
    * @param opts.fetch the fetch to use (e.g. one that trusts only the consortium's roots over
    *   TLS); the global fetch by default
    */
   constructor(baseUrl: string, signer?: RequestSigner, opts: { fetch?: typeof fetch } = {}) {
-    this.baseUrl = baseUrl.replace(/\/$/, '');
-    this.#signer = signer;
-    this.#fetch = opts.fetch ?? ((input, init) => fetch(input, init));
-  }
-
-  async #req<T>(method: string, path: string, body?: unknown, signed = false): Promise<T> {
-    const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
-    // Only bodiless requests are signed here (the signature would have to cover the body bytes).
-    if (signed && this.#signer && body === undefined) {
-      const s = this.#signer;
-      headers[AUTH_HEADER] = signRequest({
-        audience: s.audience ?? (await requestAudience(this.baseUrl, this.#fetch)),
-        signerId: s.signerId,
-        privateKey: s.privateKey,
-        method,
-        path,
-        ts: (s.now ?? Date.now)(),
-      });
-    }
-    const init: RequestInit = { method, headers };
-    if (body !== undefined) init.body = JSON.stringify(body);
-    const res = await this.#fetch(`${this.baseUrl}${path}`, init);
-    const text = await res.text();
-    let json: unknown;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      throw new MedledgerHttpError(res.status, 'BAD_RESPONSE', `node answered ${res.status} with non-JSON`);
-    }
-    if (!res.ok) {
-      const e = json as { code?: string; message?: string } | undefined;
-      throw new MedledgerHttpError(res.status, e?.code ?? 'HTTP_ERROR', e?.message ?? `HTTP ${res.status}`);
-    }
-    return json as T;
+    this.api = new ApiClient(baseUrl, signer, opts);
+    this.baseUrl = this.api.baseUrl;
   }
 
   /**
@@ -150,24 +113,20 @@ export class MedledgerClient {
    */
   async submit(tx: SignedTx, opts: { waitMs?: number } = {}): Promise<SubmitResult> {
     const deadline = Date.now() + (opts.waitMs ?? 0);
-    const r = await this.#req<SubmitResult>(
-      'POST',
-      `/v1/txs${opts.waitMs ? `?wait=${opts.waitMs}` : ''}`,
-      tx,
-    );
+    const r = (await this.api.call(API.ledger.submitTx, {
+      query: waitQuery(opts.waitMs),
+      body: tx,
+    })) as SubmitResult;
     return r.status === 'pending' ? this.#untilCommitted(r, deadline) : r;
   }
 
   /** Submits transactions; with `waitMs`, waits for their receipts as {@link submit} does. */
   async submitBatch(txs: SignedTx[], opts: { waitMs?: number } = {}): Promise<SubmitResult[]> {
     const deadline = Date.now() + (opts.waitMs ?? 0);
-    const r = await this.#req<{ results: SubmitResult[] }>(
-      'POST',
-      `/v1/txs/batch${opts.waitMs ? `?wait=${opts.waitMs}` : ''}`,
-      { txs },
-    );
+    const r = await this.api.call(API.ledger.submitBatch, { query: waitQuery(opts.waitMs), body: { txs } });
     const out: SubmitResult[] = [];
-    for (const x of r.results) out.push(x.status === 'pending' ? await this.#untilCommitted(x, deadline) : x);
+    for (const x of r.results as SubmitResult[])
+      out.push(x.status === 'pending' ? await this.#untilCommitted(x, deadline) : x);
     return out;
   }
 
@@ -198,67 +157,62 @@ export class MedledgerClient {
    * checkpoint for a light client (signed request; 401 without a signer).
    * @param opts.finalWaitMs wait up to this long for a quorum of nodes to sign the block
    */
-  getTx(id: string, opts: { finalWaitMs?: number } = {}): Promise<TxWithProof> {
-    const q = opts.finalWaitMs ? `?final=${opts.finalWaitMs}` : '';
-    return this.#req('GET', `/v1/txs/${encodeURIComponent(id)}${q}`, undefined, true);
+  async getTx(id: string, opts: { finalWaitMs?: number } = {}): Promise<TxWithProof> {
+    const query = opts.finalWaitMs ? { final: String(opts.finalWaitMs) } : undefined;
+    return (await this.api.call(API.ledger.getTx, { params: { id }, query })) as unknown as TxWithProof;
   }
 
-  getReceipt(id: string, waitMs = 0): Promise<Receipt> {
-    return this.#req('GET', `/v1/txs/${encodeURIComponent(id)}/receipt${waitMs ? `?wait=${waitMs}` : ''}`);
+  async getReceipt(id: string, waitMs = 0): Promise<Receipt> {
+    return (await this.api.call(API.ledger.getReceipt, {
+      params: { id },
+      query: waitQuery(waitMs),
+    })) as Receipt;
   }
 
   /** A block with its validity codes (signed request; 401 without a signer). */
-  getBlock(height: number): Promise<BlockWithCodes> {
-    return this.#req('GET', `/v1/blocks/${height}`, undefined, true);
+  async getBlock(height: number): Promise<BlockWithCodes> {
+    return (await this.api.call(API.ledger.getBlock, {
+      params: { height: String(height) },
+    })) as unknown as BlockWithCodes;
   }
 
   /**
    * A world-state value (signed request; 401 without a signer).
    * @throws MedledgerHttpError NOT_FOUND when the key has no value
    */
-  getState<T = unknown>(key: string): Promise<{ key: string; value: T }> {
-    return this.#req('GET', `/v1/state/${encodeURIComponent(key)}`, undefined, true);
-  }
-
-  /**
-   * A GET of another route of the node (the feature routes: `/v1/fl/...`, ...), signed when
-   * the client has a signer.
-   * @throws MedledgerHttpError with the node's code on any answer but 2xx
-   */
-  get<T>(path: string): Promise<T> {
-    return this.#req('GET', path, undefined, true);
+  async getState<T = unknown>(key: string): Promise<{ key: string; value: T }> {
+    return (await this.api.call(API.ledger.getState, { params: { key } })) as { key: string; value: T };
   }
 
   /** The checkpoint of a committed height and the signatures of it this node holds. */
-  getCheckpoint(height: number): Promise<CheckpointAt> {
-    return this.#req('GET', `/v1/checkpoints/${height}`);
+  async getCheckpoint(height: number): Promise<CheckpointAt> {
+    return (await this.api.call(API.ledger.checkpoint, {
+      params: { height: String(height) },
+    })) as unknown as CheckpointAt;
   }
 
   /** Every checkpoint signature the node stored for heights `from`..`to` (at most 500). */
   async getCheckpoints(from: number, to: number): Promise<StoredCheckpoints[]> {
-    const r = await this.#req<{ checkpoints: StoredCheckpoints[] }>(
-      'GET',
-      `/v1/checkpoints?from=${from}&to=${to}`,
-    );
-    return r.checkpoints;
+    const r = await this.api.call(API.ledger.checkpoints, { query: { from: String(from), to: String(to) } });
+    return r.checkpoints as unknown as StoredCheckpoints[];
   }
 
   /** Stored blocks `from`..`to` for a peer node's sync (signed by a consortium node key). */
   async syncBlocks(from: number, to: number): Promise<{ block: Block; hash: string }[]> {
-    const r = await this.#req<{ blocks: { block: Block; hash: string }[] }>(
-      'GET',
-      `/v1/sync/blocks?from=${from}&to=${to}`,
-      undefined,
-      true,
-    );
-    return r.blocks;
+    const r = await this.api.call(API.ledger.syncBlocks, { query: { from: String(from), to: String(to) } });
+    return r.blocks as unknown as { block: Block; hash: string }[];
   }
 
-  status(): Promise<Record<string, unknown> & { chainId: string; height: number }> {
-    return this.#req('GET', '/v1/status');
+  async status(): Promise<Record<string, unknown> & { chainId: string; height: number }> {
+    return this.api.call(API.ledger.status);
   }
 
-  genesis(): Promise<Genesis> {
-    return this.#req('GET', '/v1/genesis');
+  async genesis(): Promise<Genesis> {
+    return (await this.api.call(API.ledger.genesis)) as unknown as Genesis;
   }
+}
+
+/** `?wait=<ms>` when there is a wait. */
+function waitQuery(ms: number | undefined): { wait: string } | undefined {
+  return ms ? { wait: String(ms) } : undefined;
 }

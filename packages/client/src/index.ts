@@ -18,3 +18,5 @@ export * from './supply/index.js';
 export * from './payments/index.js';
 export * from './fl/index.js';
 export * from './orgServices/index.js';
+export * from './errors.js';
+export * from './api/index.js';

@@ -30,7 +30,8 @@ import {
   type JsonValue,
 } from '@medledger/crypto';
 import type { Genesis } from '@medledger/core';
-import { AUTH_HEADER, requestAudience, signRequest } from './auth.js';
+import { API, pathOf } from './api/index.js';
+import { ApiClient } from './api/call.js';
 
 /** Header carrying `<org>.<base64url r||s>`: the node of `<org>` signed the body. */
 export const WEBHOOK_SIGNATURE_HEADER = 'x-medledger-signature';
@@ -212,23 +213,17 @@ export function subscribeNotifications(p: SubscribeNotificationsParameters): Not
   let everOpened = false;
 
   const connectOnce = async (): Promise<'fatal' | 'ended'> => {
-    const q = new URLSearchParams();
-    if (last === undefined && p.since !== undefined) q.set('since', String(p.since));
-    const path = `/v1/patients/${p.patientId}/events${q.size > 0 ? `?${q.toString()}` : ''}`;
-    const auth = signRequest({
-      audience: await requestAudience(p.baseUrl),
-      signerId: p.patientId,
-      privateKey: p.privateKey,
-      method: 'GET',
-      path,
-      ts: now(),
-    });
-    const headers: Record<string, string> = { accept: 'text/event-stream', [AUTH_HEADER]: auth };
+    const headers: Record<string, string> = { accept: 'text/event-stream' };
     if (last !== undefined) headers['last-event-id'] = last;
-    const res = await fetch(`${p.baseUrl.replace(/\/$/, '')}${path}`, {
-      headers,
-      signal: ctrl.signal,
-    });
+    const api = new ApiClient(p.baseUrl, { signerId: p.patientId, privateKey: p.privateKey, now });
+    const res = await api.open(
+      API.notifications.events,
+      {
+        params: { patientId: p.patientId },
+        query: last === undefined && p.since !== undefined ? { since: String(p.since) } : undefined,
+      },
+      { headers, signal: ctrl.signal },
+    );
     if (!res.ok || !res.body) {
       const text = await res.text().catch(() => '');
       const e = new Error(`event stream refused: HTTP ${res.status} ${text}`);
@@ -290,39 +285,6 @@ export interface WebhookInfo {
   lastError?: string;
 }
 
-async function signedJson<T>(
-  p: { baseUrl: string; patientId: string; privateKey: SigningKey; now?: () => number },
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<T> {
-  const bytes = body === undefined ? undefined : utf8(JSON.stringify(body));
-  const auth = signRequest({
-    audience: await requestAudience(p.baseUrl),
-    signerId: p.patientId,
-    privateKey: p.privateKey,
-    method,
-    path,
-    ts: (p.now ?? Date.now)(),
-    ...(bytes ? { body: bytes } : {}),
-  });
-  const res = await fetch(`${p.baseUrl.replace(/\/$/, '')}${path}`, {
-    method,
-    headers: { 'x-medledger-auth': auth, ...(bytes ? { 'content-type': 'application/json' } : {}) },
-    ...(bytes ? { body: bytes } : {}),
-  });
-  const text = await res.text();
-  const json = text ? (JSON.parse(text) as unknown) : undefined;
-  if (!res.ok) {
-    const e = json as { code?: string; message?: string } | undefined;
-    throw Object.assign(new Error(e?.message ?? `HTTP ${res.status}`), {
-      status: res.status,
-      code: e?.code ?? 'HTTP_ERROR',
-    });
-  }
-  return json as T;
-}
-
 type PatientAuth = {
   baseUrl: string;
   patientId: string;
@@ -330,20 +292,36 @@ type PatientAuth = {
   now?: () => number;
 };
 
-/** Registers a webhook (http or https URL) for the patient; returns it with its id. */
-export function registerWebhook(p: PatientAuth & { url: string }): Promise<WebhookInfo> {
-  return signedJson(p, 'POST', `/v1/patients/${p.patientId}/webhooks`, { url: p.url });
+/** The patient's client of the node (signs as the patient). */
+const patientApi = (p: PatientAuth): ApiClient =>
+  new ApiClient(p.baseUrl, {
+    signerId: p.patientId,
+    privateKey: p.privateKey,
+    ...(p.now ? { now: p.now } : {}),
+  });
+
+/**
+ * Registers a webhook (http or https URL) for the patient; returns it with its id.
+ * @throws MedledgerHttpError with the node's code
+ */
+export async function registerWebhook(p: PatientAuth & { url: string }): Promise<WebhookInfo> {
+  return (await patientApi(p).call(API.notifications.addWebhook, {
+    params: { patientId: p.patientId },
+    body: { url: p.url },
+  })) as WebhookInfo;
 }
 
 /** Lists the patient's webhooks with their pending and dead-letter counts. */
 export async function listWebhooks(p: PatientAuth): Promise<WebhookInfo[]> {
-  return (await signedJson<{ webhooks: WebhookInfo[] }>(p, 'GET', `/v1/patients/${p.patientId}/webhooks`))
-    .webhooks;
+  const r = await patientApi(p).call(API.notifications.webhooks, { params: { patientId: p.patientId } });
+  return r.webhooks as WebhookInfo[];
 }
 
 /** Removes a webhook and drops its pending deliveries. */
 export async function deleteWebhook(p: PatientAuth & { webhookId: string }): Promise<void> {
-  await signedJson(p, 'DELETE', `/v1/patients/${p.patientId}/webhooks/${p.webhookId}`);
+  await patientApi(p).call(API.notifications.removeWebhook, {
+    params: { patientId: p.patientId, webhookId: p.webhookId },
+  });
 }
 
 /**
@@ -353,12 +331,9 @@ export async function deleteWebhook(p: PatientAuth & { webhookId: string }): Pro
  * @example new EventSource(await eventStreamUrl({ baseUrl, patientId, privateKey }))
  */
 export async function eventStreamUrl(p: PatientAuth & { since?: number }): Promise<string> {
-  const { ticket } = await signedJson<{ ticket: string }>(
-    p,
-    'POST',
-    `/v1/patients/${p.patientId}/events/tickets`,
-  );
-  const q = new URLSearchParams({ ticket });
-  if (p.since !== undefined) q.set('since', String(p.since));
-  return `${p.baseUrl.replace(/\/$/, '')}/v1/patients/${p.patientId}/events?${q.toString()}`;
+  const api = patientApi(p);
+  const params = { patientId: p.patientId };
+  const { ticket } = await api.call(API.notifications.eventTicket, { params });
+  const query = { ticket, ...(p.since !== undefined ? { since: String(p.since) } : {}) };
+  return `${api.baseUrl}${pathOf(API.notifications.events, params, query)}`;
 }

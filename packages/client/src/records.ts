@@ -33,7 +33,6 @@ import {
   sealEnvelope,
   toB64u,
   toHex,
-  utf8,
   verifyCommitment,
   type EnvelopeJson,
   type JsonValue,
@@ -48,7 +47,8 @@ import type {
   TxBody,
   TxType,
 } from '@medledger/core';
-import { AUTH_HEADER, requestAudience, signRequest } from './auth.js';
+import { API, pathOf } from './api/index.js';
+import { ApiClient } from './api/call.js';
 import { MedledgerClient, MedledgerHttpError, type Receipt, type TxWithProof } from './http.js';
 import { checkTxWithProof } from './lightClient.js';
 import {
@@ -68,6 +68,15 @@ import { isTxOf } from '@medledger/core';
 type Obj = { [k: string]: JsonValue };
 
 /** A failed record operation: a rejected transaction, a denied access, a failed check. */
+/** A DSS record as `GET /v1/dss/records/:recordId` serves it. */
+export interface DssRead {
+  recordId: string;
+  txId: string;
+  resource: Obj;
+  deidentified: boolean;
+  removed: string[];
+}
+
 export class RecordsError extends MedledgerError {
   constructor(code: string, message: string) {
     super(code, message);
@@ -198,31 +207,21 @@ export class RecordsClient {
     }
   }
 
-  /** A signed request to a node's record routes; throws MedledgerHttpError on an error status. */
-  async signed<T>(method: string, path: string, body?: unknown, org?: string): Promise<T> {
-    const bytes = body === undefined ? undefined : utf8(JSON.stringify(body));
-    const base = (await this.#urlOf(org)).replace(/\/$/, '');
-    const auth = signRequest({
-      audience: await requestAudience(base),
+  /** The table-typed client of `org`'s node (this member's node without one), signing as this member. */
+  async #api(org?: string): Promise<ApiClient> {
+    return new ApiClient(await this.#urlOf(org), {
       signerId: this.memberId,
       privateKey: this.#key,
-      method,
-      path,
-      ts: this.#now(),
-      ...(bytes ? { body: bytes } : {}),
+      now: () => this.#now(),
     });
-    const headers: Record<string, string> = { [AUTH_HEADER]: auth };
-    if (bytes) headers['content-type'] = 'application/json';
-    const init: RequestInit = { method, headers };
-    if (bytes) init.body = bytes;
-    const res = await fetch(`${base}${path}`, init);
-    const text = await res.text();
-    const json = text ? (JSON.parse(text) as unknown) : undefined;
-    if (!res.ok) {
-      const e = json as { code?: string; message?: string } | undefined;
-      throw new MedledgerHttpError(res.status, e?.code ?? 'HTTP_ERROR', e?.message ?? `HTTP ${res.status}`);
-    }
-    return json as T;
+  }
+
+  /**
+   * A signed request by method and path to a node's routes (the routes of the table are called
+   * through it: `ApiClient.send`); throws MedledgerHttpError on an error status.
+   */
+  async signed<T>(method: string, path: string, body?: unknown, org?: string): Promise<T> {
+    return (await (await this.#api(org)).send(method, path, body, { sign: true })).body as T;
   }
 
   /**
@@ -312,11 +311,13 @@ export class RecordsClient {
       payload: { recordId, reason },
       createdAt: this.#now(),
     });
-    const r = await this.signed<{ txId: string; receipt?: Receipt }>(
-      'POST',
-      `/v1/records/${encodeURIComponent(recordId)}/erase?wait=${this.#p.waitMs ?? 10_000}`,
-      { tx },
-    );
+    const r = (await (
+      await this.#api()
+    ).call(API.records.erase, {
+      params: { recordId },
+      query: { wait: String(this.#p.waitMs ?? 10_000) },
+      body: { tx },
+    })) as { txId: string; receipt?: Receipt };
     if (r.receipt && r.receipt.code !== 'OK')
       throw new RecordsError(r.receipt.code, r.receipt.message ?? r.receipt.code);
     return r;
@@ -324,30 +325,28 @@ export class RecordsClient {
 
   /** The patient's access log (every decision, logged read, consent change, transmission, erasure). */
   async accessLog(after = 0): Promise<({ type: string; seq: number; txId: string } & Obj)[]> {
-    const r = await this.signed<{ entries: ({ type: string; seq: number; txId: string } & Obj)[] }>(
-      'GET',
-      `/v1/patients/${this.memberId}/access-log${after ? `?after=${after}` : ''}`,
-    );
-    return r.entries;
+    const r = await (
+      await this.#api()
+    ).call(API.records.accessLog, {
+      params: { id: this.memberId },
+      query: after ? { after: String(after) } : undefined,
+    });
+    return r.entries as ({ type: string; seq: number; txId: string } & Obj)[];
   }
 
   /** The records indexed under an episode subject (see recordCrypto.ts `episodeSubject`). */
   async recordsBySubject(subject: string): Promise<({ recordId: string; mode: string } & Obj)[]> {
-    const r = await this.signed<{ records: ({ recordId: string; mode: string } & Obj)[] }>(
-      'GET',
-      `/v1/records?subject=${encodeURIComponent(subject)}`,
-    );
-    return r.records;
+    const r = await (await this.#api()).call(API.records.bySubject, { query: { subject } });
+    return r.records as ({ recordId: string; mode: string } & Obj)[];
   }
 
   /** The patient releases a study key for a grant with linkage to the node of `org`. */
-  releaseStudyKey(grantId: string, studyKey: Uint8Array, org?: string): Promise<{ grantId: string }> {
-    return this.signed(
-      'PUT',
-      `/v1/patients/${this.memberId}/study-keys/${encodeURIComponent(grantId)}`,
-      { studyKey: toB64u(studyKey) },
-      org,
-    );
+  async releaseStudyKey(grantId: string, studyKey: Uint8Array, org?: string): Promise<{ grantId: string }> {
+    const api = await this.#api(org);
+    return (await api.call(API.records.putStudyKey, {
+      params: { id: this.memberId, grantId },
+      body: { studyKey: toB64u(studyKey) },
+    })) as { grantId: string };
   }
 
   // ---- DSS ----------------------------------------------------------------------------------
@@ -407,11 +406,9 @@ export class RecordsClient {
   }
 
   /** Reads a DSS record through the API (logged on the ledger by the node). */
-  readDss(
-    recordId: string,
-    purpose: Purpose = 'treatment',
-  ): Promise<{ recordId: string; txId: string; resource: Obj; deidentified: boolean; removed: string[] }> {
-    return this.signed('GET', `/v1/dss/records/${encodeURIComponent(recordId)}?purpose=${purpose}`);
+  async readDss(recordId: string, purpose: Purpose = 'treatment'): Promise<DssRead> {
+    const api = await this.#api();
+    return (await api.call(API.records.readDss, { params: { recordId }, query: { purpose } })) as DssRead;
   }
 
   // ---- SPV ----------------------------------------------------------------------------------
@@ -432,7 +429,7 @@ export class RecordsClient {
       resourceType: string;
     }>(
       'POST',
-      '/v1/spv/records',
+      API.records.uploadSpv.path,
       { recordId: p.recordId, patient: p.patient, resource: p.resource, salt: toB64u(salt) },
       await this.org(),
     );
@@ -508,7 +505,7 @@ export class RecordsClient {
       deidentified: boolean;
       removed: string[];
       envelope: EnvelopeJson;
-    }>('GET', `/v1/access/${requestTxId}/record`, undefined, holder);
+    }>('GET', pathOf(API.records.spvRecord, { txId: requestTxId }), undefined, holder);
     const plain = await openEnvelope(
       envelopeFromJson(r.envelope),
       { id: this.memberId, privateKey: key },
@@ -587,7 +584,7 @@ export class RecordsClient {
     const deposit = (): Promise<unknown> =>
       this.signed(
         'PUT',
-        `/v1/stt/release-keys/${encodeURIComponent(p.recordId)}`,
+        pathOf(API.records.putReleaseKey, { recordId: p.recordId }),
         { key: toB64u(releaseKey), patient: p.patient },
         holder,
       );
@@ -634,7 +631,7 @@ export class RecordsClient {
   ): Promise<{ recordId: string; pendingUntil: number }> {
     return this.signed(
       'PUT',
-      `/v1/stt/release-keys/${encodeURIComponent(recordId)}`,
+      pathOf(API.records.putReleaseKey, { recordId }),
       { key: toB64u(key), patient },
       holder ?? (await this.org()),
     );
@@ -751,7 +748,7 @@ export class RecordsClient {
   async fetchReleaseKey(requestTxId: string, holder?: string): Promise<Uint8Array> {
     const r = await this.signed<{ recordId: string; envelope: EnvelopeJson }>(
       'GET',
-      `/v1/access/${requestTxId}/release`,
+      pathOf(API.records.releaseKey, { txId: requestTxId }),
       undefined,
       holder,
     );

@@ -64,7 +64,12 @@ export type AuthErrorCode =
   | 'TLS_KEY_EXISTS';
 
 /** Codes any domain uses for a missing thing, a refused caller or a clash. */
-export type CommonErrorCode = 'NOT_FOUND' | 'FORBIDDEN' | 'CONFLICT';
+export type CommonErrorCode =
+  | 'NOT_FOUND'
+  | 'FORBIDDEN'
+  | 'CONFLICT'
+  /** An answer of the node that does not match its route's schema (never sent). */
+  | 'RESPONSE_INVALID';
 
 /** Consortium changes the client assembles (organization cards, signed proposals). */
 export type ConsortiumErrorCode = 'WRONG_KEY' | 'BAD_PROOF' | 'PROPOSAL_INCOMPLETE';

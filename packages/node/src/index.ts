@@ -9,6 +9,7 @@ export * from './sigpool/pool.js';
 export * from './ordering/orderer.js';
 export * from './ordering/solo.js';
 export * from './api/server.js';
+export { installContract, serve, type ContractOptions, type RequestOf } from './api/contract.js';
 export * from './api/errors.js';
 export * from './datadir.js';
 export * from './orgServices/index.js';

@@ -14,6 +14,7 @@ import {
   type RoundTranscript,
 } from '@medledger/core/contracts/fl';
 import { MedledgerClient, type RequestSigner } from '../http.js';
+import { API } from '../api/index.js';
 
 /** `GET /v1/fl/studies/:id`: the study, its current round and its latest model. */
 export interface FlStudyView {
@@ -65,24 +66,33 @@ export class FlClient {
 
   /** Every study on the ledger, briefly. */
   studies(): Promise<{ studies: { studyId: string; title: string; status: string; round: number }[] }> {
-    return this.http.get('/v1/fl/studies');
+    return this.http.api.call(API.fl.studies);
   }
 
   study(studyId: string): Promise<FlStudyView> {
-    return this.http.get(`/v1/fl/studies/${encodeURIComponent(studyId)}`);
+    return this.http.api.call(API.fl.study, { params: { id: studyId } }) as Promise<FlStudyView>;
   }
 
   round(studyId: string, round: number): Promise<{ round: FlRound; model?: FlModel }> {
-    return this.http.get(`/v1/fl/studies/${encodeURIComponent(studyId)}/rounds/${round}`);
+    return this.http.api.call(API.fl.round, { params: { id: studyId, r: String(round) } }) as Promise<{
+      round: FlRound;
+      model?: FlModel;
+    }>;
   }
 
   transcript(studyId: string, round: number): Promise<FlTranscriptView> {
-    return this.http.get(`/v1/fl/studies/${encodeURIComponent(studyId)}/rounds/${round}/transcript`);
+    return this.http.api.call(API.fl.transcript, {
+      params: { id: studyId, r: String(round) },
+    }) as Promise<FlTranscriptView>;
   }
 
   /** The study with every round's summary and its latest model. */
   result(studyId: string): Promise<{ study: FlStudy; rounds: FlRound[]; model?: FlModel }> {
-    return this.http.get(`/v1/fl/studies/${encodeURIComponent(studyId)}/result`);
+    return this.http.api.call(API.fl.result, { params: { id: studyId } }) as Promise<{
+      study: FlStudy;
+      rounds: FlRound[];
+      model?: FlModel;
+    }>;
   }
 
   /** Checks one round from its transcript as served (see {@link verifyRoundTranscript}). */

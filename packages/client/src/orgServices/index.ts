@@ -3,13 +3,13 @@
  * transactions by which the organization's administrators register their public keys on the
  * ledger with the root key — the node runs the services but never holds the root key.
  */
-import { canonicalize, envelopeToJson, sealEnvelope, utf8, type EnvelopeJson } from '@medledger/crypto';
+import { envelopeToJson, sealEnvelope, utf8, type EnvelopeJson } from '@medledger/crypto';
 import type { AbeUserKey } from '@medledger/crypto/abe';
 import type { HeSecretKey } from '@medledger/crypto/he';
 import type { SignedTx, TxType } from '@medledger/core';
 import type { Wallet } from '../wallet.js';
-import { AUTH_HEADER, requestAudience, signRequest } from '../auth.js';
-import { MedledgerHttpError } from '../http.js';
+import { API } from '../api/index.js';
+import { ApiClient } from '../api/call.js';
 import { openAttributeKeys } from '../confidentiality.js';
 
 /** `GET /v1/services`: the services a node runs, their public keys, whether registered. */
@@ -85,54 +85,25 @@ export interface MemberAtNode {
  */
 export class OrgServicesClient {
   readonly baseUrl: string;
-  readonly #fetch: typeof fetch;
+  readonly #api: ApiClient;
 
   constructor(baseUrl: string, o: { fetch?: typeof fetch } = {}) {
-    this.baseUrl = baseUrl.replace(/\/$/, '');
-    this.#fetch = o.fetch ?? ((i, init) => fetch(i, init));
-  }
-
-  async #req<T>(method: string, path: string, body?: unknown, me?: MemberAtNode): Promise<T> {
-    const text = body === undefined ? undefined : canonicalize(body);
-    const headers: Record<string, string> = text === undefined ? {} : { 'content-type': 'application/json' };
-    if (me)
-      headers[AUTH_HEADER] = signRequest({
-        signerId: me.signerId,
-        privateKey: me.privateKey,
-        audience: await requestAudience(this.baseUrl, this.#fetch),
-        method,
-        path,
-        ts: Date.now(),
-        ...(text === undefined ? {} : { body: utf8(text) }),
-      });
-    const res = await this.#fetch(`${this.baseUrl}${path}`, {
-      method,
-      headers,
-      ...(text === undefined ? {} : { body: text }),
-    });
-    const json = (await res.json().catch(() => undefined)) as { code?: string; message?: string } | undefined;
-    if (!res.ok)
-      throw new MedledgerHttpError(
-        res.status,
-        json?.code ?? 'HTTP_ERROR',
-        json?.message ?? `HTTP ${res.status}`,
-      );
-    return json as T;
+    this.#api = new ApiClient(baseUrl, undefined, o);
+    this.baseUrl = this.#api.baseUrl;
   }
 
   /** The services the node runs and their public keys. */
   describe(): Promise<OrgServicesDescription> {
-    return this.#req('GET', '/v1/services');
+    return this.#api.call(API.orgServices.services) as Promise<OrgServicesDescription>;
   }
 
   /** The member's attribute keys from the node's ABE authority, opened with the member's key. */
   async attributeKeys(me: MemberAtNode): Promise<{ org: string; attributes: string[]; keys: AbeUserKey[] }> {
-    const r = await this.#req<{ org: string; attributes: string[]; sealed: EnvelopeJson }>(
-      'GET',
-      '/v1/confidentiality/abe/keys',
-      undefined,
-      me,
-    );
+    const r = (await this.#api.call(API.confidentiality.abeKeys, {}, { signer: me })) as {
+      org: string;
+      attributes: string[];
+      sealed: EnvelopeJson;
+    };
     const keys = await openAttributeKeys(r.sealed, r.org, {
       id: me.signerId,
       privateKey: me.encryptionPrivateKey,
@@ -150,12 +121,16 @@ export class OrgServicesClient {
       receivers: [{ id: `node:${org}`, publicKey: nodeX25519 }],
       aad: heCustodyAad(org, me.signerId),
     });
-    await this.#req('POST', '/v1/services/he-custody', { sealed: envelopeToJson(sealed) }, me);
+    await this.#api.call(
+      API.orgServices.depositHeKey,
+      { body: { sealed: envelopeToJson(sealed) } },
+      { signer: me },
+    );
   }
 
   /** Whether the node holds the patient's HE key in custody. */
   async holdsHeKey(me: MemberAtNode): Promise<boolean> {
-    return (await this.#req<{ held: boolean }>('GET', '/v1/services/he-custody', undefined, me)).held;
+    return (await this.#api.call(API.orgServices.heCustody, {}, { signer: me })).held;
   }
 }
 

@@ -13,6 +13,7 @@ import { pkeys, type ClaimEntry } from '@medledger/core/contracts/payments';
 import type { LedgerSource, TxContext } from '../confidentiality.js';
 import type { Receipt } from '../http.js';
 import { LedgerApi } from '../ledgerApi.js';
+import { API } from '../api/index.js';
 
 type Json = { [k: string]: JsonValue };
 
@@ -158,15 +159,15 @@ export interface PaymentsWriteResult {
 export class PaymentsClient extends LedgerApi {
   /** Submits `pay.claim`; answers with the FHIR Claim. */
   submitClaim(tx: SignedTx): Promise<PaymentsWriteResult> {
-    return this.post('/v1/payments/claims', { tx });
+    return this.call(API.payments.claim, { body: { tx } }) as Promise<PaymentsWriteResult>;
   }
   /** Submits `pay.adjudicate`; answers with the FHIR ClaimResponse. */
   adjudicate(tx: SignedTx): Promise<PaymentsWriteResult> {
-    return this.post('/v1/payments/adjudications', { tx });
+    return this.call(API.payments.adjudicate, { body: { tx } }) as Promise<PaymentsWriteResult>;
   }
   /** Submits `pay.payment` or `pay.patient-payment`; a payer's answers with the PaymentReconciliation. */
   pay(tx: SignedTx): Promise<PaymentsWriteResult> {
-    return this.post('/v1/payments/payments', { tx });
+    return this.call(API.payments.pay, { body: { tx } }) as Promise<PaymentsWriteResult>;
   }
   /** Submits `pay.coverage`, `pay.dispute` or `pay.resolve` and waits for its receipt. */
   submit(tx: SignedTx, waitMs = 30_000): Promise<Receipt> {
@@ -174,16 +175,16 @@ export class PaymentsClient extends LedgerApi {
   }
   /** The statement (ExplanationOfBenefit) of a claim, for its patient, provider or payer. */
   statement(claimId: string): Promise<Json> {
-    return this.get(`/v1/payments/claims/${encodeURIComponent(claimId)}/statement`, true);
+    return this.call(API.payments.statement, { params: { id: claimId } }) as Promise<Json>;
   }
   /** The FHIR Claim, ClaimResponse and PaymentReconciliation views, for the same three parties. */
   claim(claimId: string): Promise<Json> {
-    return this.get(`/v1/payments/claims/${encodeURIComponent(claimId)}`, true);
+    return this.call(API.payments.getClaim, { params: { id: claimId } }) as Promise<Json>;
   }
   claimResponse(claimId: string): Promise<Json> {
-    return this.get(`/v1/payments/claims/${encodeURIComponent(claimId)}/response`, true);
+    return this.call(API.payments.claimResponse, { params: { id: claimId } }) as Promise<Json>;
   }
   paymentReconciliation(paymentId: string): Promise<Json> {
-    return this.get(`/v1/payments/payments/${encodeURIComponent(paymentId)}`, true);
+    return this.call(API.payments.payment, { params: { id: paymentId } }) as Promise<Json>;
   }
 }

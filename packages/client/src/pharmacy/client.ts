@@ -8,6 +8,7 @@ import type { JsonValue } from '@medledger/crypto';
 import type { SignedTx } from '@medledger/core';
 import type { AlertEntry } from '@medledger/core/contracts/pharmacy';
 import { LedgerApi } from '../ledgerApi.js';
+import { API } from '../api/index.js';
 import type { Receipt } from '../http.js';
 
 type Json = { [k: string]: JsonValue };
@@ -36,32 +37,46 @@ export class PharmacyClient extends LedgerApi {
     request: Json;
     salt: string;
   }): Promise<{ txId: string; receipt: Receipt }> {
-    return this.post('/v1/pharmacy/prescriptions', { tx: p.tx, resource: p.request, salt: p.salt });
+    return this.call(API.pharmacy.prescribe, {
+      body: { tx: p.tx, resource: p.request, salt: p.salt },
+    }) as Promise<{
+      txId: string;
+      receipt: Receipt;
+    }>;
   }
 
   /** The ledger's view of a prescription (signed request: members only). */
   prescription(rxId: string): Promise<PrescriptionStatus> {
-    return this.get(`/v1/pharmacy/prescriptions/${encodeURIComponent(rxId)}`, true);
+    return this.call(API.pharmacy.prescription, { params: { rxId } }) as Promise<PrescriptionStatus>;
   }
 
   /** The prescription's content, for a pharmacist of its pharmacy (opened by the pharmacy's node). */
   content(rxId: string): Promise<{ rxId: string; request: Json; salt: string; commitment: string }> {
-    return this.get(`/v1/pharmacy/prescriptions/${encodeURIComponent(rxId)}/content`, true);
+    return this.call(API.pharmacy.prescriptionContent, { params: { rxId } }) as Promise<{
+      rxId: string;
+      request: Json;
+      salt: string;
+      commitment: string;
+    }>;
   }
 
   /** Submits `rx.dispense`; answers with the receipt and, if committed OK, the MedicationDispense. */
   dispense(tx: SignedTx): Promise<{ txId: string; receipt: Receipt; resource?: Json }> {
-    return this.post('/v1/pharmacy/dispenses', { tx });
+    return this.call(API.pharmacy.dispense, { body: { tx } }) as Promise<{
+      txId: string;
+      receipt: Receipt;
+      resource?: Json;
+    }>;
   }
 
   /** The FHIR MedicationDispense of a dispense (signed request). */
   medicationDispense(dispenseId: string): Promise<Json> {
-    return this.get(`/v1/pharmacy/dispenses/${encodeURIComponent(dispenseId)}`, true);
+    return this.call(API.pharmacy.dispensed, { params: { id: dispenseId } }) as Promise<Json>;
   }
 
   /** The alerts raised on the ledger (signed request of a regulator member); sealed. */
   alerts(): Promise<{ alerts: AlertEntry[] }> {
-    return this.get('/v1/pharmacy/alerts', true);
+    return this.call(API.pharmacy.alerts) as Promise<{ alerts: AlertEntry[] }>;
   }
 
   /** Submits any pharmacy transaction (`rx.pharmacy`, `rx.cancel`) and waits for its receipt. */

@@ -17,6 +17,7 @@ import {
 import { commissionEvent, receiveEvent, recallEvent, shipEvent } from '@medledger/core/contracts/supply';
 import type { TxContext } from '../confidentiality.js';
 import { LedgerApi } from '../ledgerApi.js';
+import { API } from '../api/index.js';
 
 type Json = { [k: string]: JsonValue };
 export type PackRef = { gtin: string; serial: string };
@@ -129,12 +130,15 @@ export interface PackVerification {
 export class SupplyClient extends LedgerApi {
   /** Verifies a pack (public route). */
   verifyPack(gtin: string, serial: string): Promise<PackVerification> {
-    return this.get(`/v1/supply/packs/${encodeURIComponent(gtin)}/${encodeURIComponent(serial)}`);
+    return this.call(API.supply.verifyPack, { params: { gtin, serial } }) as Promise<PackVerification>;
   }
 
   /** The recall notices that reached an organization (signed request of one of its members). */
   recalls(org: string): Promise<{ org: string; recalls: RecallNotice[] }> {
-    return this.get(`/v1/supply/recalls/${encodeURIComponent(org)}`, true);
+    return this.call(API.supply.recalls, { params: { org } }) as Promise<{
+      org: string;
+      recalls: RecallNotice[];
+    }>;
   }
 
   /** Submits a supply transaction and waits for its receipt. */

@@ -17,6 +17,13 @@ import { WaitLimiter, type WaitGrant, type WaitLimits } from './wait.js';
 
 export const AUTH_WINDOW_MS = 5 * 60_000;
 
+/**
+ * Who each request was authenticated as: the server authenticates before it validates
+ * (api/contract.ts) and the handler asks again; a signed request is claimed against replay once.
+ */
+const MEMBERS = new WeakMap<FastifyRequest, MemberEntry>();
+const PEERS = new WeakMap<FastifyRequest, string>();
+
 /** Options of {@link RequestAuthenticator}. */
 export interface RequestAuthenticatorOptions {
   now?: () => number;
@@ -71,6 +78,8 @@ export class RequestAuthenticator {
    * blocks to sync. Returns the organization.
    */
   authenticatePeer(req: FastifyRequest): string {
+    const known = PEERS.get(req);
+    if (known !== undefined) return known;
     const value = headerOf(req, 'a request signed by a node key');
     const m = /^node:([A-Za-z0-9-]{1,64})\.(\d{1,16})\.([A-Za-z0-9_-]{86})$/.exec(value);
     if (!m)
@@ -80,11 +89,17 @@ export class RequestAuthenticator {
     const node = activeNode(this.#node.store, org);
     if (!node) throw new HttpError('AUTH_UNKNOWN_SIGNER', `${org} is not a current consortium node`);
     this.#check(req, `node:${org}`, t, sig, node.nodeKey);
+    PEERS.set(req, org);
     return org;
   }
 
-  /** Authenticates a fastify request; `rawBody` is the exact body bytes (if any). */
+  /**
+   * Authenticates a fastify request; `rawBody` is the exact body bytes (if any). A request
+   * already authenticated answers the same member without a second check (nor replay claim).
+   */
   authenticate(req: FastifyRequest, rawBody?: Uint8Array): MemberEntry {
+    const known = rawBody === undefined ? MEMBERS.get(req) : undefined;
+    if (known) return known;
     const value = headerOf(req, 'a signed request');
     const m = /^([0-9a-f]{64})\.(\d{1,16})\.([A-Za-z0-9_-]{86})$/.exec(value);
     if (!m)
@@ -96,6 +111,7 @@ export class RequestAuthenticator {
     if (member.revokedAt !== undefined)
       throw new HttpError('AUTH_REVOKED', `signer was revoked at height ${member.revokedAt}`);
     this.#check(req, signer, t, sig, member.publicKey, rawBody ?? rawBodyOf(req));
+    MEMBERS.set(req, member);
     return member;
   }
 

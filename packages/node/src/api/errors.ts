@@ -87,6 +87,7 @@ const STATUS: Record<LedgerErrorCode, number> = {
   NOT_THIS_PHARMACY: 403,
   RESOURCE_MISMATCH: 422,
   TX_NOT_COMMITTED: 504,
+  RESPONSE_INVALID: 500,
   FHIR_INVALID: 500,
   // federated learning (node/src/fl; the contracts' own codes travel in receipts)
   FL_BAD_DATA: 422,

@@ -22,6 +22,9 @@
  * signatures; receipts, status and genesis reveal no record. Whoever holds the node's
  * database file reads everything: that is outside this API.
  */
+import { API } from '@medledger/client';
+import { installContract, serve } from './contract.js';
+import { openApiRoutes } from './routes/openapi.js';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { isLedgerError, type MemberEntry, type SignedTx } from '@medledger/core';
 import type { JsonValue } from '@medledger/crypto';
@@ -140,6 +143,11 @@ export interface BuildServerOptions {
   status?: () => Record<string, JsonValue>;
   /** Serve over TLS with this key and chain (transport/serverTransport.ts); plain HTTP without. */
   https?: HttpsOptions;
+  /**
+   * Check every answer against the API table before it is sent (default true): an answer
+   * that does not match is refused as 500 RESPONSE_INVALID (api/contract.ts).
+   */
+  validateResponses?: boolean;
 }
 
 const ROUTES = new WeakMap<FastifyInstance, { method: string; url: string }[]>();
@@ -190,10 +198,18 @@ export function buildServer(node: MedledgerNode, opts: BuildServerOptions = {}):
     logger: opts.logger ?? false,
     bodyLimit: BODY_LIMITS.default,
     forceCloseConnections: true,
+    // Validate, never repair: nothing coerced, defaulted or removed (a signed body is kept as sent).
+    ajv: {
+      customOptions: { coerceTypes: false, useDefaults: false, removeAdditional: false, allErrors: false },
+    },
     ...(opts.https ? { https: opts.https } : {}),
   }) as unknown as FastifyInstance;
 
   installBodyParsers(app);
+  installContract(app, {
+    auth,
+    ...(opts.validateResponses === undefined ? {} : { validateResponses: opts.validateResponses }),
+  });
   const routes: { method: string; url: string }[] = [];
   ROUTES.set(app, routes);
   app.addHook('onRoute', (r) => {
@@ -215,7 +231,7 @@ export function buildServer(node: MedledgerNode, opts: BuildServerOptions = {}):
     reply.status(404).send({ code: 'NOT_FOUND', message: 'no such route' }),
   );
 
-  app.post('/v1/txs', { bodyLimit: BODY_LIMITS.tx }, async (req, reply) => {
+  serve(app, API.ledger.submitTx, async (req, reply) => {
     const wait = auth.waitGrant(req);
     try {
       const r = await withReceipt(node, await node.submit(req.body), wait.ms);
@@ -225,7 +241,7 @@ export function buildServer(node: MedledgerNode, opts: BuildServerOptions = {}):
     }
   });
 
-  app.post('/v1/txs/batch', { bodyLimit: BODY_LIMITS.batch }, async (req) => {
+  serve(app, API.ledger.submitBatch, async (req) => {
     const grant = auth.waitGrant(req);
     try {
       return await submitBatch(node, req.body, grant.ms);
@@ -234,9 +250,9 @@ export function buildServer(node: MedledgerNode, opts: BuildServerOptions = {}):
     }
   });
 
-  app.get('/v1/txs/:id', async (req) => {
+  serve(app, API.ledger.getTx, async (req) => {
     const reader = member(req);
-    const { id } = req.params as { id: string };
+    const { id } = req.params;
     const t = node.getTxWithProof(id);
     if (!t) throw new HttpError('NOT_FOUND', 'no committed transaction with this id');
     const [tx] = redactInvalid([t.tx], [t.receipt.code]) as [SignedTx];
@@ -257,8 +273,8 @@ export function buildServer(node: MedledgerNode, opts: BuildServerOptions = {}):
     return { ...t, tx, checkpoint, codeProof };
   });
 
-  app.get('/v1/txs/:id/receipt', async (req) => {
-    const { id } = req.params as { id: string };
+  serve(app, API.ledger.getReceipt, async (req) => {
+    const { id } = req.params;
     const wait = auth.waitGrant(req);
     const r = await node.waitForReceipt(id, wait.ms).finally(wait.release);
     if (!r)
@@ -269,9 +285,9 @@ export function buildServer(node: MedledgerNode, opts: BuildServerOptions = {}):
     return r;
   });
 
-  app.get('/v1/blocks/:height', async (req) => {
+  serve(app, API.ledger.getBlock, async (req) => {
     const reader = member(req);
-    const h = Number((req.params as { height: string }).height);
+    const h = Number(req.params.height);
     if (!Number.isSafeInteger(h) || h < 1)
       throw new HttpError('MALFORMED_REQUEST', 'height must be a positive integer');
     const b = node.getBlock(h);
@@ -281,22 +297,23 @@ export function buildServer(node: MedledgerNode, opts: BuildServerOptions = {}):
     return { ...b, block: { ...b.block, txs } };
   });
 
-  app.get('/v1/state/:key', async (req) => {
+  serve(app, API.ledger.getState, async (req) => {
     const reader = member(req);
-    const { key } = req.params as { key: string };
+    const { key } = req.params;
     const v = node.stateValue(key);
     if (v === undefined) throw new HttpError('NOT_FOUND', 'no such state key');
     logReads(reader, patientReadsOfState(node.store, key, v));
     return { key, value: v };
   });
 
-  app.get('/v1/status', async () => ({
+  serve(app, API.ledger.status, async () => ({
     ...node.status(),
     ...(opts.checkpoints ? { finalHeight: opts.checkpoints.finalHeight } : {}),
     ...(opts.status?.() ?? {}),
     unauthenticatedWaits: auth.waits.stats(),
   }));
-  app.get('/v1/genesis', async () => node.genesis);
+  serve(app, API.ledger.genesis, async () => node.genesis);
+  openApiRoutes(app);
   for (const plugin of opts.plugins ?? []) {
     const hooks = plugin(app, node, { logReads });
     if (hooks?.readAudit) audits.push(hooks.readAudit);

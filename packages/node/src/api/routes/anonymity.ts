@@ -19,6 +19,8 @@
  * Anonymous routes (relay, challenge, read, trial) take no signed request: the presentation or
  * the anonymous signature is the authentication. Issuance, group keys and opening are named.
  */
+import { API } from '@medledger/client';
+import { serve } from '../contract.js';
 import type { FastifyRequest } from 'fastify';
 import { canonicalBytes, envelopeToJson, fromB64u, sealEnvelope, toB64u } from '@medledger/crypto';
 import { credentialAad } from '@medledger/client';
@@ -103,15 +105,17 @@ export function anonymityRoutes(o: AnonymityRouteOptions): ServerPlugin {
         return g;
       };
 
-      app.post('/v1/anon/relay', async (req, reply) => {
+      serve(app, API.anonymity.relay, async (req, reply) => {
         const b = body(req);
         const r = await waiting(req, (ms) => o.relay.relay(String(b.type), b.payload, ms));
         return reply.status(r.receipt ? 200 : 202).send(r);
       });
 
-      app.post('/v1/anon/challenge', async (req) => o.verifier.readChallenge(String(body(req).issuer)));
+      serve(app, API.anonymity.readChallenge, async (req) =>
+        o.verifier.readChallenge(String(body(req).issuer)),
+      );
 
-      app.post('/v1/anon/read', async (req, reply) => {
+      serve(app, API.anonymity.read, async (req, reply) => {
         const b = body(req);
         const r = await waiting(req, (waitMs) =>
           o.verifier.read({
@@ -126,20 +130,20 @@ export function anonymityRoutes(o: AnonymityRouteOptions): ServerPlugin {
         return reply.status(403).send({ ...r, message: `anonymous read denied: ${r.code}` });
       });
 
-      app.get('/v1/anon/issuers/:org', async (req) => {
-        const { org } = req.params as { org: string };
+      serve(app, API.anonymity.issuer, async (req) => {
+        const { org } = req.params;
         const issuer = getIssuer(node.store, org);
         if (!issuer) throw new HttpError('NOT_FOUND', `organization ${org} has no registered issuer key`);
         return { issuer, updates: getAccumulatorUpdates(node.store, org, fromOf(req.query)) };
       });
 
       // Named routes authenticate first: an unauthenticated caller learns nothing of this node.
-      app.post('/v1/anon/issuers/:org/nonce', async (req) => {
+      serve(app, API.anonymity.issuanceNonce, async (req) => {
         const member = who(req);
         return { nonce: toB64u(issuerOf(req).nonce(member)) };
       });
 
-      app.post('/v1/anon/issuers/:org/credentials', async (req) => {
+      serve(app, API.anonymity.issueCredential, async (req) => {
         const member = who(req);
         const b = body(req);
         let nonce: Uint8Array;
@@ -172,7 +176,7 @@ export function anonymityRoutes(o: AnonymityRouteOptions): ServerPlugin {
         return { sealed: envelopeToJson(sealed), seq: r.seq, txId: r.txId };
       });
 
-      app.post('/v1/anon/issuers/:org/revoke', async (req) => {
+      serve(app, API.anonymity.revokeCredential, async (req) => {
         const member = who(req);
         const issuer = issuerOf(req);
         if (!isAdminOf(member, issuer.org))
@@ -181,8 +185,8 @@ export function anonymityRoutes(o: AnonymityRouteOptions): ServerPlugin {
         return { memberId, ...(await issuer.revokeMember(memberId)) };
       });
 
-      app.get('/v1/anon/groups/:groupId', async (req) => {
-        const { groupId } = req.params as { groupId: string };
+      serve(app, API.anonymity.group, async (req) => {
+        const { groupId } = req.params;
         const group = getGroup(node.store, groupId);
         if (!group) throw new HttpError('NOT_FOUND', `no group ${groupId}`);
         const revocations: string[] = [];
@@ -191,13 +195,13 @@ export function anonymityRoutes(o: AnonymityRouteOptions): ServerPlugin {
         return { group, revocations };
       });
 
-      app.post('/v1/anon/groups/:groupId/member-key', async (req) => {
+      serve(app, API.anonymity.groupMemberKey, async (req) => {
         const member = who(req);
         const g = groupOf(req);
         return { groupId: g.groupId, ...(await g.issueSealedMemberKey(member)) };
       });
 
-      app.post('/v1/anon/groups/:groupId/revoke', async (req) => {
+      serve(app, API.anonymity.groupRevoke, async (req) => {
         const member = who(req);
         const g = groupOf(req);
         if (!isAdminOf(member, g.org))
@@ -207,7 +211,7 @@ export function anonymityRoutes(o: AnonymityRouteOptions): ServerPlugin {
         return { memberId, epoch: g.publicKey.epoch, receipt };
       });
 
-      app.post('/v1/anon/groups/:groupId/open', async (req) => {
+      serve(app, API.anonymity.groupOpen, async (req) => {
         const member = who(req);
         const g = groupOf(req);
         if (!mayOpen(member, g))
@@ -216,12 +220,12 @@ export function anonymityRoutes(o: AnonymityRouteOptions): ServerPlugin {
         return { txId, memberId: g.open(txId) };
       });
 
-      app.post('/v1/anon/trials/:trialId/challenge', async (req) => {
-        const { trialId } = req.params as { trialId: string };
+      serve(app, API.anonymity.trialChallenge, async (req) => {
+        const { trialId } = req.params;
         return o.verifier.trialChallenge(trialId, String(body(req).issuer));
       });
 
-      app.post('/v1/anon/trials/:trialId/enrol', async (req, reply) => {
+      serve(app, API.anonymity.trialEnrol, async (req, reply) => {
         const b = body(req);
         const r = await waiting(req, (waitMs) =>
           o.verifier.enrol({ challengeId: b.challengeId, presentation: b.presentation, waitMs }),

@@ -17,6 +17,8 @@
  *                                                    the matches
  * No route decrypts anything: the node holds no key that opens a record or an item.
  */
+import { API } from '@medledger/client';
+import { serve } from '../contract.js';
 import type { FastifyInstance } from 'fastify';
 import { patientIndexes } from '@medledger/client';
 import { ckeys, type EmergencyRequest, type HeClaim } from '@medledger/core/contracts/confidentiality';
@@ -46,7 +48,7 @@ export function confidentialityRoutes(o: ConfidentialityRoutesOptions = {}): Ser
       return v;
     };
 
-    app.get('/v1/confidentiality/abe/keys', async (req) => {
+    serve(app, API.confidentiality.abeKeys, async (req) => {
       const member = auth.authenticate(req);
       if (!o.abe) throw new HttpError('NOT_FOUND', 'this node issues no attribute keys');
       if (o.abe.attributesOf(member).length === 0)
@@ -56,31 +58,31 @@ export function confidentialityRoutes(o: ConfidentialityRoutesOptions = {}): Ser
       return { org: o.abe.org, ...(await o.abe.issue(member)) };
     });
 
-    app.get('/v1/confidentiality/abe/authorities/:org', async (req) => {
-      const { org } = req.params as { org: string };
+    serve(app, API.confidentiality.abeAuthority, async (req) => {
+      const { org } = req.params;
       return state(ckeys.abeAuthority(org), `ABE authority ${org}`);
     });
 
-    app.get('/v1/confidentiality/emergency/requests/:id', async (req) => {
+    serve(app, API.confidentiality.emergencyRequest, async (req) => {
       const member = auth.authenticate(req);
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       if (!HEX64.test(id)) throw new HttpError('MALFORMED_REQUEST', 'a request id is a transaction id');
       const r = state(ckeys.request(id), 'emergency request with this id') as EmergencyRequest;
       logReads(member, [{ patient: r.patient, ref: id, channel: 'emergency' }]);
       return r;
     });
 
-    app.get('/v1/confidentiality/he/claims/:id', async (req) => {
+    serve(app, API.confidentiality.heClaim, async (req) => {
       const member = auth.authenticate(req);
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       const c = state(ckeys.claim(id), `claim ${id}`) as HeClaim;
       logReads(member, [{ patient: c.patient, ref: c.claimId, channel: 'he-claim' }]);
       return c;
     });
 
-    app.get('/v1/confidentiality/peks/:patient', async (req) => {
+    serve(app, API.confidentiality.peks, async (req) => {
       const member = auth.authenticate(req);
-      const { patient } = req.params as { patient: string };
+      const { patient } = req.params;
       if (!HEX64.test(patient)) throw new HttpError('MALFORMED_REQUEST', 'patient must be a member id');
       const records = await patientIndexes(nodeLedgerSource(node), patient);
       if (records.length > 0) logReads(member, [{ patient, ref: 'peks', channel: 'peks' }]);

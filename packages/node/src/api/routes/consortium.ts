@@ -8,6 +8,8 @@
  *                                      down or joins late; signed by a consortium node key,
  *                                      since blocks carry DSS records in plaintext
  */
+import { API } from '@medledger/client';
+import { serve } from '../contract.js';
 import type { FastifyInstance } from 'fastify';
 import type { MedledgerNode } from '../../node.js';
 import type { CheckpointService } from '../../checkpoints/service.js';
@@ -29,8 +31,8 @@ function rangeOf(q: unknown, max: number, head: number): { from: number; to: num
 
 export function consortiumRoutes(checkpoints: CheckpointService, auth: RequestAuthenticator): ServerPlugin {
   return (app: FastifyInstance, node: MedledgerNode) => {
-    app.get('/v1/checkpoints/:height', async (req) => {
-      const h = Number((req.params as { height: string }).height);
+    serve(app, API.ledger.checkpoint, async (req) => {
+      const h = Number(req.params.height);
       if (!Number.isSafeInteger(h) || h < 1)
         throw new HttpError('MALFORMED_REQUEST', 'height must be a positive integer');
       const c = checkpoints.checkpointAt(h);
@@ -38,14 +40,14 @@ export function consortiumRoutes(checkpoints: CheckpointService, auth: RequestAu
       return c;
     });
 
-    app.get('/v1/checkpoints', async (req) => {
+    serve(app, API.ledger.checkpoints, async (req) => {
       const { from, to } = rangeOf(req.query, MAX_CHECKPOINT_HEIGHTS, node.head().height);
       const out = [];
       for (let h = from; h <= to; h++) out.push({ height: h, signatures: checkpoints.store.at(h) });
       return { checkpoints: out };
     });
 
-    app.get('/v1/sync/blocks', async (req) => {
+    serve(app, API.ledger.syncBlocks, async (req) => {
       auth.authenticatePeer(req);
       const { from, to } = rangeOf(req.query, MAX_SYNC_BLOCKS, node.head().height);
       const blocks = [];

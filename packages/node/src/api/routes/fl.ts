@@ -12,6 +12,8 @@
  * Nothing here is secret beyond what the ledger already shows to members: masked updates,
  * sealed shares, revealed shares that open only the masks the protocol lets go, and models.
  */
+import { API } from '@medledger/client';
+import { serve } from '../contract.js';
 import type { FastifyInstance } from 'fastify';
 import type { StateReader } from '@medledger/core';
 import {
@@ -59,7 +61,7 @@ export function flRoutes(auth: RequestAuthenticator): ServerPlugin {
       return round;
     };
 
-    app.get('/v1/fl/studies', async (req) => {
+    serve(app, API.fl.studies, async (req) => {
       auth.authenticate(req);
       const studies = getStudyIds(state)
         .map((id) => getStudy(state, id))
@@ -68,7 +70,7 @@ export function flRoutes(auth: RequestAuthenticator): ServerPlugin {
       return { studies };
     });
 
-    app.get('/v1/fl/studies/:id', async (req) => {
+    serve(app, API.fl.study, async (req) => {
       auth.authenticate(req);
       const study = studyOf(req.params);
       const round = study.status === 'joining' ? undefined : getRound(state, study.studyId, study.round);
@@ -76,7 +78,7 @@ export function flRoutes(auth: RequestAuthenticator): ServerPlugin {
       return { study, ...(round ? { round } : {}), ...(model ? { model } : {}) };
     });
 
-    app.get('/v1/fl/studies/:id/rounds/:r', async (req) => {
+    serve(app, API.fl.round, async (req) => {
       auth.authenticate(req);
       const study = studyOf(req.params);
       const round = roundOf(study, req.params);
@@ -84,7 +86,7 @@ export function flRoutes(auth: RequestAuthenticator): ServerPlugin {
       return { round, ...(model ? { model } : {}) };
     });
 
-    app.get('/v1/fl/studies/:id/rounds/:r/transcript', async (req) => {
+    serve(app, API.fl.transcript, async (req) => {
       auth.authenticate(req);
       const study = studyOf(req.params);
       const round = roundOf(study, req.params);
@@ -92,7 +94,7 @@ export function flRoutes(auth: RequestAuthenticator): ServerPlugin {
       return { ...readRoundTranscript(state, node.chainId, study, round), ...(model ? { model } : {}) };
     });
 
-    app.get('/v1/fl/studies/:id/result', async (req) => {
+    serve(app, API.fl.result, async (req) => {
       auth.authenticate(req);
       const study = studyOf(req.params);
       const rounds = [];

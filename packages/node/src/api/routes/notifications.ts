@@ -16,6 +16,8 @@
  * the connection, and the connection is dropped if the client reads slower than events come
  * (more than `maxBufferedBytes` queued) — it resumes with Last-Event-ID.
  */
+import { API } from '@medledger/client';
+import { serve } from '../contract.js';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { PatientNotification } from '@medledger/client';
@@ -93,12 +95,12 @@ export function notificationRoutes(
       done();
     });
     void root.register(async (app) => {
-      app.post('/v1/patients/:patientId/events/tickets', async (req, reply) => {
+      serve(app, API.notifications.eventTicket, async (req, reply) => {
         const patient = asPatient(auth, req);
         return reply.status(201).send(tickets.issue(patient));
       });
 
-      app.get('/v1/patients/:patientId/events', async (req, reply) => {
+      serve(app, API.notifications.events, async (req, reply) => {
         const q = req.query as { ticket?: string; auth?: string };
         if (q.auth !== undefined)
           throw new HttpError(
@@ -150,7 +152,7 @@ export function notificationRoutes(
         res.on('close', end);
       });
 
-      app.post('/v1/patients/:patientId/webhooks', async (req, reply) => {
+      serve(app, API.notifications.addWebhook, async (req, reply) => {
         const patient = asPatient(auth, req);
         const body = req.body as { url?: unknown } | undefined;
         if (!body || typeof body !== 'object' || Object.keys(body).some((k) => k !== 'url'))
@@ -165,21 +167,21 @@ export function notificationRoutes(
         }
       });
 
-      app.get('/v1/patients/:patientId/webhooks', async (req) => {
+      serve(app, API.notifications.webhooks, async (req) => {
         return { webhooks: hub.listWebhooks(asPatient(auth, req)) };
       });
 
-      app.delete('/v1/patients/:patientId/webhooks/:webhookId', async (req, reply) => {
+      serve(app, API.notifications.removeWebhook, async (req, reply) => {
         const patient = asPatient(auth, req);
-        const { webhookId } = req.params as { webhookId: string };
+        const { webhookId } = req.params;
         if (!WEBHOOK_ID.test(webhookId) || !hub.removeWebhook(patient, webhookId))
           throw new HttpError('NOT_FOUND', 'no such webhook');
         return reply.status(204).send();
       });
 
-      app.get('/v1/patients/:patientId/webhooks/:webhookId/dead-letters', async (req) => {
+      serve(app, API.notifications.deadLetters, async (req) => {
         const patient = asPatient(auth, req);
-        const { webhookId } = req.params as { webhookId: string };
+        const { webhookId } = req.params;
         const d = WEBHOOK_ID.test(webhookId) ? hub.deadLetters(patient, webhookId) : undefined;
         if (!d) throw new HttpError('NOT_FOUND', 'no such webhook');
         return { deadLetters: d };

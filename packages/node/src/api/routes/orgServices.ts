@@ -8,6 +8,8 @@
  *                                   secret key, sealed to this node's X25519 key
  *   GET  /v1/services/he-custody    signed request of a patient: whether this node holds his key
  */
+import { API } from '@medledger/client';
+import { serve } from '../contract.js';
 import type { FastifyRequest } from 'fastify';
 import type { ServerPlugin } from '../server.js';
 import type { RequestAuthenticator } from '../auth.js';
@@ -16,7 +18,7 @@ import type { OrgServices } from '../../orgServices/index.js';
 
 export function orgServicesRoutes(services: OrgServices, auth: RequestAuthenticator): ServerPlugin {
   return (app) => {
-    app.get('/v1/services', async () => services.describe());
+    serve(app, API.orgServices.services, async () => services.describe());
 
     const custody = (req: FastifyRequest) => {
       const member = auth.authenticate(req);
@@ -26,12 +28,12 @@ export function orgServicesRoutes(services: OrgServices, auth: RequestAuthentica
       return { member, he };
     };
 
-    app.get('/v1/services/he-custody', async (req: FastifyRequest) => {
+    serve(app, API.orgServices.heCustody, async (req: FastifyRequest) => {
       const { member, he } = custody(req);
       return { patient: member.id, held: he.holds(member.id) };
     });
 
-    app.post('/v1/services/he-custody', async (req: FastifyRequest) => {
+    serve(app, API.orgServices.depositHeKey, async (req: FastifyRequest) => {
       const { member, he } = custody(req);
       const b = req.body as { sealed?: unknown } | undefined;
       if (typeof b !== 'object' || b === null || typeof b.sealed !== 'object' || b.sealed === null)

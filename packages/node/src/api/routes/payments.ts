@@ -12,6 +12,8 @@
  *   GET  /v1/payments/payments/:id           → PaymentReconciliation
  * Coverage, disputes and their resolution are ordinary transactions (`POST /v1/txs`).
  */
+import { API } from '@medledger/client';
+import { serve } from '../contract.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RequestAuthenticator } from '../auth.js';
 import type { ServerPlugin } from '../server.js';
@@ -24,16 +26,16 @@ export function paymentsRoutes(o: { auth: RequestAuthenticator }): ServerPlugin 
   return (app: FastifyInstance, node: MedledgerNode) => {
     const s = new PaymentsService(node);
     const who = (req: FastifyRequest) => o.auth.authenticate(req);
-    app.post('/v1/payments/claims', async (req) => s.write('claims', req.body));
-    app.post('/v1/payments/adjudications', async (req) => s.write('adjudications', req.body));
-    app.post('/v1/payments/payments', async (req) => s.write('payments', req.body));
-    app.get('/v1/payments/claims/:id', async (req) => s.view(who(req), 'Claim', param(req, 'id')));
-    app.get('/v1/payments/claims/:id/response', async (req) =>
+    serve(app, API.payments.claim, async (req) => s.write('claims', req.body));
+    serve(app, API.payments.adjudicate, async (req) => s.write('adjudications', req.body));
+    serve(app, API.payments.pay, async (req) => s.write('payments', req.body));
+    serve(app, API.payments.getClaim, async (req) => s.view(who(req), 'Claim', param(req, 'id')));
+    serve(app, API.payments.claimResponse, async (req) =>
       s.view(who(req), 'ClaimResponse', param(req, 'id')),
     );
-    app.get('/v1/payments/claims/:id/statement', async (req) =>
+    serve(app, API.payments.statement, async (req) =>
       s.view(who(req), 'ExplanationOfBenefit', param(req, 'id')),
     );
-    app.get('/v1/payments/payments/:id', async (req) => s.payment(who(req), param(req, 'id')));
+    serve(app, API.payments.payment, async (req) => s.payment(who(req), param(req, 'id')));
   };
 }

@@ -10,6 +10,8 @@
  *   GET  /v1/pharmacy/dispenses/:id           member → MedicationDispense
  *   GET  /v1/pharmacy/alerts                  member of the regulator running here → {alerts} (sealed)
  */
+import { API } from '@medledger/client';
+import { serve } from '../contract.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { LedgerError, type MemberEntry } from '@medledger/core';
 import type { RequestAuthenticator } from '../auth.js';
@@ -35,14 +37,14 @@ export function pharmacyRoutes(o: PharmacyRoutesOptions): ServerPlugin {
   return (app: FastifyInstance, node: MedledgerNode) => {
     const who = (req: FastifyRequest): MemberEntry => o.auth.authenticate(req);
 
-    app.post('/v1/pharmacy/prescriptions', async (req) => submitPrescription(node, req.body));
+    serve(app, API.pharmacy.prescribe, async (req) => submitPrescription(node, req.body));
 
-    app.get('/v1/pharmacy/prescriptions/:rxId', async (req) => {
+    serve(app, API.pharmacy.prescription, async (req) => {
       who(req);
       return prescriptionStatus(node, param(req, 'rxId'));
     });
 
-    app.get('/v1/pharmacy/prescriptions/:rxId/content', async (req) => {
+    serve(app, API.pharmacy.prescriptionContent, async (req) => {
       const member = who(req);
       const service = o.pharmacies?.find((p) => p.org === member.org);
       if (!service)
@@ -50,19 +52,19 @@ export function pharmacyRoutes(o: PharmacyRoutesOptions): ServerPlugin {
       return service.content(member, param(req, 'rxId'));
     });
 
-    app.post('/v1/pharmacy/dispenses', async (req) => {
+    serve(app, API.pharmacy.dispense, async (req) => {
       const tx = parseDomainTx((req.body as { tx?: unknown } | null)?.tx, ['rx.dispense']);
       const out = await submitAndWait(node, tx);
       if (out.receipt.code !== 'OK') return out;
       return { ...out, resource: medicationDispense(node, tx.body.payload.dispenseId as string) };
     });
 
-    app.get('/v1/pharmacy/dispenses/:id', async (req) => {
+    serve(app, API.pharmacy.dispensed, async (req) => {
       who(req);
       return medicationDispense(node, param(req, 'id'));
     });
 
-    app.get('/v1/pharmacy/alerts', async (req) => {
+    serve(app, API.pharmacy.alerts, async (req) => {
       const member = who(req);
       if (!o.regulator || member.org !== o.regulator.org)
         throw new LedgerError(

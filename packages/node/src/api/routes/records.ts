@@ -15,11 +15,12 @@
  *   GET  /v1/records?subject=<pseudonym> any member → {records} (the episode's record ids and meta),
  *                                        each record listed logged as read on the ledger
  */
+import { API } from '@medledger/client';
+import { serve } from '../contract.js';
 import type { FastifyRequest } from 'fastify';
 import type { MemberEntry } from '@medledger/core';
 import type { RequestAuthenticator } from '../auth.js';
 import { HttpError } from '../errors.js';
-import { BODY_LIMITS } from '../body.js';
 import type { ServerPlugin } from '../server.js';
 import type { RecordServices } from '../../records/services.js';
 
@@ -52,32 +53,32 @@ export function recordRoutes(services: RecordServices, auth: RequestAuthenticato
       // Signed requests cover the exact body bytes: the server's parser keeps them (api/body.ts).
       const who = (req: FastifyRequest): MemberEntry => auth.authenticate(req);
 
-      app.post('/v1/spv/records', { bodyLimit: BODY_LIMITS.record }, async (req, reply) =>
+      serve(app, API.records.uploadSpv, async (req, reply) =>
         reply.status(201).send(await services.uploadSpv(who(req), req.body)),
       );
-      app.get('/v1/access/:txId/record', async (req) => services.serveSpv(who(req), txIdParam(req)));
-      app.put('/v1/stt/release-keys/:recordId', async (req, reply) => {
-        const { recordId } = req.params as { recordId: string };
+      serve(app, API.records.spvRecord, async (req) => services.serveSpv(who(req), txIdParam(req)));
+      serve(app, API.records.putReleaseKey, async (req, reply) => {
+        const { recordId } = req.params;
         return reply.status(201).send(services.putReleaseKey(who(req), recordId, req.body));
       });
-      app.get('/v1/access/:txId/release', async (req) => services.serveRelease(who(req), txIdParam(req)));
-      app.get('/v1/dss/records/:recordId', async (req) => {
+      serve(app, API.records.releaseKey, async (req) => services.serveRelease(who(req), txIdParam(req)));
+      serve(app, API.records.readDss, async (req) => {
         const member = who(req);
-        const { recordId } = req.params as { recordId: string };
-        const { purpose } = req.query as { purpose?: string };
+        const { recordId } = req.params;
+        const { purpose } = req.query;
         return services.readDss(member, recordId, purpose ?? 'treatment');
       });
-      app.post('/v1/records/:recordId/erase', async (req) => {
+      serve(app, API.records.erase, async (req) => {
         const member = who(req);
-        const { recordId } = req.params as { recordId: string };
-        const { wait } = req.query as { wait?: string };
+        const { recordId } = req.params;
+        const { wait } = req.query;
         const body = req.body as { tx?: unknown } | undefined;
         return services.erase(member, recordId, body?.tx, nonNegative(wait, 'wait', 60_000));
       });
-      app.get('/v1/patients/:id/access-log', async (req) => {
+      serve(app, API.records.accessLog, async (req) => {
         const member = who(req);
-        const { id } = req.params as { id: string };
-        const { after } = req.query as { after?: string };
+        const { id } = req.params;
+        const { after } = req.query;
         return {
           entries: await services.patientLog(
             member,
@@ -86,20 +87,20 @@ export function recordRoutes(services: RecordServices, auth: RequestAuthenticato
           ),
         };
       });
-      app.get('/v1/patients/:id/records', async (req) => {
+      serve(app, API.records.patientRecords, async (req) => {
         const member = who(req);
-        const { id } = req.params as { id: string };
+        const { id } = req.params;
         return { records: await services.patientRecords(member, id) };
       });
-      app.put('/v1/patients/:id/study-keys/:grantId', async (req, reply) => {
+      serve(app, API.records.putStudyKey, async (req, reply) => {
         const member = who(req);
-        const { id, grantId } = req.params as { id: string; grantId: string };
+        const { id, grantId } = req.params;
         if (member.id !== id) throw new HttpError('FORBIDDEN', 'only the patient releases their study keys');
         return reply.status(201).send(services.putStudyKey(member, grantId, req.body));
       });
-      app.get('/v1/records', async (req) => {
+      serve(app, API.records.bySubject, async (req) => {
         const member = who(req);
-        const { subject } = req.query as { subject?: string };
+        const { subject } = req.query;
         if (subject === undefined) throw new HttpError('MALFORMED_REQUEST', 'subject is required');
         return { records: await services.recordsBySubject(member, subject) };
       });

@@ -6,6 +6,8 @@
  * Writes are ordinary transactions (`POST /v1/txs`): every supply event is signed by the
  * organization in custody and checked by the contracts.
  */
+import { API } from '@medledger/client';
+import { serve } from '../contract.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { LedgerError } from '@medledger/core';
 import { getRecalls } from '@medledger/core/contracts/supply';
@@ -25,11 +27,11 @@ const param = (req: FastifyRequest, name: string): string => (req.params as Reco
 
 export function supplyRoutes(o: SupplyRoutesOptions): ServerPlugin {
   return (app: FastifyInstance, node: MedledgerNode) => {
-    app.get('/v1/supply/packs/:gtin/:serial', async (req) => {
+    serve(app, API.supply.verifyPack, async (req) => {
       await o.index.idle();
       return verifyPack(node, o.index, param(req, 'gtin'), param(req, 'serial'), (o.now ?? Date.now)());
     });
-    app.get('/v1/supply/recalls/:org', async (req) => {
+    serve(app, API.supply.recalls, async (req) => {
       const member = o.auth.authenticate(req);
       const org = param(req, 'org');
       if (member.org !== org)

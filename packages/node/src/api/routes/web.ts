@@ -1,14 +1,18 @@
 /**
  * The portal (`packages/web`, built by Vite into `packages/web/dist`) served at `/`:
- *   GET /            the page (index.html)
- *   GET /assets/*    its scripts, styles and WebAssembly, each file registered by name at start
+ *   GET /               the page (index.html)
+ *   GET /assets/:file   its scripts, style sheets and WebAssembly, read once at start
  * Every answer carries a content security policy that lets the page load only what this node
  * serves and talk only to this node: no CDN, no inline script, no frames. WebAssembly (the
  * pairing and proxy re-encryption libraries) needs 'wasm-unsafe-eval', nothing more.
- * With no build present, `/` says how to make one.
+ * With no build present, `/` says how to make one. Both routes are in the API table
+ * (client/src/api/routes/portal.ts).
  */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { extname, join, relative, sep } from 'node:path';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { API } from '@medledger/client';
+import { serve } from '../contract.js';
+import { HttpError } from '../errors.js';
 import type { ServerPlugin } from '../server.js';
 
 /** The policy of every portal answer (CSP Level 3). */
@@ -32,48 +36,50 @@ const TYPES: Record<string, string> = {
   '.wasm': 'application/wasm',
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
 };
 
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const p = join(dir, name);
-    return statSync(p).isDirectory() ? filesUnder(p) : [p];
-  });
-}
+const HEADERS = {
+  'content-security-policy': PORTAL_CSP,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
 
-/** Serves the built portal in `dir` (its `index.html` at `/`). */
+/** Serves the built portal in `dir` (its `index.html` at `/`, its `assets/` by name). */
 export function webRoutes(dir: string): ServerPlugin {
   return (app) => {
-    const headers = {
-      'content-security-policy': PORTAL_CSP,
-      'x-content-type-options': 'nosniff',
-      'referrer-policy': 'no-referrer',
-    };
-    if (!existsSync(join(dir, 'index.html'))) {
-      app.get('/', async (_req, reply) =>
+    const index = join(dir, 'index.html');
+    if (!existsSync(index)) {
+      serve(app, API.portal.page, async (_req, reply) =>
         reply
-          .headers(headers)
+          .headers(HEADERS)
           .type('text/plain; charset=utf-8')
           .send('The portal is not built here: run `npm run build` at the repository root, then restart.'),
       );
+      serve(app, API.portal.asset, async () => {
+        throw new HttpError('NOT_FOUND', 'the portal is not built');
+      });
       return;
     }
-    // Each file is read once and registered under its own path: nothing outside `dir` can be
-    // asked for, and a new build is served after a restart.
-    for (const file of filesUnder(dir)) {
-      const rel = relative(dir, file).split(sep).join('/');
-      const body = readFileSync(file);
-      const type = TYPES[extname(file)] ?? 'application/octet-stream';
-      const cache = rel.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
-      const route = rel === 'index.html' ? '/' : `/${rel}`;
-      app.get(route, async (_req, reply) =>
-        reply
-          .headers({ ...headers, 'cache-control': cache })
-          .type(type)
-          .send(body),
-      );
-    }
+    const page = readFileSync(index);
+    // The build's files, read once: only these names are served, nothing else on disk.
+    const assetsDir = join(dir, 'assets');
+    const assets = new Map<string, Buffer>(
+      existsSync(assetsDir) ? readdirSync(assetsDir).map((f) => [f, readFileSync(join(assetsDir, f))]) : [],
+    );
+    serve(app, API.portal.page, async (_req, reply) =>
+      reply
+        .headers({ ...HEADERS, 'cache-control': 'no-cache' })
+        .type(TYPES['.html']!)
+        .send(page),
+    );
+    serve(app, API.portal.asset, async (req, reply) => {
+      const { file } = req.params as { file: string };
+      const body = assets.get(file);
+      if (!body) throw new HttpError('NOT_FOUND', 'no such file in the portal');
+      return reply
+        .headers({ ...HEADERS, 'cache-control': 'public, max-age=31536000, immutable' })
+        .type(TYPES[extname(file)] ?? 'application/octet-stream')
+        .send(body);
+    });
   };
 }
