@@ -126,12 +126,18 @@ export function checkTxTiming(
   return undefined;
 }
 
+// The events of an outcome that emitted none: one shared, frozen array instead of one per
+// transaction (most transaction types emit no event).
+const NO_EVENTS = Object.freeze([]) as unknown as LedgerEvent[];
+
 function applyTx(state: StateOverlay, block: Block, index: number, ctx: ApplyContext): TxOutcome {
   const tx = block.txs[index]!;
   const txId = txIdOf(tx.body);
-  const events: LedgerEvent[] = [];
+  let events: LedgerEvent[] | undefined;
   const out = (code: string, message?: string): TxOutcome =>
-    message === undefined ? { txId, code, events } : { txId, code, message, events };
+    message === undefined
+      ? { txId, code, events: events ?? NO_EVENTS }
+      : { txId, code, message, events: events ?? NO_EVENTS };
   const { height, time, chainId } = block.header;
   if (tx.body.chainId !== chainId) return out('WRONG_CHAIN', 'transaction is for another chain');
   const timing = checkTxTiming(tx, time, ctx.params);
@@ -160,12 +166,12 @@ function applyTx(state: StateOverlay, block: Block, index: number, ctx: ApplyCon
       time,
       index,
       params: ctx.params,
-      emit: (e) => events.push(e),
+      emit: (e) => void (events ??= []).push(e),
     },
     payload,
   );
   if (r.code !== 'OK')
-    return { txId, code: r.code, ...('message' in r ? { message: r.message } : {}), events: [] };
+    return { txId, code: r.code, ...('message' in r ? { message: r.message } : {}), events: NO_EVENTS };
   child.mergeInto(state);
   return out('OK');
 }

@@ -17,7 +17,7 @@ import {
   fromHex,
   hashTagged,
   merkleProof,
-  merkleRoot,
+  merkleRootOfHexLeaves,
   signP256,
   toB64u,
   toHex,
@@ -69,7 +69,7 @@ const roots = new WeakMap<readonly SignedTx[], string>();
 export function txRootOf(txs: readonly SignedTx[]): string {
   let r = roots.get(txs);
   if (r === undefined) {
-    r = toHex(merkleRoot(txs.map((t) => fromHex(txIdOf(t.body)))));
+    r = merkleRootOfHexLeaves(txs.map((t) => txIdOf(t.body)));
     roots.set(txs, r);
   }
   return r;

@@ -21,11 +21,12 @@
 import {
   HashTag,
   canonicalBytes,
+  canonicalize,
   fromB64u,
   fromHex,
   hashTagged,
   merkleProof,
-  merkleRoot,
+  merkleRootOfTextLeaves,
   signP256,
   toB64u,
   toHex,
@@ -66,7 +67,10 @@ const leafOf = (txId: string, code: string): Uint8Array => canonicalBytes({ code
 /** The codes root of a block: hex RFC 6962 root over `{ code, txId }` leaves. */
 export function codesRootOf(txIds: readonly string[], codes: readonly string[]): string {
   if (txIds.length !== codes.length) throw new RangeError('one validity code per transaction');
-  return toHex(merkleRoot(txIds.map((id, i) => leafOf(id, codes[i]!))));
+  // The canonical text of each leaf `{ code, txId }` ("code" < "txId"), written out directly.
+  return merkleRootOfTextLeaves(
+    txIds.map((id, i) => `{"code":${canonicalize(codes[i]!)},"txId":${canonicalize(id)}}`),
+  );
 }
 
 /** Proof that transaction `index` of a block has validity code `codes[index]`. */

@@ -31,37 +31,42 @@ export interface StateReader {
 /** A write: a value, or null for a deletion. */
 export type StateWrite = readonly [key: string, value: JsonValue | null];
 
-/** Buffered writes over a reader; nested overlays give per-transaction rollback. */
+/**
+ * Buffered writes over a reader; nested overlays give per-transaction rollback. Every
+ * transaction of a block gets a child overlay, so its map and set are made on first use: most
+ * transactions write a key or two and mark nothing committed in the child.
+ */
 export class StateOverlay implements StateReader {
   readonly #base: StateReader;
-  readonly #writes = new Map<string, JsonValue | null>();
-  readonly #committed = new Set<string>();
+  #writes: Map<string, JsonValue | null> | undefined;
+  #committed: Set<string> | undefined;
 
   constructor(base: StateReader) {
     this.#base = base;
   }
 
   hasCommittedTx(txId: string): boolean {
-    return this.#committed.has(txId) || this.#base.hasCommittedTx(txId);
+    return this.#committed?.has(txId) === true || this.#base.hasCommittedTx(txId);
   }
 
   /** Records that a transaction committed (whatever its code) in this overlay. */
   markCommitted(txId: string): void {
-    this.#committed.add(txId);
+    (this.#committed ??= new Set()).add(txId);
   }
 
   get(key: string): JsonValue | undefined {
-    if (this.#writes.has(key)) return this.#writes.get(key) ?? undefined;
+    const w = this.#writes;
+    if (w !== undefined && w.has(key)) return w.get(key) ?? undefined;
     return this.#base.get(key);
   }
 
   /** Stores a value. Callers must not mutate `value` afterwards. */
   put(key: string, value: JsonValue): void {
-    this.#writes.set(key, value);
+    (this.#writes ??= new Map()).set(key, value);
   }
 
   delete(key: string): void {
-    this.#writes.set(key, null);
+    (this.#writes ??= new Map()).set(key, null);
   }
 
   /** An overlay on top of this one, for a transaction that may be rolled back. */
@@ -71,12 +76,19 @@ export class StateOverlay implements StateReader {
 
   /** Moves this overlay's writes into `parent` (the overlay it was made from). */
   mergeInto(parent: StateOverlay): void {
-    for (const [k, v] of this.#writes) parent.#writes.set(k, v);
-    for (const id of this.#committed) parent.#committed.add(id);
+    if (this.#writes !== undefined) {
+      const into = (parent.#writes ??= new Map());
+      for (const [k, v] of this.#writes) into.set(k, v);
+    }
+    if (this.#committed !== undefined) {
+      const into = (parent.#committed ??= new Set());
+      for (const id of this.#committed) into.add(id);
+    }
   }
 
   /** The writes, sorted by key. */
   writes(): StateWrite[] {
+    if (this.#writes === undefined) return [];
     return [...this.#writes.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   }
 }

@@ -149,7 +149,8 @@ export function parseTxSized(input: unknown): { tx: SignedTx; size: number } {
   }
   int(b.createdAt, 'tx.body.createdAt', C, 0, 8.64e15);
   const sigs = arr(t.signatures, 'tx.signatures', C, 1, MAX_SIGNERS);
-  const seen = new Set<string>();
+  // Distinct signers: a set only for co-signed transactions (most carry one signature).
+  const seen = sigs.length > 1 ? new Set<string>() : undefined;
   for (let i = 0; i < sigs.length; i++) {
     const o = sigs[i] as Record<string, unknown>;
     if (typeof o !== 'object' || o === null || Array.isArray(o)) obj(o, `tx.signatures[${i}]`, C);
@@ -163,16 +164,16 @@ export function parseTxSized(input: unknown): { tx: SignedTx; size: number } {
         `tx.signatures[${i}].sig: must be 64 bytes of base64url`,
       );
     }
-    if (seen.has(signer))
+    if (seen?.has(signer))
       throw new LedgerError({ code: C, path: 'tx.signatures' }, `tx.signatures: ${signer} signs twice`);
     if (!signers.includes(signer))
       throw new LedgerError(
         { code: C, path: 'tx.signatures' },
         `tx.signatures: ${signer} is not a listed signer`,
       );
-    seen.add(signer);
+    seen?.add(signer);
   }
-  if (seen.size !== signers.length)
+  if ((seen?.size ?? sigs.length) !== signers.length)
     throw new LedgerError({ code: C, path: 'tx.signatures' }, 'tx.signatures: every listed signer must sign');
   // Every field but the payload was just checked against patterns that need no JSON escaping
   // (hex, base64url, ids, integers), so their canonical text is written out directly; only the

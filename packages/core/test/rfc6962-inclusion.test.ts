@@ -1,7 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { toHex, randomBytes, generateP256KeyPair } from '@medledger/crypto';
-import { blockHashOf, txInclusionProof, verifyTxInclusion } from '../src/index.js';
+import fc from 'fast-check';
+import {
+  blockHashOf,
+  codeProofOf,
+  codesRootOf,
+  txInclusionProof,
+  verifyCodeProof,
+  verifyTxInclusion,
+} from '../src/index.js';
 import { MemChain, T0, enrollTx, makeFixture, makeTx } from './fixtures.js';
 
 test('rfc6962: a transaction inclusion proof verifies from the header alone; a modified proof or header fails', async () => {
@@ -78,5 +86,27 @@ test('rfc6962: a transaction inclusion proof verifies from the header alone; a m
     ok({ ...base, trusted: { headerHash: toHex(randomBytes(32)) } }),
     false,
     'untrusted header hash',
+  );
+});
+
+test('rfc6962: every code proof verifies under the codes root (leaves written out as text), and a wrong code fails', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.string({ maxLength: 12 })), {
+        minLength: 1,
+        maxLength: 40,
+      }),
+      (rows) => {
+        const ids = rows.map(([id]) => toHex(id));
+        const codes = rows.map(([, c]) => c);
+        const root = codesRootOf(ids, codes);
+        for (let i = 0; i < ids.length; i++) {
+          const p = codeProofOf(ids, codes, i);
+          assert.ok(verifyCodeProof(root, ids[i]!, p), `leaf ${i}`);
+          assert.equal(verifyCodeProof(root, ids[i]!, { ...p, code: `${p.code}X` }), false);
+        }
+      },
+    ),
+    { numRuns: 100 },
   );
 });

@@ -2,7 +2,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { fromHex, merkleProof, merkleRoot, toHex, verifyMerkleProof } from '../src/index.js';
+import {
+  fromHex,
+  merkleProof,
+  merkleRoot,
+  merkleRootOfHexLeaves,
+  merkleRootOfTextLeaves,
+  toHex,
+  utf8,
+  verifyMerkleProof,
+} from '../src/index.js';
 
 // The leaves and tree heads used by Certificate Transparency's reference tests of RFC 6962.
 const leaves = [
@@ -100,4 +109,31 @@ test('rfc6962 §2.1: leaf and node hashes for leaves of any length (short ones s
       assert.equal(toHex(merkleRoot(ls)), toHex(mth(ls)));
     }),
   );
+});
+
+test('rfc6962 §2.1: the tree head of hex leaves equals that of their bytes, for trees of 0 to 70 leaves', () => {
+  fc.assert(
+    fc.property(fc.array(fc.uint8Array({ minLength: 32, maxLength: 32 }), { maxLength: 70 }), (ls) => {
+      assert.equal(merkleRootOfHexLeaves(ls.map(toHex)), toHex(merkleRoot(ls)));
+    }),
+    { numRuns: 100 },
+  );
+  assert.equal(merkleRootOfHexLeaves([]), toHex(merkleRoot([])));
+});
+
+test('security: a hex leaf that is not 32 bytes of lowercase hex is refused, not hashed', () => {
+  const ok = 'ab'.repeat(32);
+  for (const bad of ['ab'.repeat(31), 'ab'.repeat(33), 'AB'.repeat(32), `${'ab'.repeat(31)}zz`, ''])
+    assert.throws(() => merkleRootOfHexLeaves([ok, bad]), /leaf 1: must be 32 bytes of lowercase hex/);
+});
+
+test('rfc6962 §2.1: the tree head of text leaves equals that of their UTF-8 bytes (non-ASCII and NUL included)', () => {
+  fc.assert(
+    fc.property(fc.array(fc.string({ unit: 'grapheme', maxLength: 40 }), { maxLength: 20 }), (ls) => {
+      assert.equal(merkleRootOfTextLeaves(ls), toHex(merkleRoot(ls.map((s) => utf8(s)))));
+    }),
+    { numRuns: 200 },
+  );
+  const ls = ['{"code":"OK","txId":"00"}', 'é\u0000中', '', '\u{1F600}'];
+  assert.equal(merkleRootOfTextLeaves(ls), toHex(merkleRoot(ls.map((s) => utf8(s)))));
 });

@@ -102,7 +102,8 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
   readonly #proofs: ProofCheckers;
   readonly #orderer: Orderer;
   readonly #now: () => number;
-  readonly #waiters = new Map<string, Set<(r: Receipt) => void>>();
+  /** Who waits for a transaction's receipt: one function (the usual case) or a set of them. */
+  readonly #waiters = new Map<string, Waiter | Set<Waiter>>();
   /** Admitted signatures by key, for orderers that deliver copies (undefined for solo). */
   readonly #admittedKeys: Set<string> | undefined;
   readonly #admitted: VerifiedSignatures;
@@ -443,7 +444,8 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
       if (w) {
         this.#waiters.delete(o.txId);
         const r = receiptOf(o.txId, block.header.height, i, o.code, o.message, head.hash);
-        for (const f of w) f(r);
+        if (typeof w === 'function') w(r);
+        else for (const f of w) f(r);
       }
     });
     this.emit('block', {
@@ -503,14 +505,10 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
     if (missing === 0 || timeoutMs <= 0) return Promise.resolve(out);
     return new Promise((resolve) => {
       let left = missing;
-      const added: [string, (r: Receipt) => void][] = [];
+      const added: (Waiter | undefined)[] = new Array(txIds.length);
       const finish = (): void => {
         clearTimeout(timer);
-        for (const [id, f] of added) {
-          const set = this.#waiters.get(id);
-          set?.delete(f);
-          if (set && set.size === 0) this.#waiters.delete(id);
-        }
+        for (let j = 0; j < txIds.length; j++) if (added[j]) this.#removeWaiter(txIds[j]!, added[j]!);
         resolve(out);
       };
       const timer = setTimeout(finish, timeoutMs);
@@ -520,10 +518,8 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
           out[i] = r;
           if (--left === 0) finish();
         };
-        let set = this.#waiters.get(id);
-        if (!set) this.#waiters.set(id, (set = new Set()));
-        set.add(f);
-        added.push([id, f]);
+        this.#addWaiter(id, f);
+        added[i] = f;
       });
     });
   }
@@ -534,18 +530,31 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
     const r = this.mempool.has(txId) ? undefined : this.receipt(txId);
     if (r || timeoutMs <= 0) return Promise.resolve(r);
     return new Promise((resolve) => {
-      let set = this.#waiters.get(txId);
-      if (!set) this.#waiters.set(txId, (set = new Set()));
-      const s = set;
       const done = (x: Receipt | undefined): void => {
         clearTimeout(timer);
-        s.delete(done);
-        if (s.size === 0 && this.#waiters.get(txId) === s) this.#waiters.delete(txId);
+        this.#removeWaiter(txId, done);
         resolve(x);
       };
       const timer = setTimeout(() => done(undefined), timeoutMs);
-      s.add(done);
+      this.#addWaiter(txId, done);
     });
+  }
+
+  #addWaiter(txId: string, f: Waiter): void {
+    const w = this.#waiters.get(txId);
+    if (w === undefined) this.#waiters.set(txId, f);
+    else if (typeof w === 'function') this.#waiters.set(txId, new Set([w, f]));
+    else w.add(f);
+  }
+
+  /** Removes a waiter that is still registered (a receipt delivered already removed it). */
+  #removeWaiter(txId: string, f: Waiter): void {
+    const w = this.#waiters.get(txId);
+    if (w === f) this.#waiters.delete(txId);
+    else if (typeof w === 'object') {
+      w.delete(f);
+      if (w.size === 0) this.#waiters.delete(txId);
+    }
   }
 
   /** A stored block; the one just committed comes from memory (listeners of 'block' read it). */
@@ -609,6 +618,8 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
     this.store.close();
   }
 }
+
+type Waiter = (r: Receipt) => void;
 
 function receiptOf(
   txId: string,
