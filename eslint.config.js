@@ -67,6 +67,32 @@ export default tseslint.config(
     },
   },
   {
+    // crypto's Node-only code lives in primitives.ts and sig.ts, each with a browser twin that
+    // the package's "browser" field hands to bundlers; everything else stays portable, or the
+    // client (and the light client's proofs in the portal) would break in a browser.
+    files: ['packages/crypto/src/**/*.ts'],
+    ignores: ['packages/crypto/src/primitives.ts', 'packages/crypto/src/sig.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            ...ioModules.map((name) => ({ name, message: 'core and crypto do no I/O (DESIGN.md)' })),
+            ...['crypto', 'node:crypto', 'buffer', 'node:buffer'].map((name) => ({
+              name,
+              message:
+                'crypto runs in browsers too: use ./primitives.js or ./sig.js (each has a browser twin)',
+            })),
+          ],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
+        { name: 'Buffer', message: 'crypto runs in browsers too: use Uint8Array, or ./primitives.js' },
+      ],
+    },
+  },
+  {
     // The client and the portal run in browsers.
     files: ['packages/client/src/**/*.ts', 'packages/web/src/**/*.{ts,tsx}'],
     rules: {

@@ -4,10 +4,10 @@
  * interior nodes as SHA-256(0x01 || left || right): a leaf can never pass for a node.
  * The split point of n leaves is the largest power of two smaller than n.
  */
-import { hash as oneShot } from 'node:crypto';
 import { assertBytes, assertInt } from './assert.js';
 import { equalBytes, fromHex } from './bytes.js';
 import { sha256Raw } from './hash.js';
+import { scratchBytes, sha256Hex, sha256TextHex, writeHexInto } from './primitives.js';
 
 // Input of one hash: the prefix byte and up to 64 bytes (a 32-byte id, or two child hashes).
 // Hashing is synchronous, so one buffer serves every call; longer leaves get their own.
@@ -56,7 +56,7 @@ export function merkleRoot(leaves: readonly Uint8Array[]): Uint8Array {
 // a Buffer with its own ArrayBuffer, and children are decoded into one scratch buffer. In the
 // node's heap profile the Buffers of the byte version were ~2 KB of garbage per transaction;
 // this version allocates about a tenth of that and takes half the CPU time.
-const hexScratch = Buffer.alloc(65);
+const hexScratch = scratchBytes(65);
 const leaf33 = hexScratch.subarray(0, 33);
 const node65 = hexScratch.subarray(0, 65);
 
@@ -64,18 +64,18 @@ function leafHashHex(data: Uint8Array): string {
   if (data.length === 32) {
     hexScratch[0] = 0;
     hexScratch.set(data, 1);
-    return oneShot('sha256', leaf33, 'hex');
+    return sha256Hex(leaf33);
   }
   const buf = new Uint8Array(1 + data.length);
   buf.set(data, 1);
-  return oneShot('sha256', buf, 'hex');
+  return sha256Hex(buf);
 }
 
 function nodeHashHex(l: string, r: string): string {
   hexScratch[0] = 1;
-  hexScratch.write(l, 1, 32, 'hex');
-  hexScratch.write(r, 33, 32, 'hex');
-  return oneShot('sha256', node65, 'hex');
+  writeHexInto(hexScratch, l, 1);
+  writeHexInto(hexScratch, r, 33);
+  return sha256Hex(node65);
 }
 
 function rootHexOf(h: readonly string[], lo: number, hi: number): string {
@@ -86,7 +86,7 @@ function rootHexOf(h: readonly string[], lo: number, hi: number): string {
 }
 
 function rootHex(leafHashes: readonly string[]): string {
-  if (leafHashes.length === 0) return oneShot('sha256', '', 'hex');
+  if (leafHashes.length === 0) return sha256TextHex('');
   return rootHexOf(leafHashes, 0, leafHashes.length);
 }
 
@@ -102,8 +102,8 @@ export function merkleRootOfHexLeaves(leaves: readonly string[]): string {
     const x = leaves[i]!;
     if (!HEX32.test(x)) throw new TypeError(`leaf ${i}: must be 32 bytes of lowercase hex`);
     hexScratch[0] = 0;
-    hexScratch.write(x, 1, 32, 'hex');
-    hs[i] = oneShot('sha256', leaf33, 'hex');
+    writeHexInto(hexScratch, x, 1);
+    hs[i] = sha256Hex(leaf33);
   }
   return rootHex(hs);
 }
@@ -115,7 +115,7 @@ export function merkleRootOfHexLeaves(leaves: readonly string[]): string {
  */
 export function merkleRootOfTextLeaves(leaves: readonly string[]): string {
   const hs = new Array<string>(leaves.length);
-  for (let i = 0; i < leaves.length; i++) hs[i] = oneShot('sha256', '\u0000' + leaves[i]!, 'hex');
+  for (let i = 0; i < leaves.length; i++) hs[i] = sha256TextHex('\u0000' + leaves[i]!);
   return rootHex(hs);
 }
 

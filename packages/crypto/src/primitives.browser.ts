@@ -42,6 +42,24 @@ export function sha256TextHex(text: string): string {
   return bytesToHex(sha256Text(text));
 }
 
+/** A scratch buffer for {@link writeHexInto}. */
+export function scratchBytes(n: number): Uint8Array {
+  return new Uint8Array(n);
+}
+
+const nibble = (c: number): number => (c <= 57 ? c - 48 : c - 87);
+
+/** Decodes `hex` (lowercase, checked by the caller) into `target` at `offset`. */
+export function writeHexInto(target: Uint8Array, hex: string, offset: number): void {
+  for (let i = 0; i < hex.length; i += 2)
+    target[offset + (i >> 1)] = (nibble(hex.charCodeAt(i)) << 4) | nibble(hex.charCodeAt(i + 1));
+}
+
+/** {@link sha256Raw} as lowercase hex. */
+export function sha256Hex(data: Uint8Array): string {
+  return bytesToHex(sha256Raw(data));
+}
+
 /** HMAC-SHA-256 (RFC 2104) of the concatenation of `data`. */
 export function hmacSha256(key: Uint8Array, ...data: Uint8Array[]): Uint8Array {
   const h = hmac.create(sha256, key);

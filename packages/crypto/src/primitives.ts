@@ -31,6 +31,27 @@ export function sha256Raw(data: Uint8Array): Uint8Array {
   return view(oneShot('sha256', data, 'buffer') as unknown as Buffer);
 }
 
+/**
+ * A scratch buffer for {@link writeHexInto} (a Node Buffer here: its native hex decoding writes
+ * without allocating).
+ */
+export function scratchBytes(n: number): Uint8Array {
+  return Buffer.alloc(n);
+}
+
+/**
+ * Decodes `hex` (lowercase, checked by the caller) into `target` at `offset`, without
+ * allocating. `target` comes from {@link scratchBytes}.
+ */
+export function writeHexInto(target: Uint8Array, hex: string, offset: number): void {
+  (target as Buffer).write(hex, offset, hex.length >> 1, 'hex');
+}
+
+/** {@link sha256Raw} as lowercase hex. */
+export function sha256Hex(data: Uint8Array): string {
+  return oneShot('sha256', data, 'hex');
+}
+
 /** SHA-256 of the UTF-8 bytes of `text`, without encoding it first. */
 export function sha256Text(text: string): Uint8Array {
   return view(oneShot('sha256', text, 'buffer') as unknown as Buffer);

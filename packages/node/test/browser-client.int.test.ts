@@ -10,7 +10,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
@@ -20,6 +22,7 @@ import { decryptSttBody } from '@medledger/client';
 import type * as ClientApi from '@medledger/client';
 import type * as CryptoApi from '@medledger/crypto';
 import { buildServer } from '../src/index.js';
+import { webRoutes } from '../src/api/routes/web.js';
 import { enrollAll, makeTestLedger } from './helpers/ledger.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -49,12 +52,24 @@ async function bundleClient(): Promise<string> {
   return js.text;
 }
 
-const PAGE = `<!doctype html><meta charset="utf-8"><title>medledger client</title>
-<script type="module">
-  import * as medledger from './client.js';
-  window.medledger = medledger;
-  window.ready = true;
-</script>`;
+/**
+ * The page, served through the portal's routes (`/`, `/assets/:file`) with their content
+ * security policy: no inline script, so the module that loads the client is a file too.
+ */
+function writePage(bundle: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'browser-client-'));
+  mkdirSync(join(dir, 'assets'));
+  writeFileSync(
+    join(dir, 'index.html'),
+    '<!doctype html><meta charset="utf-8"><title>medledger client</title><script type="module" src="/assets/boot.js"></script>',
+  );
+  writeFileSync(
+    join(dir, 'assets', 'boot.js'),
+    "import * as medledger from './client.js'; window.medledger = medledger; window.ready = true;",
+  );
+  writeFileSync(join(dir, 'assets', 'client.js'), bundle);
+  return dir;
+}
 
 test(
   'behavior: in Chromium, a non-extractable WebCrypto key signs a transaction that a real node commits; a signature for another member is refused',
@@ -62,9 +77,8 @@ test(
   async () => {
     const bundle = await bundleClient();
     const t = await makeTestLedger();
-    const app = buildServer(t.node);
-    app.get('/browser-test/', async (_req, reply) => reply.type('text/html').send(PAGE));
-    app.get('/browser-test/client.js', async (_req, reply) => reply.type('text/javascript').send(bundle));
+    const pageDir = writePage(bundle);
+    const app = buildServer(t.node, { plugins: [webRoutes(pageDir)] });
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     try {
       await enrollAll(t);
@@ -72,7 +86,7 @@ test(
       const page = await browser.newPage();
       const pageErrors: string[] = [];
       page.on('pageerror', (e) => pageErrors.push(e.message));
-      await page.goto(`${url}/browser-test/`);
+      await page.goto(`${url}/`);
       await page.waitForFunction(
         () => (globalThis as unknown as { ready?: boolean }).ready === true,
         undefined,
