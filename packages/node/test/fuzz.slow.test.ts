@@ -400,12 +400,12 @@ test(
                 reqCounts[c.auth] = (reqCounts[c.auth] ?? 0) + 1;
                 const what = `${c.method} ${c.url.slice(0, 160)} [${c.route}] auth=${c.auth}`;
                 if (a.status >= 400) checkRefusal(what, a);
-                // A path with dot segments (`/fhir/R4/../..`) is resolved before routing
+                // A path with dot segments (`/fhir/R4/../..`, or `%2e%2e`) is resolved before routing
                 // (RFC 3986 §5.2.4), so it reaches another route than the recipe's: `/` (the
                 // portal's page, public) for this one. Its answer is checked as a refusal
                 // above, not as the recipe's route.
                 const rawPath = c.url.split('?')[0]!;
-                const resolvedElsewhere = /(^|\/)\.{1,2}(\/|$)/.test(rawPath);
+                const resolvedElsewhere = /(^|\/)(\.|%2e){1,2}(\/|$)/i.test(rawPath);
                 if (c.authInvalid && needsAuth.has(c.route) && !resolvedElsewhere)
                   assert.ok(
                     a.status >= 400,
