@@ -3,7 +3,7 @@
  * (scrypt and AES-GCM from @medledger/crypto's browser build). The private key stays in this
  * page's memory; requests and transactions are signed here, and nothing secret is sent.
  */
-import { MedledgerClient, Wallet, createKeySigner } from '@medledger/client';
+import { MedledgerClient, RecordsClient, Wallet, createKeySigner } from '@medledger/client';
 import { importP256PrivateKey, openWallet, type SealedWallet } from '@medledger/crypto';
 
 /** The public part of a member's wallet file (`<label>.wallet.json`); the keys stay sealed. */
@@ -27,6 +27,8 @@ export interface Session {
   role: string;
   wallet: Wallet;
   client: MedledgerClient;
+  /** The record-sharing SDK for this member, signing and opening records in this page. */
+  records: RecordsClient;
 }
 
 /** Why a file is not a wallet this page can open, or undefined. */
@@ -62,6 +64,13 @@ export function openSession(text: string, passphrase: string, baseUrl: string): 
   const key = importP256PrivateKey(keys.signing.privateKey);
   const wallet = new Wallet({ signerId: file.memberId!, signer: createKeySigner(key) });
   const client = new MedledgerClient(baseUrl, { signerId: file.memberId!, privateKey: key });
+  const records = new RecordsClient({
+    baseUrl,
+    signerId: file.memberId!,
+    privateKey: keys.signing.privateKey,
+    encryptionKey: keys.encryption.privateKey,
+    waitMs: 15_000,
+  });
   return {
     pkcs8: keys.signing.privateKey,
     encryptionKey: keys.encryption.privateKey,
@@ -71,5 +80,6 @@ export function openSession(text: string, passphrase: string, baseUrl: string): 
     role: file.requested.role,
     wallet,
     client,
+    records,
   };
 }

@@ -5,8 +5,8 @@
  * record in this organization's store). Records are opened in this page with the member's
  * keys; nothing secret is sent.
  */
-import { useMemo, useState, type FormEvent } from 'react';
-import { RecordsClient } from '@medledger/client';
+import { useState, type FormEvent } from 'react';
+import type { RecordsClient } from '@medledger/client';
 import { PURPOSES, type Purpose } from '@medledger/core';
 import { randomBytes, toHex } from '@medledger/crypto';
 import type { Session } from '../session.js';
@@ -34,17 +34,7 @@ function reasonOf(e: unknown): { code: string; text: string } {
 }
 
 export function Clinician({ session }: { session: Session }) {
-  const records = useMemo(
-    () =>
-      new RecordsClient({
-        baseUrl: window.location.origin,
-        signerId: session.memberId,
-        privateKey: session.pkcs8,
-        encryptionKey: session.encryptionKey,
-        waitMs: 15_000,
-      }),
-    [session],
-  );
+  const records = session.records;
   return (
     <section aria-labelledby="clinician-title">
       <h2 id="clinician-title">Clinical records</h2>

@@ -6,7 +6,7 @@
  * and signed in this page.
  */
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
-import { RecordsClient, subscribeNotifications } from '@medledger/client';
+import { subscribeNotifications, type RecordsClient } from '@medledger/client';
 import { PURPOSES, RECORD_CATEGORIES, type Grantee, type Purpose } from '@medledger/core';
 import { randomBytes, toHex } from '@medledger/crypto';
 import type { Session } from '../session.js';
@@ -53,17 +53,7 @@ function granteeText(g: Grantee | undefined): string {
 }
 
 export function Patient({ session }: { session: Session }) {
-  const records = useMemo(
-    () =>
-      new RecordsClient({
-        baseUrl: window.location.origin,
-        signerId: session.memberId,
-        privateKey: session.pkcs8,
-        encryptionKey: session.encryptionKey,
-        waitMs: 15_000,
-      }),
-    [session],
-  );
+  const records = session.records;
   const [log, setLog] = useState<Entry[]>([]);
   const [live, setLive] = useState<'connecting' | 'live' | 'retrying'>('connecting');
   const [error, setError] = useState<string | undefined>();
