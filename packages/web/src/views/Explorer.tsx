@@ -1,5 +1,6 @@
 /**
- * The consortium explorer: the node's status and height, live; once signed in, the latest
+ * The consortium explorer: the node's status and height, live; the consortium's nodes with
+ * their heights and latest checkpoints (explorer/Nodes.tsx); once signed in, the latest
  * blocks and their transactions (reading a block is a signed read, logged on the ledger when
  * it carries DSS records), and a transaction's inclusion proof checked here, in the browser,
  * by the client's light client against the genesis's node keys.
@@ -9,6 +10,7 @@ import { MedledgerClient, checkTxWithProof, type BlockWithCodes, type TxCheck } 
 import { txIdOf, type Genesis } from '@medledger/core';
 import type { Session } from '../session.js';
 import { Sparkline } from './Sparkline.js';
+import { Nodes } from './explorer/Nodes.js';
 
 type Status = Record<string, unknown> & { chainId: string; height: number };
 interface BlockRow {
@@ -65,9 +67,11 @@ export function Explorer({ session }: { session: Session | undefined }) {
     };
   }, []);
 
+  // The genesis, asked again every poll until the node gives it.
   useEffect(() => {
+    if (genesis) return;
     void publicClient.current.genesis().then(setGenesis, () => undefined);
-  }, []);
+  }, [genesis, status]);
 
   // The latest blocks, fetched as the height grows (signed reads: members only).
   const height = status?.height;
@@ -126,6 +130,7 @@ export function Explorer({ session }: { session: Session | undefined }) {
           <Sparkline values={gaps} label="milliseconds between blocks" />
         </div>
       </div>
+      <Nodes client={publicClient.current} genesis={genesis} status={status} />
       {session && <FindTx session={session} genesis={genesis} />}
       {!session ? (
         <p className="note">

@@ -1,19 +1,46 @@
 /**
- * The patient's page: who read what, live (the access log from the ledger, refreshed on each
- * notification of the patient's server-sent event stream), with denials and their reasons
- * highlighted; and consent: grant a member, a role at an organization or an organization a
- * scope, for purposes, for a time; revoke. Every grant and revocation is a transaction built
- * and signed in this page.
+ * The patient's page: their records, newest first, each with how it lives on the ledger (DSS
+ * chain and signers, SPV commitment and holder, STT transmission path as a graph), erasure
+ * asked from the timeline; the notification feed (emergency access, erasures); who read what,
+ * live (the access log from the ledger, refreshed on each notification of the patient's
+ * server-sent event stream), with denials and their reasons highlighted; and consent: grant
+ * a member, a role at an organization or an organization a scope, for purposes, for a time;
+ * revoke. Every grant, revocation and erasure is a transaction built and signed in this page.
+ * A node that does not answer for a moment is retried, and the page says so.
  */
-import { useEffect, useMemo, useState, type FormEvent } from 'react';
-import { subscribeNotifications, type RecordsClient } from '@medledger/client';
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import { subscribeNotifications, type PatientNotification, type RecordsClient } from '@medledger/client';
 import { PURPOSES, RECORD_CATEGORIES, type Grantee, type Purpose } from '@medledger/core';
+import { ckeys } from '@medledger/core/contracts/confidentiality';
 import { randomBytes, toHex } from '@medledger/crypto';
 import type { Session } from '../session.js';
+import './patient/patient.css';
+import type { ErasureOutcome } from './patient/EraseRecord.js';
+import {
+  feedItemOf,
+  refusalItem,
+  sortFeed,
+  type EmergencyRequestEntry,
+  type FeedItem,
+} from './patient/feed.js';
+import { Who } from './patient/names.js';
+import { Notifications } from './patient/Notifications.js';
+import { retrying } from './patient/retry.js';
+import { Timeline } from './patient/Timeline.js';
+import {
+  loadTimeline,
+  memberNames,
+  type MemberName,
+  type TimelineCache,
+  type TimelineItem,
+} from './patient/loadTimeline.js';
+import { inWords, reasonInWords } from './patient/words.js';
 
 type Entry = { type: string; seq: number; txId: string } & Record<string, unknown>;
 
 const HOUR = 3_600_000;
+/** Notifications that change the timeline. */
+const RECORD_EVENTS = new Set(['record.written', 'record.transmitted', 'record.erased']);
 
 function describe(e: Entry): {
   who: string;
@@ -25,11 +52,12 @@ function describe(e: Entry): {
   const who = String(e['requester'] ?? e['grantee'] ?? e['from'] ?? '—');
   if (e.type === 'access.decided' || e.type === 'access.logged') {
     const allowed = e['allow'] === true || e['outcome'] === 'allowed';
+    const code = String(e['code'] ?? 'denied');
     return {
       who,
       what: `${String(e['recordId'] ?? e['ref'] ?? 'your data')} for ${String(e['purpose'] ?? 'unspecified')}`,
       outcome: allowed ? 'allowed' : 'denied',
-      ...(allowed ? {} : { reason: String(e['code'] ?? 'denied') }),
+      ...(allowed ? {} : { reason: reasonInWords(code) === code ? code : `${code}: ${reasonInWords(code)}` }),
       denied: !allowed,
     };
   }
@@ -52,30 +80,83 @@ function granteeText(g: Grantee | undefined): string {
   return `everyone at ${g.org}`;
 }
 
+/** Calls `fn` once, `ms` after the last of a burst of calls. */
+function coalesce(fn: () => void, ms: number): { (): void; cancel: () => void } {
+  let t: ReturnType<typeof setTimeout> | undefined;
+  const run = () => {
+    clearTimeout(t);
+    t = setTimeout(fn, ms);
+  };
+  run.cancel = () => clearTimeout(t);
+  return run;
+}
+
 export function Patient({ session }: { session: Session }) {
   const records = session.records;
   const [log, setLog] = useState<Entry[]>([]);
   const [live, setLive] = useState<'connecting' | 'live' | 'retrying'>('connecting');
   const [error, setError] = useState<string | undefined>();
+  const [waiting, setWaiting] = useState<string | undefined>();
+  const [timeline, setTimeline] = useState<TimelineItem[] | undefined>();
+  const [timelineError, setTimelineError] = useState<string | undefined>();
+  const [feed, setFeed] = useState<FeedItem[]>([]);
+  const [names, setNames] = useState<ReadonlyMap<string, MemberName>>(new Map());
+  const refusals = useRef(0);
+  const cache = useRef<TimelineCache>(new Map());
+  const [ownReads, setOwnReads] = useState(false);
 
   useEffect(() => {
     let stop = false;
-    const refresh = async () => {
+    const stopped = () => stop;
+    const wait = { onWaiting: (m: string | undefined) => !stop && setWaiting(m), stopped };
+    const loadLog = async () => {
       try {
-        const entries = (await records.accessLog()) as Entry[];
+        const entries = (await retrying(() => records.accessLog(), wait)) as Entry[];
         if (!stop) setLog(entries);
       } catch (e) {
-        if (!stop) setError(`Could not load your access log: ${(e as Error).message}`);
+        if (!stop) setError(`Could not load your access log: ${inWords(e).text}.`);
       }
     };
-    void refresh();
+    const loadRecords = async () => {
+      try {
+        const items = await retrying(
+          () => loadTimeline(session.client, session.memberId, cache.current),
+          wait,
+        );
+        if (stop) return;
+        setTimeline(items);
+        setTimelineError(undefined);
+      } catch (e) {
+        if (!stop) setTimelineError(`Could not load your records: ${inWords(e).text}.`);
+      }
+    };
+    const addToFeed = async (n: PatientNotification) => {
+      let item: FeedItem | undefined;
+      if (n.type === 'emergency.requested') {
+        const entry = await session.client
+          .getState<EmergencyRequestEntry>(ckeys.request(n.txId))
+          .then((r) => r.value)
+          .catch(() => undefined);
+        item = feedItemOf(n, entry);
+      } else item = feedItemOf(n);
+      if (item && !stop)
+        setFeed((prev) => (prev.some((x) => x.key === item.key) ? prev : sortFeed([...prev, item])));
+    };
+    const refreshLog = coalesce(() => void loadLog(), 100);
+    const refreshRecords = coalesce(() => void loadRecords(), 100);
+    void loadLog();
+    void loadRecords();
+    // From the first block: the feed gets the history, then each notification as it happens.
     const sub = subscribeNotifications({
       baseUrl: window.location.origin,
       patientId: session.memberId,
       privateKey: session.pkcs8,
-      onNotification: () => {
+      since: 1,
+      onNotification: (n) => {
         setLive('live');
-        void refresh();
+        refreshLog();
+        if (RECORD_EVENTS.has(n.type)) refreshRecords();
+        void addToFeed(n);
       },
       onError: () => setLive('retrying'),
     });
@@ -85,40 +166,89 @@ export function Patient({ session }: { session: Session }) {
     );
     return () => {
       stop = true;
+      refreshLog.cancel();
+      refreshRecords.cancel();
       sub.close();
     };
   }, [records, session]);
+
+  // Names of the members the page shows (their ledger entries are public; the patient is "you").
+  useEffect(() => {
+    const ids = new Set<string>();
+    for (const i of timeline ?? []) {
+      for (const x of [...(i.entry?.responsible ?? []), ...(i.signers ?? [])]) ids.add(x);
+      for (const t of i.path ?? []) for (const x of [t.from, ...t.to]) ids.add(x);
+    }
+    for (const f of feed) if (f.kind === 'emergency') ids.add(f.requester);
+    for (const e of log) if (typeof e['requester'] === 'string') ids.add(e['requester']);
+    const missing = [...ids].filter((id) => !names.has(id));
+    if (missing.length === 0 && names.has(session.memberId)) return;
+    let stop = false;
+    void memberNames(session.client, missing, session.memberId).then(
+      (m) => !stop && setNames((prev) => new Map([...prev, ...m])),
+      () => undefined,
+    );
+    return () => {
+      stop = true;
+    };
+  }, [timeline, feed, log, names, session]);
+
+  const onErasure = (o: ErasureOutcome) => {
+    if (!o.ok) setFeed((prev) => sortFeed([...prev, refusalItem(o, ++refusals.current)]));
+  };
 
   const grants = useMemo(() => {
     const revoked = new Set(log.filter((e) => e.type === 'consent.revoked').map((e) => String(e['grantId'])));
     return log.filter((e) => e.type === 'consent.granted' && !revoked.has(String(e['grantId'])));
   }, [log]);
-  const reads = log
-    .filter((e) => e.type === 'access.decided' || e.type === 'access.logged')
-    .slice()
-    .reverse();
+  const allReads = log.filter((e) => e.type === 'access.decided' || e.type === 'access.logged');
+  // The patient's own reads (this page reading their records) are logged too; shown on demand.
+  const mine = allReads.filter((e) => e['requester'] === session.memberId).length;
+  const reads = allReads.filter((e) => ownReads || e['requester'] !== session.memberId).reverse();
 
   return (
     <section aria-labelledby="patient-title">
       <h2 id="patient-title">Your records and who reads them</h2>
+      {waiting && (
+        <p role="status" className="progress waiting">
+          {waiting}
+        </p>
+      )}
       {error && (
         <p role="alert" className="error">
           {error}
         </p>
       )}
-      <ConsentForm records={records} onDone={() => undefined} />
-      <div className="card">
-        <h3>Your consents</h3>
-        {grants.length === 0 ? (
-          <p className="muted">You have granted nothing: nobody outside your care team reads your records.</p>
-        ) : (
-          <ul className="grants">
-            {grants.map((g) => (
-              <GrantItem key={String(g['grantId'])} g={g} records={records} />
-            ))}
-          </ul>
-        )}
+      <div className="patient-grid">
+        <div className="card timeline-card" aria-labelledby="timeline-title">
+          <h3 id="timeline-title">Your records</h3>
+          {timelineError ? (
+            <p role="alert" className="error">
+              {timelineError}
+            </p>
+          ) : (
+            <Timeline items={timeline} names={names} session={session} onErasure={onErasure} />
+          )}
+        </div>
+        <div className="side">
+          <Notifications items={feed} names={names} />
+          <div className="card">
+            <h3>Your consents</h3>
+            {grants.length === 0 ? (
+              <p className="muted">
+                You have granted nothing: nobody outside your care team reads your records.
+              </p>
+            ) : (
+              <ul className="grants">
+                {grants.map((g) => (
+                  <GrantItem key={String(g['grantId'])} g={g} records={records} />
+                ))}
+              </ul>
+            )}
+          </div>
+        </div>
       </div>
+      <ConsentForm records={records} onDone={() => undefined} />
       <div className="card">
         <h3>
           Access log{' '}
@@ -126,6 +256,10 @@ export function Patient({ session }: { session: Session }) {
             {live === 'live' ? '● live' : live === 'retrying' ? 'reconnecting…' : 'connecting…'}
           </span>
         </h3>
+        <label className="inline small">
+          <input type="checkbox" checked={ownReads} onChange={() => setOwnReads(!ownReads)} /> show your own
+          reads ({mine})
+        </label>
         <table className="log" aria-live="polite">
           <caption className="sr-only">Every read of your records, newest first</caption>
           <thead>
@@ -146,7 +280,7 @@ export function Patient({ session }: { session: Session }) {
                   data-testid="log-entry"
                 >
                   <td>{String(e['height'] ?? '')}</td>
-                  <td className="mono">{d.who.length > 20 ? `${d.who.slice(0, 16)}…` : d.who}</td>
+                  <td>{/^[0-9a-f]{64}$/.test(d.who) ? <Who id={d.who} names={names} /> : d.who}</td>
                   <td>{d.what}</td>
                   <td>
                     {d.outcome}
