@@ -9,6 +9,7 @@
  * - an erasure of a DSS record is refused with the ledger's reason; an erasure of the SPV
  *   record is accepted and the timeline and feed show it;
  * - the explorer lists the node with its height and its latest checkpoint (final);
+ * - the node does not answer the timeline for a moment: the page says so, retries, and loads it;
  * - negative: the records route refuses another member's timeline to this patient's signed
  *   request (and a doctor's request for the patient's), and an unsigned one; no request the
  *   page sends carries a private key or the passphrase, or goes anywhere but the node.
@@ -128,6 +129,11 @@ test('portal (patient): timeline with DSS signers, SPV holder and STT path graph
     const page = await context.newPage();
     const sent: Request[] = [];
     page.on('request', (r) => sent.push(r));
+    // The node does not answer the timeline for a moment: the page says so and retries.
+    let unreachable = true;
+    await page.route('**/v1/patients/*/records', (r) =>
+      unreachable ? r.abort('connectionrefused') : r.continue(),
+    );
     await page.goto(`${s.url}/`);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Sign in' }).click();
     await page.getByLabel('Wallet file (.wallet.json)').setInputFiles(walletPaths(wallets, 'bob').wallet);
@@ -138,6 +144,12 @@ test('portal (patient): timeline with DSS signers, SPV holder and STT path graph
       .click();
     await page.getByRole('heading', { name: 'Your records and who reads them' }).waitFor({ timeout: 30_000 });
     await page.getByText('● live').waitFor({ timeout: 15_000 });
+    const waiting = page
+      .getByRole('status')
+      .filter({ hasText: /The node does not answer right now; trying again in \d+ s/ });
+    await waiting.waitFor({ timeout: 10_000 });
+    unreachable = false;
+    await waiting.waitFor({ state: 'detached', timeout: 20_000 });
 
     // 1. The timeline, newest first, each record with its architecture.
     const timeline = page.getByRole('list', { name: 'Your records, newest first' });
