@@ -4,8 +4,9 @@
  * - the timeline shows a DSS record with its quorum and who signed (2 of 3), drawn on the
  *   patient's DSS chain; an SPV record with its holder; an STT record's transmission path as
  *   a graph (alice → baker → chen);
- * - an emergency access by a doctor (a break-glass read under the patient's pre-authorised
- *   emergency consent, driven with the client SDK) appears in the patient's feed live;
+ * - emergency access by a doctor, driven with the client SDK, appears in the patient's feed
+ *   live, as break-glass: a read under the patient's pre-authorised emergency consent, and an
+ *   emergency request answered by threshold re-encryption (Umbral PRE, 2 of 3 proxies);
  * - an erasure of a DSS record is refused with the ledger's reason; an erasure of the SPV
  *   record is accepted and the timeline and feed show it;
  * - the explorer lists the node with its height and its latest checkpoint (final);
@@ -22,8 +23,20 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Request } from 'playwright-core';
-import { toB64u, toHex } from '@medledger/crypto';
-import { API, ApiClient, MedledgerHttpError, RecordsClient } from '@medledger/client';
+import { fromB64u, toB64u, toHex, utf8 } from '@medledger/crypto';
+import { generatePreKeyPair } from '@medledger/crypto/pre';
+import {
+  API,
+  ApiClient,
+  MedledgerHttpError,
+  RecordsClient,
+  Wallet,
+  emergencyRequestTx,
+  emergencySetupTx,
+  preRecordTx,
+  publishKeysTx,
+} from '@medledger/client';
+import type { SignedTx } from '@medledger/core';
 import { start } from '../src/commands/start.js';
 import { openWalletFile, walletPaths } from '../src/dirs/wallets.js';
 import { makeDevDir } from './helpers.js';
@@ -190,7 +203,7 @@ test('portal (patient): timeline with DSS signers, SPV holder and STT path graph
     await bob.grantConsent({
       grantId: 'pp-emergency',
       grantee: { kind: 'member', memberId: baker.memberId },
-      scope: { categories: ['lab'] },
+      scope: { categories: ['lab', 'clinical'] },
       purposes: ['emergency'],
       emergency: true,
       notBefore: now - 60_000,
@@ -205,6 +218,68 @@ test('portal (patient): timeline with DSS signers, SPV holder and STT path graph
     const emergencyText = (await emergency.first().textContent()) ?? '';
     assert.match(emergencyText, /dr-baker[\s\S]*asked for pp-biopsy under your emergency consent: allowed/);
     assert.equal(await feed.count(), feedBefore + 1);
+
+    // The other break-glass: an emergency request answered by threshold re-encryption (survey
+    // §5: Umbral PRE, kfrags sealed to 2-of-3 proxies). The patient's set-up is on the ledger;
+    // baker's request is decided there and notified to the patient, who sees it live.
+    const chainId = (await bob.http.status()).chainId;
+    const ctx = (c: RecordsClient, label: string) => ({
+      wallet: new Wallet({
+        signerId: c.memberId,
+        privateKey: openWalletFile(wallets, label, walletPassphrase).keys.signing.privateKey,
+      }),
+      chainId,
+    });
+    const commitTx = async (tx: SignedTx): Promise<void> => {
+      const r = await bob.http.submitAndWait(tx, 15_000);
+      assert.equal(r.code, 'OK', `${tx.body.type}: ${r.code} ${r.message ?? ''}`);
+    };
+    const patientPre = generatePreKeyPair();
+    const kfragSigning = generatePreKeyPair();
+    const bakerPre = generatePreKeyPair();
+    await commitTx(publishKeysTx(ctx(baker, 'dr-baker'), { pre: bakerPre.publicKey }));
+    await commitTx(
+      publishKeysTx(ctx(bob, 'bob'), { pre: patientPre.publicKey, preVerifying: kfragSigning.publicKey }),
+    );
+    await commitTx(
+      preRecordTx(
+        ctx(bob, 'bob'),
+        {
+          recordId: 'pp-summary',
+          patient,
+          subject: 'ep-pp',
+          category: 'clinical',
+          resourceType: 'Composition',
+        },
+        patientPre.publicKey,
+        utf8(JSON.stringify({ allergies: ['penicillin'] })),
+      ),
+    );
+    const proxies = await Promise.all(
+      [alice, chen, sdk('dr-gp')].map(async (c) => ({
+        id: c.memberId,
+        encryptionKey: fromB64u(
+          (await bob.state<{ encryptionKey: string }>(`member:${c.memberId}`))!.encryptionKey,
+        ),
+      })),
+    );
+    const { tx: setup } = await emergencySetupTx(ctx(bob, 'bob'), {
+      setupId: 'pp-es',
+      grantId: 'pp-emergency',
+      delegatingSecretKey: patientPre.secretKey,
+      signingSecretKey: kfragSigning.secretKey,
+      receivingPublicKey: bakerPre.publicKey,
+      threshold: 2,
+      proxies,
+    });
+    await commitTx(setup);
+    await commitTx(emergencyRequestTx(ctx(baker, 'dr-baker'), 'pp-es', 'pp-summary'));
+    const threshold = emergency.filter({ hasText: 'through your emergency contacts’ re-encryption' });
+    await threshold.waitFor({ timeout: 5_000 });
+    assert.match(
+      (await threshold.textContent()) ?? '',
+      /dr-baker[\s\S]*asked for pp-summary[\s\S]*: allowed/,
+    );
 
     // 3. Erasure of the DSS plan: refused, with the ledger's reason, in the record and the feed.
     const planItem = page.getByTestId('record-pp-plan');
