@@ -11,6 +11,7 @@ import { txIdOf, type Genesis } from '@medledger/core';
 import type { Session } from '../session.js';
 import { Sparkline } from './Sparkline.js';
 import { Nodes } from './explorer/Nodes.js';
+import './explorer/explorer.css';
 
 type Status = Record<string, unknown> & { chainId: string; height: number };
 interface BlockRow {

@@ -180,7 +180,11 @@ export function Patient({ session }: { session: Session }) {
       for (const t of i.path ?? []) for (const x of [t.from, ...t.to]) ids.add(x);
     }
     for (const f of feed) if (f.kind === 'emergency') ids.add(f.requester);
-    for (const e of log) if (typeof e['requester'] === 'string') ids.add(e['requester']);
+    for (const e of log) {
+      if (typeof e['requester'] === 'string') ids.add(e['requester']);
+      const g = e['grantee'] as Grantee | undefined;
+      if (g?.kind === 'member') ids.add(g.memberId);
+    }
     const missing = [...ids].filter((id) => !names.has(id));
     if (missing.length === 0 && names.has(session.memberId)) return;
     let stop = false;
@@ -241,7 +245,7 @@ export function Patient({ session }: { session: Session }) {
             ) : (
               <ul className="grants">
                 {grants.map((g) => (
-                  <GrantItem key={String(g['grantId'])} g={g} records={records} />
+                  <GrantItem key={String(g['grantId'])} g={g} records={records} names={names} />
                 ))}
               </ul>
             )}
@@ -296,7 +300,15 @@ export function Patient({ session }: { session: Session }) {
   );
 }
 
-function GrantItem({ g, records }: { g: Entry; records: RecordsClient }) {
+function GrantItem({
+  g,
+  records,
+  names,
+}: {
+  g: Entry;
+  records: RecordsClient;
+  names: ReadonlyMap<string, MemberName>;
+}) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>();
   const id = String(g['grantId']);
@@ -315,9 +327,13 @@ function GrantItem({ g, records }: { g: Entry; records: RecordsClient }) {
   const scope = g['scope'] as { categories?: string[]; resourceTypes?: string[] } | undefined;
   return (
     <li>
-      <strong>{granteeText(g['grantee'] as Grantee)}</strong> may read{' '}
-      {scope?.categories?.join(', ') ?? scope?.resourceTypes?.join(', ') ?? 'the records in scope'} for{' '}
-      {((g['purposes'] as string[] | undefined) ?? []).join(', ')}{' '}
+      {(g['grantee'] as Grantee | undefined)?.kind === 'member' ? (
+        <Who id={(g['grantee'] as { memberId: string }).memberId} names={names} />
+      ) : (
+        <strong>{granteeText(g['grantee'] as Grantee)}</strong>
+      )}{' '}
+      may read {scope?.categories?.join(', ') ?? scope?.resourceTypes?.join(', ') ?? 'the records in scope'}{' '}
+      for {((g['purposes'] as string[] | undefined) ?? []).join(', ')}{' '}
       <button onClick={() => void revoke()} disabled={busy} aria-label={`Revoke consent ${id}`}>
         {busy ? 'Revoking…' : 'Revoke'}
       </button>

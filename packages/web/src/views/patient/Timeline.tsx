@@ -68,8 +68,11 @@ export function Timeline({
 function Architecture({ item, names }: { item: TimelineItem; names: ReadonlyMap<string, MemberName> }) {
   const e = item.entry;
   if (item.mode === 'dss') {
-    const responsible = e?.responsible ?? [];
     const signed = new Set(item.signers ?? []);
+    // Who signed first, then who did not.
+    const responsible = [...(e?.responsible ?? [])].sort(
+      (a, b) => Number(signed.has(b)) - Number(signed.has(a)),
+    );
     return (
       <div data-testid={`dss-${item.recordId}`}>
         <p>
