@@ -1,8 +1,7 @@
 /**
  * The layered layout of an STT record's transmission path that the patient's page draws
  * (packages/web/src/views/patient/pathLayout.ts), checked over random paths with fast-check.
- * The portal has no test runner of its own (Vite builds it for the browser), so esbuild bundles
- * the module for Node here, as the client's browser-bundle test bundles the client.
+ * The module is bundled for Node by esbuild (webModule.ts).
  * Properties: every member of the path is drawn once; every transmission is one edge per
  * receiver, numbered in ledger order; the first sender is in layer 0; an edge that reaches a
  * member for the first time goes exactly one layer right (a back edge only to a member already
@@ -10,11 +9,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import fc from 'fast-check';
-
-const SOURCE = fileURLToPath(new URL('../../../web/src/views/patient/pathLayout.ts', import.meta.url));
+import { loadWebModule } from './webModule.js';
 
 interface Step {
   txId: string;
@@ -31,15 +27,7 @@ type Layout = (steps: readonly Step[]) => {
 };
 
 async function loadLayout(): Promise<Layout> {
-  const r = await build({
-    entryPoints: [SOURCE],
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    write: false,
-  });
-  const url = `data:text/javascript;base64,${Buffer.from(r.outputFiles[0]!.text).toString('base64')}`;
-  return ((await import(url)) as { layoutPath: Layout }).layoutPath;
+  return (await loadWebModule<{ layoutPath: Layout }>('views/patient/pathLayout.ts')).layoutPath;
 }
 
 /** A path as the ledger makes it: each sender already holds the record (the first, or a receiver before). */
