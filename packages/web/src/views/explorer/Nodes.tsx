@@ -28,6 +28,7 @@ export function signedHeights(cps: readonly StoredCheckpoints[]): Map<string, nu
   return out;
 }
 
+/** The nodes card of the explorer (see the file comment). */
 export function Nodes({
   client,
   genesis,

@@ -15,6 +15,7 @@ const BOX_W = 210;
 const BOX_H = 62;
 const GAP = 36;
 
+/** The patient's DSS records as a chain, with the in-browser check. */
 export function DssChain({
   items,
   names,

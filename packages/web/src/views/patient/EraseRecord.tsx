@@ -13,6 +13,7 @@ export type ErasureOutcome =
   | { recordId: string; ok: true; height: number; at: number }
   | { recordId: string; ok: false; code: string; text: string; detail?: string; at: number };
 
+/** The erasure control of one record: a button, then the reason and the request. */
 export function EraseRecord({
   recordId,
   records,

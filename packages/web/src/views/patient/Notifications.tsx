@@ -6,6 +6,7 @@ import { reasonInWords } from './words.js';
 
 const when = (at: number | undefined): string => (at === undefined ? '' : new Date(at).toLocaleString());
 
+/** The feed, newest first; empty, it says there is nothing to report. */
 export function Notifications({
   items,
   names,

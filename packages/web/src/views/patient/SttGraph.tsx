@@ -9,6 +9,7 @@ import type { MemberName } from './loadTimeline.js';
 
 const R = 22;
 
+/** One STT record's transmission path, drawn and listed. */
 export function SttGraph({
   recordId,
   path,

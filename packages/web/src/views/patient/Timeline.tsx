@@ -16,6 +16,7 @@ const MODE: Record<TimelineItem['mode'], string> = {
   stt: 'STT · encrypted to its receivers',
 };
 
+/** The timeline: the DSS chain drawn first, then every record newest first. */
 export function Timeline({
   items,
   names,

@@ -9,6 +9,7 @@
 import type { PatientNotification } from '@medledger/client';
 import type { ErasureOutcome } from './EraseRecord.js';
 
+/** One entry of the feed: an emergency access, or an erasure done or refused. */
 export type FeedItem =
   | {
       kind: 'emergency';

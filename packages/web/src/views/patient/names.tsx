@@ -1,6 +1,7 @@
 /** A member shown by name, role and organization, with the full id on hover. */
 import type { MemberName } from './loadTimeline.js';
 
+/** A member by name (see the file comment). */
 export function Who({ id, names }: { id: string; names: ReadonlyMap<string, MemberName> }) {
   const n = names.get(id);
   if (!n) return <span className="mono" title={id}>{`${id.slice(0, 10)}…`}</span>;

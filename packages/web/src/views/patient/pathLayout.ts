@@ -19,6 +19,7 @@ export interface PathStep {
   time: number;
 }
 
+/** A member placed in the drawing. */
 export interface LaidNode {
   id: string;
   layer: number;
@@ -26,6 +27,7 @@ export interface LaidNode {
   y: number;
 }
 
+/** A transmission to one receiver. */
 export interface LaidEdge {
   from: string;
   to: string;
@@ -37,6 +39,7 @@ export interface LaidEdge {
   back: boolean;
 }
 
+/** The laid-out path and the size of its drawing. */
 export interface PathLayout {
   nodes: LaidNode[];
   edges: LaidEdge[];
