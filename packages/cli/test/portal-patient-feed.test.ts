@@ -57,6 +57,17 @@ test('behavior: the feed keeps emergency access and erasures, and nothing else',
   assert.equal(read?.kind, 'emergency');
   assert.equal(read?.['via'], 'grant');
   assert.equal(read?.['allowed'], true);
+  const byAuthor = feedItemOf(
+    n('access.decided', {
+      purpose: 'emergency',
+      requester: 'r1',
+      recordId: 'x',
+      allow: true,
+      code: 'OK',
+      basis: 'author',
+    }),
+  );
+  assert.equal(byAuthor?.['via'], 'author', 'an author’s emergency read is not said to be under a consent');
   assert.equal(
     feedItemOf(n('access.decided', { purpose: 'treatment', allow: true })),
     undefined,

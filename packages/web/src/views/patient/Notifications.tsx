@@ -4,6 +4,12 @@ import type { FeedItem } from './feed.js';
 import type { MemberName } from './loadTimeline.js';
 import { reasonInWords } from './words.js';
 
+const VIA = {
+  grant: ' under your emergency consent',
+  author: ' as a doctor who wrote it',
+  threshold: ' through your emergency contacts’ re-encryption',
+} as const;
+
 const when = (at: number | undefined): string => (at === undefined ? '' : new Date(at).toLocaleString());
 
 /** The feed, newest first; empty, it says there is nothing to report. */
@@ -27,9 +33,7 @@ export function Notifications({
                 <>
                   <strong className="tag emergency">Emergency access (break-glass)</strong>{' '}
                   <Who id={i.requester} names={names} /> asked for <strong>{i.recordId}</strong>
-                  {i.via === 'threshold'
-                    ? ' through your emergency contacts’ re-encryption'
-                    : ' under your emergency consent'}
+                  {VIA[i.via]}
                   {': '}
                   {i.allowed ? (
                     <strong>allowed</strong>

@@ -14,7 +14,8 @@ export type FeedItem =
   | {
       kind: 'emergency';
       key: string;
-      via: 'grant' | 'threshold';
+      /** Under the patient's emergency consent, as the record's author, or by threshold re-encryption. */
+      via: 'grant' | 'author' | 'threshold';
       requester: string;
       recordId: string;
       allowed: boolean;
@@ -62,7 +63,7 @@ export function feedItemOf(n: PatientNotification, emergency?: EmergencyRequestE
     return {
       kind: 'emergency',
       key: n.id,
-      via: 'grant',
+      via: n['basis'] === 'author' ? 'author' : 'grant',
       requester: str(n['requester']),
       recordId: str(n['recordId']),
       allowed: n['allow'] === true,
