@@ -306,6 +306,12 @@ test('portal (patient): timeline with DSS signers, SPV holder and STT path graph
       timeout: 10_000,
     });
     await assert.rejects(baker.readSpv('pp-biopsy', 'emergency'), /RECORD_ERASED/);
+    const deniedRead = page.locator('tr.denied', { hasText: 'pp-biopsy for emergency' });
+    await deniedRead.waitFor({ timeout: 5_000 });
+    assert.match(
+      (await deniedRead.textContent()) ?? '',
+      /denied — RECORD_ERASED: the record was erased at your request/,
+    );
 
     mkdirSync(SHOTS, { recursive: true });
     await page.screenshot({ path: join(SHOTS, 'patient-timeline.png'), fullPage: true });
