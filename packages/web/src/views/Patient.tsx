@@ -72,7 +72,7 @@ export function Patient({ session }: { session: Session }) {
     const sub = subscribeNotifications({
       baseUrl: window.location.origin,
       patientId: session.memberId,
-      privateKey: session.pkcs8,
+      privateKey: session.signingKey,
       onNotification: () => {
         setLive('live');
         void refresh();

@@ -1,0 +1,377 @@
+/**
+ * Keys made in the browser and certified by the organization (issue 13), in real Chromium
+ * (Debian's `chromium`, driven by playwright-core) against a dev node (`start({ dev: true })`).
+ *
+ * A patient makes a non-extractable WebCrypto P-256 key in the page and asks hospital A to
+ * certify it; hospital A's administrators, with the root key in their admin directory (never
+ * the node's), list the pending requests and issue it with the CLI's functions; the page picks
+ * up the certificate, checks it, signs in with the key and signs a consent grant that commits.
+ * The key cannot be exported, survives a reload, and no private key or passphrase is in any
+ * request the page sends.
+ *
+ * Refused: a request with a wrong self-signature (a clear message, nothing kept); a request
+ * for a role the organization does not issue stays pending; a certificate for another key is
+ * refused by the node and, served by a lying node, by the page. The node stopping for a moment
+ * shows the retry banner, then recovery, with what the member typed kept.
+ * Screenshots go to docs/screenshots/.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page, type Request } from 'playwright-core';
+import {
+  createCertificateRequest,
+  generateP256KeyPair,
+  openKey,
+  toB64u,
+  toHex,
+  type SealedKey,
+} from '@medledger/crypto';
+import {
+  API,
+  ApiClient,
+  MedledgerHttpError,
+  getCertificateRequest,
+  handBackCertificate,
+  submitCertificateRequest,
+} from '@medledger/client';
+import { start, type StartReturnType } from '../src/commands/start.js';
+import { orgIssue } from '../src/commands/org.js';
+import { orgIssueRequest, orgRequests } from '../src/commands/orgRequests.js';
+import { openAdmin } from '../src/dirs/admin.js';
+import { openWalletFile } from '../src/dirs/wallets.js';
+import { passphraseFor } from '../src/passphrase.js';
+import { makeDevDir, type DevDir } from './helpers.js';
+
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const SHOTS = fileURLToPath(new URL('../../../../docs/screenshots/', import.meta.url));
+const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install chromium)`;
+const KEY_PASSPHRASE = 'my browser key: a long passphrase';
+
+let dev: DevDir;
+let s: StartReturnType;
+let browser: Browser;
+let adminDir: string;
+let adminPassphrase: string;
+
+before(async () => {
+  if (skip) return;
+  dev = await makeDevDir();
+  s = await start({ dir: dev.dir, dev: true, port: 0, log: () => {} });
+  adminDir = dev.dirs.admin('hospitalA');
+  adminPassphrase = passphraseFor(adminDir);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  mkdirSync(SHOTS, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  await s?.close();
+});
+
+/** The identity the page keeps in IndexedDB, and whether its private key can be exported. */
+type KeptIdentity = {
+  extractable: boolean;
+  exportError: string;
+  publicKey: string;
+  requestId: string;
+  encryption: SealedKey;
+  certificate?: string;
+};
+const readIdentity = (page: Page): Promise<KeptIdentity> =>
+  page.evaluate(`(async () => {
+    const db = await new Promise((ok, no) => {
+      const r = indexedDB.open('medledger', 1);
+      r.onsuccess = () => ok(r.result);
+      r.onerror = () => no(r.error);
+    });
+    const i = await new Promise((ok, no) => {
+      const r = db.transaction('identities').objectStore('identities').get('browser-key');
+      r.onsuccess = () => ok(r.result);
+      r.onerror = () => no(r.error);
+    });
+    db.close();
+    let exportError = 'none: the key was exported';
+    try {
+      await crypto.subtle.exportKey('pkcs8', i.keys.privateKey);
+    } catch (e) {
+      exportError = e.name + ': ' + e.message;
+    }
+    return {
+      extractable: i.keys.privateKey.extractable,
+      exportError,
+      publicKey: i.publicKey,
+      requestId: i.requestId,
+      encryption: i.encryption,
+      certificate: i.certificate,
+    };
+  })()`);
+
+/** Opens the portal, goes to the browser-key sign-in and fills the create form for a patient. */
+async function fillCreateKey(page: Page, url: string): Promise<void> {
+  await page.goto(`${url}/`);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'A key in this browser' }).click();
+  await page.getByRole('heading', { name: 'Create a key in this browser' }).waitFor();
+  await page.getByLabel('Organization').selectOption('hospitalA');
+  await page.getByLabel('Role').selectOption('patient');
+  await page.getByLabel('A name for this key').fill('my key');
+  await page.getByLabel('New passphrase').fill(KEY_PASSPHRASE);
+  await page.getByLabel('The same passphrase again').fill(KEY_PASSPHRASE);
+}
+
+test(
+  'behavior: a patient’s non-extractable key made in Chromium is certified by hospitalA’s admins from its request and signs a consent grant that commits; no private key or passphrase leaves the page',
+  { skip },
+  async () => {
+    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    const page = await context.newPage();
+    const sent: Request[] = [];
+    page.on('request', (r) => sent.push(r));
+
+    await fillCreateKey(page, s.url);
+    await page.screenshot({ path: join(SHOTS, 'signin-create-key.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Create my key and ask for certification' }).click();
+    await page
+      .getByRole('heading', { name: 'Waiting for hospitalA to certify your key' })
+      .waitFor({ timeout: 30_000 });
+    const shownId = ((await page.getByTestId('request-id').textContent()) ?? '').trim();
+
+    // The key is non-extractable: the page itself cannot export it.
+    const kept = await readIdentity(page);
+    assert.equal(kept.extractable, false);
+    assert.match(kept.exportError, /^InvalidAccessError/);
+    assert.equal(kept.requestId, shownId);
+
+    // The organization's administrators list the pending requests (signed with the root key)…
+    const pending = await orgRequests({ dir: adminDir, passphrase: adminPassphrase, node: s.url });
+    const mine = pending.find((r) => r.id === shownId);
+    assert.ok(mine, 'the request is pending at hospitalA');
+    assert.equal(mine.status, 'pending');
+    assert.equal(mine.requested.role, 'patient');
+    assert.match(mine.requested.commonName, /^patient-[0-9a-f]{16}$/);
+    assert.equal(mine.publicKey, kept.publicKey, 'the request carries the page’s public key');
+    // …and issue it: certificate from the request, enrollment on the ledger, handed back.
+    const issued = await orgIssueRequest({
+      dir: adminDir,
+      passphrase: adminPassphrase,
+      node: s.url,
+      id: shownId,
+    });
+    assert.equal(issued.receipt.code, 'OK');
+
+    // The page picks the certificate up, checks it and offers to sign in with the key.
+    await page
+      .getByRole('heading', { name: 'Sign in with the key in this browser' })
+      .waitFor({ timeout: 15_000 });
+    assert.equal((await readIdentity(page)).certificate !== undefined, true);
+    // A wrong passphrase: a clear message, nothing lost.
+    await page.getByLabel('Passphrase of this key').fill('not my passphrase');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).last().click();
+    await page.getByRole('alert').filter({ hasText: 'does not open the key kept in this browser' }).waitFor();
+
+    // It survives a reload: the page opens on the kept key.
+    await page.reload();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Sign in with the key in this browser' }).waitFor();
+    await page.getByLabel('Passphrase of this key').fill(KEY_PASSPHRASE);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).last().click();
+    await page.getByText('Signed in as').waitFor({ timeout: 30_000 });
+    await page.getByRole('heading', { name: 'Your records and who reads them' }).waitFor();
+
+    // The new patient signs a consent grant in the page; it commits.
+    const baker = openWalletFile(dev.wallets, 'dr-baker', dev.walletPassphrase).memberId;
+    await page.getByLabel('Member id').fill(baker);
+    await page.getByRole('button', { name: 'Grant', exact: true }).click();
+    const granted = page.getByRole('status').filter({ hasText: 'Granted, in block' });
+    await granted.waitFor({ timeout: 20_000 });
+    const txId = /transaction ([0-9a-f]{64})/.exec((await granted.textContent()) ?? '')?.[1];
+    assert.ok(txId);
+    const receipt = await (await fetch(`${s.url}/v1/txs/${txId}/receipt`)).json();
+    assert.equal((receipt as { code: string }).code, 'OK');
+    const tx = s.node.getTxWithProof(txId);
+    assert.equal(tx?.receipt.code, 'OK');
+    assert.deepEqual(tx?.tx.body.signers, [issued.memberId], 'signed by the new patient');
+    await page.screenshot({ path: join(SHOTS, 'signin-browser-key-patient.png'), fullPage: true });
+
+    // No private key or passphrase in any request; every request went to the node.
+    const x25519 = openKey(kept.encryption, KEY_PASSPHRASE);
+    const secrets = [KEY_PASSPHRASE, 'not my passphrase', toB64u(x25519), toHex(x25519)];
+    const origin = new URL(s.url).origin;
+    assert.ok(
+      sent.some((r) => r.method() === 'POST' && r.url().endsWith('/v1/orgs/hospitalA/certificate-requests')),
+    );
+    for (const r of sent) {
+      assert.equal(new URL(r.url()).origin, origin, `${r.url()} is the node`);
+      const text = `${r.url()}\n${JSON.stringify(await r.allHeaders())}\n${r.postData() ?? ''}`;
+      for (const x of secrets) assert.ok(!text.includes(x), `a secret in ${r.method()} ${r.url()}`);
+      assert.doesNotMatch(text, /privateKey|pkcs8/i, `${r.method()} ${r.url()} names no private key`);
+    }
+    await context.close();
+  },
+);
+
+test(
+  'behavior: a request with a wrong self-signature is refused with a clear message; a role hospitalA does not issue stays pending; a certificate for another key is refused by the node and by the page',
+  { skip },
+  async () => {
+    const node = s.url;
+    const make = async (role: string, commonName: string) => {
+      const k = generateP256KeyPair();
+      return createCertificateRequest({ ...k, commonName, org: 'hospitalA', role });
+    };
+
+    // A tampered self-signature: 400 CSR_INVALID that says so; nothing is kept.
+    const good = await make('patient', 'patient-00112233aabbccdd');
+    const bad = Uint8Array.from(good);
+    bad[bad.length - 5]! ^= 0x01;
+    await assert.rejects(
+      submitCertificateRequest({ baseUrl: node, org: 'hospitalA', csr: bad }),
+      (e: unknown) =>
+        e instanceof MedledgerHttpError &&
+        e.status === 400 &&
+        e.code === 'CSR_INVALID' &&
+        /self-signature/.test(e.message),
+    );
+    // Not bytes of a request at all, and a request sent to another organization's node.
+    await assert.rejects(
+      submitCertificateRequest({ baseUrl: node, org: 'hospitalA', csr: new Uint8Array([48, 3, 1, 1, 0]) }),
+      (e: unknown) => e instanceof MedledgerHttpError && e.code === 'CSR_INVALID',
+    );
+    await assert.rejects(
+      submitCertificateRequest({ baseUrl: node, org: 'hospitalB', csr: good }),
+      (e: unknown) => e instanceof MedledgerHttpError && e.status === 404 && e.code === 'WRONG_ORG',
+    );
+    const listed = await orgRequests({ dir: adminDir, passphrase: adminPassphrase, node });
+    assert.ok(!listed.some((r) => r.csr === toB64u(bad)), 'the refused request is not kept');
+
+    // The list is the organization's: unsigned, or signed by another organization's root, refused.
+    const unsigned = await fetch(`${node}/v1/orgs/hospitalA/certificate-requests`);
+    assert.equal(unsigned.status, 401);
+    const bDir = dev.dirs.admin('hospitalB');
+    const bRoot = openAdmin(bDir, passphraseFor(bDir)).rootPrivateKey;
+    const asB = (signerId: string) => new ApiClient(node, { signerId, privateKey: bRoot });
+    const list = API.enrollment.listRequests;
+    await assert.rejects(
+      asB('org:hospitalB').call(list, { params: { org: 'hospitalA' }, query: {} }),
+      (e: unknown) => e instanceof MedledgerHttpError && e.status === 403 && e.code === 'FORBIDDEN',
+    );
+    await assert.rejects(
+      asB('org:hospitalA').call(list, { params: { org: 'hospitalA' }, query: {} }),
+      (e: unknown) => e instanceof MedledgerHttpError && e.code === 'AUTH_BAD_SIGNATURE',
+    );
+
+    // A role hospitalA (a care organization) does not issue: the admins refuse, it stays pending.
+    const insurerReq = await submitCertificateRequest({
+      baseUrl: node,
+      org: 'hospitalA',
+      csr: await make('insurer', 'claims-desk'),
+    });
+    assert.equal(insurerReq.status, 'pending');
+    await assert.rejects(
+      orgIssueRequest({ dir: adminDir, passphrase: adminPassphrase, node, id: insurerReq.id }),
+      /issues only .*the ledger would refuse a insurer/,
+    );
+    assert.equal(
+      (await getCertificateRequest({ baseUrl: node, org: 'hospitalA', id: insurerReq.id })).status,
+      'pending',
+    );
+    assert.ok(
+      (await orgRequests({ dir: adminDir, passphrase: adminPassphrase, node })).some(
+        (r) => r.id === insurerReq.id,
+      ),
+    );
+
+    // A certificate for another key: the node refuses it for this request.
+    const first = await submitCertificateRequest({ baseUrl: node, org: 'hospitalA', csr: good });
+    const admin = openAdmin(adminDir, adminPassphrase);
+    const other = await orgIssue({
+      dir: adminDir,
+      admin,
+      request: await make('patient', 'patient-99887766aabbccdd'),
+    });
+    await assert.rejects(
+      handBackCertificate({
+        baseUrl: node,
+        org: 'hospitalA',
+        rootKey: admin.rootPrivateKey,
+        id: first.id,
+        certificate: other.certificate,
+      }),
+      (e: unknown) =>
+        e instanceof MedledgerHttpError && e.code === 'CERT_MISMATCH' && /another key/.test(e.message),
+    );
+    assert.equal(
+      (await getCertificateRequest({ baseUrl: node, org: 'hospitalA', id: first.id })).status,
+      'pending',
+    );
+
+    // A node that lies, serving a certificate of hospitalA for another key: the page refuses it.
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    await page.route('**/v1/orgs/hospitalA/certificate-requests/*', async (route) => {
+      const res = await route.fetch();
+      if (route.request().method() !== 'GET') return route.fulfill({ response: res });
+      const body = (await res.json()) as Record<string, unknown>;
+      await route.fulfill({
+        response: res,
+        json: { ...body, status: 'issued', certificate: toB64u(other.certificate), memberId: other.memberId },
+      });
+    });
+    await fillCreateKey(page, node);
+    await page.screenshot({ path: join(SHOTS, 'signin-create-key-phone.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Create my key and ask for certification' }).click();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: 'the certificate was issued for another key than the one made here' })
+      .waitFor({ timeout: 30_000 });
+    await page.getByRole('heading', { name: 'Waiting for hospitalA to certify your key' }).waitFor();
+    assert.equal((await readIdentity(page)).certificate, undefined, 'the page kept no certificate');
+    admin.rootPrivateKey.fill(0);
+    await context.close();
+  },
+);
+
+test(
+  'behavior: the node stops for a moment: the page says so and retries with backoff, keeps what was typed, and recovers',
+  { skip },
+  async () => {
+    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    const page = await context.newPage();
+    const url = s.url;
+    const port = Number(new URL(url).port);
+    await page.goto(`${url}/`);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'My wallet file' }).click();
+    await page.getByLabel('Passphrase').fill('typed before the outage');
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('button', { name: 'Consortium explorer' })
+      .click();
+    await page
+      .getByTestId('height')
+      .filter({ hasText: /^[1-9]\d*$/ })
+      .waitFor();
+
+    await s.close();
+    const banner = page.getByRole('status').filter({ hasText: 'The node is not answering' });
+    await banner.waitFor({ timeout: 15_000 });
+    assert.match((await banner.textContent()) ?? '', /Trying again in \d+ s \(attempt \d+\)/);
+    await page.screenshot({ path: join(SHOTS, 'node-unreachable.png') });
+
+    s = await start({ dir: dev.dir, dev: true, port, log: () => {} });
+    await page
+      .getByRole('status')
+      .filter({ hasText: 'Connected to the node again' })
+      .waitFor({ timeout: 30_000 });
+    await page
+      .getByTestId('height')
+      .filter({ hasText: /^[1-9]\d*$/ })
+      .waitFor();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Sign in' }).click();
+    assert.equal(await page.getByLabel('Passphrase').inputValue(), 'typed before the outage');
+    await context.close();
+  },
+);
