@@ -55,6 +55,8 @@ let s: StartReturnType;
 let browser: Browser;
 let adminDir: string;
 let adminPassphrase: string;
+/** A request left pending by the second test; the third checks it survives the node's restart. */
+let pendingId: string | undefined;
 
 before(async () => {
   if (skip) return;
@@ -109,6 +111,39 @@ const readIdentity = (page: Page): Promise<KeptIdentity> =>
     };
   })()`);
 
+/**
+ * Visible text whose contrast with its background is below WCAG 2.1 AA (4.5:1): the computed
+ * colour of each element that holds text against the first opaque background up its ancestors.
+ */
+const lowContrast = (page: Page): Promise<string[]> =>
+  page.evaluate(`(() => {
+    const parse = (c) => {
+      const m = /rgba?\\(([^)]+)\\)/.exec(c);
+      if (!m) return null;
+      const p = m[1].split(',').map(Number);
+      return { r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1 };
+    };
+    const lin = (v) => ((v /= 255) <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4));
+    const lum = (c) => 0.2126 * lin(c.r) + 0.7152 * lin(c.g) + 0.0722 * lin(c.b);
+    const bgOf = (el) => {
+      for (let e = el; e; e = e.parentElement) {
+        const c = parse(getComputedStyle(e).backgroundColor);
+        if (c && c.a > 0) return c;
+      }
+      return { r: 255, g: 255, b: 255, a: 1 };
+    };
+    const out = [];
+    for (const el of document.querySelectorAll('body *')) {
+      if (el.getClientRects().length === 0) continue;
+      if (![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim() !== '')) continue;
+      const a = lum(parse(getComputedStyle(el).color));
+      const b = lum(bgOf(el));
+      const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+      if (ratio < 4.5) out.push(el.tagName + ' "' + el.textContent.trim().slice(0, 40) + '" ' + ratio.toFixed(2));
+    }
+    return out;
+  })()`);
+
 /** Opens the portal, goes to the browser-key sign-in and fills the create form for a patient. */
 async function fillCreateKey(page: Page, url: string): Promise<void> {
   await page.goto(`${url}/`);
@@ -133,11 +168,14 @@ test(
 
     await fillCreateKey(page, s.url);
     await page.screenshot({ path: join(SHOTS, 'signin-create-key.png'), fullPage: true });
+    assert.deepEqual(await lowContrast(page), [], 'text contrast of the sign-in page is at least 4.5:1');
     await page.getByRole('button', { name: 'Create my key and ask for certification' }).click();
     await page
       .getByRole('heading', { name: 'Waiting for hospitalA to certify your key' })
       .waitFor({ timeout: 30_000 });
     const shownId = ((await page.getByTestId('request-id').textContent()) ?? '').trim();
+    await page.screenshot({ path: join(SHOTS, 'signin-key-pending.png'), fullPage: true });
+    assert.deepEqual(await lowContrast(page), [], 'text contrast while waiting is at least 4.5:1');
 
     // The key is non-extractable: the page itself cannot export it.
     const kept = await readIdentity(page);
@@ -244,6 +282,13 @@ test(
       submitCertificateRequest({ baseUrl: node, org: 'hospitalB', csr: good }),
       (e: unknown) => e instanceof MedledgerHttpError && e.status === 404 && e.code === 'WRONG_ORG',
     );
+    // Size-limited: a body beyond 16 KiB is refused before it is read.
+    const big = await fetch(`${node}/v1/orgs/hospitalA/certificate-requests`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ csr: 'A'.repeat(20_000) }),
+    });
+    assert.equal(big.status, 413);
     const listed = await orgRequests({ dir: adminDir, passphrase: adminPassphrase, node });
     assert.ok(!listed.some((r) => r.csr === toB64u(bad)), 'the refused request is not kept');
 
@@ -270,6 +315,7 @@ test(
       csr: await make('insurer', 'claims-desk'),
     });
     assert.equal(insurerReq.status, 'pending');
+    pendingId = insurerReq.id;
     await assert.rejects(
       orgIssueRequest({ dir: adminDir, passphrase: adminPassphrase, node, id: insurerReq.id }),
       /issues only .*the ledger would refuse a insurer/,
@@ -343,6 +389,15 @@ test(
     const url = s.url;
     const port = Number(new URL(url).port);
     await page.goto(`${url}/`);
+    await page
+      .getByTestId('height')
+      .filter({ hasText: /^[1-9]\d*$/ })
+      .waitFor();
+    // The keyboard: the first Tab reaches the skip link, which moves focus to the content.
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate('document.activeElement.textContent'), 'Skip to content');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate('document.activeElement.id'), 'main');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('button', { name: 'My wallet file' }).click();
     await page.getByLabel('Passphrase').fill('typed before the outage');
@@ -360,6 +415,7 @@ test(
     await banner.waitFor({ timeout: 15_000 });
     assert.match((await banner.textContent()) ?? '', /Trying again in \d+ s \(attempt \d+\)/);
     await page.screenshot({ path: join(SHOTS, 'node-unreachable.png') });
+    assert.deepEqual(await lowContrast(page), [], 'text contrast of the banner is at least 4.5:1');
 
     s = await start({ dir: dev.dir, dev: true, port, log: () => {} });
     await page
@@ -372,6 +428,12 @@ test(
       .waitFor();
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Sign in' }).click();
     assert.equal(await page.getByLabel('Passphrase').inputValue(), 'typed before the outage');
+    // The node's certificate requests are durable: the pending one is still there.
+    if (pendingId !== undefined)
+      assert.equal(
+        (await getCertificateRequest({ baseUrl: s.url, org: 'hospitalA', id: pendingId })).status,
+        'pending',
+      );
     await context.close();
   },
 );

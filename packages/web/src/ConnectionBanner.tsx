@@ -10,9 +10,10 @@ export function ConnectionBanner() {
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     if (c.state !== 'down') return;
+    setNow(Date.now());
     const t = setInterval(() => setNow(Date.now()), 500);
     return () => clearInterval(t);
-  }, [c.state]);
+  }, [c]);
   return (
     <div role="status" className={`connection ${c.state}`} data-testid="connection">
       {c.state === 'down' && (
