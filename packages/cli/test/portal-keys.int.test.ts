@@ -43,7 +43,7 @@ import { orgIssueRequest, orgRequests } from '../src/commands/orgRequests.js';
 import { openAdmin } from '../src/dirs/admin.js';
 import { openWalletFile } from '../src/dirs/wallets.js';
 import { passphraseFor } from '../src/passphrase.js';
-import { makeDevDir, type DevDir } from './helpers.js';
+import { makeDevDir, runCli, type DevDir } from './helpers.js';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const SHOTS = fileURLToPath(new URL('../../../../docs/screenshots/', import.meta.url));
@@ -324,6 +324,22 @@ test(
       (await getCertificateRequest({ baseUrl: node, org: 'hospitalA', id: insurerReq.id })).status,
       'pending',
     );
+    // The same through the command: `org requests` lists it, `org issue --request` refuses it.
+    const listedByCli = await runCli(['org', 'requests', '--dir', adminDir, '--node', node]);
+    assert.equal(listedByCli.code, 0, listedByCli.stderr);
+    assert.match(listedByCli.stdout, new RegExp(`^${insurerReq.id}  pending  insurer  claims-desk`, 'm'));
+    const refusedByCli = await runCli([
+      'org',
+      'issue',
+      '--dir',
+      adminDir,
+      '--node',
+      node,
+      '--request',
+      insurerReq.id,
+    ]);
+    assert.notEqual(refusedByCli.code, 0);
+    assert.match(refusedByCli.stderr, /the ledger would refuse a insurer/);
     assert.ok(
       (await orgRequests({ dir: adminDir, passphrase: adminPassphrase, node })).some(
         (r) => r.id === insurerReq.id,

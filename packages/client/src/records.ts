@@ -260,13 +260,13 @@ export class RecordsClient {
 
   /** Builds, signs, submits a single-signer transaction and waits for it; throws unless code OK. */
   async submit(type: TxType, payload: Obj): Promise<{ txId: string; receipt: Receipt }> {
-    const body = this.wallet.bodyFromJson({
+    const tx = await this.wallet.txFromJsonAsync({
       chainId: await this.#chain(),
       type,
       payload,
       createdAt: this.#now(),
     });
-    return this.#commit({ body, signatures: [await this.wallet.signatureAsync(body)] });
+    return this.#commit(tx);
   }
 
   async #commit(tx: SignedTx): Promise<{ txId: string; receipt: Receipt }> {
@@ -416,7 +416,7 @@ export class RecordsClient {
     p: RecordMetaParameters & { resource: Obj; responsible?: string[]; prev?: string | null },
   ): Promise<{ txId: string; receipt: Receipt }> {
     const body = await this.prepareDss({ ...p, responsible: p.responsible ?? [this.memberId], k: 1 });
-    return this.submitCosigned(body, [this.sign(body)]);
+    return this.submitCosigned(body, [await this.signAsync(body)]);
   }
 
   /** Reads a DSS record through the API (logged on the ledger by the node). */
