@@ -58,6 +58,10 @@ function CreateKey({ onCreated }: { onCreated: (i: BrowserIdentity) => void }) {
   }, []);
   const orgRole = genesis?.orgs.find((o) => o.id === org)?.role;
   const roles = orgRole ? ORG_MEMBER_ROLES[orgRole] : [];
+  // Another organization may not issue the chosen role: fall back to the first one it does.
+  useEffect(() => {
+    if (roles.length > 0 && !roles.includes(role)) setRole(roles[0]!);
+  }, [roles, role]);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
