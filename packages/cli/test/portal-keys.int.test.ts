@@ -33,6 +33,7 @@ import {
   API,
   ApiClient,
   MedledgerHttpError,
+  RecordsClient,
   getCertificateRequest,
   handBackCertificate,
   submitCertificateRequest,
@@ -392,6 +393,64 @@ test(
     await page.getByRole('heading', { name: 'Waiting for hospitalA to certify your key' }).waitFor();
     assert.equal((await readIdentity(page)).certificate, undefined, 'the page kept no certificate');
     admin.rootPrivateKey.fill(0);
+    await context.close();
+  },
+);
+
+test(
+  'behavior: a doctor’s key made in Chromium, certified under the name they typed, writes a DSS record (signed in the page) for a patient whose care team names them',
+  { skip },
+  async () => {
+    const context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${s.url}/`);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'A key in this browser' }).click();
+    await page.getByLabel('Organization').selectOption('hospitalA');
+    await page.getByLabel('Role').selectOption('doctor');
+    // A clinician is certified under a name: an empty one is refused in words, nothing sent.
+    await page.getByLabel('New passphrase').fill(KEY_PASSPHRASE);
+    await page.getByLabel('The same passphrase again').fill(KEY_PASSPHRASE);
+    await page.getByRole('button', { name: 'Create my key and ask for certification' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Type your name' }).waitFor();
+    await page.getByLabel('Your name').fill('dr-page');
+    await page.getByRole('button', { name: 'Create my key and ask for certification' }).click();
+    await page
+      .getByRole('heading', { name: 'Waiting for hospitalA to certify your key' })
+      .waitFor({ timeout: 30_000 });
+    const id = ((await page.getByTestId('request-id').textContent()) ?? '').trim();
+    const issued = await orgIssueRequest({ dir: adminDir, passphrase: adminPassphrase, node: s.url, id });
+    assert.deepEqual([issued.issued.role, issued.issued.commonName], ['doctor', 'dr-page']);
+
+    // Bob (a wallet member) puts the new doctor on his care team.
+    const bob = openWalletFile(dev.wallets, 'bob', dev.walletPassphrase);
+    const bobSdk = new RecordsClient({
+      baseUrl: s.url,
+      signerId: bob.memberId,
+      privateKey: bob.keys.signing.privateKey,
+      waitMs: 15_000,
+    });
+    await bobSdk.setCareTeam([issued.memberId]);
+
+    await page
+      .getByRole('heading', { name: 'Sign in with the key in this browser' })
+      .waitFor({ timeout: 15_000 });
+    await page.getByLabel('Passphrase of this key').fill(KEY_PASSPHRASE);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).last().click();
+    await page.getByRole('heading', { name: 'Clinical records' }).waitFor({ timeout: 30_000 });
+    await page.getByLabel('Patient’s member id').fill(bob.memberId);
+    await page.getByLabel('Episode (FHIR subject)').fill('ep-browser-key');
+    await page.getByLabel('What was measured').fill('Haemoglobin');
+    await page.getByLabel('Value').fill('131');
+    await page.getByRole('radio', { name: /DSS/ }).check();
+    await page.getByRole('button', { name: 'Write', exact: true }).click();
+    const written = page.getByRole('status').filter({ hasText: /Written as .+ \(DSS\), in block \d+/ });
+    await written.waitFor({ timeout: 20_000 });
+    const recordId = /Written as (\S+) \(DSS\)/.exec((await written.textContent()) ?? '')?.[1];
+    assert.ok(recordId);
+    const record = (await bobSdk.state<{ txId?: string }>(`record:${recordId}`)) ?? {};
+    assert.ok(record.txId, 'the record is on the ledger');
+    assert.deepEqual(s.node.getTxWithProof(record.txId)?.tx.body.signers, [issued.memberId]);
     await context.close();
   },
 );
