@@ -13,6 +13,7 @@ import { start } from './commands/start.js';
 import { verify } from './commands/verify.js';
 import { keysList, keysNew } from './commands/keys.js';
 import { orgEnroll, orgInit, orgIssue, readCsrFile } from './commands/org.js';
+import { orgIssueRequest, orgRequests } from './commands/orgRequests.js';
 import { describeStatus, genesisAssemble, genesisCheck, genesisSign } from './commands/genesis.js';
 import { nodeInit } from './commands/node.js';
 import { nodeTlsInstall, nodeTlsRequest, orgIssueTls, readCertificateFile } from './commands/tls.js';
@@ -65,6 +66,10 @@ members (their keys never leave their wallet):
   medledger wallet import-cert --dir WALLETS --label L --cert L.cert.der
   medledger wallet show   --dir WALLETS --label L [--field NAME]
   medledger org enroll    --dir ADMIN_DIR --cert L.cert.der [--enc-key B64U] --node URL
+  medledger org requests  --dir ADMIN_DIR --node URL [--status pending|issued]
+                                                  certificate requests members sent to the node (e.g. from the portal)
+  medledger org issue     --dir ADMIN_DIR --node URL --request ID [--role R] [--attr k=v ...] [--cn NAME] [--days D]
+                                                  issue one from the node, enroll it, hand the certificate back
 
 an organization's services (README "Organization services"; node.json "services" says which a node runs):
   medledger org services  --dir ADMIN_DIR --node URL      register the node's services' public keys (root key)
@@ -208,6 +213,7 @@ async function orgCmd(sub: string | undefined, a: Args): Promise<number> {
       return 0;
     case 'issue': {
       if (bool(a, 'tls')) return orgIssueTlsCmd(a);
+      if (a.flags.has('request')) return orgIssueRequestCmd(a);
       const dir = str(a, 'dir');
       const outFile = str(a, 'out');
       const attributes = keyValues(a, 'attr');
@@ -243,10 +249,22 @@ async function orgCmd(sub: string | undefined, a: Args): Promise<number> {
       out(r.memberId);
       return 0;
     }
+    case 'requests': {
+      const dir = str(a, 'dir');
+      const status = a.flags.has('status') ? str(a, 'status') : 'pending';
+      if (status !== 'pending' && status !== 'issued') throw new UsageError('--status pending|issued');
+      const list = await orgRequests({ dir, passphrase: passphraseFor(dir), node: str(a, 'node'), status });
+      for (const r of list)
+        out(
+          `${r.id}  ${r.status}  ${r.requested.role}  ${r.requested.commonName}  ${new Date(r.receivedAt).toISOString()}${r.memberId ? `  member ${r.memberId}` : ''}`,
+        );
+      log(`${list.length} ${status} certificate request(s)`);
+      return 0;
+    }
     case 'services':
       return orgServicesCmd(a);
     default:
-      throw new UsageError('org init|card|issue|enroll|services');
+      throw new UsageError('org init|card|issue|enroll|requests|services');
   }
 }
 
@@ -322,6 +340,26 @@ async function nodeTlsCmd(sub: 'tls-request' | 'tls-install', a: Args): Promise<
   const r = await nodeTlsRequest({ dir, passphrase: passphraseFor(dir), hosts });
   log(`TLS key sealed in ${dir}/keys; give the organization ${r.request} (public) for ${r.hosts.join(', ')}`);
   out(r.request);
+  return 0;
+}
+
+async function orgIssueRequestCmd(a: Args): Promise<number> {
+  const dir = str(a, 'dir');
+  const attributes = keyValues(a, 'attr');
+  const r = await orgIssueRequest({
+    dir,
+    passphrase: passphraseFor(dir),
+    node: str(a, 'node'),
+    id: str(a, 'request'),
+    ...(a.flags.has('role') ? { role: str(a, 'role') } : {}),
+    ...(a.flags.has('cn') ? { commonName: str(a, 'cn') } : {}),
+    ...(attributes === undefined ? {} : { attributes }),
+    days: int(a, 'days', 365, 1),
+  });
+  log(
+    `issued ${r.issued.role} certificate for ${r.issued.commonName}, enrolled at height ${r.receipt.height}, handed back to the node`,
+  );
+  out(r.memberId);
   return 0;
 }
 

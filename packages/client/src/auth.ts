@@ -12,7 +12,7 @@
  * from a browser's EventSource, which cannot set headers, use a single-use ticket obtained by
  * a signed request (`POST /v1/patients/:id/events/tickets`); no credential goes in a URL.
  */
-import type { Signer, SigningKey } from './signer.js';
+import { isSigner, type RequestKey, type Signer, type SigningKey } from './signer.js';
 import {
   HashTag,
   canonicalBytes,
@@ -85,6 +85,16 @@ export function signRequest(p: SignRequestParameters): string {
  */
 export async function signRequestWith(signer: Signer, p: RequestSigningParameters): Promise<string> {
   return `${p.signerId}.${p.ts}.${toB64u(await signer.sign(requestSigningBytes(p)))}`;
+}
+
+/** The auth header value for a request, signed by whichever {@link RequestKey} the caller holds. */
+export async function signRequestAsync(
+  p: RequestSigningParameters & { privateKey: RequestKey },
+): Promise<string> {
+  const { privateKey, ...rest } = p;
+  return isSigner(privateKey)
+    ? await signRequestWith(privateKey, rest)
+    : signRequest({ ...rest, privateKey });
 }
 
 const audiences = new Map<string, Promise<RequestAudience>>();

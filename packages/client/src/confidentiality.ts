@@ -244,16 +244,22 @@ export async function abeRecordTx(
   const ct = abeEncrypt(p.policy, await abeAuthorityKeys(source, p.policy), inner, {
     aad: utf8(p.recordId),
   });
-  return build(c, 'record.stt.abe', {
-    recordId: p.recordId,
-    patient: p.patient,
-    subject: p.subject,
-    category: p.category,
-    resourceType: p.resourceType,
-    purpose: p.purpose ?? 'treatment',
-    prev: p.prev ?? null,
-    policy: ct.policy,
-    ciphertext: toB64u(ct.toBytes()),
+  // Signed asynchronously: the member's key may be a browser's WebCrypto key.
+  return await c.wallet.txFromJsonAsync({
+    chainId: c.chainId,
+    type: 'record.stt.abe',
+    createdAt: c.createdAt ?? Date.now(),
+    payload: {
+      recordId: p.recordId,
+      patient: p.patient,
+      subject: p.subject,
+      category: p.category,
+      resourceType: p.resourceType,
+      purpose: p.purpose ?? 'treatment',
+      prev: p.prev ?? null,
+      policy: ct.policy,
+      ciphertext: toB64u(ct.toBytes()),
+    },
   });
 }
 

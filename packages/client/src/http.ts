@@ -8,7 +8,7 @@
  * id and P-256 key) and it signs those requests (auth.ts); without one they fail with 401
  * UNAUTHENTICATED. Submitting, receipts, status and genesis need no signature.
  */
-import type { SigningKey } from './signer.js';
+import type { RequestKey } from './signer.js';
 import type {
   Block,
   BlockHeader,
@@ -67,7 +67,7 @@ export interface RequestSigner {
   /** Member id (hex of the certificate hash). */
   signerId: string;
   /** PKCS#8 DER of the member's P-256 key, or the imported key. */
-  privateKey: SigningKey;
+  privateKey: RequestKey;
   /** Clock for the request timestamp (default Date.now). */
   now?: () => number;
   /**

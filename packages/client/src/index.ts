@@ -16,6 +16,7 @@ export * from './ledgerApi.js';
 export * from './pharmacy/index.js';
 export * from './supply/index.js';
 export * from './payments/index.js';
+export * from './enrollment/index.js';
 export * from './fl/index.js';
 export * from './orgServices/index.js';
 export * from './errors.js';

@@ -20,7 +20,7 @@
  * as confidential as its transport: use TLS in front of the node.
  */
 import type { P256PublicKey } from '@medledger/crypto';
-import type { SigningKey } from './signer.js';
+import type { RequestKey } from './signer.js';
 import {
   fromB64u,
   hashTagged,
@@ -165,7 +165,7 @@ export interface SubscribeNotificationsParameters {
   /** The patient's member id (signs the request). */
   patientId: string;
   /** The patient's PKCS#8 P-256 key. */
-  privateKey: SigningKey;
+  privateKey: RequestKey;
   /** Called for each notification, in ledger order. */
   onNotification: (n: PatientNotification) => void;
   /** Called when the node says events may have been missed (resume point no longer kept). */
@@ -288,7 +288,7 @@ export interface WebhookInfo {
 type PatientAuth = {
   baseUrl: string;
   patientId: string;
-  privateKey: SigningKey;
+  privateKey: RequestKey;
   now?: () => number;
 };
 

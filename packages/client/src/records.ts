@@ -60,6 +60,7 @@ import {
   sttEnvelopeAad,
 } from './recordCrypto.js';
 import { Wallet, assembleTx } from './wallet.js';
+import type { Signer } from './signer.js';
 import { abeRecordTx, httpLedgerSource, openAbeLayer, type LedgerSource } from './confidentiality.js';
 import type { AbeUserKey } from '@medledger/crypto/abe';
 import { MedledgerError } from './errors.js';
@@ -90,8 +91,11 @@ export interface RecordsClientParameters {
   baseUrl: string;
   /** Member id. */
   signerId: string;
-  /** PKCS#8 DER of the member's P-256 key (signs transactions and requests). */
-  privateKey: Uint8Array;
+  /**
+   * The member's P-256 key, which signs transactions and requests: PKCS#8 DER, or a
+   * {@link Signer} that holds it (a browser's non-extractable WebCrypto key).
+   */
+  privateKey: Uint8Array | Signer;
   /** Raw X25519 private key matching the member's registered encryption key (to open records). */
   encryptionKey?: Uint8Array;
   /**
@@ -161,7 +165,7 @@ export class RecordsClient {
   readonly http: MedledgerClient;
   readonly wallet: Wallet;
   readonly #p: RecordsClientParameters;
-  readonly #key: P256PrivateKey;
+  readonly #key: P256PrivateKey | Signer;
   #chainId: string | undefined;
   #genesis: Genesis | undefined;
   #org: string | undefined;
@@ -169,8 +173,13 @@ export class RecordsClient {
 
   constructor(p: RecordsClientParameters) {
     this.#p = p;
-    this.wallet = new Wallet({ signerId: p.signerId, privateKey: p.privateKey });
-    this.#key = importP256PrivateKey(p.privateKey);
+    const pk = p.privateKey;
+    this.wallet = new Wallet(
+      pk instanceof Uint8Array
+        ? { signerId: p.signerId, privateKey: pk }
+        : { signerId: p.signerId, signer: pk },
+    );
+    this.#key = pk instanceof Uint8Array ? importP256PrivateKey(pk) : pk;
     // Ledger reads (transactions, blocks, state) are signed by this member too: the node
     // serves them to members only and logs any DSS record they carry.
     this.http = new MedledgerClient(p.baseUrl, {
@@ -251,7 +260,7 @@ export class RecordsClient {
 
   /** Builds, signs, submits a single-signer transaction and waits for it; throws unless code OK. */
   async submit(type: TxType, payload: Obj): Promise<{ txId: string; receipt: Receipt }> {
-    const tx = this.wallet.txFromJson({
+    const tx = await this.wallet.txFromJsonAsync({
       chainId: await this.#chain(),
       type,
       payload,
@@ -305,7 +314,7 @@ export class RecordsClient {
    * release key; DSS → MedledgerHttpError ERASURE_NOT_POSSIBLE (nothing is submitted).
    */
   async erase(recordId: string, reason: string): Promise<{ txId: string; receipt?: Receipt }> {
-    const tx = this.wallet.tx({
+    const tx = await this.wallet.txAsync({
       chainId: await this.#chain(),
       type: 'record.erase',
       payload: { recordId, reason },
@@ -389,6 +398,11 @@ export class RecordsClient {
     return this.wallet.signature(body);
   }
 
+  /** {@link sign} with any signer (a browser's WebCrypto key, which signs only asynchronously). */
+  signAsync(body: TxBody): Promise<SignedTx['signatures'][number]> {
+    return this.wallet.signatureAsync(body);
+  }
+
   /** Puts the co-signatures together and submits; throws unless code OK (e.g. QUORUM_NOT_MET). */
   submitCosigned(
     body: TxBody,
@@ -402,7 +416,7 @@ export class RecordsClient {
     p: RecordMetaParameters & { resource: Obj; responsible?: string[]; prev?: string | null },
   ): Promise<{ txId: string; receipt: Receipt }> {
     const body = await this.prepareDss({ ...p, responsible: p.responsible ?? [this.memberId], k: 1 });
-    return this.submitCosigned(body, [this.sign(body)]);
+    return this.submitCosigned(body, [await this.signAsync(body)]);
   }
 
   /** Reads a DSS record through the API (logged on the ledger by the node). */

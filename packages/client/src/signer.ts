@@ -26,6 +26,20 @@ import {
 /** A private key as the client's functions take it: PKCS#8 DER, or already imported. */
 export type SigningKey = Uint8Array | P256PrivateKey;
 
+/**
+ * What signs a member's requests: a key held in this process, or a {@link Signer} (a
+ * browser's non-extractable WebCrypto key, which signs only asynchronously).
+ */
+export type RequestKey = SigningKey | Signer;
+
+/** True if `k` is a {@link Signer} rather than key bytes or an imported key. */
+export function isSigner(k: RequestKey): k is Signer {
+  return (
+    typeof (k as Partial<Signer>).sign === 'function' &&
+    (k as Partial<Signer>).publicKey instanceof Uint8Array
+  );
+}
+
 /** Signs with one P-256 key; the private key may never leave it. */
 export interface Signer {
   /** SPKI DER of the public key (uncompressed point). */

@@ -118,6 +118,11 @@ export class Wallet {
     return { body, signatures: [await this.signatureAsync(body)] };
   }
 
+  /** {@link txFromJson} with any signer (a WebCrypto key included). */
+  txFromJsonAsync(p: JsonTxParameters): Promise<SignedTx> {
+    return this.txAsync(p as unknown as TxParameters<TxType>);
+  }
+
   #signingBytes(body: TxBody): Uint8Array {
     if (!body.signers.includes(this.signerId)) {
       throw new LedgerError(

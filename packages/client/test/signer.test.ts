@@ -17,6 +17,8 @@ import {
 } from '@medledger/crypto';
 import { LedgerError, txSigningBytes } from '@medledger/core';
 import {
+  AUTH_HEADER,
+  ApiClient,
   Wallet,
   createKeySigner,
   createWebCryptoSigner,
@@ -24,7 +26,9 @@ import {
   isSyncSigner,
   requestSigningBytes,
   signRequest,
+  signRequestAsync,
   signRequestWith,
+  isSigner,
   type WebCryptoKeyPair,
 } from '../src/index.js';
 
@@ -146,4 +150,69 @@ test('behavior: a signed request from a WebCrypto signer has the header shape of
   const keys = generateP256KeyPair();
   assert.match(signRequest({ ...p, privateKey: keys.privateKey }), /^m1\.1700000000000\.[A-Za-z0-9_-]{86}$/);
   assert.match(header, /^m1\.1700000000000\.[A-Za-z0-9_-]{86}$/);
+});
+
+test('behavior: ApiClient signs a request with a WebCrypto signer in place of a key: the header verifies under its public key and covers the exact body', async () => {
+  const signer = await createWebCryptoSigner(await generateWebCryptoKeyPair());
+  const audience = { chainId: 'chain-1', node: 'hospitalA' };
+  const seen: { url: string; headers: Record<string, string>; body: Uint8Array }[] = [];
+  const fetchStub = (async (input: string | URL | Request, init?: RequestInit) => {
+    seen.push({
+      url: String(input),
+      headers: init?.headers as Record<string, string>,
+      body: init?.body as Uint8Array,
+    });
+    return new Response('{"ok":true}', { status: 200, headers: { 'content-type': 'application/json' } });
+  }) as typeof fetch;
+  const api = new ApiClient(
+    'http://127.0.0.1:1',
+    { signerId: 'ab'.repeat(32), privateKey: signer, audience, now: () => 1_700_000_000_000 },
+    { fetch: fetchStub },
+  );
+  assert.equal(isSigner(signer), true);
+  await api.send('POST', '/v1/x?y=1', { hello: 'world' }, { sign: true });
+  const sent = seen[0]!;
+  const [id, ts, sig] = sent.headers[AUTH_HEADER]!.split('.') as [string, string, string];
+  assert.equal(id, 'ab'.repeat(32));
+  const bytes = requestSigningBytes({
+    method: 'POST',
+    path: '/v1/x?y=1',
+    ts: Number(ts),
+    body: sent.body,
+    signerId: id,
+    audience,
+  });
+  assert.equal(verifyP256(signer.publicKey, bytes, fromB64u(sig)), true);
+  const otherBody = requestSigningBytes({
+    method: 'POST',
+    path: '/v1/x?y=1',
+    ts: Number(ts),
+    body: new TextEncoder().encode('{"hello":"else"}'),
+    signerId: id,
+    audience,
+  });
+  assert.equal(verifyP256(signer.publicKey, otherBody, fromB64u(sig)), false, 'another body does not verify');
+  // The same call with a PKCS#8 key (the CLI's and SDK's callers) still signs synchronously.
+  const k = generateP256KeyPair();
+  const headerSync = signRequest({
+    signerId: id,
+    privateKey: k.privateKey,
+    method: 'GET',
+    path: '/v1/status',
+    ts: 1,
+    audience,
+  });
+  const headerAsync = await signRequestAsync({
+    signerId: id,
+    privateKey: createKeySigner(k.privateKey),
+    method: 'GET',
+    path: '/v1/status',
+    ts: 1,
+    audience,
+  });
+  for (const h of [headerSync, headerAsync]) {
+    const b = requestSigningBytes({ method: 'GET', path: '/v1/status', ts: 1, signerId: id, audience });
+    assert.equal(verifyP256(k.publicKey, b, fromB64u(h.split('.')[2]!)), true);
+  }
+  assert.equal(isSigner(k.privateKey), false);
 });

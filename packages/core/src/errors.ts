@@ -144,6 +144,9 @@ export type FhirErrorCode =
   | 'SMART_INVALID_SCOPE'
   | 'SMART_UNSUPPORTED_GRANT';
 
+/** Certification through a request to the organization (node `enrollment/`). */
+export type EnrollmentErrorCode = 'CSR_INVALID' | 'WRONG_ORG' | 'CERT_MISMATCH' | 'TOO_MANY_REQUESTS';
+
 /** Every code a {@link LedgerError} may carry, besides a contract's {@link RejectionCode}. */
 export type LedgerErrorCode =
   | InputErrorCode
@@ -156,7 +159,8 @@ export type LedgerErrorCode =
   | OrgServiceErrorCode
   | CareErrorCode
   | FlErrorCode
-  | FhirErrorCode;
+  | FhirErrorCode
+  | EnrollmentErrorCode;
 
 declare const rejection: unique symbol;
 

@@ -29,6 +29,7 @@ import {
   provider,
   readAttrs,
   signedParts,
+  type WebCryptoKey,
 } from './x509-codec.js';
 import { issueMemberCertificate, parseCertificate } from './x509.js';
 import { exportP256PublicKey, importP256PublicKey, verifyP256Der } from './sig.js';
@@ -67,10 +68,40 @@ export async function createCertificateRequest(p: CreateCertificateRequestParame
   provider();
   assertBytes(p.privateKey, 'privateKey');
   assertBytes(p.publicKey, 'publicKey');
+  const keys = { privateKey: await importPrivate(p.privateKey), publicKey: await importPublic(p.publicKey) };
+  return await createCertificateRequestWithKeys({ ...p, keys });
+}
+
+/** Parameters of {@link createCertificateRequestWithKeys}. */
+export interface CreateCertificateRequestWithKeysParameters {
+  /**
+   * The member's WebCrypto ECDSA P-256 key pair (`CryptoKeyPair`). The private key may be
+   * non-extractable: it only signs the CertificationRequestInfo (RFC 2986 §4.2).
+   */
+  keys: { privateKey: WebCryptoKey; publicKey: WebCryptoKey };
+  commonName: string;
+  org: string;
+  role: string;
+  attributes?: Record<string, string>;
+}
+
+/**
+ * Creates a PKCS#10 request signed by a WebCrypto key that may never leave its holder (a key
+ * made non-extractable in a browser and kept in IndexedDB). Returns DER bytes; WebCrypto's
+ * r || s signature is written as the DER ECDSA-Sig-Value the request carries (RFC 5480 §2.2).
+ * @throws TypeError on a name with characters outside letters, digits and " ._@:-"
+ * @example
+ * const keys = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
+ * const csr = await createCertificateRequestWithKeys({ keys, commonName: 'patient-1a2b3c4d', org: 'hospitalA', role: 'patient' });
+ */
+export async function createCertificateRequestWithKeys(
+  p: CreateCertificateRequestWithKeysParameters,
+): Promise<Uint8Array> {
+  provider();
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({
     name: memberSubject(p.commonName, p.org, p.role),
     signingAlgorithm: ECDSA_P256,
-    keys: { privateKey: await importPrivate(p.privateKey), publicKey: await importPublic(p.publicKey) },
+    keys: p.keys,
     extensions: [attrsExtension({ org: p.org, role: p.role, attributes: p.attributes ?? {} })],
   });
   return new Uint8Array(csr.rawData);

@@ -29,7 +29,7 @@ export interface MedledgerAttrs {
 
 let providerSet = false;
 type WebCrypto = typeof globalThis.crypto;
-type WebCryptoKey = Awaited<ReturnType<WebCrypto['subtle']['importKey']>>;
+export type WebCryptoKey = Awaited<ReturnType<WebCrypto['subtle']['importKey']>>;
 
 /** The platform's WebCrypto (`globalThis.crypto`: Node 20 and browsers). */
 function webcrypto(): WebCrypto {

@@ -13,6 +13,7 @@ import {
   certificateRequestFromPem,
   certificateRequestToPem,
   createCertificateRequest,
+  createCertificateRequestWithKeys,
   createOrgRootCertificate,
   generateP256KeyPair,
   issueCertificateFromRequest,
@@ -234,4 +235,33 @@ test('rfc2986: malformed input is refused with a TypeError, and never verifies',
     }),
     /names may hold only/,
   );
+});
+
+test('rfc2986: a request signed by a non-extractable WebCrypto key verifies under the key it carries, and the organization issues for that key', async () => {
+  const keys = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, [
+    'sign',
+    'verify',
+  ]);
+  assert.equal(keys.privateKey.extractable, false);
+  const csr = await createCertificateRequestWithKeys({
+    keys,
+    commonName: 'patient-0123456789abcdef',
+    org: 'hospitalA',
+    role: 'patient',
+  });
+  const spki = new Uint8Array(await webcrypto.subtle.exportKey('spki', keys.publicKey));
+  assert.deepEqual(parseCertificateRequest(csr).publicKey, spki);
+  assert.equal(await verifyCertificateRequest(csr), true);
+  const ca = await orgCa('hospitalA');
+  const r = await issueCertificateFromRequest({
+    request: csr,
+    issuerCertificate: ca.cert,
+    issuerPrivateKey: ca.keys.privateKey,
+    ...validity,
+  });
+  assert.deepEqual(parseCertificate(r.certificate).publicKey, spki);
+  // The same request with one byte of its signature changed is refused.
+  const bad = Uint8Array.from(csr);
+  bad[bad.length - 2]! ^= 0x04;
+  assert.equal(await verifyCertificateRequest(bad), false);
 });

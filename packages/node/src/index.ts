@@ -13,6 +13,8 @@ export { installContract, serve, type ContractOptions, type RequestOf } from './
 export * from './api/errors.js';
 export * from './datadir.js';
 export * from './orgServices/index.js';
+export * from './enrollment/requests.js';
+export { enrollmentRoutes } from './api/routes/enrollment.js';
 export * from './consortium.js';
 export * from './verify/verifyLedger.js';
 export * from './ehr/types.js';

@@ -43,6 +43,8 @@ import {
   type OrdererConfig,
 } from './datadir.js';
 import type { EhrStore } from './ehr/types.js';
+import { CertificateRequestStore } from './enrollment/requests.js';
+import { enrollmentRoutes } from './api/routes/enrollment.js';
 import { openSqliteEhrStore } from './ehr/sqlite.js';
 import { openPostgresEhrStore } from './ehr/postgres.js';
 import { ReleaseKeyVault } from './records/vault.js';
@@ -266,6 +268,13 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
     // FHIR R4 facade; SMART client registrations (JWKS per member) in the node directory.
     const smart = new SmartAuthority({ node, path: join(o.dir, 'smart-clients.sqlite') });
     opened.push(smart);
+    // Certificate requests members send to this organization (enrollment/requests.ts).
+    const certRequests = CertificateRequestStore.open({
+      path: join(o.dir, 'cert-requests.sqlite'),
+      org: config.org,
+      state: () => node!.store,
+    });
+    opened.push(certRequests);
     const app = buildServer(node, {
       ...(transport.https ? { https: transport.https } : {}),
       auth,
@@ -291,6 +300,7 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
           groups: org.groups,
         }),
         orgServicesRoutes(org, auth),
+        enrollmentRoutes(certRequests),
         pharmacyRoutes({ auth, pharmacies }),
         supplyRoutes({ auth, index: supply }),
         paymentsRoutes({ auth }),
@@ -313,6 +323,7 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
       await fl.stop();
       await app.close();
       smart.close();
+      certRequests.close();
       auth.close();
       await hub.close();
       await services.close();

@@ -14,7 +14,7 @@ import { routesOf } from '../src/index.js';
 import { enrollEveryone, startFullNode } from './helpers/fullNode.js';
 
 type Row =
-  | { auth: 'member' | 'patient' | 'peer' }
+  | { auth: 'member' | 'patient' | 'peer' | 'org' }
   | {
       auth: 'public';
       /** Why anyone may call it. */
@@ -23,6 +23,8 @@ type Row =
 
 const member = { auth: 'member' } as const;
 const patient = { auth: 'patient' } as const;
+/** Signed by the root key of the organization the path names (its administrators). */
+const orgAdmin = { auth: 'org' } as const;
 const pub = (why: string): Row => ({ auth: 'public', why });
 const SELF_AUTH = 'carries a signed transaction or statement that authenticates itself';
 const ANON =
@@ -104,6 +106,14 @@ const MATRIX: Record<string, Row> = {
   'GET /v1/services': pub('the public keys of the services this node runs, and whether they are registered'),
   'POST /v1/services/he-custody': member,
   'GET /v1/services/he-custody': member,
+  'POST /v1/orgs/:org/certificate-requests': pub(
+    'a member asks to be certified before having a certificate: the request’s self-signature is checked, the body size-limited, the pending count capped',
+  ),
+  'GET /v1/orgs/:org/certificate-requests/:id': pub(
+    'the status of one request, named by the hash of the request: public key, pseudonym, certificate — what the ledger shows once enrolled',
+  ),
+  'GET /v1/orgs/:org/certificate-requests': orgAdmin,
+  'PUT /v1/orgs/:org/certificate-requests/:id/certificate': orgAdmin,
   'POST /v1/anon/trials/:trialId/challenge': pub(ANON),
   'POST /v1/anon/trials/:trialId/enrol': pub(ANON),
   // FHIR facade: a SMART bearer token or a signed request (the cells below send the latter).
@@ -204,6 +214,8 @@ test(
       const stranger = generateP256KeyPair();
       const strangerId = toHex(randomBytes(32));
       const nodeB = f.consortium.orgs.get('hospitalB')!.node;
+      const rootA = f.consortium.orgs.get('hospitalA')!.root;
+      const rootB = f.consortium.orgs.get('hospitalB')!.root;
 
       const table: string[][] = [];
       const cellsFailing: string[] = [];
@@ -264,7 +276,9 @@ test(
         const signer =
           row.auth === 'peer'
             ? { signerId: 'node:hospitalB', privateKey: nodeB.privateKey }
-            : { signerId: p1.memberId, privateKey: p1.keys.privateKey };
+            : row.auth === 'org'
+              ? { signerId: 'org:hospitalA', privateKey: rootA.privateKey }
+              : { signerId: p1.memberId, privateKey: p1.keys.privateKey };
         const sign = (
           path: string,
           o: {
@@ -291,15 +305,21 @@ test(
                 as:
                   row.auth === 'peer'
                     ? { signerId: 'node:stranger', privateKey: stranger.privateKey }
-                    : { signerId: strangerId, privateKey: stranger.privateKey },
+                    : row.auth === 'org'
+                      ? { signerId: 'org:stranger', privateKey: stranger.privateKey }
+                      : { signerId: strangerId, privateKey: stranger.privateKey },
               }),
             ),
           'revoked member': async () =>
-            row.auth === 'peer'
+            row.auth === 'peer' || row.auth === 'org'
               ? undefined
               : send(own, sign(own, { as: { signerId: gone.memberId, privateKey: gone.keys.privateKey } })),
           'another patient’s id': async () =>
-            row.auth === 'patient' ? send(pathFor(p2.memberId), sign(pathFor(p2.memberId))) : undefined,
+            row.auth === 'patient'
+              ? send(pathFor(p2.memberId), sign(pathFor(p2.memberId)))
+              : row.auth === 'org' // another organization's administrators
+                ? send(own, sign(own, { as: { signerId: 'org:hospitalB', privateKey: rootB.privateKey } }))
+                : undefined,
           'expired time': () => send(own, sign(own, { ts: Date.now() - 6 * 60_000 })),
           'replayed header': async () => {
             const h = sign(own);

@@ -1,8 +1,11 @@
 /**
- * The portal: the consortium explorer for everyone, and a member's pages once they sign in
- * with their wallet file (opened in this page; see session.ts).
+ * The portal: the consortium explorer for everyone, and a member's pages once they sign in —
+ * with their wallet file or a key made in this browser (session.ts, browserKey.ts). The shell
+ * around the views: a skip link, the main navigation, and a banner while the node is not
+ * answering (ConnectionBanner.tsx).
  */
 import { useState } from 'react';
+import { ConnectionBanner } from './ConnectionBanner.js';
 import { Explorer } from './views/Explorer.js';
 import { Clinician } from './views/Clinician.js';
 import { Patient } from './views/Patient.js';
@@ -16,6 +19,9 @@ export function App() {
   const [view, setView] = useState<View>('explorer');
   return (
     <>
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
       <header className="bar">
         <h1>medledger</h1>
         <nav aria-label="Main">
@@ -32,8 +38,7 @@ export function App() {
               Signed in as <strong>{session.label}</strong> ({session.role}, {session.org}){' '}
               <button
                 onClick={() => {
-                  session.pkcs8.fill(0);
-                  session.encryptionKey.fill(0);
+                  session.close();
                   setSession(undefined);
                   setView('explorer');
                 }}
@@ -48,23 +53,28 @@ export function App() {
           )}
         </nav>
       </header>
-      <main>
-        {view === 'signin' && !session ? (
-          <SignIn
-            onSignedIn={(s) => {
-              setSession(s);
-              setView('mine');
-            }}
-          />
-        ) : view === 'mine' && session ? (
+      <ConnectionBanner />
+      <main id="main" tabIndex={-1}>
+        {/* Kept mounted while hidden: what the member typed survives a trip to the explorer. */}
+        {!session && (
+          <div hidden={view !== 'signin'}>
+            <SignIn
+              onSignedIn={(s) => {
+                setSession(s);
+                setView('mine');
+              }}
+            />
+          </div>
+        )}
+        {view === 'mine' && session ? (
           session.role === 'patient' ? (
             <Patient session={session} />
           ) : (
             <Clinician session={session} />
           )
-        ) : (
+        ) : view !== 'signin' || session ? (
           <Explorer session={session} />
-        )}
+        ) : null}
       </main>
     </>
   );

@@ -4,13 +4,8 @@
  * client has a signer (auth.ts: the signature covers the exact body bytes sent), and decodes
  * an error answer `{ code, message }` into a {@link MedledgerHttpError}.
  */
-import {
-  AUTH_HEADER,
-  requestAudience,
-  signRequest,
-  type RequestAudience,
-  type SignRequestParameters,
-} from '../auth.js';
+import { AUTH_HEADER, requestAudience, signRequestAsync, type RequestAudience } from '../auth.js';
+import type { RequestKey } from '../signer.js';
 import { MedledgerHttpError } from '../errors.js';
 import { pathOf, SIGNED_AUTH, type ArgsOf, type ResponseOf, type RouteSpec } from './route.js';
 
@@ -18,7 +13,8 @@ import { pathOf, SIGNED_AUTH, type ArgsOf, type ResponseOf, type RouteSpec } fro
 export interface CallSigner {
   /** Member id, or `node:<org>` for a consortium node's key. */
   signerId: string;
-  privateKey: SignRequestParameters['privateKey'];
+  /** A key held in this process, or a {@link Signer} (a WebCrypto key in a browser). */
+  privateKey: RequestKey;
   /** Clock of the request timestamp (default Date.now). */
   now?: () => number;
   /** The node the requests are meant for; default what its `GET /v1/status` says, read once. */
@@ -135,7 +131,7 @@ export class ApiClient {
     }
     const signer = opts.signer ?? this.signer;
     if (opts.sign && signer) {
-      headers[AUTH_HEADER] = signRequest({
+      headers[AUTH_HEADER] = await signRequestAsync({
         audience: signer.audience ?? (await requestAudience(this.baseUrl, this.#fetch)),
         signerId: signer.signerId,
         privateKey: signer.privateKey,

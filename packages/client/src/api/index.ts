@@ -8,6 +8,7 @@
  */
 import { anonymity } from './routes/anonymity.js';
 import { confidentiality } from './routes/confidentiality.js';
+import { enrollment } from './routes/enrollment.js';
 import { fhirR4 } from './routes/fhir.js';
 import { fl } from './routes/fl.js';
 import { ledger } from './routes/ledger.js';
@@ -36,6 +37,7 @@ export const API = {
   supply,
   payments,
   orgServices,
+  enrollment,
   meta,
   fhir: fhirR4,
   portal,

@@ -31,6 +31,7 @@ const SECURITY: Record<RouteAuth, Json[]> = {
   member: [{ signedRequest: [] }],
   patient: [{ signedRequest: [] }],
   peer: [{ peerSignedRequest: [] }],
+  org: [{ orgSignedRequest: [] }],
   optional: [{}, { signedRequest: [] }],
   smart: [{ smartToken: [] }, { signedRequest: [] }],
 };
@@ -42,6 +43,7 @@ const AUTH_TEXT: Record<RouteAuth, string> = {
   member: 'a signed request of an enrolled, unrevoked member',
   patient: 'a signed request of the patient the path names',
   peer: "a request signed by a consortium node's key",
+  org: 'a request signed by the root key of the organization the path names',
   optional: 'public; a signed request may wait longer',
   smart: 'a SMART access token or a signed request',
 };
@@ -134,6 +136,12 @@ export function openApiDocument(routes: readonly NamedRoute[], info: OpenApiInfo
           in: 'header',
           name: 'x-medledger-auth',
           description: "`node:<org>.<ts>.<sig>`: the same, signed by a consortium node's key",
+        },
+        orgSignedRequest: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'x-medledger-auth',
+          description: "`org:<org>.<ts>.<sig>`: the same, signed by an organization's root key",
         },
         smartToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
       },

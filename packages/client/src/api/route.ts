@@ -13,24 +13,28 @@ import type { Static, TSchema } from '@sinclair/typebox';
  * - `member`: a signed request (`x-medledger-auth`, auth.ts) of an enrolled, unrevoked member;
  * - `patient`: a signed request of the patient the path names;
  * - `peer`: a request signed by a consortium node's key (`node:<org>`);
+ * - `org`: a request signed by the root key of the organization the path names (`org:<org>`),
+ *   which its administrators hold (never the node);
  * - `optional`: anyone; a signed request may wait longer (`?wait=`);
  * - `tx`: the body carries a signed transaction, which authenticates itself;
  * - `anonymous`: a presentation or an anonymous signature in the body authenticates;
  * - `smart`: a SMART Backend Services access token or a signed request (the FHIR facade).
  */
-export type RouteAuth = 'public' | 'member' | 'patient' | 'peer' | 'optional' | 'tx' | 'anonymous' | 'smart';
+export type RouteAuth =
+  'public' | 'member' | 'patient' | 'peer' | 'org' | 'optional' | 'tx' | 'anonymous' | 'smart';
 
 /** The auth kinds whose requests the client signs (when it has a signer). */
 export const SIGNED_AUTH: ReadonlySet<RouteAuth> = new Set([
   'member',
   'patient',
   'peer',
+  'org',
   'optional',
   'smart',
 ]);
 
 /** The body size classes a node knows (node/src/api/body.ts `BODY_LIMITS`). */
-export type BodyLimit = 'default' | 'tx' | 'batch' | 'record';
+export type BodyLimit = 'small' | 'default' | 'tx' | 'batch' | 'record';
 
 /** A route of the API. */
 export interface RouteSpec {

@@ -7,7 +7,7 @@
  * AUTH_REPLAY (this signed content was accepted before).
  */
 import { fromB64u, verifyP256 } from '@medledger/crypto';
-import { activeNode, getMember, publicKeyObject, type MemberEntry } from '@medledger/core';
+import { activeNode, getMember, getOrg, publicKeyObject, type MemberEntry } from '@medledger/core';
 import { AUTH_HEADER, requestSigningBytes } from '@medledger/client';
 import type { FastifyRequest } from 'fastify';
 import type { LedgerView } from '../ledgerView.js';
@@ -23,6 +23,7 @@ export const AUTH_WINDOW_MS = 5 * 60_000;
  */
 const MEMBERS = new WeakMap<FastifyRequest, MemberEntry>();
 const PEERS = new WeakMap<FastifyRequest, string>();
+const ORGS = new WeakMap<FastifyRequest, string>();
 
 /** Options of {@link RequestAuthenticator}. */
 export interface RequestAuthenticatorOptions {
@@ -90,6 +91,33 @@ export class RequestAuthenticator {
     if (!node) throw new HttpError('AUTH_UNKNOWN_SIGNER', `${org} is not a current consortium node`);
     this.#check(req, `node:${org}`, t, sig, node.nodeKey);
     PEERS.set(req, org);
+    return org;
+  }
+
+  /**
+   * Authenticates a request signed by an organization's root key (`org:<org>`), which its
+   * administrators hold away from every node: listing and answering the organization's
+   * certificate requests. Returns the organization.
+   */
+  authenticateOrg(req: FastifyRequest): string {
+    const known = ORGS.get(req);
+    if (known !== undefined) return known;
+    const value = headerOf(req, "a request signed by the organization's root key");
+    const m = /^org:([A-Za-z0-9-]{1,64})\.(\d{1,16})\.([A-Za-z0-9_-]{86})$/.exec(value);
+    if (!m)
+      throw new HttpError('AUTH_MALFORMED', 'malformed auth value: expected org:<org>.<ts>.<signature>');
+    const [, org, tsText, sig] = m as unknown as [string, string, string, string];
+    const t = this.#ts(tsText);
+    const entry = getOrg(this.#node.store, org);
+    if (!entry)
+      throw new HttpError('AUTH_UNKNOWN_SIGNER', `${org} is not an organization of this consortium`);
+    if (entry.removedAt !== undefined)
+      throw new HttpError(
+        'AUTH_REVOKED',
+        `${org} was removed from the consortium at height ${entry.removedAt}`,
+      );
+    this.#check(req, `org:${org}`, t, sig, entry.rootPublicKey, rawBodyOf(req));
+    ORGS.set(req, org);
     return org;
   }
 

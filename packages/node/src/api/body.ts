@@ -16,6 +16,8 @@ import { HttpError } from './errors.js';
 
 /** Body limits in bytes. */
 export const BODY_LIMITS = {
+  /** Small requests: a PKCS#10 certificate request, a certificate (16 KiB). */
+  small: 16 * 1024,
   /**
    * Routes that say nothing: at most one transaction and a little more (the domain routes
    * post a signed transaction, a presentation, a key or a small JSON request).

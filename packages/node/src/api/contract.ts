@@ -56,6 +56,13 @@ function authenticateFirst(route: RouteSpec, auth: RequestAuthenticator): Hook |
     return async (req) => {
       auth.authenticatePeer(req);
     };
+  if (route.auth === 'org')
+    return async (req) => {
+      const org = auth.authenticateOrg(req);
+      const named = (req.params as { org?: string }).org;
+      if (named !== undefined && named !== org)
+        throw new HttpError('FORBIDDEN', 'only the organization the path names may call this route');
+    };
   // A route that also takes a ticket (the event stream: no body) authenticates in its handler.
   if ((route.auth !== 'member' && route.auth !== 'patient') || route.ticket) return undefined;
   return async (req: FastifyRequest) => {

@@ -107,6 +107,11 @@ const STATUS: Record<LedgerErrorCode, number> = {
   SMART_INVALID_REQUEST: 400,
   SMART_INVALID_SCOPE: 400,
   SMART_UNSUPPORTED_GRANT: 400,
+  // certification through a request to the organization (node/src/enrollment, api/routes/enrollment.ts)
+  CSR_INVALID: 400,
+  WRONG_ORG: 404,
+  CERT_MISMATCH: 422,
+  TOO_MANY_REQUESTS: 429,
   // Codes of internal checks (a peer's block or checkpoint, the genesis file, a card or proposal
   // read by the cli, a pinned TLS certificate, a corrupt EHR row, a submit that timed out). A
   // request does not cause them; if one reaches a route it is the node's fault: 500.

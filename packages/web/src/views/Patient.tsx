@@ -108,7 +108,7 @@ export function Patient({ session }: { session: Session }) {
     const sub = subscribeNotifications({
       baseUrl: window.location.origin,
       patientId: session.memberId,
-      privateKey: session.pkcs8,
+      privateKey: session.signingKey,
       since: 1,
       onNotification: (n) => {
         setLive('live');

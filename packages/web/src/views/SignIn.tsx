@@ -1,11 +1,41 @@
 /**
- * Sign in with a wallet file: the file is read and opened in this page (scrypt takes a moment
- * in JavaScript, so the page says so); the passphrase and the key never leave the browser.
+ * Sign in: with a wallet file, read and opened in this page (scrypt takes a moment in
+ * JavaScript, so the page says so), or with a key made in this browser and certified by the
+ * organization (BrowserKey.tsx). The passphrase and the keys never leave the browser.
  */
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
+import { loadIdentity } from '../browserKey.js';
 import { openSession, type Session } from '../session.js';
+import { BrowserKey } from './BrowserKey.js';
+
+type Mode = 'wallet' | 'browser';
 
 export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
+  const [mode, setMode] = useState<Mode | undefined>();
+  useEffect(() => {
+    // A browser that already keeps a key opens on it; otherwise on the wallet file.
+    loadIdentity().then(
+      (i) => setMode((m) => m ?? (i ? 'browser' : 'wallet')),
+      () => setMode((m) => m ?? 'wallet'),
+    );
+  }, []);
+  return (
+    <>
+      <div className="modes" role="group" aria-label="How to sign in">
+        <button type="button" aria-pressed={mode === 'wallet'} onClick={() => setMode('wallet')}>
+          My wallet file
+        </button>
+        <button type="button" aria-pressed={mode === 'browser'} onClick={() => setMode('browser')}>
+          A key in this browser
+        </button>
+      </div>
+      {mode === 'wallet' && <WalletSignIn onSignedIn={onSignedIn} />}
+      {mode === 'browser' && <BrowserKey onSignedIn={onSignedIn} />}
+    </>
+  );
+}
+
+function WalletSignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
   const [file, setFile] = useState<File | undefined>();
   const [passphrase, setPassphrase] = useState('');
   const [busy, setBusy] = useState(false);
