@@ -144,6 +144,10 @@ export type FhirErrorCode =
   | 'SMART_INVALID_SCOPE'
   | 'SMART_UNSUPPORTED_GRANT';
 
+/** Co-signing proposals of DSS records (node `cosign/`). */
+export type CosignErrorCode =
+  'NOT_A_COSIGNER' | 'COSIGNATURE_INVALID' | 'PROPOSAL_EXPIRED' | 'PROPOSAL_CLOSED';
+
 /** Every code a {@link LedgerError} may carry, besides a contract's {@link RejectionCode}. */
 export type LedgerErrorCode =
   | InputErrorCode
@@ -156,7 +160,8 @@ export type LedgerErrorCode =
   | OrgServiceErrorCode
   | CareErrorCode
   | FlErrorCode
-  | FhirErrorCode;
+  | FhirErrorCode
+  | CosignErrorCode;
 
 declare const rejection: unique symbol;
 
