@@ -8,6 +8,7 @@
 import { useState } from 'react';
 import type { Session } from '../session.js';
 import { Cosign } from './clinician/Cosign.js';
+import { Emergency } from './clinician/Emergency.js';
 import { Patients } from './clinician/Patients.js';
 import { ReadForm } from './clinician/ReadForm.js';
 import { WriteForm } from './clinician/WriteForm.js';
@@ -29,6 +30,7 @@ export function Clinician({ session }: { session: Session }) {
       <Cosign records={records} />
       <ReadForm records={records} />
       <WriteForm key={writeFor.n} records={records} patient={writeFor.patient} />
+      <Emergency session={session} />
     </section>
   );
 }

@@ -155,35 +155,37 @@ function PatientRecords({ records, patient }: { records: RecordsClient; patient:
       {list.length === 0 ? (
         <p className="muted">No record of {patient.name} on the ledger yet.</p>
       ) : (
-        <table className="log" aria-label={`Records of ${patient.name}`}>
-          <thead>
-            <tr>
-              <th scope="col">Record</th>
-              <th scope="col">Kind</th>
-              <th scope="col">Written</th>
-              <th scope="col">
-                <span className="sr-only">Read</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.map((r) => (
-              <tr key={r.recordId} data-testid="patient-record">
-                <td className="mono">{r.recordId}</td>
-                <td>
-                  {r.resourceType} · {r.category} · {r.mode.toUpperCase()}
-                  {r.erasedAt !== undefined && ' · erased'}
-                </td>
-                <td>{new Date(r.time).toLocaleString()}</td>
-                <td>
-                  <button disabled={reading !== undefined} onClick={() => void read(r.recordId)}>
-                    {reading === r.recordId ? 'Asking the ledger…' : `Read ${r.recordId}`}
-                  </button>
-                </td>
+        <div className="table-scroll">
+          <table className="log" aria-label={`Records of ${patient.name}`}>
+            <thead>
+              <tr>
+                <th scope="col">Record</th>
+                <th scope="col">Kind</th>
+                <th scope="col">Written</th>
+                <th scope="col">
+                  <span className="sr-only">Read</span>
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {list.map((r) => (
+                <tr key={r.recordId} data-testid="patient-record">
+                  <td className="mono">{r.recordId}</td>
+                  <td>
+                    {r.resourceType} · {r.category} · {r.mode.toUpperCase()}
+                    {r.erasedAt !== undefined && ' · erased'}
+                  </td>
+                  <td>{new Date(r.time).toLocaleString()}</td>
+                  <td>
+                    <button disabled={reading !== undefined} onClick={() => void read(r.recordId)}>
+                      {reading === r.recordId ? 'Asking the ledger…' : `Read ${r.recordId}`}
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       {shown && !shown.ok && (
         <p role="alert" className="error" data-testid="patient-read-denied">

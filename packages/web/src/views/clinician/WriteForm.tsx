@@ -193,7 +193,7 @@ export function WriteForm({
         </fieldset>
       )}
       {arch === 'stt' && (
-        <fieldset aria-describedby={errors.receivers ? 'write-receivers-error' : undefined}>
+        <fieldset>
           <legend>Receivers</legend>
           <label className="inline">
             <input
@@ -220,6 +220,8 @@ export function WriteForm({
             rows={2}
             value={others}
             onChange={(e) => setOthers(e.target.value)}
+            aria-invalid={errors.receivers ? true : undefined}
+            aria-describedby={errors.receivers ? 'write-receivers-error' : undefined}
           />
           {errors.receivers && (
             <span id="write-receivers-error" className="field-error">
