@@ -8,7 +8,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { toB64u, fromB64u, signP256, type JsonValue } from '@medledger/crypto';
-import { txSigningBytes } from '@medledger/core';
+import { join } from 'node:path';
+import { txSigningBytes, type MemberEntry, type TxBody } from '@medledger/core';
 import {
   MedledgerHttpError,
   RecordsClient,
@@ -19,6 +20,7 @@ import {
   pathOf,
   API,
 } from '@medledger/client';
+import { CosignMailbox } from '../src/cosign/mailbox.js';
 import { enrollEveryone, startFullNode, type FullNode } from './helpers/fullNode.js';
 
 let f: FullNode;
@@ -234,4 +236,51 @@ test('behavior: a doctor lists the patients whose care team names them, and only
     pathOf(API.patients.ofClinician, { id: id('dr-c') }),
   );
   assert.deepEqual(cs.patients, []);
+});
+
+test('behavior: the mailbox is durable and drops a proposal a week after its body expired', async () => {
+  const path = join(f.dir, 'cosign-prune.sqlite');
+  const node = f.running.node;
+  const drA = node.stateValue(`member:${id('dr-a')}`) as unknown as MemberEntry;
+  const a = sdk('dr-a');
+  let now = Date.now();
+  // Bodies signed at the mailbox's clock (its `now` moves days ahead).
+  const proposal = async (recordId: string): Promise<{ body: TxBody; sig: string }> => {
+    const body = a.wallet.bodyFromJson({
+      chainId: node.chainId,
+      type: 'record.dss',
+      payload: {
+        recordId,
+        patient: id('bob'),
+        subject: 'ep-cosign',
+        category: 'clinical',
+        resourceType: 'Condition',
+        responsible: [id('dr-a'), id('dr-b')].sort(),
+        k: 2,
+        prev: null,
+        resource: plan(recordId),
+      },
+      createdAt: now,
+      coSigners: [id('dr-b')],
+    });
+    return { body, sig: (await a.wallet.signatureAsync(body)).sig };
+  };
+  const first = CosignMailbox.open({ path, node, now: () => now });
+  const old = first.propose(drA, await proposal('prune-1'));
+  first.close();
+  now += 3600_000 + 6 * 24 * 3600_000; // expired six days ago: still listed, as expired
+  const second = CosignMailbox.open({ path, node, now: () => now });
+  second.propose(drA, await proposal('prune-2'));
+  assert.equal(second.get(drA, old.id).status, 'expired');
+  now += 2 * 24 * 3600_000; // eight days: dropped at the next proposal
+  second.propose(drA, await proposal('prune-3'));
+  assert.throws(
+    () => second.get(drA, old.id),
+    (e: Error & { code?: string }) => e.code === 'NOT_FOUND',
+  );
+  assert.deepEqual(
+    second.list(drA).map((p) => p.body.payload.recordId),
+    ['prune-3', 'prune-2'],
+  );
+  second.close();
 });

@@ -12,7 +12,8 @@
  * off-ledger convenience: a node that loses or withholds a proposal delays a record, it cannot
  * forge one. A body expires with the ledger's transaction lifetime (`txTtlMs` after its
  * `createdAt`), and a body built on a patient's chain head that has moved since fails at
- * commit (BAD_PREV): the proposer proposes again.
+ * commit (CHAIN_CONFLICT): the proposer proposes again. Proposals are kept a week past their
+ * expiry, then dropped.
  */
 import Database from 'better-sqlite3';
 import {
@@ -67,6 +68,9 @@ interface Row {
 // A placeholder signature: the body's shape is checked by core's parseTx, which wants one
 // signature per listed signer; the real signatures are checked by verifyP256 below.
 const SHAPE_ONLY_SIG = 'A'.repeat(86);
+
+/** How long a proposal stays listed after its body expired (its outcome stays readable). */
+const KEEP_AFTER_EXPIRY_MS = 7 * 24 * 3600_000;
 
 const invalid = (message: string): never => {
   throw new LedgerError({ code: 'MALFORMED_REQUEST' }, message);
@@ -142,6 +146,7 @@ export class CosignMailbox {
     const id = txIdOf(body);
     const created = this.#now();
     this.#db.transaction(() => {
+      this.#prune(created);
       const r = this.#db
         .prepare(
           'INSERT INTO proposals (id, proposer, body, created_at, expires_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
@@ -204,6 +209,13 @@ export class CosignMailbox {
 
   close(): void {
     this.#db.close();
+  }
+
+  /** Drops proposals whose body expired more than {@link KEEP_AFTER_EXPIRY_MS} ago. */
+  #prune(now: number): void {
+    const old = `SELECT id FROM proposals WHERE expires_at < ?`;
+    this.#db.prepare(`DELETE FROM signers WHERE id IN (${old})`).run(now - KEEP_AFTER_EXPIRY_MS);
+    this.#db.prepare('DELETE FROM proposals WHERE expires_at < ?').run(now - KEEP_AFTER_EXPIRY_MS);
   }
 
   #checkSig(member: MemberEntry, body: TxBody, sig: unknown): void {

@@ -21,7 +21,7 @@ export const REASONS: Record<string, string> = {
   COSIGNATURE_INVALID: 'the signature does not match this record, so it was not accepted',
   PROPOSAL_EXPIRED: 'this proposal is too old for the ledger: the proposer must propose it again',
   PROPOSAL_CLOSED: 'this record was already submitted',
-  BAD_PREV: 'another record of this patient was written meanwhile: propose this one again',
+  CHAIN_CONFLICT: 'another record of this patient was written meanwhile: propose this one again',
   BAD_RECEIVER: 'a receiver has no encryption key on the ledger, so the record cannot be sent to them',
   UNKNOWN_PATIENT: 'this is not the member id of an enrolled patient',
   RECORD_EXISTS: 'a record with this id exists already',
