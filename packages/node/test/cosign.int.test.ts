@@ -151,6 +151,24 @@ test('behavior: a 2-of-3 DSS record waits in the mailbox, off the ledger, until 
   const tx = await a2.http.getTx(done.txId!);
   assert.deepEqual(tx.tx.signatures.map((s) => s.signer).sort(), [id('dr-a'), id('dr-b')].sort());
   await assert.rejects(cosignProposal(b2, inbox[0]!), refusedWith('PROPOSAL_CLOSED', 409));
+
+  // The patient's log shows that dr-b saw the record in the mailbox: once, however often he looked.
+  await listProposals(b2);
+  const bob = sdk('bob');
+  let views: Record<string, unknown>[] = [];
+  for (let i = 0; i < 100 && views.length === 0; i++) {
+    views = (await bob.accessLog()).filter(
+      (e) => e['channel'] === 'cosign' && e['ref'] === 'cosign:cosign-1',
+    );
+    if (views.length === 0) await new Promise((r) => setTimeout(r, 100));
+  }
+  await new Promise((r) => setTimeout(r, 1000)); // any second entry would be flushed by now
+  views = (await bob.accessLog()).filter((e) => e['channel'] === 'cosign' && e['ref'] === 'cosign:cosign-1');
+  assert.deepEqual(
+    views.map((v) => v['requester']),
+    [id('dr-b')],
+    'one logged view, by the co-signer (the proposer wrote it)',
+  );
 });
 
 test('behavior: a proposal that is not a co-signed DSS record, carries a bad proposer signature, or is too old is refused with a reason', async () => {

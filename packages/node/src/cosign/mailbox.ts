@@ -51,7 +51,8 @@ CREATE TABLE IF NOT EXISTS proposals (
   expires_at INTEGER NOT NULL, submitted_tx TEXT
 ) STRICT;
 CREATE TABLE IF NOT EXISTS signers (
-  id TEXT NOT NULL, member TEXT NOT NULL, sig TEXT, PRIMARY KEY (id, member)
+  id TEXT NOT NULL, member TEXT NOT NULL, sig TEXT, shown INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (id, member)
 ) STRICT;
 CREATE INDEX IF NOT EXISTS signers_by_member ON signers (member, id);
 `;
@@ -155,8 +156,19 @@ export class CosignMailbox {
       if (r.changes === 0) throw new LedgerError({ code: 'CONFLICT' }, 'this record is already proposed');
       const add = this.#db.prepare('INSERT INTO signers (id, member, sig) VALUES (?, ?, ?)');
       for (const s of body.signers) add.run(id, s, s === member.id ? (i.sig as string) : null);
+      this.#db.prepare('UPDATE signers SET shown = 1 WHERE id = ? AND member = ?').run(id, member.id);
     })();
     return this.#proposal(this.#row(id)!);
+  }
+
+  /**
+   * The proposals among `served` that `member` sees for the first time, marked as seen: a
+   * proposal carries a patient's record in clear, so a co-signer's first view of it is a read of
+   * the patient's data, which the route logs (once per co-signer, however often they look).
+   */
+  firstViews(member: MemberEntry, served: readonly Proposal[]): Proposal[] {
+    const mark = this.#db.prepare('UPDATE signers SET shown = 1 WHERE id = ? AND member = ? AND shown = 0');
+    return this.#db.transaction(() => served.filter((p) => mark.run(p.id, member.id).changes > 0))();
   }
 
   /** The proposals `member` made or is named in, newest first (at most 100). */
