@@ -9,7 +9,7 @@
  *   it is not on the ledger; dr-chen, whom it does not name, can neither read nor sign it; a
  *   tampered signature is refused; dr-baker sees it awaiting his co-signature, reviews it and
  *   signs in his page; it commits signed by both;
- * - the patient's quorum refuses a DSS record signed alone, in words;
+ * - the patient's quorum is named in the form, and a DSS record signed alone is not sent;
  * - emergency access: dr-alice publishes her receiving key from her page, the patient names her
  *   with 2-of-3 proxies; dr-baker's request is refused in words; dr-alice's request with a coded
  *   reason is re-encrypted by the node's proxy and dr-gp's device, and decrypted in her page
@@ -146,7 +146,7 @@ test('portal (clinician): my patients, an STT write read back by its receiver, a
     await got.waitFor({ timeout: 20_000 });
     assert.match((await got.textContent()) ?? '', /Decrypted here \(STT\)[\s\S]*Potassium[\s\S]*4\.1/);
 
-    // 3. The patient's quorum refuses a DSS record signed alone, in words.
+    // 3. The patient's quorum (2) is named in the form before a DSS record signed alone is sent.
     const fillCondition = async (text: string): Promise<void> => {
       await write.getByRole('radio', { name: 'Condition' }).check();
       await write.getByRole('radio', { name: /^DSS/ }).check();
@@ -154,11 +154,20 @@ test('portal (clinician): my patients, an STT write read back by its receiver, a
       await write.getByLabel('Diagnosis').fill(text);
     };
     await fillCondition('Hypokalaemia');
+    await write.getByText('This record needs 2 signatures: yours and 1 more.').waitFor({ timeout: 10_000 });
+    const txsBefore = sent.filter((r) => r.method() === 'POST' && r.url().includes('/v1/txs')).length;
     await write.getByRole('button', { name: 'Write', exact: true }).click();
     await write
       .getByRole('alert')
-      .filter({ hasText: /QUORUM_BELOW_POLICY.*must be signed by more of the patient’s doctors/ })
+      .filter({
+        hasText: 'must be signed by 2 of the patient’s doctors (the patient’s rule): ask 1 more to co-sign',
+      })
       .waitFor({ timeout: 20_000 });
+    assert.equal(
+      sent.filter((r) => r.method() === 'POST' && r.url().includes('/v1/txs')).length,
+      txsBefore,
+      'nothing was sent',
+    );
 
     // 4. A 2-of-3 DSS record: proposed by dr-alice with dr-baker named.
     await write.getByLabel('Ask dr-baker to co-sign').check();

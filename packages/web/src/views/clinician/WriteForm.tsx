@@ -10,7 +10,7 @@ import { proposeDss, type RecordsClient } from '@medledger/client';
 import { PURPOSES, type Purpose } from '@medledger/core';
 import { randomBytes, toHex } from '@medledger/crypto';
 import { MEMBER_ID, fieldErrors, resourceOf, type FieldErrors, type RecordFields } from './fhirForm.js';
-import { useCareTeam } from './members.js';
+import { useCareTeam, useDssQuorum } from './members.js';
 import { reasonOf, shortId } from './reasons.js';
 
 type Arch = 'spv' | 'dss' | 'stt';
@@ -41,6 +41,8 @@ export function WriteForm({
   const [busy, setBusy] = useState<string>();
   const [msg, setMsg] = useState<{ ok: boolean; text: string }>();
   const team = useCareTeam(records, f.patient);
+  const category = f.type === 'Observation' ? 'lab' : 'clinical';
+  const quorum = useDssQuorum(records, f.patient, category, f.type);
   const set = (k: keyof RecordFields) => (v: string) => setF((x) => ({ ...x, [k]: v }));
   const toggle = (list: string[], id: string) =>
     list.includes(id) ? list.filter((x) => x !== id) : [...list, id];
@@ -54,13 +56,14 @@ export function WriteForm({
       errs.receivers = 'Each other receiver is a member id of 64 hexadecimal characters.';
     const to = [...new Set([...receivers, ...extra])];
     if (arch === 'stt' && to.length === 0) errs.receivers = 'Choose at least one receiver.';
+    if (arch === 'dss' && quorum && cosigners.length + 1 < quorum.k)
+      errs.cosigners = `This record must be signed by ${quorum.k} of the patient’s doctors (${quorum.by === 'patient' ? 'the patient’s' : 'the consortium’s'} rule): ask ${quorum.k - 1 - cosigners.length} more to co-sign.`;
     setErrors(errs);
     if (Object.keys(errs).length > 0)
       return setMsg({ ok: false, text: `Check the form: ${Object.values(errs).join(' ')}` });
     const resource = resourceOf(f, me) as Obj;
     const recordId = `${f.type === 'Observation' ? 'obs' : 'cond'}-${toHex(randomBytes(8))}`;
     const patient = f.patient.trim();
-    const category = f.type === 'Observation' ? 'lab' : 'clinical';
     try {
       if (arch === 'dss' && cosigners.length > 0) {
         const ids = team.map((t) => t.id);
@@ -174,8 +177,17 @@ export function WriteForm({
         </>
       )}
       {arch === 'dss' && (
-        <fieldset>
-          <legend>Co-signers (optional)</legend>
+        <fieldset aria-describedby="write-cosigners-note">
+          <legend>Co-signers</legend>
+          <span
+            id="write-cosigners-note"
+            className={`note-line ${errors.cosigners ? 'field-error' : 'muted'}`}
+          >
+            {errors.cosigners ??
+              (quorum && quorum.k > 1
+                ? `This record needs ${quorum.k} signatures: yours and ${quorum.k - 1} more.`
+                : 'Optional: colleagues who sign with you.')}
+          </span>
           {colleagues.length === 0 ? (
             <p className="muted">No other doctor is in this patient’s care team.</p>
           ) : (
