@@ -18,6 +18,8 @@
  *   access-log.sqlite          the access-log outbox: served reads not yet on the ledger
  *   services.sqlite            the organization's services' sealed secrets and state
  *   smart-clients.sqlite       SMART Backend Services clients: JWKS registered by members (fhir/smart.ts)
+ *   careteams.sqlite           the care teams by doctor, derived from the ledger (patients/careTeamIndex.ts)
+ *   cosign.sqlite              co-signing proposals of k-of-n DSS records (cosign/mailbox.ts)
  *   dev-passphrase             (--dev only)
  *
  * An organization's admin directory (`medledger org init`, kept by its administrators, never
