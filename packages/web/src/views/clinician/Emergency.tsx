@@ -7,7 +7,7 @@
  * of them, e.g. 2 of 3); and the record, decrypted in this page from the proxies' capsule
  * fragments (Umbral in WebAssembly).
  */
-import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { API, httpLedgerSource, openEmergencyRecord, pathOf } from '@medledger/client';
 import { fromUtf8, importP256PrivateKey, toB64u } from '@medledger/crypto';
 import { preKeyPairFromSeed, type PreKeyPair } from '@medledger/crypto/pre';
@@ -35,12 +35,20 @@ type Status =
 
 export function Emergency({ session }: { session: Session }) {
   const records = session.records;
-  const key = useMemo<PreKeyPair | Error>(() => {
+  // Derived when the card mounts, wiped when it unmounts (sign-out included).
+  const [key, setKey] = useState<PreKeyPair | Error>();
+  useEffect(() => {
+    let k: PreKeyPair;
     try {
-      return preKeyPairFromSeed(session.encryptionKey);
+      k = preKeyPairFromSeed(session.encryptionKey);
     } catch (e) {
-      return e as Error;
+      setKey(e as Error);
+      return;
     }
+    setKey(k);
+    return () => {
+      k.secretKey.fill(0);
+    };
   }, [session.encryptionKey]);
   const [published, setPublished] = useState<boolean>();
   const [publishing, setPublishing] = useState(false);
@@ -52,7 +60,7 @@ export function Emergency({ session }: { session: Session }) {
   const [status, setStatus] = useState<Status>();
 
   useEffect(() => {
-    if (key instanceof Error) return;
+    if (key === undefined || key instanceof Error) return;
     void records
       .state<{ pre?: string }>(`pubkeys:${records.memberId}`)
       .then((k) => setPublished(k?.pre === toB64u(key.publicKey)))
@@ -61,7 +69,7 @@ export function Emergency({ session }: { session: Session }) {
 
   // Follows the request until the threshold of proxies has answered, then decrypts here.
   useEffect(() => {
-    if (!requestId || key instanceof Error) return;
+    if (!requestId || key === undefined || key instanceof Error) return;
     let live = true;
     const source = httpLedgerSource(window.location.origin, {
       signerId: session.memberId,
@@ -101,7 +109,7 @@ export function Emergency({ session }: { session: Session }) {
   }, [requestId, key, records, session]);
 
   async function publish() {
-    if (key instanceof Error) return;
+    if (key === undefined || key instanceof Error) return;
     setPublishing(true);
     setProblem(undefined);
     try {
@@ -137,7 +145,9 @@ export function Emergency({ session }: { session: Session }) {
   return (
     <section className="card" aria-labelledby="emergency-title">
       <h3 id="emergency-title">Emergency access</h3>
-      {key instanceof Error ? (
+      {key === undefined ? (
+        <p className="progress">Preparing your emergency key…</p>
+      ) : key instanceof Error ? (
         <p role="alert" className="error">
           This browser could not start the re-encryption code ({key.message}); emergency access needs a
           current browser with WebAssembly.
