@@ -369,9 +369,14 @@ export async function emergencySetupTx(
   return { tx, kfragIds: frags.map((f) => f.id) };
 }
 
-/** `emergency.request` by the emergency doctor. */
-export function emergencyRequestTx(c: TxContext, setupId: string, recordId: string): SignedTx {
-  return build(c, 'emergency.request', { setupId, recordId });
+/** `emergency.request` by the emergency doctor, with a coded reason (`EMERGENCY_REASONS`) if given. */
+export function emergencyRequestTx(
+  c: TxContext,
+  setupId: string,
+  recordId: string,
+  reason?: string,
+): SignedTx {
+  return build(c, 'emergency.request', { setupId, recordId, ...(reason === undefined ? {} : { reason }) });
 }
 
 /** `emergency.revoke` by the patient. */

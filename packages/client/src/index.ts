@@ -9,6 +9,7 @@ export * from './notifications.js';
 export * from './confidentiality.js';
 export * from './anonymity.js';
 export * from './records.js';
+export * from './cosign/index.js';
 export * from './recordCrypto.js';
 export * from './chain.js';
 export * from './consortium/index.js';

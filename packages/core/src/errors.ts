@@ -146,6 +146,9 @@ export type FhirErrorCode =
 
 /** Certification through a request to the organization (node `enrollment/`). */
 export type EnrollmentErrorCode = 'CSR_INVALID' | 'WRONG_ORG' | 'CERT_MISMATCH' | 'TOO_MANY_REQUESTS';
+/** Co-signing proposals of DSS records (node `cosign/`). */
+export type CosignErrorCode =
+  'NOT_A_COSIGNER' | 'COSIGNATURE_INVALID' | 'PROPOSAL_EXPIRED' | 'PROPOSAL_CLOSED';
 
 /** Every code a {@link LedgerError} may carry, besides a contract's {@link RejectionCode}. */
 export type LedgerErrorCode =
@@ -160,7 +163,8 @@ export type LedgerErrorCode =
   | CareErrorCode
   | FlErrorCode
   | FhirErrorCode
-  | EnrollmentErrorCode;
+  | EnrollmentErrorCode
+  | CosignErrorCode;
 
 declare const rejection: unique symbol;
 

@@ -206,6 +206,28 @@ test('emergency: 2 of 3 proxies re-encrypt for the pre-authorized doctor, who de
   );
 });
 
+test('emergency.request: a coded reason is kept with the decision on the ledger; free text is refused', async () => {
+  const e = await eworld();
+  const { w } = e;
+  const tx = w.tx(w.chen, 'emergency.request', {
+    setupId: 's-1',
+    recordId: 'er-summary',
+    reason: 'patient-unconscious',
+  });
+  assert.deepEqual(w.run(tx), ['OK']);
+  const req = w.state<{ allow: boolean; reason?: string }>(`emergency:request:${txIdOf(tx.body)}`);
+  assert.equal(req.allow, true);
+  assert.equal(req.reason, 'patient-unconscious');
+  // Free text could carry clinical detail onto a ledger every member reads: refused.
+  const free = w.tx(w.chen, 'emergency.request', {
+    setupId: 's-1',
+    recordId: 'er-summary',
+    reason: 'fell from a ladder, head injury',
+  });
+  assert.deepEqual(w.run(free), ['INVALID_PAYLOAD']);
+  assert.equal(w.state(`emergency:request:${txIdOf(free.body)}`), undefined);
+});
+
 test('emergency: a doctor without the emergency grant is denied and logged; no proxy may answer him', async () => {
   const e = await eworld();
   const { w } = e;

@@ -27,6 +27,7 @@ import * as umbral from '@nucypher/umbral-pre';
 import { assertBytes, assertInt } from './assert.js';
 import { toHex } from './bytes.js';
 import { hashTagged } from './hash.js';
+import { hkdfSha256 } from './primitives.js';
 import { decodeFields, encodeFields } from './wire.js';
 
 type Freeable = { free(): void };
@@ -88,6 +89,32 @@ export function generatePreKeyPair(): PreKeyPair {
     const sk = own(umbral.SecretKey.random());
     return { secretKey: sk.toBEBytes(), publicKey: own(sk.publicKey()).toCompressedBytes() };
   });
+}
+
+const SEED_INFO = new TextEncoder().encode('medledger/pre-key/v1');
+
+/**
+ * A member's Umbral key pair derived from a 32-byte secret they already hold (their wallet's
+ * X25519 key), so the same receiving key comes back at every sign-in without storing another
+ * secret: HKDF-SHA256 (RFC 5869) with its own info string, so the two keys are independent;
+ * an output that is not a valid secp256k1 scalar (probability about 2^-128) moves on to the
+ * next counter.
+ * @throws RangeError if `seed` is not 32 bytes
+ * @example const { publicKey } = preKeyPairFromSeed(wallet.encryption.privateKey);
+ */
+export function preKeyPairFromSeed(seed: Uint8Array): PreKeyPair {
+  assertBytes(seed, 'seed', 32);
+  for (let i = 0; ; i++) {
+    const secretKey = hkdfSha256(seed, new Uint8Array([i]), SEED_INFO, 32);
+    try {
+      return scoped((own) => {
+        const k = own(umbral.SecretKey.fromBEBytes(secretKey));
+        return { secretKey, publicKey: own(k.publicKey()).toCompressedBytes() };
+      });
+    } catch {
+      if (i >= 8) throw new RangeError('no valid key from this seed');
+    }
+  }
 }
 
 const sk = (b: Uint8Array, what: string): umbral.SecretKey => {

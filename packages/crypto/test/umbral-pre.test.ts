@@ -10,6 +10,7 @@ import {
   preDecryptReencrypted,
   preEncrypt,
   preGenerateKFrags,
+  preKeyPairFromSeed,
   preLiveObjects,
   preReencrypt,
   type PreParties,
@@ -172,4 +173,24 @@ test('umbral: every WASM object is freed; heap stays flat over many operations',
   }
   assert.ok(wasmBytes() > before, 'leak not visible: the heap check would be vacuous');
   for (const o of leaked) o.free();
+});
+
+test('behavior: a key pair derived from a seed is the same every time, differs per seed, and opens what is encrypted to it', () => {
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ minLength: 32, maxLength: 32 }),
+      fc.uint8Array({ minLength: 1, maxLength: 64 }),
+      (seed, pt) => {
+        const k = preKeyPairFromSeed(seed);
+        assert.deepEqual(preKeyPairFromSeed(seed.slice()), k);
+        assert.notDeepEqual(k.secretKey, seed, 'the seed itself is not the key');
+        const other = seed.slice();
+        other[0]! ^= 1;
+        assert.notDeepEqual(preKeyPairFromSeed(other).publicKey, k.publicKey);
+        assert.deepEqual(preDecryptOriginal(k.secretKey, preEncrypt(k.publicKey, pt)), pt);
+      },
+    ),
+    { numRuns: 20 },
+  );
+  assert.throws(() => preKeyPairFromSeed(new Uint8Array(31)), RangeError);
 });

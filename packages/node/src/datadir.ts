@@ -20,6 +20,8 @@
  *   smart-clients.sqlite       SMART Backend Services clients: JWKS registered by members (fhir/smart.ts)
  *   cert-requests.sqlite       members' certificate requests to the organization, and the certificates it
  *                              handed back (public material only; enrollment/requests.ts)
+ *   careteams.sqlite           the care teams by doctor, derived from the ledger (patients/careTeamIndex.ts)
+ *   cosign.sqlite              co-signing proposals of k-of-n DSS records (cosign/mailbox.ts)
  *   dev-passphrase             (--dev only)
  *
  * An organization's admin directory (`medledger org init`, kept by its administrators, never

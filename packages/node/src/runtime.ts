@@ -71,6 +71,10 @@ import { flRoutes } from './api/routes/fl.js';
 import { startFlServices } from './fl/services.js';
 import { openOrgServiceState, parseServicesConfig, startOrgServices } from './orgServices/index.js';
 import { orgServicesRoutes } from './api/routes/orgServices.js';
+import { CareTeamIndex } from './patients/careTeamIndex.js';
+import { patientsRoutes } from './api/routes/patients.js';
+import { CosignMailbox } from './cosign/mailbox.js';
+import { cosignRoutes } from './api/routes/cosign.js';
 
 export interface StartNodeOptions {
   /** The node's data directory (genesis.json, node.json, keys/, the SQLite files). */
@@ -265,6 +269,13 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
       log: o.log,
     });
     opened.push({ close: () => org.close() });
+    // A doctor's patients (care teams by doctor, careteams.sqlite, rebuilt from the ledger) and
+    // the co-signing mailbox of DSS records that need k of n (cosign.sqlite).
+    const teams = CareTeamIndex.open(join(o.dir, 'careteams.sqlite'));
+    opened.push({ close: () => teams.close() });
+    await teams.start(node, o.log);
+    const cosign = CosignMailbox.open({ path: join(o.dir, 'cosign.sqlite'), node });
+    opened.push(cosign);
     // FHIR R4 facade; SMART client registrations (JWKS per member) in the node directory.
     const smart = new SmartAuthority({ node, path: join(o.dir, 'smart-clients.sqlite') });
     opened.push(smart);
@@ -290,6 +301,8 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
       plugins: [
         consortiumRoutes(checkpoints, auth),
         recordRoutes(services, auth),
+        patientsRoutes({ teams, records: services, auth }),
+        cosignRoutes(cosign, auth),
         notificationRoutes(hub, auth),
         confidentialityRoutes({ auth, ...(org.abe ? { abe: org.abe } : {}) }),
         anonymityRoutes({
@@ -324,6 +337,8 @@ export async function startNode(o: StartNodeOptions): Promise<RunningNode> {
       await app.close();
       smart.close();
       certRequests.close();
+      cosign.close();
+      await teams.close();
       auth.close();
       await hub.close();
       await services.close();

@@ -60,6 +60,30 @@ test('behavior: access.logged keeps the read time as readAt; at is the block tim
   assert.equal(n?.outcome, 'allowed');
 });
 
+test('behavior: an emergency request tells the patient who asked, for which record and why', () => {
+  const n = toNotification(
+    {
+      type: 'emergency.requested',
+      patient: P,
+      requestId: TX,
+      setupId: 'es-1',
+      recordId: 'er-1',
+      requester: 'ef'.repeat(32),
+      reason: 'life-threatening',
+      allow: true,
+      code: 'OK',
+      txId: TX,
+      height: 4,
+    },
+    0,
+    500,
+  );
+  assert.deepEqual(
+    [n?.requester, n?.recordId, n?.setupId, n?.reason, n?.allow, n?.code],
+    ['ef'.repeat(32), 'er-1', 'es-1', 'life-threatening', true, 'OK'],
+  );
+});
+
 test('behavior: events without a patient, or with a malformed one, are not notifications', () => {
   assert.equal(
     toNotification({ type: 'member.enrolled', memberId: P, txId: TX, height: 1 }, 0, 1),

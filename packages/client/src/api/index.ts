@@ -9,12 +9,14 @@
 import { anonymity } from './routes/anonymity.js';
 import { confidentiality } from './routes/confidentiality.js';
 import { enrollment } from './routes/enrollment.js';
+import { cosign } from './routes/cosign.js';
 import { fhirR4 } from './routes/fhir.js';
 import { fl } from './routes/fl.js';
 import { ledger } from './routes/ledger.js';
 import { meta } from './routes/meta.js';
 import { notifications } from './routes/notifications.js';
 import { orgServices } from './routes/orgServices.js';
+import { patients } from './routes/patients.js';
 import { payments } from './routes/payments.js';
 import { portal } from './routes/portal.js';
 import { pharmacy } from './routes/pharmacy.js';
@@ -29,6 +31,8 @@ export const API_VERSION = '1';
 export const API = {
   ledger,
   records,
+  patients,
+  cosign,
   notifications,
   anonymity,
   confidentiality,

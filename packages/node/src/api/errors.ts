@@ -52,6 +52,11 @@ const STATUS: Record<LedgerErrorCode, number> = {
   BAD_INPUT: 400,
   TOO_MANY_WEBHOOKS: 409,
   TOO_MANY_STREAMS: 429,
+  // co-signing proposals (node/src/cosign)
+  NOT_A_COSIGNER: 403,
+  COSIGNATURE_INVALID: 422,
+  PROPOSAL_EXPIRED: 410,
+  PROPOSAL_CLOSED: 409,
   // anonymity (node/src/anonymity, api/routes/anonymity.ts)
   CHALLENGE_UNKNOWN: 401,
   PRESENTATION_INVALID: 401,

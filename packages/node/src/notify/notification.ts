@@ -37,6 +37,7 @@ export const SUMMARY_FIELDS: Readonly<Record<string, readonly string[]>> = {
   'record.transmitted': ['recordId', 'from', 'to', 'prev'],
   'record.erased': ['recordId', 'mode', 'holder'],
   'careteam.changed': ['add', 'remove'],
+  'emergency.requested': ['requester', 'setupId', 'recordId', 'reason', 'allow', 'code'],
 };
 
 const PATIENT_ID = /^[0-9a-f]{64}$/;

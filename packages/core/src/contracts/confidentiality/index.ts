@@ -14,6 +14,7 @@ import { processReleaseTotal } from './processReleaseTotal.js';
 import { processPostPeksIndex } from './processPostPeksIndex.js';
 
 export * from './state.js';
+export { EMERGENCY_REASONS, type EmergencyReason } from './processRequestEmergency.js';
 
 export const confidentialityContracts: Contract<never>[] = [
   processPublishKeys,

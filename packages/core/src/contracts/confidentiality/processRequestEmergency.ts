@@ -5,27 +5,44 @@
  * grant-based allow counts (the kfrags were made for that grant's grantee). The request and
  * its outcome are the audit entry (`emergency:request:<txId>`), denied attempts included, and
  * the `emergency.requested` event (with `patient`) is how the patient is notified. On allow,
- * the set-up's proxies re-encrypt (`emergency.cfrag`).
+ * the set-up's proxies re-encrypt (`emergency.cfrag`). The doctor may say why the glass is
+ * broken with a coded reason ({@link EMERGENCY_REASONS}): coded, not free text, so no clinical
+ * detail reaches the ledger, which every member can read.
  */
 import { decideRead } from '../../access/decideRead.js';
 import { OK, fail, type Contract } from '../../contract.js';
 import { getGrant } from '../../records/state.js';
+import { malformed } from '../../errors.js';
 import { ID, obj, onlyKeys, str } from '../../validate.js';
 import { C, ckeys, getEmergencySetup, getPreRecord, type EmergencyRequest } from './state.js';
+
+/** Why a doctor breaks the glass (the request's optional `reason`). */
+export const EMERGENCY_REASONS = [
+  'patient-unconscious',
+  'life-threatening',
+  'unable-to-consent',
+  'urgent-treatment',
+] as const;
+export type EmergencyReason = (typeof EMERGENCY_REASONS)[number];
 
 export interface RequestEmergencyPayload {
   setupId: string;
   recordId: string;
+  reason?: EmergencyReason;
 }
 
 export const processRequestEmergency: Contract<RequestEmergencyPayload> = {
   type: 'emergency.request',
   parse(payload) {
     const p = obj(payload, 'payload', C);
-    onlyKeys(p, ['setupId', 'recordId'], 'payload', C);
+    onlyKeys(p, ['setupId', 'recordId', 'reason'], 'payload', C);
+    const reason = p.reason;
+    if (reason !== undefined && !(EMERGENCY_REASONS as readonly unknown[]).includes(reason))
+      malformed(C, 'payload.reason', `one of ${EMERGENCY_REASONS.join(', ')}`);
     return {
       setupId: str(p.setupId, 'payload.setupId', C, 128, ID),
       recordId: str(p.recordId, 'payload.recordId', C, 128, ID),
+      ...(reason === undefined ? {} : { reason: reason as EmergencyReason }),
     };
   },
   execute(ctx, p) {
@@ -63,6 +80,7 @@ export const processRequestEmergency: Contract<RequestEmergencyPayload> = {
       allow,
       code,
       threshold: setup.threshold,
+      ...(p.reason === undefined ? {} : { reason: p.reason }),
       cfrags: [],
       height: ctx.height,
       time: ctx.time,
@@ -75,6 +93,7 @@ export const processRequestEmergency: Contract<RequestEmergencyPayload> = {
       setupId: p.setupId,
       recordId: p.recordId,
       requester: who.id,
+      ...(p.reason === undefined ? {} : { reason: p.reason }),
       allow,
       code,
     });

@@ -106,6 +106,8 @@ export interface EmergencyRequest {
   requester: string;
   allow: boolean;
   code: string;
+  /** The doctor's coded reason (processRequestEmergency.ts EMERGENCY_REASONS), if given. */
+  reason?: string;
   threshold: number;
   cfrags: PostedCFrag[];
   height: number;
