@@ -314,6 +314,34 @@ test('portal (patient): timeline with DSS signers, SPV holder and STT path graph
       /denied — RECORD_ERASED: the record was erased at your request/,
     );
 
+    // 4b. A grant to a role at an organization, scoped to one type of record and one particular
+    // record, from a start in the future: the transaction the page signed carries exactly that.
+    await page.getByLabel('a role at an organization').check();
+    await page.getByLabel('Organization', { exact: true }).fill('hospitalB');
+    await page.getByLabel('Role', { exact: true }).fill('doctor');
+    await page.getByLabel('lab', { exact: true }).uncheck();
+    await page.getByLabel('DiagnosticReport', { exact: true }).check();
+    await page.getByLabel('pp-ct (DiagnosticReport, imaging)').check();
+    const startsAt = new Date(Date.now() + 3_600_000);
+    const local = new Date(startsAt.getTime() - startsAt.getTimezoneOffset() * 60_000)
+      .toISOString()
+      .slice(0, 16);
+    await page.getByLabel('Starting (leave empty for now)').fill(local);
+    await page.getByLabel('For how many hours').fill('2');
+    await page.getByRole('button', { name: 'Grant', exact: true }).click();
+    const grantedText =
+      (await page
+        .getByRole('status')
+        .filter({ hasText: 'Granted, in block' })
+        .textContent({ timeout: 15_000 })) ?? '';
+    const grantTx = /transaction ([0-9a-f]{64})/.exec(grantedText)?.[1];
+    assert.ok(grantTx, grantedText);
+    const grant = (await bob.http.getTx(grantTx)).tx.body.payload as Record<string, unknown>;
+    assert.deepEqual(grant['grantee'], { kind: 'role', org: 'hospitalB', role: 'doctor' });
+    assert.deepEqual(grant['scope'], { resourceTypes: ['DiagnosticReport'], recordIds: ['pp-ct'] });
+    assert.equal((grant['notAfter'] as number) - (grant['notBefore'] as number), 2 * 3_600_000);
+    assert.ok(Math.abs((grant['notBefore'] as number) - startsAt.getTime()) < 60_000, 'starts when asked');
+
     mkdirSync(SHOTS, { recursive: true });
     await page.screenshot({ path: join(SHOTS, 'patient-timeline.png'), fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });

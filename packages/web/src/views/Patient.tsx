@@ -193,7 +193,13 @@ export function Patient({ session }: { session: Session }) {
           <Consents grants={grants} records={records} names={names} />
         </div>
       </div>
-      <ConsentForm records={records} onDone={() => undefined} />
+      <ConsentForm
+        records={records}
+        onDone={() => undefined}
+        choices={(timeline ?? [])
+          .filter((t) => t.erasedAt === undefined)
+          .map((t) => ({ recordId: t.recordId, label: `${t.recordId} (${t.resourceType}, ${t.category})` }))}
+      />
       <AccessLog log={log} live={live} self={session.memberId} names={names} />
     </section>
   );

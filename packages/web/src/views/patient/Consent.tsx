@@ -96,13 +96,47 @@ function GrantItem({
 }
 
 /** The form that grants access: checked in the page before anything is signed. */
-export function ConsentForm({ records, onDone }: { records: RecordsClient; onDone: () => void }) {
+/** FHIR R4 resource types a grant may name (the kinds of record the portal and the demo write). */
+const RESOURCE_TYPES = [
+  'Observation',
+  'Condition',
+  'DiagnosticReport',
+  'MedicationRequest',
+  'Procedure',
+  'Immunization',
+  'AllergyIntolerance',
+  'DocumentReference',
+] as const;
+
+/** One of the patient's own records, offered as a scope of its own. */
+export interface RecordChoice {
+  recordId: string;
+  label: string;
+}
+
+/**
+ * The grant form: to whom (a member, a role at an organization, an organization), which records
+ * (categories, FHIR resource types, particular records — a record must match every dimension
+ * chosen, as `inScope` in core decides), for what, and from when for how long.
+ */
+export function ConsentForm({
+  records,
+  onDone,
+  choices = [],
+}: {
+  records: RecordsClient;
+  onDone: () => void;
+  choices?: readonly RecordChoice[];
+}) {
   const [kind, setKind] = useState<'member' | 'role' | 'org'>('member');
   const [memberId, setMemberId] = useState('');
   const [org, setOrg] = useState('');
   const [role, setRole] = useState('doctor');
   const [categories, setCategories] = useState<string[]>(['lab']);
+  const [resourceTypes, setResourceTypes] = useState<string[]>([]);
+  const [recordIds, setRecordIds] = useState<string[]>([]);
   const [purposes, setPurposes] = useState<Purpose[]>(['treatment']);
+  const [from, setFrom] = useState('');
   const [hours, setHours] = useState('1');
   const [busy, setBusy] = useState(false);
   const [msg, setMsg] = useState<{ ok: boolean; text: string } | undefined>();
@@ -120,10 +154,17 @@ export function ConsentForm({ records, onDone }: { records: RecordsClient; onDon
         text: 'The member id is 64 hexadecimal characters (it is on their wallet or card).',
       });
     if (kind !== 'member' && org.trim() === '') return setMsg({ ok: false, text: 'Name the organization.' });
-    if (categories.length === 0) return setMsg({ ok: false, text: 'Choose at least one kind of record.' });
+    if (categories.length + resourceTypes.length + recordIds.length === 0)
+      return setMsg({
+        ok: false,
+        text: 'Choose which records: a kind, a type of record or particular records.',
+      });
     if (purposes.length === 0) return setMsg({ ok: false, text: 'Choose at least one purpose.' });
     if (!(h > 0 && h <= 24 * 365))
       return setMsg({ ok: false, text: 'The time is between 1 hour and a year.' });
+    const start = from === '' ? undefined : new Date(from).getTime();
+    if (start !== undefined && !Number.isFinite(start))
+      return setMsg({ ok: false, text: 'The start is not a date and time this page understands.' });
     const grantee: Grantee =
       kind === 'member'
         ? { kind: 'member', memberId: memberId.trim() }
@@ -132,14 +173,19 @@ export function ConsentForm({ records, onDone }: { records: RecordsClient; onDon
           : { kind: 'org', org: org.trim() };
     setBusy(true);
     try {
-      const now = Date.now();
+      // Without a start the grant holds from now (a minute back, for clocks a little apart).
+      const notBefore = start ?? Date.now() - 60_000;
       const r = await records.grantConsent({
         grantId: `g-${toHex(randomBytes(8))}`,
         grantee,
-        scope: { categories },
+        scope: {
+          ...(categories.length > 0 ? { categories } : {}),
+          ...(resourceTypes.length > 0 ? { resourceTypes } : {}),
+          ...(recordIds.length > 0 ? { recordIds } : {}),
+        },
         purposes,
-        notBefore: now - 60_000,
-        notAfter: now + h * HOUR,
+        notBefore,
+        notAfter: (start ?? Date.now()) + h * HOUR,
       });
       if (r.receipt.code === 'OK') {
         setMsg({ ok: true, text: `Granted, in block ${r.receipt.height} (transaction ${r.txId}).` });
@@ -204,6 +250,35 @@ export function ConsentForm({ records, onDone }: { records: RecordsClient; onDon
         ))}
       </fieldset>
       <fieldset>
+        <legend>Which types of record (optional)</legend>
+        {RESOURCE_TYPES.map((t) => (
+          <label key={t} className="inline">
+            <input
+              type="checkbox"
+              checked={resourceTypes.includes(t)}
+              onChange={() => setResourceTypes(toggle(resourceTypes, t))}
+            />{' '}
+            {t}
+          </label>
+        ))}
+      </fieldset>
+      {choices.length > 0 && (
+        <fieldset>
+          <legend>Only these records (optional)</legend>
+          {choices.map((c) => (
+            <label key={c.recordId} className="inline">
+              <input
+                type="checkbox"
+                checked={recordIds.includes(c.recordId)}
+                onChange={() => setRecordIds(toggle(recordIds, c.recordId))}
+              />{' '}
+              {c.label}
+            </label>
+          ))}
+        </fieldset>
+      )}
+      <p className="muted">A record is shared only if it matches every choice above.</p>
+      <fieldset>
         <legend>For what</legend>
         {PURPOSES.map((p) => (
           <label key={p} className="inline">
@@ -216,6 +291,8 @@ export function ConsentForm({ records, onDone }: { records: RecordsClient; onDon
           </label>
         ))}
       </fieldset>
+      <label htmlFor="grant-from">Starting (leave empty for now)</label>
+      <input id="grant-from" type="datetime-local" value={from} onChange={(e) => setFrom(e.target.value)} />
       <label htmlFor="grant-hours">For how many hours</label>
       <input id="grant-hours" inputMode="numeric" value={hours} onChange={(e) => setHours(e.target.value)} />
       <button type="submit" disabled={busy}>
