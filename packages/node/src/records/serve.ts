@@ -50,7 +50,8 @@ export interface ServeContext {
   vault: ReleaseKeyVault;
   now: () => number;
   decisionTtlMs: number;
-  log: (e: AccessLogEntry) => void;
+  /** Writes an access-log entry; the read is answered only once it resolves (on disk). */
+  log: (e: AccessLogEntry) => void | Promise<void>;
 }
 
 /** Response of {@link serveSpv}. */
@@ -85,8 +86,13 @@ interface Checked {
   linkGrantId?: string;
 }
 
-function deny(ctx: ServeContext, d: AccessDecisionEntry, code: string, message: string): never {
-  ctx.log({
+async function deny(
+  ctx: ServeContext,
+  d: AccessDecisionEntry,
+  code: string,
+  message: string,
+): Promise<never> {
+  await ctx.log({
     recordId: d.recordId,
     requester: d.requester,
     purpose: d.purpose,
@@ -99,12 +105,12 @@ function deny(ctx: ServeContext, d: AccessDecisionEntry, code: string, message: 
 }
 
 /** The checks common to SPV and STT serving. */
-function checkDecision(
+async function checkDecision(
   ctx: ServeContext,
   requester: MemberEntry,
   txId: string,
   mode: 'spv' | 'stt',
-): Checked {
+): Promise<Checked> {
   const state = ctx.node.store;
   const d = state.get(keys.access(txId)) as AccessDecisionEntry | undefined;
   if (!d)
@@ -128,7 +134,7 @@ function checkDecision(
   const record = getRecord(state, d.recordId);
   if (!record) throw new LedgerError({ code: 'NOT_FOUND' }, 'unknown record');
   if (record.erasedAt !== undefined)
-    deny(ctx, d, 'RECORD_ERASED', `the record was erased at height ${record.erasedAt}`);
+    return deny(ctx, d, 'RECORD_ERASED', `the record was erased at height ${record.erasedAt}`);
   if (ctx.now() - d.time > ctx.decisionTtlMs)
     throw new LedgerError(
       { code: 'DECISION_EXPIRED' },
@@ -148,7 +154,7 @@ function checkDecision(
     at: ctx.now(),
     height: ctx.node.head().height,
   });
-  if (!again.allow) deny(ctx, d, again.code, `access no longer allowed: ${again.code}`);
+  if (!again.allow) return deny(ctx, d, again.code, `access no longer allowed: ${again.code}`);
   if (member.encryptionKey === undefined)
     throw new LedgerError(
       { code: 'NO_ENCRYPTION_KEY' },
@@ -184,7 +190,7 @@ export async function serveSpv(
   requester: MemberEntry,
   requestTxId: string,
 ): Promise<ServedSpvRecord> {
-  const { d, record, member, view, linkGrantId } = checkDecision(ctx, requester, requestTxId, 'spv');
+  const { d, record, member, view, linkGrantId } = await checkDecision(ctx, requester, requestTxId, 'spv');
   const salt = ctx.vault.get(d.recordId, 'salt');
   const stored = await ctx.ehr.get(d.recordId);
   if (!salt?.confirmedAt || !stored)
@@ -204,7 +210,7 @@ export async function serveSpv(
     }
   }
   const envelope = await sealFor(member, canonicalBytes(body), spvServeAad(d.recordId, requestTxId));
-  ctx.log({
+  await ctx.log({
     recordId: d.recordId,
     requester: member.id,
     purpose: d.purpose,
@@ -232,17 +238,17 @@ export async function serveRelease(
   requester: MemberEntry,
   requestTxId: string,
 ): Promise<ServedReleaseKey> {
-  const { d, member } = checkDecision(ctx, requester, requestTxId, 'stt');
+  const { d, member } = await checkDecision(ctx, requester, requestTxId, 'stt');
   const key = ctx.vault.get(d.recordId, 'release');
   if (!key) {
     if (ctx.vault.isErased(d.recordId, 'release'))
-      deny(ctx, d, 'RECORD_ERASED', 'the release key was erased');
+      await deny(ctx, d, 'RECORD_ERASED', 'the release key was erased');
     throw new LedgerError({ code: 'NOT_FOUND' }, 'this node holds no release key for the record');
   }
   if (key.confirmedAt === undefined)
     throw new LedgerError({ code: 'NOT_FOUND' }, 'the release key is not confirmed yet');
   const envelope = await sealFor(member, key.secret, releaseServeAad(d.recordId, requestTxId));
-  ctx.log({
+  await ctx.log({
     recordId: d.recordId,
     requester: member.id,
     purpose: d.purpose,

@@ -129,7 +129,7 @@ export class RecordServices {
   readonly #log: (m: string) => void;
   readonly #syncWaitMs: number;
   readonly #requestWaitMs: number;
-  readonly #readLog: (reader: MemberEntry, reads: readonly PatientDataRead[]) => void;
+  readonly #readLog: (reader: MemberEntry, reads: readonly PatientDataRead[]) => Promise<void>;
   #follower: Follower | undefined;
   #retry: IndexAction[] = [];
 
@@ -160,7 +160,7 @@ export class RecordServices {
       vault: o.vault,
       now: this.#now,
       decisionTtlMs: o.decisionTtlMs ?? 5 * 60_000,
-      log: (e) => this.accessLog.add(e),
+      log: (e) => this.accessLog.addGrouped(e),
     };
     this.#ctx = {
       node: o.node,
@@ -335,10 +335,10 @@ export class RecordServices {
   /**
    * The server's `readLog` hook (api/server.ts; readLog.ts): logs each read of patient data
    * served outside the record routes — state values, the episode index, the confidentiality
-   * routes — on the durable access log.
+   * routes — on the durable access log; resolves once the entries are on disk (group commit).
    */
-  logReads(reader: MemberEntry, reads: readonly PatientDataRead[]): void {
-    this.#readLog(reader, reads);
+  logReads(reader: MemberEntry, reads: readonly PatientDataRead[]): Promise<void> {
+    return this.#readLog(reader, reads);
   }
 
   // ---- erasure ------------------------------------------------------------------------------
@@ -395,7 +395,7 @@ export class RecordServices {
     str(subject, 'subject', M, 128, ID);
     await this.sync();
     const records = this.index.bySubject(subject);
-    this.logReads(
+    await this.logReads(
       member,
       records.map((r) => ({ recordId: r.recordId, channel: 'index' })),
     );
