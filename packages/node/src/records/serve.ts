@@ -36,7 +36,7 @@ import {
   type ReadView,
   type RecordEntry,
 } from '@medledger/core';
-import { releaseServeAad, spvServeAad } from '@medledger/client';
+import { releaseServeAad, spvBatchServeAad, spvServeAad } from '@medledger/client';
 import type { EhrStore } from '../ehr/types.js';
 import type { LedgerView } from '../ledgerView.js';
 import { deidentifyResource } from './deidentify.js';
@@ -190,6 +190,27 @@ export async function serveSpv(
   requester: MemberEntry,
   requestTxId: string,
 ): Promise<ServedSpvRecord> {
+  const p = await prepareSpv(ctx, requester, requestTxId);
+  const envelope = await sealFor(p.member, canonicalBytes(p.body), spvServeAad(p.meta.recordId, requestTxId));
+  await ctx.log(p.entry);
+  return { ...p.meta, envelope };
+}
+
+/** An SPV record ready to be sealed: what {@link serveSpv} answers, its plaintext and log entry. */
+interface PreparedSpv {
+  member: MemberEntry;
+  meta: Omit<ServedSpvRecord, 'envelope'>;
+  /** `{ resource, salt? }`, to be sealed to the requester. */
+  body: { [k: string]: JsonValue };
+  entry: AccessLogEntry;
+}
+
+/** Everything of {@link serveSpv} but sealing and logging: the checks, the EHR read, the view. */
+async function prepareSpv(
+  ctx: ServeContext,
+  requester: MemberEntry,
+  requestTxId: string,
+): Promise<PreparedSpv> {
   const { d, record, member, view, linkGrantId } = await checkDecision(ctx, requester, requestTxId, 'spv');
   const salt = ctx.vault.get(d.recordId, 'salt');
   const stored = await ctx.ehr.get(d.recordId);
@@ -209,24 +230,81 @@ export async function serveSpv(
       body = { resource };
     }
   }
-  const envelope = await sealFor(member, canonicalBytes(body), spvServeAad(d.recordId, requestTxId));
-  await ctx.log({
-    recordId: d.recordId,
-    requester: member.id,
-    purpose: d.purpose,
-    channel: 'spv',
-    outcome: 'allowed',
-    at: ctx.now(),
-  });
   return {
-    recordId: d.recordId,
-    requestTxId,
-    recordTxId: record.txId,
-    commitment: record.commitment ?? '',
-    deidentified,
-    removed,
-    envelope,
+    member,
+    meta: {
+      recordId: d.recordId,
+      requestTxId,
+      recordTxId: record.txId,
+      commitment: record.commitment ?? '',
+      deidentified,
+      removed,
+    },
+    body,
+    entry: {
+      recordId: d.recordId,
+      requester: member.id,
+      purpose: d.purpose,
+      channel: 'spv',
+      outcome: 'allowed',
+      at: ctx.now(),
+    },
   };
+}
+
+/** One answer of {@link serveSpvMany}: a served record's meta, or why the request was refused. */
+export type ServedSpvResult =
+  | (Omit<ServedSpvRecord, 'envelope'> & { ok: true })
+  | { ok: false; requestTxId: string; error: { code: string; message: string } };
+
+/** Response of {@link serveSpvMany}. */
+export interface ServedSpvBatch {
+  /** One per request, in order. */
+  results: ServedSpvResult[];
+  /**
+   * The served records, sealed once to the requester: canonical JSON of
+   * `[{ requestTxId, recordId, body: { resource, salt? } }, ...]` in the order of the served
+   * results, under `spvBatchServeAad` of those (record id, request) pairs. Absent if none was served.
+   */
+  envelope?: EnvelopeJson;
+}
+
+/**
+ * Serves the SPV records of many `access.request`s of one requester (a page of a patient's
+ * records, a batch of reads): each request is checked as {@link serveSpv} checks it — its own
+ * decision on the ledger, checked again now — and gets its own log entry; a refused one answers
+ * its code without failing the others. The served records are sealed together in one envelope
+ * to the requester (one HPKE seal instead of one per record: the receiver, and so the
+ * protection, is the same), bound to every (record, request) pair it carries. Their log entries
+ * are written in one group commit (accessLogOutbox.ts) before the answer.
+ */
+export async function serveSpvMany(
+  ctx: ServeContext,
+  requester: MemberEntry,
+  requestTxIds: readonly string[],
+): Promise<ServedSpvBatch> {
+  const prepared = await Promise.all(
+    requestTxIds.map((txId) =>
+      prepareSpv(ctx, requester, txId).then(
+        (p) => ({ txId, p }),
+        (e: unknown) => {
+          if (!(e instanceof LedgerError)) throw e;
+          return { txId, error: { code: e.code as string, message: e.message } };
+        },
+      ),
+    ),
+  );
+  const served = prepared.flatMap((x) => ('p' in x ? [x.p] : []));
+  const results: ServedSpvResult[] = prepared.map((x) =>
+    'p' in x ? { ok: true, ...x.p.meta } : { ok: false, requestTxId: x.txId, error: x.error },
+  );
+  if (served.length === 0) return { results };
+  const plaintext = canonicalBytes(
+    served.map((p) => ({ requestTxId: p.meta.requestTxId, recordId: p.meta.recordId, body: p.body })),
+  );
+  const envelope = await sealFor(served[0]!.member, plaintext, spvBatchServeAad(served.map((p) => p.meta)));
+  await Promise.all(served.map((p) => ctx.log(p.entry)));
+  return { results, envelope };
 }
 
 /**

@@ -50,7 +50,9 @@ import { RecordIndex, type IndexedRecord, type PatientLogEntry } from './recordI
 import {
   serveRelease,
   serveSpv,
+  serveSpvMany,
   type ServeContext,
+  type ServedSpvBatch,
   type ServedReleaseKey,
   type ServedSpvRecord,
 } from './serve.js';
@@ -262,6 +264,19 @@ export class RecordServices {
     await this.#applied(requestTxId);
     await this.sync();
     return serveSpv(this.#serve, member, requestTxId);
+  }
+
+  /**
+   * Serves the SPV records of many `access.request`s of one requester in one call (see
+   * serve.ts {@link serveSpvMany}): each request decided and logged on its own.
+   * @throws LedgerError MALFORMED_REQUEST if a transaction id is listed twice
+   */
+  async serveSpvMany(member: MemberEntry, requestTxIds: readonly string[]): Promise<ServedSpvBatch> {
+    if (new Set(requestTxIds).size !== requestTxIds.length)
+      throw new LedgerError({ code: 'MALFORMED_REQUEST' }, 'a request transaction is listed twice');
+    await Promise.all(requestTxIds.map((t) => this.#applied(t)));
+    await this.sync();
+    return serveSpvMany(this.#serve, member, requestTxIds);
   }
 
   /** See serve.ts {@link serveRelease}. */
