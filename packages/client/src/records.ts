@@ -635,13 +635,17 @@ export class RecordsClient {
           )[];
           envelope?: EnvelopeJson;
         };
-        // The served records come sealed together, bound to every (record, request) pair served.
-        const served: { i: number; txId: string; meta: Omit<ServedSpv, 'envelope'> }[] = [];
+        // The served records come sealed together, in the order of the request, bound to every
+        // (record, request) pair served.
+        const served = group.flatMap(({ i, txId }, k) => {
+          const r = results[k];
+          return r?.ok ? [{ i, txId, meta: r as Omit<ServedSpv, 'envelope'> }] : [];
+        });
         await Promise.all(
           group.map(async ({ i, txId }, k) => {
             const r = results[k];
             if (r === undefined) return refuse(i, 'BAD_RESPONSE', 'the holder answered fewer results');
-            if (r.ok) return void served.push({ i, txId, meta: r });
+            if (r.ok) return;
             if (r.error.code !== 'ACCESS_DENIED') return refuse(i, r.error.code, r.error.message);
             const d = await this.state<AccessDecisionEntry>(`access:${txId}`);
             return d && !d.allow
@@ -650,7 +654,6 @@ export class RecordsClient {
           }),
         );
         if (served.length === 0) return;
-        served.sort((a, b) => a.i - b.i);
         let bodies: { requestTxId: string; recordId: string; body: ServedBody }[];
         try {
           if (!envelope) throw new Error('no envelope');

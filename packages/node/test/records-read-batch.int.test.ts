@@ -89,6 +89,17 @@ test('batch: allowed reads are served and verified, a denied one is refused with
   assert.ok(served.every((e) => e.requester === w.id.baker && e.outcome === 'allowed'));
 });
 
+test('batch: records whose holder the client knows and records it does not, mixed in one batch, all open in order', async () => {
+  await w.c.alice.writeSpv({ recordId: 'batch-lab-4', patient: w.id.bob, resource: observation(S, 7.3) });
+  // batch-lab-1 and -2 were read above (holder known); batch-lab-4 is new to baker's client.
+  const ids = ['batch-lab-4', 'batch-lab-1', 'batch-lab-2', 'batch-lab-4', 'batch-lab-1'];
+  const page = await w.c.baker.readSpvMany(ids.map((recordId) => ({ recordId, purpose: 'treatment' })));
+  assert.deepEqual(
+    page.map((r) => (r.ok ? [r.record.recordId, r.record.verified] : [r.recordId, r.code])),
+    ids.map((id) => [id, true]),
+  );
+});
+
 test('batch: a replayed access request in a batch submission gets no new decision', async () => {
   const { txId } = await w.c.baker.requestAccess('batch-lab-1', 'treatment');
   const tx = w.node.getTxWithProof(txId)!.tx;
