@@ -141,8 +141,8 @@ async function bench(which: string | undefined, a: Args): Promise<Record<string,
     case 'access': {
       const { benchAccess } = await import('./bench/access.js');
       return benchAccess({
-        reads: int(a, 'reads', 2000, 1),
-        concurrency: int(a, 'concurrency', 32, 1),
+        reads: int(a, 'reads', 6000, 1),
+        concurrency: int(a, 'concurrency', 64, 1),
         records: int(a, 'records', 20, 1),
         batch: int(a, 'batch', 16, 1),
         commitTxs: int(a, 'commit-txs', 5000, 0),

@@ -10,17 +10,25 @@
  *    node's organization) writes `records` SPV lab records (FHIR DiagnosticReport), Bob grants
  *    treatment access to `lab` to dr-baker, dr-chen and dr-gp;
  * 3. measures `reads` reads with `concurrency` in flight, spread over the readers and the
- *    records. One read is `readSpv(recordId, 'treatment')`: an `access.request` transaction
- *    committed on the ledger (the audit entry), the sealed record fetched from the holder's
- *    node, decrypted and checked against the commitment of a light-client-checked transaction.
- *    Latency is from the request being signed to the record verified, as the reader sees it;
+ *    records, `batch` reads per client call. Each read is its own `access.request` transaction
+ *    committed on the ledger (the audit entry), its record fetched from the holder's node
+ *    (sealed to the reader, logged by the holder), decrypted and checked against the commitment
+ *    of a light-client-checked transaction. With `batch` 1 a call is `readSpv(recordId,
+ *    'treatment')`; above, `readSpvMany`: the batch's requests submitted together, the allowed
+ *    records fetched in one call and sealed together. Latency is from the requests being signed
+ *    to the records verified, as the reader sees it (every read of a call has its call's);
+ *    the bench consortium's genesis cuts a block `blockCutMs` after its first transaction;
  * 4. proves the audit: Bob's access log (the node's index of the ledger) must hold one allowed
  *    `access.decided` entry per successful read, and each entry's decision must be in the
  *    ledger state (`access:<txId>`, allow, requested by a reader, about Bob's record);
- * 5. reads the node's peak RSS (VmHWM) and its main thread's busy share, and stops it.
+ * 5. runs a write-only load on the same node: `commitTxs` plain `record.anchor` transactions,
+ *    so that `readsPerSec` can be read against `committedTxPerSec`;
+ * 6. reads the node's peak RSS (VmHWM) and its main thread's busy share, and stops it.
  *
  * The reader clients run in this process: their CPU (P-256 signing, HPKE opening, the
- * light-client check) is reported as `clientCpuBusy` (share of one core over the run).
+ * light-client check) is reported as `clientCpuBusy` (share of one core over the run) and
+ * `clientCpuMsPerRead`; the node's CPU, all its threads, as `nodeCpuMsPerRead` (from /proc).
+ * On a machine shared with other work, CPU per read is the steadier figure.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
