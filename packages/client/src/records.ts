@@ -193,7 +193,7 @@ export class RecordsClient {
    * Record transactions already checked as a light client (final under a quorum checkpoint):
    * a committed transaction never changes, so it is checked once. Bounded; oldest dropped.
    */
-  readonly #checked = new Map<string, TxWithProof>();
+  readonly #checked = new Map<string, Promise<TxWithProof>>();
   /** The holder of each SPV record read so far, from its checked record transaction. */
   readonly #holders = new Map<string, string>();
 
@@ -517,16 +517,25 @@ export class RecordsClient {
    * The record transaction, checked as a light client: valid, in a block a quorum of the
    * consortium's nodes signed a checkpoint of.
    */
-  async #checkedTx(txId: string): Promise<TxWithProof> {
-    const known = this.#checked.get(txId);
-    if (known !== undefined) return known;
+  #checkedTx(txId: string): Promise<TxWithProof> {
+    // One fetch per transaction, shared by the reads that need it at once (two identical
+    // signed requests in the same millisecond would be one request replayed, to the node).
+    let p = this.#checked.get(txId);
+    if (p === undefined) {
+      p = this.#fetchCheckedTx(txId);
+      if (this.#checked.size >= CHECKED_TX_CACHE) this.#checked.delete(this.#checked.keys().next().value!);
+      this.#checked.set(txId, p);
+      p.catch(() => this.#checked.delete(txId));
+    }
+    return p;
+  }
+
+  async #fetchCheckedTx(txId: string): Promise<TxWithProof> {
     this.#genesis ??= await this.http.genesis();
     const t = await this.http.getTx(txId, { finalWaitMs: 10_000 });
     const check = checkTxWithProof(t, this.#genesis);
     if (!check.ok)
       throw new RecordsError('BAD_PROOF', `the record transaction does not verify: ${check.reason}`);
-    if (this.#checked.size >= CHECKED_TX_CACHE) this.#checked.delete(this.#checked.keys().next().value!);
-    this.#checked.set(txId, t);
     return t;
   }
 
