@@ -95,7 +95,7 @@ benchmarks:
   medledger bench   ledger [--txs N] [--warmup W] [--batch B] [--in-flight K] [--json]
   medledger bench   consortium [--nodes 3] [--txs N] [--failover-txs N/2] [--warmup W] [--batch B] [--in-flight K] [--json]
                     node processes ordered by a 3-member etcd cluster: commit on every node, the cutter killed mid-run
-  medledger bench   access [--reads N] [--concurrency C] [--records R] [--json]   consented SPV reads/s, each audited
+  medledger bench   access [--reads N] [--concurrency C] [--batch B] [--block-cut-ms M] [--records R] [--commit-txs T] [--json]   consented SPV reads/s, each audited; the same run's commit rate
   medledger bench   crypto [--quick] [--json]                       ABE / PRE / HE / PEKS per-operation times
   medledger bench   anonymity [--quick] [--json]                    credentials / group / ring / ZK per-operation times
   medledger bench   emergency [--runs 20] [--json]                  emergency access by 2-of-3 PRE, end to end
@@ -146,9 +146,12 @@ async function bench(which: string | undefined, a: Args): Promise<Record<string,
     case 'access': {
       const { benchAccess } = await import('./bench/access.js');
       return benchAccess({
-        reads: int(a, 'reads', 2000, 1),
-        concurrency: int(a, 'concurrency', 32, 1),
+        reads: int(a, 'reads', 6000, 1),
+        concurrency: int(a, 'concurrency', 64, 1),
         records: int(a, 'records', 20, 1),
+        batch: int(a, 'batch', 16, 1),
+        commitTxs: int(a, 'commit-txs', 5000, 0),
+        blockCutMs: int(a, 'block-cut-ms', 10, 1),
         log,
       });
     }

@@ -82,6 +82,12 @@ export const sttEnvelopeAad = (recordId: string): Uint8Array => utf8(recordId);
 /** Context bound into the envelope of an SPV record served by a node. */
 export const spvServeAad = (recordId: string, requestTxId: string): Uint8Array =>
   utf8(`medledger/spv-serve/v1:${recordId}:${requestTxId}`);
+/**
+ * Context bound into the one envelope of the SPV records served together
+ * (`POST /v1/access/records`): every request transaction id and its record id, in order.
+ */
+export const spvBatchServeAad = (items: readonly { recordId: string; requestTxId: string }[]): Uint8Array =>
+  utf8(`medledger/spv-serve-batch/v1:${items.map((i) => `${i.recordId}:${i.requestTxId}`).join(',')}`);
 /** Context bound into the envelope of a release key served by a node. */
 export const releaseServeAad = (recordId: string, requestTxId: string): Uint8Array =>
   utf8(`medledger/stt-release/v1:${recordId}:${requestTxId}`);

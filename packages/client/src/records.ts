@@ -56,6 +56,7 @@ import {
   decryptSttBody,
   encryptSttBody,
   releaseServeAad,
+  spvBatchServeAad,
   spvServeAad,
   sttEnvelopeAad,
 } from './recordCrypto.js';
@@ -67,6 +68,9 @@ import { MedledgerError } from './errors.js';
 import { isTxOf } from '@medledger/core';
 
 type Obj = { [k: string]: JsonValue };
+
+/** Checked record transactions a client keeps (see `RecordsClient.#checked`). */
+const CHECKED_TX_CACHE = 1000;
 
 /** A failed record operation: a rejected transaction, a denied access, a failed check. */
 /** A DSS record as `GET /v1/dss/records/:recordId` serves it. */
@@ -131,6 +135,25 @@ export interface FetchedSpvRecord {
   commitment: string;
 }
 
+/** What a holder serves for an allowed SPV request (node records/serve.ts `ServedSpvRecord`). */
+interface ServedSpv {
+  recordId: string;
+  recordTxId: string;
+  deidentified: boolean;
+  removed: string[];
+  envelope: EnvelopeJson;
+}
+
+/** The plaintext of a served SPV record: the resource, and its salt unless de-identified. */
+type ServedBody = { resource: Obj; salt?: string };
+
+/** One answer of {@link RecordsClient.readSpvMany}: the record, or the code that refused it. */
+export type SpvReadResult =
+  { ok: true; record: FetchedSpvRecord } | { ok: false; recordId: string; code: string; message: string };
+
+/** Most reads in one {@link RecordsClient.readSpvMany} (the node's `POST /v1/access/records` limit). */
+export const MAX_BATCH_READS = 256;
+
 /** The `nodes` field of a node's status (org id → http(s) base URL); anything else is dropped. */
 function peerUrlsOf(nodes: unknown): Record<string, string> {
   const out: Record<string, string> = {};
@@ -170,6 +193,13 @@ export class RecordsClient {
   #genesis: Genesis | undefined;
   #org: string | undefined;
   #peers: Promise<Record<string, string>> | undefined;
+  /**
+   * Record transactions already checked as a light client (final under a quorum checkpoint):
+   * a committed transaction never changes, so it is checked once. Bounded; oldest dropped.
+   */
+  readonly #checked = new Map<string, Promise<TxWithProof>>();
+  /** The holder of each SPV record read so far, from its checked record transaction. */
+  readonly #holders = new Map<string, string>();
 
   constructor(p: RecordsClientParameters) {
     this.#p = p;
@@ -501,7 +531,20 @@ export class RecordsClient {
    * The record transaction, checked as a light client: valid, in a block a quorum of the
    * consortium's nodes signed a checkpoint of.
    */
-  async #checkedTx(txId: string): Promise<TxWithProof> {
+  #checkedTx(txId: string): Promise<TxWithProof> {
+    // One fetch per transaction, shared by the reads that need it at once (two identical
+    // signed requests in the same millisecond would be one request replayed, to the node).
+    let p = this.#checked.get(txId);
+    if (p === undefined) {
+      p = this.#fetchCheckedTx(txId);
+      if (this.#checked.size >= CHECKED_TX_CACHE) this.#checked.delete(this.#checked.keys().next().value!);
+      this.#checked.set(txId, p);
+      p.catch(() => this.#checked.delete(txId));
+    }
+    return p;
+  }
+
+  async #fetchCheckedTx(txId: string): Promise<TxWithProof> {
     this.#genesis ??= await this.http.genesis();
     const t = await this.http.getTx(txId, { finalWaitMs: 10_000 });
     const check = checkTxWithProof(t, this.#genesis);
@@ -512,24 +555,34 @@ export class RecordsClient {
 
   /** Fetches the record of an allowed SPV request from the holder's node and checks it. */
   async fetchSpv(requestTxId: string, holder?: string): Promise<FetchedSpvRecord> {
+    const r = await this.signed<ServedSpv>(
+      'GET',
+      pathOf(API.records.spvRecord, { txId: requestTxId }),
+      undefined,
+      holder,
+    );
+    return this.#openServed(r, requestTxId);
+  }
+
+  /** Opens a served SPV record and checks it against its light-client-checked transaction. */
+  async #openServed(r: ServedSpv, requestTxId: string): Promise<FetchedSpvRecord> {
     const key = this.#encryptionKey();
-    const r = await this.signed<{
-      recordId: string;
-      recordTxId: string;
-      deidentified: boolean;
-      removed: string[];
-      envelope: EnvelopeJson;
-    }>('GET', pathOf(API.records.spvRecord, { txId: requestTxId }), undefined, holder);
     const plain = await openEnvelope(
       envelopeFromJson(r.envelope),
       { id: this.memberId, privateKey: key },
       spvServeAad(r.recordId, requestTxId),
     );
-    const body = JSON.parse(new TextDecoder().decode(plain)) as { resource: Obj; salt?: string };
+    return this.#checkServed(r, JSON.parse(new TextDecoder().decode(plain)) as ServedBody);
+  }
+
+  /** Checks a served record's body against its light-client-checked record transaction. */
+  async #checkServed(r: Omit<ServedSpv, 'envelope'>, body: ServedBody): Promise<FetchedSpvRecord> {
     const t = await this.#checkedTx(r.recordTxId);
     const payload = t.tx.body.payload as { recordId?: string; commitment?: string };
     if (!isTxOf(t.tx.body, 'record.spv') || payload.recordId !== r.recordId || !payload.commitment)
       throw new RecordsError('BAD_PROOF', 'the served transaction is not the record’s SPV transaction');
+    const holderOf = (t.tx.body.payload as { holder?: unknown }).holder;
+    if (typeof holderOf === 'string') this.#holders.set(r.recordId, holderOf);
     const verified =
       body.salt !== undefined &&
       verifyCommitment(fromHex(payload.commitment), canonicalBytes(body.resource), fromB64u(body.salt));
@@ -544,20 +597,175 @@ export class RecordsClient {
   }
 
   /**
+   * Reads many SPV records at once (a page of a patient's records): one signed
+   * `access.request` per read, submitted together (`POST /v1/txs/batch`), each decided and
+   * logged on the ledger on its own; then the allowed ones fetched from each holder in one
+   * call (`POST /v1/access/records`), which serves and logs each under its own decision. Every
+   * record is checked as {@link readSpv} checks it. A read that is refused — denied by the
+   * ledger, rejected at submission, not served — answers its code; the others go on.
+   * @param reads at most 256 `{ recordId, purpose }`, in the order of the answers
+   * @example
+   * const page = await rc.readSpvMany(ids.map((recordId) => ({ recordId, purpose: 'treatment' })));
+   * for (const r of page) if (r.ok) show(r.record.resource); else note(r.recordId, r.code);
+   */
+  async readSpvMany(reads: readonly { recordId: string; purpose: Purpose }[]): Promise<SpvReadResult[]> {
+    if (reads.length < 1 || reads.length > MAX_BATCH_READS)
+      throw new RecordsError('MALFORMED_REQUEST', `between 1 and ${MAX_BATCH_READS} reads at once`);
+    const chainId = await this.#chain();
+    const txs = reads.map(({ recordId, purpose }) =>
+      this.wallet.txFromJson({
+        chainId,
+        type: 'access.request',
+        payload: { recordId, purpose },
+        createdAt: this.#now(),
+      }),
+    );
+    const submitted = await this.http.submitBatch(txs, { waitMs: this.#p.waitMs ?? 10_000 });
+    const out: (SpvReadResult | undefined)[] = reads.map(() => undefined);
+    const refuse = (i: number, code: string, message: string): void => {
+      out[i] = { ok: false, recordId: reads[i]!.recordId, code, message };
+    };
+    const byHolder = new Map<string, { i: number; txId: string }[]>();
+    await Promise.all(
+      submitted.map(async (r, i) => {
+        if (r.status === 'rejected') return refuse(i, r.error.code, r.error.message);
+        if (r.status !== 'committed')
+          return refuse(i, 'TIMEOUT', `access request ${r.txId} not committed in time`);
+        if (r.duplicate)
+          return refuse(i, 'DUPLICATE_TX', 'this access request was already made: no new decision');
+        if (r.receipt.code !== 'OK') return refuse(i, r.receipt.code, r.receipt.message ?? r.receipt.code);
+        let holder = this.#holders.get(reads[i]!.recordId);
+        if (holder === undefined) {
+          const d = await this.state<AccessDecisionEntry>(`access:${r.txId}`);
+          if (!d) return refuse(i, 'NOT_FOUND', 'no decision recorded for the request');
+          if (!d.allow) return refuse(i, d.code, `access denied by the ledger: ${d.code}`);
+          holder = d.holder ?? '';
+        }
+        const group = byHolder.get(holder) ?? [];
+        group.push({ i, txId: r.txId });
+        byHolder.set(holder, group);
+      }),
+    );
+    await Promise.all(
+      [...byHolder].map(async ([holder, group]) => {
+        const api = await this.#api(holder === '' ? undefined : holder);
+        const { results, envelope } = (await api.call(API.records.spvRecords, {
+          body: { txIds: group.map((g) => g.txId) },
+        })) as {
+          results: (
+            | ({ ok: true } & Omit<ServedSpv, 'envelope'>)
+            | { ok: false; error: { code: string; message: string } }
+          )[];
+          envelope?: EnvelopeJson;
+        };
+        // The served records come sealed together, in the order of the request, bound to every
+        // (record, request) pair served.
+        const served = group.flatMap(({ i, txId }, k) => {
+          const r = results[k];
+          return r?.ok ? [{ i, txId, meta: r as Omit<ServedSpv, 'envelope'> }] : [];
+        });
+        await Promise.all(
+          group.map(async ({ i, txId }, k) => {
+            const r = results[k];
+            if (r === undefined) return refuse(i, 'BAD_RESPONSE', 'the holder answered fewer results');
+            if (r.ok) return;
+            if (r.error.code !== 'ACCESS_DENIED') return refuse(i, r.error.code, r.error.message);
+            const d = await this.state<AccessDecisionEntry>(`access:${txId}`);
+            return d && !d.allow
+              ? refuse(i, d.code, `access denied by the ledger: ${d.code}`)
+              : refuse(i, r.error.code, r.error.message);
+          }),
+        );
+        if (served.length === 0) return;
+        let bodies: { requestTxId: string; recordId: string; body: ServedBody }[];
+        try {
+          if (!envelope) throw new Error('no envelope');
+          const plain = await openEnvelope(
+            envelopeFromJson(envelope),
+            { id: this.memberId, privateKey: this.#encryptionKey() },
+            spvBatchServeAad(served.map((x) => ({ recordId: reads[x.i]!.recordId, requestTxId: x.txId }))),
+          );
+          bodies = JSON.parse(new TextDecoder().decode(plain)) as typeof bodies;
+          if (!Array.isArray(bodies) || bodies.length !== served.length) throw new Error('count');
+        } catch {
+          for (const x of served)
+            refuse(x.i, 'BAD_RESPONSE', 'the served records do not open for these requests');
+          return;
+        }
+        await Promise.all(
+          served.map(async (x, k) => {
+            const b = bodies[k]!;
+            const recordId = reads[x.i]!.recordId;
+            if (b.requestTxId !== x.txId || b.recordId !== recordId || x.meta.recordId !== recordId)
+              return refuse(x.i, 'BAD_PROOF', 'the holder served another record');
+            try {
+              const rec = await this.#checkServed(x.meta, b.body);
+              if (!rec.deidentified && !rec.verified)
+                return refuse(
+                  x.i,
+                  'COMMITMENT_MISMATCH',
+                  'the served record does not match its on-chain commitment',
+                );
+              out[x.i] = { ok: true, record: rec };
+            } catch (e) {
+              refuse(x.i, (e as { code?: string }).code ?? 'BAD_RESPONSE', (e as Error).message);
+            }
+          }),
+        );
+      }),
+    );
+    return out.map(
+      (r, i) => r ?? { ok: false, recordId: reads[i]!.recordId, code: 'INTERNAL', message: 'no answer' },
+    );
+  }
+
+  /**
    * Requests access to an SPV record and reads it from its holder; throws RecordsError with
    * the ledger's code if denied, COMMITMENT_MISMATCH if the served record is not the committed one.
    */
   async readSpv(recordId: string, purpose: Purpose): Promise<FetchedSpvRecord> {
-    const { txId, decision } = await this.requestAccess(recordId, purpose);
-    if (!decision.allow)
-      throw new RecordsError(decision.code, `access denied by the ledger: ${decision.code}`);
-    const rec = await this.fetchSpv(txId, decision.holder);
+    const holder = this.#holders.get(recordId);
+    const rec =
+      holder === undefined
+        ? await this.#requestAndFetch(recordId, purpose)
+        : await this.#requestAndFetchAt(recordId, purpose, holder);
     if (!rec.deidentified && !rec.verified)
       throw new RecordsError(
         'COMMITMENT_MISMATCH',
         'the served record does not match its on-chain commitment',
       );
     return rec;
+  }
+
+  /** The access request, the ledger's decision read from the node, then the holder's record. */
+  async #requestAndFetch(recordId: string, purpose: Purpose): Promise<FetchedSpvRecord> {
+    const { txId, decision } = await this.requestAccess(recordId, purpose);
+    if (!decision.allow)
+      throw new RecordsError(decision.code, `access denied by the ledger: ${decision.code}`);
+    return this.fetchSpv(txId, decision.holder);
+  }
+
+  /**
+   * For a record whose holder is known (from its checked record transaction): the access
+   * request, then the record straight from the holder, which serves only under an allowed
+   * decision on its ledger. The decision is read only when the holder refuses, to throw the
+   * ledger's own code — one round trip fewer on the common path, and the same outcome.
+   */
+  async #requestAndFetchAt(recordId: string, purpose: Purpose, holder: string): Promise<FetchedSpvRecord> {
+    const { txId } = await this.submit('access.request', { recordId, purpose });
+    try {
+      return await this.fetchSpv(txId, holder);
+    } catch (e) {
+      if (!(e instanceof MedledgerHttpError)) throw e;
+      const decision = await this.state<AccessDecisionEntry>(`access:${txId}`);
+      if (decision && !decision.allow)
+        throw new RecordsError(decision.code, `access denied by the ledger: ${decision.code}`);
+      if (decision?.holder !== undefined && decision.holder !== holder) {
+        this.#holders.delete(recordId);
+        return this.fetchSpv(txId, decision.holder);
+      }
+      throw e;
+    }
   }
 
   // ---- STT ----------------------------------------------------------------------------------

@@ -2,8 +2,10 @@
  * Multi-receiver envelopes for the STT chain (survey §6.2: "one content key per record,
  * wrapped for each receiver"). A record is encrypted once with AES-256-GCM under a fresh
  * random 256-bit content key; the content key is wrapped for each receiver with HPKE
- * (RFC 9180) in base mode with DHKEM(X25519, HKDF-SHA256), HKDF-SHA256 and AES-256-GCM,
- * through `@hpke/core` (checked against RFC 9180 Appendix A.1 in the tests).
+ * (RFC 9180) in base mode with DHKEM(X25519, HKDF-SHA256), HKDF-SHA256 and AES-256-GCM:
+ * `hpkeSealBase` / `hpkeOpenBase` of primitives.ts (an implementation over node:crypto in Node,
+ * `@hpke/core` in a browser; both checked against RFC 9180 Appendix A.1 and each other in
+ * `test/rfc9180-hpke-twins.test.ts`).
  *
  * Layout: `body = AES-256-GCM(contentKey, nonce, plaintext, aad)` where `aad` is the caller's
  * context (e.g. the record id). Each wrap is `HPKE.Seal(pkR, info = "medledger/envelope/v1",
@@ -29,10 +31,16 @@
  * No forward secrecy for receiver keys: a leaked receiver private key opens every envelope
  * ever wrapped for it.
  */
-import { Aes256Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
 import { assertBytes, assertString } from './assert.js';
 import { concatBytes, fromB64u, toB64u, utf8, type RandomSource } from './bytes.js';
-import { aes256GcmDecrypt, aes256GcmEncrypt, sha256Raw, x25519PublicKeyRaw } from './primitives.js';
+import {
+  aes256GcmDecrypt,
+  aes256GcmEncrypt,
+  hpkeOpenBase,
+  hpkeSealBase,
+  sha256Raw,
+  x25519PublicKeyRaw,
+} from './primitives.js';
 import { randomBytes } from './random.js';
 
 /** Format version written in every envelope. */
@@ -117,21 +125,6 @@ export interface SealEnvelopeParameters {
   random?: RandomSource;
 }
 
-let suiteCache: CipherSuite | undefined;
-function suite(): CipherSuite {
-  suiteCache ??= new CipherSuite({
-    kem: new DhkemX25519HkdfSha256(),
-    kdf: new HkdfSha256(),
-    aead: new Aes256Gcm(),
-  });
-  return suiteCache;
-}
-
-/** A fresh ArrayBuffer holding exactly the bytes of `b` (views may share a larger buffer). */
-function buf(b: Uint8Array): ArrayBuffer {
-  return b.slice().buffer;
-}
-
 /**
  * Generates an X25519 key pair for receiving envelopes.
  * @param random source of the 32-byte private key (default: the OS CSPRNG)
@@ -180,27 +173,24 @@ async function wrapFor(
   aad: Uint8Array,
   random: RandomSource,
 ): Promise<WrappedKey[]> {
-  const s = suite();
   const out: WrappedKey[] = [];
   for (const r of receivers) {
     const ekm = random(32);
     assertBytes(ekm, 'random output', 32);
-    const recipientPublicKey = await s.kem.deserializePublicKey(buf(r.publicKey)).catch(() => {
-      throw new TypeError('receiver publicKey is not an X25519 public key');
-    });
-    let enc: ArrayBuffer;
-    let ct: ArrayBuffer;
+    let sealed: { enc: Uint8Array; ct: Uint8Array };
     try {
-      ({ enc, ct } = await s.seal(
-        { recipientPublicKey, info: buf(INFO), ekm: buf(ekm) },
-        buf(contentKey),
-        buf(wrapContext(r.id, nonce, ciphertext, aad)),
-      ));
+      sealed = await hpkeSealBase(
+        r.publicKey,
+        INFO,
+        wrapContext(r.id, nonce, ciphertext, aad),
+        contentKey,
+        ekm,
+      );
     } catch {
       // e.g. a low-order public key, whose shared secret would be all zeros (RFC 9180 §7.1.4)
       throw new TypeError('receiver publicKey is not usable for X25519');
     }
-    out.push({ id: r.id, enc: new Uint8Array(enc), wrappedKey: new Uint8Array(ct) });
+    out.push({ id: r.id, enc: sealed.enc, wrappedKey: sealed.ct });
   }
   return out;
 }
@@ -274,16 +264,15 @@ async function unwrap(
   assertBytes(aad, 'aad');
   const wrap = envelope.receivers.find((w) => w.id === receiver.id);
   if (!wrap) throw new Error('not a receiver');
-  const s = suite();
   let contentKey: Uint8Array;
   try {
-    const recipientKey = await s.kem.deserializePrivateKey(buf(receiver.privateKey));
-    const pt = await s.open(
-      { recipientKey, enc: buf(wrap.enc), info: buf(INFO) },
-      buf(wrap.wrappedKey),
-      buf(wrapContext(wrap.id, envelope.nonce, envelope.ciphertext, aad)),
+    contentKey = await hpkeOpenBase(
+      receiver.privateKey,
+      wrap.enc,
+      INFO,
+      wrapContext(wrap.id, envelope.nonce, envelope.ciphertext, aad),
+      wrap.wrappedKey,
     );
-    contentKey = new Uint8Array(pt);
   } catch {
     throw new Error('decryption failed');
   }

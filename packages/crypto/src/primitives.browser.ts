@@ -6,6 +6,7 @@
  * OpenSSL (LIBRARIES.md: SHA-256 ~0.1 GB/s, AES-GCM ~0.04 GB/s), which is plenty for one
  * member's records and signatures in a page.
  */
+import { Aes128Gcm, Aes256Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
 import { gcm, ctr } from '@noble/ciphers/aes.js';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
@@ -191,4 +192,77 @@ export function utf8ByteLength(s: string): number {
     } else n += 3;
   }
   return n;
+}
+
+// ---- HPKE (RFC 9180) base mode, through @hpke/core (WebCrypto) -------------------------------
+// The same functions as the Node twin's own implementation, same bytes (rfc9180-hpke-twins.test.ts).
+
+/** The AEADs of {@link hpkeSealBase}: AES-256-GCM (what envelopes use) or AES-128-GCM (RFC A.1). */
+export type HpkeAead = 'aes-256-gcm' | 'aes-128-gcm';
+
+const suites = new Map<HpkeAead, CipherSuite>();
+function hpkeSuite(aead: HpkeAead): CipherSuite {
+  let s = suites.get(aead);
+  if (s === undefined) {
+    s = new CipherSuite({
+      kem: new DhkemX25519HkdfSha256(),
+      kdf: new HkdfSha256(),
+      aead: aead === 'aes-128-gcm' ? new Aes128Gcm() : new Aes256Gcm(),
+    });
+    suites.set(aead, s);
+  }
+  return s;
+}
+
+/** A fresh ArrayBuffer holding exactly the bytes of `b` (views may share a larger buffer). */
+const buf = (b: Uint8Array): ArrayBuffer => b.slice().buffer;
+
+/**
+ * HPKE base-mode single-shot Seal (RFC 9180 §6.1), DHKEM(X25519, HKDF-SHA256), HKDF-SHA256.
+ * The ephemeral key pair is DeriveKeyPair(`ikmE`) (§7.1.3): pass 32 fresh random bytes.
+ * @returns `enc` (the ephemeral public key, 32 bytes) and `ct` (ciphertext || 16-byte tag)
+ * @throws Error('hpke: DH failed') for a public key X25519 refuses or of small order
+ */
+export async function hpkeSealBase(
+  pkR: Uint8Array,
+  info: Uint8Array,
+  aad: Uint8Array,
+  pt: Uint8Array,
+  ikmE: Uint8Array,
+  aead: HpkeAead = 'aes-256-gcm',
+): Promise<{ enc: Uint8Array; ct: Uint8Array }> {
+  const s = hpkeSuite(aead);
+  try {
+    const recipientPublicKey = await s.kem.deserializePublicKey(buf(pkR));
+    const { enc, ct } = await s.seal(
+      { recipientPublicKey, info: buf(info), ekm: buf(ikmE) },
+      buf(pt),
+      buf(aad),
+    );
+    return { enc: new Uint8Array(enc), ct: new Uint8Array(ct) };
+  } catch {
+    throw new Error('hpke: DH failed');
+  }
+}
+
+/**
+ * HPKE base-mode single-shot Open (RFC 9180 §6.1), the inverse of {@link hpkeSealBase}.
+ * @throws Error('decryption failed') on a wrong key, info, aad, an unusable `enc` or any
+ *   altered byte
+ */
+export async function hpkeOpenBase(
+  skR: Uint8Array,
+  enc: Uint8Array,
+  info: Uint8Array,
+  aad: Uint8Array,
+  ct: Uint8Array,
+  aead: HpkeAead = 'aes-256-gcm',
+): Promise<Uint8Array> {
+  const s = hpkeSuite(aead);
+  try {
+    const recipientKey = await s.kem.deserializePrivateKey(buf(skR));
+    return new Uint8Array(await s.open({ recipientKey, enc: buf(enc), info: buf(info) }, buf(ct), buf(aad)));
+  } catch {
+    throw new Error('decryption failed');
+  }
 }

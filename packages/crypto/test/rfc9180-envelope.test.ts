@@ -228,7 +228,7 @@ test('rfc9180 A.1: @hpke/core derives the published keys and ciphertext', async 
   assert.equal(toHex(new Uint8Array(await recipient.open(ct.buffer, fromHex(A1.aad0).buffer))), A1.pt);
 });
 
-test('envelope: wraps made with @hpke/core (AES-256-GCM) open with the independent implementation', async () => {
+test('envelope: wraps made by sealEnvelope (AES-256-GCM) open with the independent implementation', async () => {
   const env = await threeWay();
   for (const [id, kp] of [
     ['alice', alice],

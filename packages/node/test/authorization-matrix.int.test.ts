@@ -78,6 +78,7 @@ const MATRIX: Record<string, Row> = {
   'GET /v1/fl/studies/:id/result': member,
   'POST /v1/spv/records': member,
   'GET /v1/access/:txId/record': member,
+  'POST /v1/access/records': member,
   'PUT /v1/stt/release-keys/:recordId': member,
   'GET /v1/access/:txId/release': member,
   'GET /v1/dss/records/:recordId': member,

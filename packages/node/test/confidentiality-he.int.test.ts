@@ -32,7 +32,7 @@ test('integration: the insurer obtains a claim total, never an item; the total i
   const reads: (PatientDataRead & { reader: string })[] = [];
   const app = buildServer(t.node, {
     plugins: [confidentialityRoutes()],
-    readLog: (reader, r) => reads.push(...r.map((x) => ({ ...x, reader: reader.id }))),
+    readLog: (reader, r) => void reads.push(...r.map((x) => ({ ...x, reader: reader.id }))),
   });
   try {
     const base = await app.listen({ port: 0, host: '127.0.0.1' });

@@ -29,7 +29,7 @@ test('integration: a trapdoor for one ICD-10 code finds exactly the records carr
   const reads: (PatientDataRead & { reader: string })[] = [];
   const app = buildServer(t.node, {
     plugins: [confidentialityRoutes()],
-    readLog: (reader, r) => reads.push(...r.map((x) => ({ ...x, reader: reader.id }))),
+    readLog: (reader, r) => void reads.push(...r.map((x) => ({ ...x, reader: reader.id }))),
   });
   try {
     const base = await app.listen({ port: 0, host: '127.0.0.1' });

@@ -10,30 +10,38 @@
  *    node's organization) writes `records` SPV lab records (FHIR DiagnosticReport), Bob grants
  *    treatment access to `lab` to dr-baker, dr-chen and dr-gp;
  * 3. measures `reads` reads with `concurrency` in flight, spread over the readers and the
- *    records. One read is `readSpv(recordId, 'treatment')`: an `access.request` transaction
- *    committed on the ledger (the audit entry), the sealed record fetched from the holder's
- *    node, decrypted and checked against the commitment of a light-client-checked transaction.
- *    Latency is from the request being signed to the record verified, as the reader sees it;
+ *    records, `batch` reads per client call. Each read is its own `access.request` transaction
+ *    committed on the ledger (the audit entry), its record fetched from the holder's node
+ *    (sealed to the reader, logged by the holder), decrypted and checked against the commitment
+ *    of a light-client-checked transaction. With `batch` 1 a call is `readSpv(recordId,
+ *    'treatment')`; above, `readSpvMany`: the batch's requests submitted together, the allowed
+ *    records fetched in one call and sealed together. Latency is from the requests being signed
+ *    to the records verified, as the reader sees it (every read of a call has its call's);
+ *    the bench consortium's genesis cuts a block `blockCutMs` after its first transaction;
  * 4. proves the audit: Bob's access log (the node's index of the ledger) must hold one allowed
  *    `access.decided` entry per successful read, and each entry's decision must be in the
  *    ledger state (`access:<txId>`, allow, requested by a reader, about Bob's record);
- * 5. reads the node's peak RSS (VmHWM) and its main thread's busy share, and stops it.
+ * 5. runs a write-only load on the same node: `commitTxs` plain `record.anchor` transactions,
+ *    so that `readsPerSec` can be read against `committedTxPerSec`;
+ * 6. reads the node's peak RSS (VmHWM) and its main thread's busy share, and stops it.
  *
  * The reader clients run in this process: their CPU (P-256 signing, HPKE opening, the
- * light-client check) is reported as `clientCpuBusy` (share of one core over the run).
+ * light-client check) is reported as `clientCpuBusy` (share of one core over the run) and
+ * `clientCpuMsPerRead`; the node's CPU, all its threads, as `nodeCpuMsPerRead` (from /proc).
+ * On a machine shared with other work, CPU per read is the steadier figure.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { generateEpisodeKey, type JsonValue } from '@medledger/crypto';
-import { MedledgerClient, RecordsClient, episodeSubject } from '@medledger/client';
-import type { AccessDecisionEntry } from '@medledger/core';
+import { generateEpisodeKey, sha256, toHex, utf8, type JsonValue } from '@medledger/crypto';
+import { MAX_BATCH_READS, MedledgerClient, RecordsClient, episodeSubject } from '@medledger/client';
+import { DEFAULT_ORDERING, type AccessDecisionEntry } from '@medledger/core';
 import { initDev } from '../commands/init.js';
 import { start } from '../commands/start.js';
 import { openWalletFile, readMembers } from '../dirs/wallets.js';
 import { passphraseFor } from '../passphrase.js';
-import { peakRssMb, startNodeProcess } from './nodeProcess.js';
+import { peakRssMb, processCpuMs, startNodeProcess } from './nodeProcess.js';
 import { percentile, round } from './stats.js';
 
 type Obj = { [k: string]: JsonValue };
@@ -46,6 +54,19 @@ export interface AccessBenchOptions {
   concurrency: number;
   /** Number of SPV lab records the reads are spread over. */
   records: number;
+  /**
+   * Reads per client call (`RecordsClient.readSpvMany`: their `access.request`s submitted
+   * together, the allowed records fetched in one call); 1 = `readSpv`, one read per call.
+   */
+  batch: number;
+  /** Transactions of the write-only load measured after the reads (`committedTxPerSec`). */
+  commitTxs: number;
+  /**
+   * The block cutter's time limit in the bench consortium's genesis (`ordering.timeoutMs`): how
+   * long the first pending transaction waits for others before its block is cut. Reads wait
+   * for their decision's block, so a read-heavy consortium wants it short (default 50 ms).
+   */
+  blockCutMs?: number;
   log: (s: string) => void;
 }
 
@@ -78,6 +99,39 @@ async function pool<T>(items: readonly T[], n: number, f: (x: T, i: number) => P
 }
 
 /**
+ * The write-only load: `n` signed `record.anchor` transactions (the readers' own), submitted in
+ * batches of 250 with 4 in flight, each batch waiting for its receipts; the commit rate the same
+ * node reaches in the same run, so a read's cost can be read against a commit's.
+ */
+async function writeOnlyLoad(
+  signers: readonly RecordsClient[],
+  n: number,
+  log: (s: string) => void,
+): Promise<{ txs: number; txPerSec: number }> {
+  if (n === 0) return { txs: 0, txPerSec: 0 };
+  const http = signers[0]!.http;
+  const { chainId } = await http.status();
+  const txs = Array.from({ length: n }, (_, i) =>
+    signers[i % signers.length]!.wallet.tx({
+      chainId,
+      type: 'record.anchor',
+      payload: { recordId: `bench-anchor-${i}`, hash: toHex(sha256(utf8(`anchor ${i}`))) },
+      createdAt: Date.now(),
+    }),
+  );
+  const batches = Array.from({ length: Math.ceil(n / 250) }, (_, b) => txs.slice(b * 250, (b + 1) * 250));
+  log(`write-only load: ${n} record.anchor transactions...`);
+  let ok = 0;
+  const t0 = performance.now();
+  await pool(batches, 4, async (batch) => {
+    const results = await http.submitBatch(batch, { waitMs: 30_000 });
+    for (const r of results) if (r.status === 'committed' && r.receipt.code === 'OK') ok++;
+  });
+  const secs = (performance.now() - t0) / 1000;
+  return { txs: ok, txPerSec: round(ok / secs, 1) };
+}
+
+/**
  * Runs the benchmark (see the module comment) and returns one JSON-able object:
  * `{ bench: 'access', reads, concurrency, records, succeeded, failed, seconds, readsPerSec,
  * p50ReadMs, p99ReadMs, auditedOnLedger, allAudited, blocks, peakRssMb, ... }`.
@@ -92,12 +146,17 @@ export async function benchAccess(opts: AccessBenchOptions): Promise<Record<stri
     throw new Error('concurrency must be an integer >= 1');
   if (!(Number.isInteger(opts.records) && opts.records >= 1))
     throw new Error('records must be an integer >= 1');
+  if (!(Number.isInteger(opts.batch) && opts.batch >= 1 && opts.batch <= MAX_BATCH_READS))
+    throw new Error(`batch must be an integer from 1 to ${MAX_BATCH_READS}`);
+  if (!(Number.isInteger(opts.commitTxs) && opts.commitTxs >= 0))
+    throw new Error('commitTxs must be an integer >= 0');
   const log = opts.log;
   const root = mkdtempSync(join(tmpdir(), 'medledger-bench-access-'));
   const dir = join(root, 'data');
   let child: Awaited<ReturnType<typeof startNodeProcess>>['child'] | undefined;
   try {
-    const { dirs } = await initDev({ dir, port: 0, scryptN: 1024 });
+    const ordering = { ...DEFAULT_ORDERING, timeoutMs: opts.blockCutMs ?? DEFAULT_ORDERING.timeoutMs };
+    const { dirs } = await initDev({ dir, port: 0, scryptN: 1024, ordering });
     // Enroll the dev members in-process (what `start --dev` does), then run the real node.
     const seeded = await start({ dir, dev: true, port: 0, log: () => {} });
     await seeded.close();
@@ -158,25 +217,46 @@ export async function benchAccess(opts: AccessBenchOptions): Promise<Record<stri
     const latencies: number[] = [];
     const failures = new Map<string, number>();
     const fail = (code: string): void => void failures.set(code, (failures.get(code) ?? 0) + 1);
-    const plan = Array.from({ length: opts.reads }, (_, i) => ({
-      reader: readers[i % readers.length]!,
-      recordId: recordIds[i % recordIds.length]!,
+    // Calls of `batch` reads each, going round the readers and the records; `concurrency`
+    // reads in flight, so ceil(concurrency / batch) calls at once.
+    const calls = Array.from({ length: Math.ceil(opts.reads / opts.batch) }, (_, c) => ({
+      reader: readers[c % readers.length]!,
+      recordIds: Array.from(
+        { length: Math.min(opts.batch, opts.reads - c * opts.batch) },
+        (_, k) => recordIds[(c * opts.batch + k) % recordIds.length]!,
+      ),
     }));
-    log(`${opts.reads} consented SPV reads, ${opts.concurrency} in flight...`);
+    log(`${opts.reads} consented SPV reads, ${opts.batch} per call, ${opts.concurrency} in flight...`);
     const cpu0 = process.cpuUsage();
+    const nodeCpu0 = processCpuMs(child.pid!);
     const t0 = performance.now();
-    await pool(plan, opts.concurrency, async ({ reader, recordId }) => {
+    await pool(calls, Math.ceil(opts.concurrency / opts.batch), async ({ reader, recordIds: ids }) => {
       const s = performance.now();
+      if (opts.batch === 1) {
+        try {
+          const rec = await reader.readSpv(ids[0]!, 'treatment');
+          if (!rec.verified || rec.recordId !== ids[0]) fail('NOT_VERIFIED');
+          else latencies.push(performance.now() - s);
+        } catch (e) {
+          fail((e as { code?: string }).code ?? (e as Error).name);
+        }
+        return;
+      }
       try {
-        const rec = await reader.readSpv(recordId, 'treatment');
-        if (!rec.verified || rec.recordId !== recordId) fail('NOT_VERIFIED');
-        else latencies.push(performance.now() - s);
+        const page = await reader.readSpvMany(ids.map((recordId) => ({ recordId, purpose: 'treatment' })));
+        const ms = performance.now() - s;
+        page.forEach((r, k) => {
+          if (!r.ok) fail(r.code);
+          else if (!r.record.verified || r.record.recordId !== ids[k]) fail('NOT_VERIFIED');
+          else latencies.push(ms);
+        });
       } catch (e) {
-        fail((e as { code?: string }).code ?? (e as Error).name);
+        for (let k = 0; k < ids.length; k++) fail((e as { code?: string }).code ?? (e as Error).name);
       }
     });
     const secs = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
+    const nodeCpuMs = processCpuMs(child.pid!) - nodeCpu0;
     const status1 = (await http.status()) as unknown as {
       height: number;
       mainThread: { activeMs: number };
@@ -223,6 +303,8 @@ export async function benchAccess(opts: AccessBenchOptions): Promise<Record<stri
     // A read that failed after its allowed decision (e.g. a bad record) is audited too, so
     // with failures there may be more entries than successes; never fewer.
     const allAudited = failed === 0 ? auditedOnLedger === succeeded : auditedOnLedger >= succeeded;
+    // --- the same run's write-only load: plain `record.anchor` commits --------------------------
+    const committed = await writeOnlyLoad(readers, opts.commitTxs, log);
     const rss = peakRssMb(child.pid!);
     return {
       bench: 'access',
@@ -246,6 +328,14 @@ export async function benchAccess(opts: AccessBenchOptions): Promise<Record<stri
         3,
       ),
       clientCpuBusy: round((cpu.user + cpu.system) / 1000 / (secs * 1000), 3),
+      // CPU time per read (all threads), the figure to steer by on a shared machine.
+      nodeCpuMsPerRead: round(nodeCpuMs / opts.reads, 3),
+      clientCpuMsPerRead: round((cpu.user + cpu.system) / 1000 / opts.reads, 3),
+      batch: opts.batch,
+      blockCutMs: ordering.timeoutMs,
+      committedTxs: committed.txs,
+      committedTxPerSec: committed.txPerSec,
+      readsPerCommittedTx: committed.txPerSec > 0 ? round(succeeded / secs / committed.txPerSec, 3) : null,
     };
   } finally {
     if (child && child.exitCode === null) {

@@ -14,6 +14,7 @@ import {
   parseGenesis,
   signGenesis,
   type Genesis,
+  type OrderingParams,
 } from '@medledger/core';
 import { assembleGenesis, parseOrgCard, type OrgCard } from '@medledger/node';
 import { UsageError } from '../args.js';
@@ -38,6 +39,8 @@ export interface GenesisAssembleOptions {
   founders?: string[];
   threshold?: number;
   genesisTime?: number;
+  /** The block cutter's limits (default core's `DEFAULT_ORDERING`). */
+  ordering?: OrderingParams;
   out: string;
 }
 
@@ -61,6 +64,7 @@ export function genesisAssemble(o: GenesisAssembleOptions): Genesis {
       cards,
       ...(o.founders === undefined || o.founders.length === 0 ? {} : { founders: o.founders }),
       ...(o.threshold === undefined ? {} : { threshold: o.threshold }),
+      ...(o.ordering === undefined ? {} : { ordering: o.ordering }),
     });
   } catch (e) {
     throw new UsageError((e as Error).message);

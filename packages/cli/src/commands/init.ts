@@ -18,7 +18,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes, toHex } from '@medledger/crypto';
-import { chainIdOf, type Genesis } from '@medledger/core';
+import { chainIdOf, type Genesis, type OrderingParams } from '@medledger/core';
 import { DEV_ORGS, devMembers, devServicesFor } from '@medledger/node';
 import { UsageError } from '../args.js';
 import { newPassphrase, passphraseFor } from '../passphrase.js';
@@ -44,6 +44,8 @@ export interface InitOptions {
   now?: number;
   /** Nodes serve TLS (default: plain HTTP on loopback, TLS beyond it); every node gets a certificate either way. */
   tls?: boolean;
+  /** The genesis's block cutter limits (default core's `DEFAULT_ORDERING`; benchmarks set the cut time). */
+  ordering?: OrderingParams;
 }
 
 /** Creates the dev layout. */
@@ -78,6 +80,7 @@ export async function initDev(o: InitOptions): Promise<{ dirs: LayoutDirs; genes
     cards: entries.map((e) => adminPaths(join(o.dir, e.admin)).card),
     chainName: 'medledger-dev',
     genesisTime: now,
+    ...(o.ordering === undefined ? {} : { ordering: o.ordering }),
     out: genesisFile,
   });
   // Each organization's root key is opened once, from its own directory, for its own acts.

@@ -93,9 +93,10 @@ export type ReadAudit = (reader: MemberEntry, served: ServedTxs) => void;
 
 /**
  * Logs reads of patient data on the ledger, called before the response is sent (the entry
- * must be durable when it returns). If it throws, nothing is served.
+ * must be durable when it returns, or when the promise it returns resolves: await it). If it
+ * throws or rejects, nothing is served.
  */
-export type ReadLog = (reader: MemberEntry, reads: readonly PatientDataRead[]) => void;
+export type ReadLog = (reader: MemberEntry, reads: readonly PatientDataRead[]) => void | Promise<void>;
 
 /** What a plugin may hand back: hooks that join `BuildServerOptions.readAudit` and `readLog`. */
 export interface ServerPluginHooks {
@@ -107,9 +108,9 @@ export interface ServerPluginHooks {
 export interface ServerPluginContext {
   /**
    * Logs reads of patient data through every registered {@link ReadLog}; a server with none
-   * refuses (403 FORBIDDEN) to serve such a read. Call it before answering.
+   * refuses (403 FORBIDDEN) to serve such a read. Await it before answering.
    */
-  logReads: ReadLog;
+  logReads: (reader: MemberEntry, reads: readonly PatientDataRead[]) => Promise<void>;
 }
 
 /**
@@ -185,14 +186,14 @@ export function buildServer(node: MedledgerNode, opts: BuildServerOptions = {}):
     for (const a of audits) a(reader, served);
   };
   const readLogs: ReadLog[] = [opts.readLog ?? []].flat();
-  const logReads: ReadLog = (reader, reads) => {
+  const logReads = async (reader: MemberEntry, reads: readonly PatientDataRead[]): Promise<void> => {
     if (reads.length === 0) return;
     if (readLogs.length === 0)
       throw new HttpError(
         'FORBIDDEN',
         'this server logs no reads of patient data, so it does not serve them',
       );
-    for (const l of readLogs) l(reader, reads);
+    await Promise.all(readLogs.map((l) => l(reader, reads)));
   };
   const app = Fastify({
     logger: opts.logger ?? false,
@@ -302,7 +303,7 @@ export function buildServer(node: MedledgerNode, opts: BuildServerOptions = {}):
     const { key } = req.params;
     const v = node.stateValue(key);
     if (v === undefined) throw new HttpError('NOT_FOUND', 'no such state key');
-    logReads(reader, patientReadsOfState(node.store, key, v));
+    await logReads(reader, patientReadsOfState(node.store, key, v));
     return { key, value: v };
   });
 

@@ -60,6 +60,8 @@ export class AccessLogBatcher {
   #reconcileTimer: NodeJS.Timeout | undefined;
   #inflight: Promise<string | undefined> = Promise.resolve(undefined);
   #closed = false;
+  /** Entries added with {@link AccessLogBatcher.addGrouped} since the last flush. */
+  #sinceFlush = 0;
   /** Transaction ids of the batches submitted so far (latest last, at most 1000 kept). */
   readonly submitted: string[] = [];
 
@@ -119,6 +121,19 @@ export class AccessLogBatcher {
   }
 
   /**
+   * As {@link AccessLogBatcher.add}, with group commit: the entries added in one turn of the
+   * event loop are written to the outbox in one transaction (one fsync for all of them). Await
+   * it before answering the read: it resolves once the entry is on disk.
+   * @throws (rejects) if the batcher is closed or the outbox write failed
+   */
+  async addGrouped(e: AccessLogEntry): Promise<void> {
+    if (this.#closed) throw new Error('access log batcher is closed');
+    await this.#outbox.addGrouped(e);
+    if (++this.#sinceFlush >= this.#max) void this.flush();
+    else this.#timer ??= setTimeout(() => void this.flush(), this.#flushMs);
+  }
+
+  /**
    * Submits the queued entries now (serialized with earlier flushes).
    * @returns the id of the transaction carrying them, or undefined if nothing was queued or
    *   the node rejected the batch (then the entries are queued again)
@@ -126,6 +141,7 @@ export class AccessLogBatcher {
   flush(): Promise<string | undefined> {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#sinceFlush = 0;
     const run = this.#inflight.then(() => this.#submit());
     this.#inflight = run.catch(() => undefined);
     return run;
@@ -171,6 +187,7 @@ export class AccessLogBatcher {
     // Stored before it is submitted: a crash after the submission finds it and submits it again.
     this.#outbox.assign(seqs, { txId, tx });
     try {
+      await this.#outbox.sync();
       const r = await this.#node.submit(tx);
       this.#remember(r.txId);
       this.#armReconcile();

@@ -36,7 +36,7 @@ import {
   type ReadView,
   type RecordEntry,
 } from '@medledger/core';
-import { releaseServeAad, spvServeAad } from '@medledger/client';
+import { releaseServeAad, spvBatchServeAad, spvServeAad } from '@medledger/client';
 import type { EhrStore } from '../ehr/types.js';
 import type { LedgerView } from '../ledgerView.js';
 import { deidentifyResource } from './deidentify.js';
@@ -50,7 +50,8 @@ export interface ServeContext {
   vault: ReleaseKeyVault;
   now: () => number;
   decisionTtlMs: number;
-  log: (e: AccessLogEntry) => void;
+  /** Writes an access-log entry; the read is answered only once it resolves (on disk). */
+  log: (e: AccessLogEntry) => void | Promise<void>;
 }
 
 /** Response of {@link serveSpv}. */
@@ -85,8 +86,13 @@ interface Checked {
   linkGrantId?: string;
 }
 
-function deny(ctx: ServeContext, d: AccessDecisionEntry, code: string, message: string): never {
-  ctx.log({
+async function deny(
+  ctx: ServeContext,
+  d: AccessDecisionEntry,
+  code: string,
+  message: string,
+): Promise<never> {
+  await ctx.log({
     recordId: d.recordId,
     requester: d.requester,
     purpose: d.purpose,
@@ -99,12 +105,12 @@ function deny(ctx: ServeContext, d: AccessDecisionEntry, code: string, message: 
 }
 
 /** The checks common to SPV and STT serving. */
-function checkDecision(
+async function checkDecision(
   ctx: ServeContext,
   requester: MemberEntry,
   txId: string,
   mode: 'spv' | 'stt',
-): Checked {
+): Promise<Checked> {
   const state = ctx.node.store;
   const d = state.get(keys.access(txId)) as AccessDecisionEntry | undefined;
   if (!d)
@@ -128,7 +134,7 @@ function checkDecision(
   const record = getRecord(state, d.recordId);
   if (!record) throw new LedgerError({ code: 'NOT_FOUND' }, 'unknown record');
   if (record.erasedAt !== undefined)
-    deny(ctx, d, 'RECORD_ERASED', `the record was erased at height ${record.erasedAt}`);
+    return deny(ctx, d, 'RECORD_ERASED', `the record was erased at height ${record.erasedAt}`);
   if (ctx.now() - d.time > ctx.decisionTtlMs)
     throw new LedgerError(
       { code: 'DECISION_EXPIRED' },
@@ -148,7 +154,7 @@ function checkDecision(
     at: ctx.now(),
     height: ctx.node.head().height,
   });
-  if (!again.allow) deny(ctx, d, again.code, `access no longer allowed: ${again.code}`);
+  if (!again.allow) return deny(ctx, d, again.code, `access no longer allowed: ${again.code}`);
   if (member.encryptionKey === undefined)
     throw new LedgerError(
       { code: 'NO_ENCRYPTION_KEY' },
@@ -184,7 +190,28 @@ export async function serveSpv(
   requester: MemberEntry,
   requestTxId: string,
 ): Promise<ServedSpvRecord> {
-  const { d, record, member, view, linkGrantId } = checkDecision(ctx, requester, requestTxId, 'spv');
+  const p = await prepareSpv(ctx, requester, requestTxId);
+  const envelope = await sealFor(p.member, canonicalBytes(p.body), spvServeAad(p.meta.recordId, requestTxId));
+  await ctx.log(p.entry);
+  return { ...p.meta, envelope };
+}
+
+/** An SPV record ready to be sealed: what {@link serveSpv} answers, its plaintext and log entry. */
+interface PreparedSpv {
+  member: MemberEntry;
+  meta: Omit<ServedSpvRecord, 'envelope'>;
+  /** `{ resource, salt? }`, to be sealed to the requester. */
+  body: { [k: string]: JsonValue };
+  entry: AccessLogEntry;
+}
+
+/** Everything of {@link serveSpv} but sealing and logging: the checks, the EHR read, the view. */
+async function prepareSpv(
+  ctx: ServeContext,
+  requester: MemberEntry,
+  requestTxId: string,
+): Promise<PreparedSpv> {
+  const { d, record, member, view, linkGrantId } = await checkDecision(ctx, requester, requestTxId, 'spv');
   const salt = ctx.vault.get(d.recordId, 'salt');
   const stored = await ctx.ehr.get(d.recordId);
   if (!salt?.confirmedAt || !stored)
@@ -203,24 +230,81 @@ export async function serveSpv(
       body = { resource };
     }
   }
-  const envelope = await sealFor(member, canonicalBytes(body), spvServeAad(d.recordId, requestTxId));
-  ctx.log({
-    recordId: d.recordId,
-    requester: member.id,
-    purpose: d.purpose,
-    channel: 'spv',
-    outcome: 'allowed',
-    at: ctx.now(),
-  });
   return {
-    recordId: d.recordId,
-    requestTxId,
-    recordTxId: record.txId,
-    commitment: record.commitment ?? '',
-    deidentified,
-    removed,
-    envelope,
+    member,
+    meta: {
+      recordId: d.recordId,
+      requestTxId,
+      recordTxId: record.txId,
+      commitment: record.commitment ?? '',
+      deidentified,
+      removed,
+    },
+    body,
+    entry: {
+      recordId: d.recordId,
+      requester: member.id,
+      purpose: d.purpose,
+      channel: 'spv',
+      outcome: 'allowed',
+      at: ctx.now(),
+    },
   };
+}
+
+/** One answer of {@link serveSpvMany}: a served record's meta, or why the request was refused. */
+export type ServedSpvResult =
+  | (Omit<ServedSpvRecord, 'envelope'> & { ok: true })
+  | { ok: false; requestTxId: string; error: { code: string; message: string } };
+
+/** Response of {@link serveSpvMany}. */
+export interface ServedSpvBatch {
+  /** One per request, in order. */
+  results: ServedSpvResult[];
+  /**
+   * The served records, sealed once to the requester: canonical JSON of
+   * `[{ requestTxId, recordId, body: { resource, salt? } }, ...]` in the order of the served
+   * results, under `spvBatchServeAad` of those (record id, request) pairs. Absent if none was served.
+   */
+  envelope?: EnvelopeJson;
+}
+
+/**
+ * Serves the SPV records of many `access.request`s of one requester (a page of a patient's
+ * records, a batch of reads): each request is checked as {@link serveSpv} checks it — its own
+ * decision on the ledger, checked again now — and gets its own log entry; a refused one answers
+ * its code without failing the others. The served records are sealed together in one envelope
+ * to the requester (one HPKE seal instead of one per record: the receiver, and so the
+ * protection, is the same), bound to every (record, request) pair it carries. Their log entries
+ * are written in one group commit (accessLogOutbox.ts) before the answer.
+ */
+export async function serveSpvMany(
+  ctx: ServeContext,
+  requester: MemberEntry,
+  requestTxIds: readonly string[],
+): Promise<ServedSpvBatch> {
+  const prepared = await Promise.all(
+    requestTxIds.map((txId) =>
+      prepareSpv(ctx, requester, txId).then(
+        (p) => ({ txId, p }),
+        (e: unknown) => {
+          if (!(e instanceof LedgerError)) throw e;
+          return { txId, error: { code: e.code as string, message: e.message } };
+        },
+      ),
+    ),
+  );
+  const served = prepared.flatMap((x) => ('p' in x ? [x.p] : []));
+  const results: ServedSpvResult[] = prepared.map((x) =>
+    'p' in x ? { ok: true, ...x.p.meta } : { ok: false, requestTxId: x.txId, error: x.error },
+  );
+  if (served.length === 0) return { results };
+  const plaintext = canonicalBytes(
+    served.map((p) => ({ requestTxId: p.meta.requestTxId, recordId: p.meta.recordId, body: p.body })),
+  );
+  const envelope = await sealFor(served[0]!.member, plaintext, spvBatchServeAad(served.map((p) => p.meta)));
+  await Promise.all(served.map((p) => ctx.log(p.entry)));
+  return { results, envelope };
 }
 
 /**
@@ -232,17 +316,17 @@ export async function serveRelease(
   requester: MemberEntry,
   requestTxId: string,
 ): Promise<ServedReleaseKey> {
-  const { d, member } = checkDecision(ctx, requester, requestTxId, 'stt');
+  const { d, member } = await checkDecision(ctx, requester, requestTxId, 'stt');
   const key = ctx.vault.get(d.recordId, 'release');
   if (!key) {
     if (ctx.vault.isErased(d.recordId, 'release'))
-      deny(ctx, d, 'RECORD_ERASED', 'the release key was erased');
+      await deny(ctx, d, 'RECORD_ERASED', 'the release key was erased');
     throw new LedgerError({ code: 'NOT_FOUND' }, 'this node holds no release key for the record');
   }
   if (key.confirmedAt === undefined)
     throw new LedgerError({ code: 'NOT_FOUND' }, 'the release key is not confirmed yet');
   const envelope = await sealFor(member, key.secret, releaseServeAad(d.recordId, requestTxId));
-  ctx.log({
+  await ctx.log({
     recordId: d.recordId,
     requester: member.id,
     purpose: d.purpose,

@@ -50,7 +50,9 @@ import { RecordIndex, type IndexedRecord, type PatientLogEntry } from './recordI
 import {
   serveRelease,
   serveSpv,
+  serveSpvMany,
   type ServeContext,
+  type ServedSpvBatch,
   type ServedReleaseKey,
   type ServedSpvRecord,
 } from './serve.js';
@@ -129,7 +131,7 @@ export class RecordServices {
   readonly #log: (m: string) => void;
   readonly #syncWaitMs: number;
   readonly #requestWaitMs: number;
-  readonly #readLog: (reader: MemberEntry, reads: readonly PatientDataRead[]) => void;
+  readonly #readLog: (reader: MemberEntry, reads: readonly PatientDataRead[]) => Promise<void>;
   #follower: Follower | undefined;
   #retry: IndexAction[] = [];
 
@@ -160,7 +162,7 @@ export class RecordServices {
       vault: o.vault,
       now: this.#now,
       decisionTtlMs: o.decisionTtlMs ?? 5 * 60_000,
-      log: (e) => this.accessLog.add(e),
+      log: (e) => this.accessLog.addGrouped(e),
     };
     this.#ctx = {
       node: o.node,
@@ -264,6 +266,19 @@ export class RecordServices {
     return serveSpv(this.#serve, member, requestTxId);
   }
 
+  /**
+   * Serves the SPV records of many `access.request`s of one requester in one call (see
+   * serve.ts {@link serveSpvMany}): each request decided and logged on its own.
+   * @throws LedgerError MALFORMED_REQUEST if a transaction id is listed twice
+   */
+  async serveSpvMany(member: MemberEntry, requestTxIds: readonly string[]): Promise<ServedSpvBatch> {
+    if (new Set(requestTxIds).size !== requestTxIds.length)
+      throw new LedgerError({ code: 'MALFORMED_REQUEST' }, 'a request transaction is listed twice');
+    await Promise.all(requestTxIds.map((t) => this.#applied(t)));
+    await this.sync();
+    return serveSpvMany(this.#serve, member, requestTxIds);
+  }
+
   /** See serve.ts {@link serveRelease}. */
   async serveRelease(member: MemberEntry, requestTxId: string): Promise<ServedReleaseKey> {
     await this.#applied(requestTxId);
@@ -335,10 +350,10 @@ export class RecordServices {
   /**
    * The server's `readLog` hook (api/server.ts; readLog.ts): logs each read of patient data
    * served outside the record routes — state values, the episode index, the confidentiality
-   * routes — on the durable access log.
+   * routes — on the durable access log; resolves once the entries are on disk (group commit).
    */
-  logReads(reader: MemberEntry, reads: readonly PatientDataRead[]): void {
-    this.#readLog(reader, reads);
+  logReads(reader: MemberEntry, reads: readonly PatientDataRead[]): Promise<void> {
+    return this.#readLog(reader, reads);
   }
 
   // ---- erasure ------------------------------------------------------------------------------
@@ -395,7 +410,7 @@ export class RecordServices {
     str(subject, 'subject', M, 128, ID);
     await this.sync();
     const records = this.index.bySubject(subject);
-    this.logReads(
+    await this.logReads(
       member,
       records.map((r) => ({ recordId: r.recordId, channel: 'index' })),
     );

@@ -89,12 +89,21 @@ interface Row {
 export class ReleaseKeyVault {
   readonly #db: Database.Database;
   readonly #key: Uint8Array;
+  /** The statements of the read path, prepared once (each SPV or STT serve runs them). */
+  readonly #getLive;
+  readonly #pending;
   readonly #random: RandomSource;
 
   private constructor(db: Database.Database, key: Uint8Array, random: RandomSource) {
     this.#db = db;
     this.#key = key;
     this.#random = random;
+    this.#getLive = db.prepare<[string, string], Row>(
+      'SELECT * FROM vault WHERE id = ? AND kind = ? AND erased_at IS NULL',
+    );
+    this.#pending = db.prepare<[number], { id: string; kind: VaultKind }>(
+      'SELECT id, kind FROM vault WHERE confirmed_at IS NULL AND erased_at IS NULL AND created_at < ?',
+    );
   }
 
   /**
@@ -186,9 +195,7 @@ export class ReleaseKeyVault {
    * @throws EhrError `CORRUPT` if the row does not decrypt (tampered, or another master key)
    */
   get(id: string, kind: VaultKind): VaultEntry | undefined {
-    const r = this.#db
-      .prepare<[string, string], Row>('SELECT * FROM vault WHERE id = ? AND kind = ? AND erased_at IS NULL')
-      .get(id, kind);
+    const r = this.#getLive.get(id, kind);
     if (!r || !r.sealed) return undefined;
     const s = r.sealed;
     let secret: Uint8Array;
@@ -244,11 +251,7 @@ export class ReleaseKeyVault {
 
   /** Ids and kinds of entries still pending that were created before `t`. */
   pendingBefore(t: number): { id: string; kind: VaultKind }[] {
-    return this.#db
-      .prepare<[number], { id: string; kind: VaultKind }>(
-        'SELECT id, kind FROM vault WHERE confirmed_at IS NULL AND erased_at IS NULL AND created_at < ?',
-      )
-      .all(t);
+    return this.#pending.all(t);
   }
 
   close(): void {

@@ -28,6 +28,19 @@ export const records = {
     params: Params({ txId: Hex64 }),
     response: { 200: Obj },
   }),
+  spvRecords: route({
+    method: 'POST',
+    path: '/v1/access/records',
+    auth: 'member',
+    summary:
+      'the SPV records of up to 256 `access.request`s of the requester, one answer per request (a record, or the code that refused it); each served record logged',
+    body: Type.Object(
+      { txIds: Type.Array(Hex64, { minItems: 1, maxItems: 256 }) },
+      { additionalProperties: false },
+    ),
+    signedBody: true,
+    response: { 200: Type.Object({ results: Type.Array(Obj), envelope: Type.Optional(Obj) }) },
+  }),
   putReleaseKey: route({
     method: 'PUT',
     path: '/v1/stt/release-keys/:recordId',

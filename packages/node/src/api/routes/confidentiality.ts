@@ -68,7 +68,7 @@ export function confidentialityRoutes(o: ConfidentialityRoutesOptions = {}): Ser
       const { id } = req.params;
       if (!HEX64.test(id)) throw new HttpError('MALFORMED_REQUEST', 'a request id is a transaction id');
       const r = state(ckeys.request(id), 'emergency request with this id') as EmergencyRequest;
-      logReads(member, [{ patient: r.patient, ref: id, channel: 'emergency' }]);
+      await logReads(member, [{ patient: r.patient, ref: id, channel: 'emergency' }]);
       return r;
     });
 
@@ -76,7 +76,7 @@ export function confidentialityRoutes(o: ConfidentialityRoutesOptions = {}): Ser
       const member = auth.authenticate(req);
       const { id } = req.params;
       const c = state(ckeys.claim(id), `claim ${id}`) as HeClaim;
-      logReads(member, [{ patient: c.patient, ref: c.claimId, channel: 'he-claim' }]);
+      await logReads(member, [{ patient: c.patient, ref: c.claimId, channel: 'he-claim' }]);
       return c;
     });
 
@@ -85,7 +85,7 @@ export function confidentialityRoutes(o: ConfidentialityRoutesOptions = {}): Ser
       const { patient } = req.params;
       if (!HEX64.test(patient)) throw new HttpError('MALFORMED_REQUEST', 'patient must be a member id');
       const records = await patientIndexes(nodeLedgerSource(node), patient);
-      if (records.length > 0) logReads(member, [{ patient, ref: 'peks', channel: 'peks' }]);
+      if (records.length > 0) await logReads(member, [{ patient, ref: 'peks', channel: 'peks' }]);
       return { patient, records };
     });
   };

@@ -4,6 +4,9 @@
  *   POST /v1/spv/records                 doctor of this org uploads {recordId, patient, resource, salt}
  *                                        → 201 SpvUploadResult (commitment for `record.spv`)
  *   GET  /v1/access/:txId/record         requester of an allowed SPV `access.request` → ServedSpvRecord
+ *   POST /v1/access/records              {txIds} (≤ 256, distinct) of the requester's `access.request`s
+ *                                        → {results, envelope}: per request its meta or {error}; the
+ *                                        served records sealed together (records/serve.ts)
  *   PUT  /v1/stt/release-keys/:recordId  STT sender of this org in the patient's care team keeps {key, patient} → 201 {recordId, pendingUntil}
  *   GET  /v1/access/:txId/release        receiver with an allowed STT `access.request` → ServedReleaseKey
  *   GET  /v1/dss/records/:recordId       any member (?purpose=treatment) → DssReadResult, logged on the ledger
@@ -57,6 +60,7 @@ export function recordRoutes(services: RecordServices, auth: RequestAuthenticato
         reply.status(201).send(await services.uploadSpv(who(req), req.body)),
       );
       serve(app, API.records.spvRecord, async (req) => services.serveSpv(who(req), txIdParam(req)));
+      serve(app, API.records.spvRecords, async (req) => services.serveSpvMany(who(req), req.body.txIds));
       serve(app, API.records.putReleaseKey, async (req, reply) => {
         const { recordId } = req.params;
         return reply.status(201).send(services.putReleaseKey(who(req), recordId, req.body));
