@@ -11,6 +11,7 @@ export * from './anonymity.js';
 export * from './records.js';
 export * from './recordCrypto.js';
 export * from './chain.js';
+export * from './stateList.js';
 export * from './consortium/index.js';
 export * from './ledgerApi.js';
 export * from './pharmacy/index.js';

@@ -18,6 +18,7 @@
  * world state (no state proofs yet).
  */
 import type { P256PrivateKey } from '@medledger/crypto';
+import { readStateList } from './stateList.js';
 import {
   addReceivers,
   importP256PrivateKey,
@@ -693,7 +694,8 @@ export class RecordsClient {
 
   /** The last transmission of a record that reached this member (or the given one). */
   async #transmission(recordId: string, txId?: string): Promise<{ txId: string; payload: Obj }> {
-    const path = (await this.state<{ txId: string; to: string[] }[]>(`stt:${recordId}`)) ?? [];
+    const path =
+      (await readStateList<{ txId: string; to: string[] }>((k) => this.state(k), `stt:${recordId}`)) ?? [];
     const t = txId ?? [...path].reverse().find((x) => x.to.includes(this.memberId))?.txId;
     if (!t) throw new RecordsError('NOT_A_RECEIVER', 'no transmission of this record reached this member');
     const tx = await this.#checkedTx(t);
