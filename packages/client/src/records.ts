@@ -41,6 +41,7 @@ import {
 import type {
   AccessDecisionEntry,
   Genesis,
+  Grant,
   Grantee,
   Purpose,
   Scope,
@@ -322,6 +323,12 @@ export class RecordsClient {
     if (r.receipt && r.receipt.code !== 'OK')
       throw new RecordsError(r.receipt.code, r.receipt.message ?? r.receipt.code);
     return r;
+  }
+
+  /** This patient's consent grants, oldest first (revoked ones too, with `revokedAtHeight`). */
+  async consents(): Promise<Grant[]> {
+    const r = await (await this.#api()).call(API.records.patientConsents, { params: { id: this.memberId } });
+    return r.grants as unknown as Grant[];
   }
 
   /** The patient's access log (every decision, logged read, consent change, transmission, erasure). */
