@@ -26,7 +26,9 @@ import {
   genesisWrites,
   parseTxSized,
   txIdOf,
-  txInclusionProof,
+  codeProofOfText,
+  txInclusionProofOfIds,
+  type CodeProof,
   type Block,
   type BlockHeader,
   type ContractRegistry,
@@ -572,14 +574,36 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
     | undefined {
     const loc = this.store.getTxLocation(txId);
     if (!loc) return undefined;
-    const r = this.store.getBlock(loc.height)!;
+    // The transaction alone is parsed, and the proof hashes the block's ids from the tx index:
+    // neither parses nor re-hashes the whole block (see store/commitSql.ts, txs_by_block).
+    const t = this.store.txOfBlock(loc.height, loc.index);
+    if (!t) return undefined;
     return {
-      tx: r.block.txs[loc.index]!,
+      tx: t.tx,
       receipt: this.#receiptAt(txId, loc),
-      proof: txInclusionProof(r.block, loc.index),
-      header: r.block.header,
-      proposerSig: r.block.proposerSig,
+      proof: txInclusionProofOfIds(loc.height, this.#blockTxIds(loc.height).ids, loc.index),
+      header: t.header,
+      proposerSig: t.proposerSig,
     };
+  }
+
+  /** The proof that transaction `index` of block `height` has its validity code (checkpoints' codes root). */
+  getCodeProof(height: number, index: number): CodeProof {
+    const { ids, codes } = this.#blockTxIds(height);
+    return codeProofOfText(ids, codes, index);
+  }
+
+  // The ids and codes of the last few blocks read: a transaction's inclusion and code proofs
+  // read the same block's rows.
+  readonly #txIdsCache = new Map<number, { ids: string[]; codes: string[] }>();
+  #blockTxIds(height: number): { ids: string[]; codes: string[] } {
+    let r = this.#txIdsCache.get(height);
+    if (!r) {
+      r = this.store.blockTxIds(height);
+      if (this.#txIdsCache.size >= 16) this.#txIdsCache.delete(this.#txIdsCache.keys().next().value!);
+      this.#txIdsCache.set(height, r);
+    }
+    return r;
   }
 
   stateValue(key: string): JsonValue | undefined {

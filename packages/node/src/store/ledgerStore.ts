@@ -24,7 +24,7 @@ import {
 import { TxIdBloom } from './txBloom.js';
 import { KeyBloom } from './keyBloom.js';
 import { eventsText, parseEventsText, type CommittedLedgerEvent } from './events.js';
-import type { Block, StateReader, StateWrite, TxOutcome } from '@medledger/core';
+import type { Block, BlockHeader, SignedTx, StateReader, StateWrite, TxOutcome } from '@medledger/core';
 
 export interface Head {
   height: number;
@@ -80,6 +80,16 @@ export class LedgerStore implements StateReader {
       ),
       hasCommittedTx: this.db.prepare<[string], { c: number }>(
         `SELECT 1 AS c FROM txs WHERE id = ? AND ${COMMITTED_CODE_SQL}`,
+      ),
+      // A ledger opened read-only before the writer created the index scans instead (verify).
+      blockTxIds: this.db.prepare<[number], { id: string; code: string }>(
+        'SELECT id, code FROM txs WHERE height = ? ORDER BY idx',
+      ),
+      // One transaction of a stored block, its header and signature, cut out by SQLite's JSON
+      // functions: JavaScript parses a few kB instead of the whole block.
+      txOfBlock: this.db.prepare<[string, number], { tx: string; header: string; sig: string }>(
+        `SELECT json_extract(t, ?) AS tx, json_extract(t, '$.header') AS header,
+           json_extract(t, '$.proposerSig') AS sig FROM (SELECT CAST(data AS TEXT) AS t FROM blocks WHERE height = ?)`,
       ),
       getMeta: this.db.prepare<[string], { v: string }>('SELECT v FROM meta WHERE k = ?'),
       putMeta: opts.readonly ? undefined : this.db.prepare(PUT_META),
@@ -269,6 +279,27 @@ export class LedgerStore implements StateReader {
   /** The hash of a stored block, or undefined. */
   getBlockHash(height: number): string | undefined {
     return this.#q.getBlockHash.get(height);
+  }
+
+  /** The ids and validity codes of a stored block's transactions, in order (txs_by_block). */
+  blockTxIds(height: number): { ids: string[]; codes: string[] } {
+    const rows = this.#q.blockTxIds.all(height);
+    return { ids: rows.map((r) => r.id), codes: rows.map((r) => r.code) };
+  }
+
+  /** Transaction `index` of a stored block with the block's header and proposer signature. */
+  txOfBlock(
+    height: number,
+    index: number,
+  ): { tx: SignedTx; header: BlockHeader; proposerSig: string } | undefined {
+    if (!Number.isSafeInteger(index) || index < 0) return undefined;
+    const r = this.#q.txOfBlock.get(`$.txs[${index}]`, height);
+    if (!r || r.tx === null) return undefined;
+    return {
+      tx: JSON.parse(r.tx) as SignedTx,
+      header: JSON.parse(r.header) as BlockHeader,
+      proposerSig: r.sig,
+    };
   }
 
   getTxLocation(id: string): TxLocation | undefined {
