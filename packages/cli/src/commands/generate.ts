@@ -188,7 +188,9 @@ export async function generate(o: GenerateOptions): Promise<Record<string, unkno
     // Rounds: batch n holds indices [nB, nB + B) (distinct patients, B <= P); its transactions
     // build on the patients' previous ones, P indices earlier, which must have committed.
     const P = o.patients;
-    const B = Math.min(1000, P);
+    const K = o.inFlight ?? 4;
+    // With B <= P/K, the K batches in flight hold no patient twice and none depends on another.
+    const B = Math.max(1, Math.min(1000, Math.floor(P / K)));
     const main = o.txs - setup;
     const batches = Math.ceil(main / B);
     const done = new Completion();
@@ -216,7 +218,7 @@ export async function generate(o: GenerateOptions): Promise<Record<string, unkno
         progress();
       }
     };
-    await Promise.all(Array.from({ length: o.inFlight ?? 4 }, worker));
+    await Promise.all(Array.from({ length: K }, worker));
     agent.destroy();
     const secs = (performance.now() - t0) / 1000;
     progress(true);
