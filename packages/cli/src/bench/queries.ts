@@ -14,7 +14,8 @@
  * An untimed warm-up of each query comes first. Latency is request sent → answer parsed, as the
  * caller sees it. Reports p50/p99 per query, the answers' mean sizes, the node's peak RSS (VmHWM:
  * its high-water mark since it started, so while it serves these queries at this ledger size)
- * and the machine's load average.
+ * and the machine's load average; and, as the machine's floor at that moment, the latency of an
+ * unsigned `GET /v1/status` (which reads nothing from the store).
  */
 import { Agent } from 'node:http';
 import { loadavg } from 'node:os';
@@ -140,6 +141,14 @@ export async function benchQueries(o: QueriesBenchOptions): Promise<Record<strin
       txMs.push(r.ms);
       txBytes += r.bytes;
     }
+    // The floor of this machine at this moment: an unsigned GET /v1/status, which reads nothing
+    // from the store. On a shared machine under load it is most of a query's time.
+    const floor: number[] = [];
+    for (let i = 0; i < o.samples; i++) {
+      const s = performance.now();
+      await getStatus(agent, url);
+      floor.push(performance.now() - s);
+    }
     const status = await getStatus<{ height: number }>(agent, url);
     agent.destroy();
     return {
@@ -154,6 +163,8 @@ export async function benchQueries(o: QueriesBenchOptions): Promise<Record<strin
       txProofP99Ms: round(percentile(txMs, 99), 2),
       txProofMeanBytes: Math.round(txBytes / Math.max(1, txIds.length)),
       txsRead: txIds.length,
+      statusP50Ms: round(percentile(floor, 50), 2),
+      statusP99Ms: round(percentile(floor, 99), 2),
       peakRssMb: round(peakRssMb(child.pid!), 1),
       loadAverage: loadavg().map((x) => round(x, 2)),
     };

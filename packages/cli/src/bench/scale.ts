@@ -70,10 +70,13 @@ export async function benchScale(o: ScaleBenchOptions): Promise<Record<string, u
         log: o.log,
         progress: process.stderr,
       });
+      o.log(JSON.stringify(g));
       if (g.failed !== 0)
         throw new Error(`generate ${txs}: ${g.failed} transactions failed: ${JSON.stringify(g.failures)}`);
       const q = await benchQueries({ dir, samples: o.samples, log: o.log });
+      o.log(JSON.stringify(q));
       const v = await verify(nodeDirOf(dir), process.stderr);
+      o.log(JSON.stringify(v));
       if (!v.ok) throw new Error(`verify ${txs}: ${v.reason}`);
       const row = {
         txs,
@@ -82,6 +85,7 @@ export async function benchScale(o: ScaleBenchOptions): Promise<Record<string, u
         commitTxPerSec: g.txPerSec as number,
         readP99Ms: q.txProofP99Ms as number,
         readP50Ms: q.txProofP50Ms as number,
+        statusP99Ms: q.statusP99Ms as number,
         queryP99Ms: q.queryP99Ms as number,
         recordsP99Ms: q.recordsP99Ms as number,
         accessLogP99Ms: q.accessLogP99Ms as number,
@@ -98,11 +102,24 @@ export async function benchScale(o: ScaleBenchOptions): Promise<Record<string, u
       };
       o.log(JSON.stringify(row));
       rows.push(row);
+      await writePlot(rows, o.out);
       if (o.dir === undefined) rmSync(dir, { recursive: true, force: true });
     }
   } finally {
     if (o.dir === undefined) rmSync(root, { recursive: true, force: true });
   }
+  const { plot, growth } = await writePlot(rows, o.out);
+  return { bench: 'scale', sizes, rows, growth, plot };
+}
+
+/**
+ * Writes `<out>/scale.svg` and `<out>/scale.json` from the rows measured so far (after each
+ * size, so a run stopped at the largest size still leaves the smaller ones plotted).
+ */
+async function writePlot(
+  rows: readonly Record<string, number | number[]>[],
+  out: string,
+): Promise<{ plot: string; growth: Record<string, number> }> {
   const first = rows[0]!;
   const last = rows[rows.length - 1]!;
   const growth: Record<string, number> = {};
@@ -117,12 +134,12 @@ export async function benchScale(o: ScaleBenchOptions): Promise<Record<string, u
     );
     for (const r of rows) points.push({ txs: r.txs as number, figure: title, value: r[field] as number });
   }
-  mkdirSync(o.out, { recursive: true });
-  const plot = join(o.out, 'scale.svg');
+  mkdirSync(out, { recursive: true });
+  const plot = join(out, 'scale.svg');
   writeFileSync(
     plot,
     await scalePlotSvg(points, 'medledger: figures against ledger size (medledger bench scale)'),
   );
-  writeFileSync(join(o.out, 'scale.json'), `${JSON.stringify({ rows, growth }, null, 2)}\n`);
-  return { bench: 'scale', sizes, rows, growth, plot };
+  writeFileSync(join(out, 'scale.json'), `${JSON.stringify({ rows, growth }, null, 2)}\n`);
+  return { plot, growth };
 }
