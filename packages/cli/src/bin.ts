@@ -94,7 +94,7 @@ benchmarks:
   medledger bench   access [--reads N] [--concurrency C] [--records R] [--json]   consented SPV reads/s, each audited
   medledger bench   queries --dir D [--samples 500] [--json]        p50/p99 of a patient's records, access log, consents
                                                                      and GET /v1/txs/:id on a generated ledger
-  medledger bench   scale [--sizes 10000,100000,1000000] [--dir D] [--out docs] [--json]
+  medledger bench   scale [--sizes 10000,100000,1000000] [--dir D] [--out docs] [--verify-max N] [--json]
                     generate + queries + verify at each size; plots each figure against ledger size (SVG)
   medledger generate --txs N --patients P [--dir D] [--json]        a ledger of N real record and access transactions,
                                                                      committed through a node (progress on stderr)
@@ -188,6 +188,7 @@ async function bench(which: string | undefined, a: Args): Promise<Record<string,
         sizes: a.flags.has('sizes') ? str(a, 'sizes').split(',').map(Number) : [10_000, 100_000, 1_000_000],
         samples: int(a, 'samples', 500, 1),
         ...(a.flags.has('dir') ? { dir: str(a, 'dir') } : {}),
+        ...(a.flags.has('verify-max') ? { verifyMax: int(a, 'verify-max', 0, 0) } : {}),
         out: str(a, 'out', 'docs'),
         log,
       });

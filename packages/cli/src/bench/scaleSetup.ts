@@ -53,6 +53,8 @@ export interface ScaleFixture {
   /** Generated transactions committed, by type. */
   byType?: Record<string, number>;
   txs?: number;
+  /** `medledger generate`'s summary of the run that made this ledger. */
+  summary?: Record<string, unknown>;
 }
 
 export const SCALE_ORG = 'scale';

@@ -255,11 +255,14 @@ export async function generate(o: GenerateOptions): Promise<Record<string, unkno
   // Sizes once the node has stopped: its WAL is checkpointed into the database file then.
   const { ledgerBytes, nodeDirBytes } = storeBytes(nodeDir);
   const committed = summary.committed as number;
-  return {
+  const result = {
     ...summary,
     ledgerBytes,
     nodeDirBytes,
     ledgerBytesPerMillionTx: Math.round((ledgerBytes / committed) * 1e6),
     nodeDirBytesPerMillionTx: Math.round((nodeDirBytes / committed) * 1e6),
   };
+  f.summary = result;
+  writeFixture(dir, f);
+  return result;
 }
