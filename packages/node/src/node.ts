@@ -566,6 +566,31 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
     return r && { block: r.block, hash: r.hash, codes: r.result.codes, stateDigest: r.result.stateDigest };
   }
 
+  /**
+   * What a checkpoint of a committed block commits to — its hash, the state digest after it, its
+   * transactions' ids and codes — read without parsing the block (the tx index by block): a
+   * checkpoint of an old height, served with `GET /v1/txs/:id`, cost a parse and a re-hash of
+   * the whole block before.
+   */
+  checkpointInputs(
+    height: number,
+  ): { hash: string; stateDigest: string; txIds: string[]; codes: string[] } | undefined {
+    if (this.#last?.height === height) {
+      const b = this.#last.value;
+      return {
+        hash: b.hash,
+        stateDigest: b.stateDigest,
+        txIds: b.block.txs.map((t) => txIdOf(t.body)),
+        codes: b.codes,
+      };
+    }
+    const row = this.store.blockRow(height);
+    if (!row) return undefined;
+    const { stateDigest } = JSON.parse(row.result.toString('utf8')) as { stateDigest: string };
+    const { ids, codes } = this.#blockTxIds(height);
+    return { hash: row.hash, stateDigest, txIds: ids, codes };
+  }
+
   /** A committed transaction with its receipt, Merkle inclusion proof and block header. */
   getTxWithProof(
     txId: string,
@@ -575,7 +600,7 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
     const loc = this.store.getTxLocation(txId);
     if (!loc) return undefined;
     // The transaction alone is parsed, and the proof hashes the block's ids from the tx index:
-    // neither parses nor re-hashes the whole block (see store/commitSql.ts, txs_by_block).
+    // neither parses nor re-hashes the whole block (see store/commitSql.ts, txs_in_block).
     const t = this.store.txOfBlock(loc.height, loc.index);
     if (!t) return undefined;
     return {

@@ -11,7 +11,7 @@
  */
 import Database from 'better-sqlite3';
 import { canonicalize, type JsonValue } from '@medledger/crypto';
-import { blockCanonicalText, countsAsCommitted } from '@medledger/core';
+import { blockCanonicalText, countsAsCommitted, txIdOf } from '@medledger/core';
 import {
   COMMITTED_CODE_SQL,
   DEL_STATE,
@@ -85,6 +85,11 @@ export class LedgerStore implements StateReader {
       blockTxIds: this.db.prepare<[number], { id: string; code: string }>(
         'SELECT id, code FROM txs WHERE height = ? ORDER BY idx',
       ),
+      blockTxCount: this.db
+        .prepare<[number], number>(
+          "SELECT json_array_length(CAST(result AS TEXT), '$.codes') FROM blocks WHERE height = ?",
+        )
+        .pluck(),
       // One transaction of a stored block, its header and signature, cut out by SQLite's JSON
       // functions: JavaScript parses a few kB instead of the whole block.
       txOfBlock: this.db.prepare<[string, number], { tx: string; header: string; sig: string }>(
@@ -281,10 +286,19 @@ export class LedgerStore implements StateReader {
     return this.#q.getBlockHash.get(height);
   }
 
-  /** The ids and validity codes of a stored block's transactions, in order (txs_by_block). */
+  /**
+   * The ids and validity codes of a stored block's transactions, in order, from the tx index
+   * (txs_in_block), without the block's bytes. A transaction refused as unauthenticated may
+   * appear again in a later block, and its index row then moves there: a block whose rows are
+   * fewer than its transactions is read from its bytes instead, so the list is always whole.
+   */
   blockTxIds(height: number): { ids: string[]; codes: string[] } {
     const rows = this.#q.blockTxIds.all(height);
-    return { ids: rows.map((r) => r.id), codes: rows.map((r) => r.code) };
+    const count = this.#q.blockTxCount.get(height);
+    if (count === undefined || rows.length === count)
+      return { ids: rows.map((r) => r.id), codes: rows.map((r) => r.code) };
+    const b = this.getBlock(height)!;
+    return { ids: b.block.txs.map((t) => txIdOf(t.body)), codes: b.result.codes };
   }
 
   /** Transaction `index` of a stored block with the block's header and proposer signature. */
