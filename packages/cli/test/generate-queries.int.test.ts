@@ -70,7 +70,7 @@ test(
     assert.equal(vr.ok as unknown, true);
     assert.ok(vr.txs! >= 2000, `${vr.txs} transactions verified (the generated ones and the node's own)`);
     assert.ok(vr.blocksPerSec! > 0 && vr.txPerSec! > 0 && vr.seconds! > 0, JSON.stringify(vr));
-    assert.match(v.stderr, /verify: block \d+\/\d+, \d+ blocks\/s, \d+ tx\/s/, 'progress on stderr');
+    assert.match(v.stderr, /verify: block \d+\/\d+, [\d.]+ blocks\/s, [\d.]+ tx\/s/, 'progress on stderr');
 
     // The queries, each patient's answer checked against what was generated.
     const q = await runCli(['bench', 'queries', '--dir', dir, '--samples', '50', '--json']);

@@ -130,9 +130,10 @@ export async function benchScale(o: ScaleBenchOptions): Promise<Record<string, u
 
 /**
  * Writes `<out>/scale.svg` and `<out>/scale.json` from the rows measured so far (after each
- * size, so a run stopped at the largest size still leaves the smaller ones plotted).
+ * size, so a run stopped at the largest size still leaves the smaller ones plotted), or from the
+ * rows of an earlier run's scale.json.
  */
-async function writePlot(
+export async function writePlot(
   rows: readonly Record<string, number | number[]>[],
   out: string,
 ): Promise<{ plot: string; growth: Record<string, number> }> {

@@ -39,14 +39,20 @@ export async function scalePlotSvg(points: readonly ScalePoint[], title: string)
               title: 'ledger size (transactions)',
               axis: { format: '~s' },
             },
-            y: { field: 'value', type: 'quantitative', scale: { type: 'log', zero: false }, title: null },
+            y: {
+              field: 'value',
+              type: 'quantitative',
+              scale: { type: 'log' },
+              title: null,
+              axis: { format: '~s' },
+            },
           },
         },
         {
           mark: { type: 'text', dy: -9, fontSize: 10 },
           encoding: {
             x: { field: 'txs', type: 'quantitative', scale: { type: 'log' } },
-            y: { field: 'value', type: 'quantitative', scale: { type: 'log', zero: false } },
+            y: { field: 'value', type: 'quantitative', scale: { type: 'log' } },
             text: { field: 'value', type: 'quantitative', format: '.3~s' },
           },
         },
