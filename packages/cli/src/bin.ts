@@ -38,7 +38,8 @@ usage:
   medledger status  [--dir DIR | --url URL] [--json]                 every node's height, head, final checkpoint, cutter,
                                                                      alarm; exit 1 if a node is down or halted
   medledger keys    list [--dir DIR] | new LABEL [--dir DIR]         list key files (no secrets) / create a P-256 key
-  medledger verify  DIR [--org ORG]                                  re-check every block; non-zero exit on tampering
+  medledger verify  DIR [--org ORG] [--json]                         re-check every block (progress and rate on stderr);
+                                                                     non-zero exit on tampering
   medledger demo    [--dir DIR]                                      the survey's §4.1 scenario (Bob), every step checked
   medledger demo    pharmacy                                         prescriptions, doctor shopping, track and trace (§7.2, §7.3)
   medledger demo    payments                                         claims over encrypted expenses, payments, disputes, one statement
@@ -96,6 +97,12 @@ benchmarks:
   medledger bench   consortium [--nodes 3] [--txs N] [--failover-txs N/2] [--warmup W] [--batch B] [--in-flight K] [--json]
                     node processes ordered by a 3-member etcd cluster: commit on every node, the cutter killed mid-run
   medledger bench   access [--reads N] [--concurrency C] [--batch B] [--block-cut-ms M] [--records R] [--commit-txs T] [--json]   consented SPV reads/s, each audited; the same run's commit rate
+  medledger bench   queries --dir D [--samples 500] [--json]        p50/p99 of a patient's records, access log, consents
+                                                                     and GET /v1/txs/:id on a generated ledger
+  medledger bench   scale [--sizes 10000,100000,1000000] [--dir D] [--out docs] [--verify-max N] [--json]
+                    generate + queries + verify at each size; plots each figure against ledger size (SVG)
+  medledger generate --txs N --patients P [--dir D] [--json]        a ledger of N real record and access transactions,
+                                                                     committed through a node (progress on stderr)
   medledger bench   crypto [--quick] [--json]                       ABE / PRE / HE / PEKS per-operation times
   medledger bench   anonymity [--quick] [--json]                    credentials / group / ring / ZK per-operation times
   medledger bench   emergency [--runs 20] [--json]                  emergency access by 2-of-3 PRE, end to end
@@ -179,8 +186,23 @@ async function bench(which: string | undefined, a: Args): Promise<Record<string,
         log,
       });
     }
+    case 'queries': {
+      const { benchQueries } = await import('./bench/queries.js');
+      return benchQueries({ dir: str(a, 'dir'), samples: int(a, 'samples', 500, 1), log });
+    }
+    case 'scale': {
+      const { benchScale } = await import('./bench/scale.js');
+      return benchScale({
+        sizes: a.flags.has('sizes') ? str(a, 'sizes').split(',').map(Number) : [10_000, 100_000, 1_000_000],
+        samples: int(a, 'samples', 500, 1),
+        ...(a.flags.has('dir') ? { dir: str(a, 'dir') } : {}),
+        ...(a.flags.has('verify-max') ? { verifyMax: int(a, 'verify-max', 0, 0) } : {}),
+        out: str(a, 'out', 'docs'),
+        log,
+      });
+    }
     default:
-      throw new UsageError('bench ledger|consortium|access|crypto|anonymity|emergency|fl');
+      throw new UsageError('bench ledger|consortium|access|crypto|anonymity|emergency|fl|queries|scale');
   }
 }
 
@@ -620,18 +642,35 @@ async function main(argv: string[]): Promise<number> {
     case 'verify': {
       const dir = sub ?? dirOf(a);
       const r = await verify(dir, process.stderr, a.flags.has('org') ? str(a, 'org') : undefined);
+      if (bool(a, 'json')) process.stdout.write(`${JSON.stringify(r)}\n`);
       if (r.ok) {
-        process.stdout.write(
-          `ok: ${r.height} blocks, ${r.txs} transactions, ${r.stateKeys} state keys verified\n`,
-        );
+        if (!bool(a, 'json'))
+          process.stdout.write(
+            `ok: ${r.height} blocks, ${r.txs} transactions, ${r.stateKeys} state keys verified in ${r.seconds} s (${r.blocksPerSec} blocks/s, ${r.txPerSec} tx/s)\n`,
+          );
         return 0;
       }
+      if (bool(a, 'json')) return 1;
       process.stdout.write(`FAILED at block ${r.height}: ${r.reason}\n`);
       return 1;
     }
     case 'consortium': {
       const { consortium } = await import('./commands/consortium.js');
       return consortium(a, { out: (l) => void process.stdout.write(`${l}\n`), log });
+    }
+    case 'generate': {
+      const { generate } = await import('./commands/generate.js');
+      const result = await generate({
+        txs: int(a, 'txs', 1_000_000, 1),
+        patients: int(a, 'patients', 10_000, 1),
+        ...(a.flags.has('dir') ? { dir: str(a, 'dir') } : {}),
+        log,
+        progress: process.stderr,
+      });
+      if (!bool(a, 'json'))
+        for (const [k, v] of Object.entries(result)) log(`${k.padEnd(26)} ${JSON.stringify(v)}`);
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+      return result.failed === 0 ? 0 : 1;
     }
     case 'bench': {
       const result = await bench(sub, a);

@@ -16,6 +16,7 @@
  * Pairing-based calls (ABE, PEKS) need `await initPairing()` (from `@medledger/crypto/pairing`)
  * once before use.
  */
+import { readStateList } from './stateList.js';
 import {
   envelopeFromJson,
   envelopeToJson,
@@ -275,11 +276,11 @@ export async function openAbeLayer(
   recordId: string,
   keys: readonly AbeUserKey[],
 ): Promise<Uint8Array> {
-  const dag = await need<{ txId: string; policy?: string }[]>(
-    source,
+  const dag = await readStateList<{ txId: string; policy?: string }>(
+    (k) => source.state(k),
     `stt:${recordId}`,
-    `record ${recordId}`,
   );
+  if (dag === undefined) throw new Error(`record ${recordId} not found on the ledger`);
   const last = [...dag].reverse().find((t) => t.policy !== undefined);
   if (!last) throw new Error(`record ${recordId} has no ABE transmission`);
   const tx = await source.tx(last.txId);

@@ -12,6 +12,7 @@ export * from './records.js';
 export * from './cosign/index.js';
 export * from './recordCrypto.js';
 export * from './chain.js';
+export * from './stateList.js';
 export * from './consortium/index.js';
 export * from './ledgerApi.js';
 export * from './pharmacy/index.js';

@@ -18,6 +18,7 @@
  * world state (no state proofs yet).
  */
 import type { P256PrivateKey } from '@medledger/crypto';
+import { readStateList } from './stateList.js';
 import {
   addReceivers,
   importP256PrivateKey,
@@ -40,6 +41,7 @@ import {
 import type {
   AccessDecisionEntry,
   Genesis,
+  Grant,
   Grantee,
   Purpose,
   Scope,
@@ -360,6 +362,12 @@ export class RecordsClient {
     if (r.receipt && r.receipt.code !== 'OK')
       throw new RecordsError(r.receipt.code, r.receipt.message ?? r.receipt.code);
     return r;
+  }
+
+  /** This patient's consent grants, oldest first (revoked ones too, with `revokedAtHeight`). */
+  async consents(): Promise<Grant[]> {
+    const r = await (await this.#api()).call(API.records.patientConsents, { params: { id: this.memberId } });
+    return r.grants as unknown as Grant[];
   }
 
   /** The patient's access log (every decision, logged read, consent change, transmission, erasure). */
@@ -915,7 +923,8 @@ export class RecordsClient {
 
   /** The last transmission of a record that reached this member (or the given one). */
   async #transmission(recordId: string, txId?: string): Promise<{ txId: string; payload: Obj }> {
-    const path = (await this.state<{ txId: string; to: string[] }[]>(`stt:${recordId}`)) ?? [];
+    const path =
+      (await readStateList<{ txId: string; to: string[] }>((k) => this.state(k), `stt:${recordId}`)) ?? [];
     const t = txId ?? [...path].reverse().find((x) => x.to.includes(this.memberId))?.txId;
     if (!t) throw new RecordsError('NOT_A_RECEIVER', 'no transmission of this record reached this member');
     const tx = await this.#checkedTx(t);

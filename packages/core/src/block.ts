@@ -16,7 +16,7 @@ import {
   fromB64u,
   fromHex,
   hashTagged,
-  merkleProof,
+  merkleProofOfHexLeaves,
   merkleRootOfHexLeaves,
   signP256,
   toB64u,
@@ -161,11 +161,24 @@ export interface TxInclusionProof {
 
 /** Builds the inclusion proof of transaction `index` of a block. */
 export function txInclusionProof(block: Block, index: number): TxInclusionProof {
-  const p = merkleProof(
-    block.txs.map((t) => fromHex(txIdOf(t.body))),
+  return txInclusionProofOfIds(
+    block.header.height,
+    block.txs.map((t) => txIdOf(t.body)),
     index,
   );
-  return { height: block.header.height, index, treeSize: p.treeSize, path: p.path.map(toHex) };
+}
+
+/**
+ * The inclusion proof of transaction `index` from the block's transaction ids in order (hex),
+ * without the block: what a store that indexes ids by block serves from.
+ */
+export function txInclusionProofOfIds(
+  height: number,
+  txIds: readonly string[],
+  index: number,
+): TxInclusionProof {
+  const p = merkleProofOfHexLeaves(txIds, index);
+  return { height, index, treeSize: p.treeSize, path: p.path };
 }
 
 /**

@@ -621,3 +621,56 @@ test('state list: a list an older version kept as one array is read as it is and
   assert.equal(listKeyOf('grants:p1#3'), 'grants:p1');
   assert.equal(listKeyOf('grants:p1'), 'grants:p1');
 });
+
+test('stt: a re-share appends its transmission in constant state bytes whatever the path’s length, and the path stays in order', async () => {
+  const w = await world();
+  const { txIdOf } = await import('../src/index.js');
+  const zeros = (n: number): string => toB64u(new Uint8Array(n));
+  const send = (from: Member, to: Member, prev: string | null): SignedTx =>
+    w.tx(from, 'record.stt', {
+      recordId: 'long-path',
+      patient: w.bob.id,
+      subject: 'ep1-abc',
+      category: 'imaging',
+      resourceType: 'DiagnosticReport',
+      receivers: [to.id],
+      purpose: 'treatment',
+      prev,
+      holder: from === w.alice ? 'hospitalA' : 'hospitalB',
+      envelope: {
+        version: ENVELOPE_VERSION,
+        suite: ENVELOPE_SUITE,
+        nonce: zeros(ENVELOPE_NONCE_BYTES),
+        ciphertext: zeros(32),
+        receivers: [{ id: to.id, enc: zeros(ENVELOPE_ENC_BYTES), wrappedKey: zeros(WRAPPED_KEY_BYTES) }],
+      },
+    });
+  const pathBytes = (txs: SignedTx[]): number => {
+    w.t += 1000;
+    const r = w.c.apply(w.c.makeBlock(txs, w.t));
+    assert.ok(
+      r.outcomes.every((o) => o.code === 'OK'),
+      JSON.stringify(r.outcomes.map((o) => o.code)),
+    );
+    return r.writes.reduce(
+      (sum, [k], i) => (k.startsWith('stt:') ? sum + k.length + (r.writeTexts[i]?.length ?? 0) : sum),
+      0,
+    );
+  };
+  const first = send(w.alice, w.baker, null);
+  pathBytes([first]);
+  const prev = txIdOf(first.body);
+  const early = pathBytes([send(w.baker, w.chen, prev)]);
+  for (let b = 0; b < 4; b++) pathBytes(Array.from({ length: 40 }, () => send(w.baker, w.chen, prev)));
+  const late = pathBytes([send(w.baker, w.chen, prev)]);
+  // The 163rd transmission writes its item and the new length (a digit or two longer than the
+  // 2nd's), not the 162 transmissions before it (~30 kB as one array).
+  assert.ok(late <= early + 8, `the 163rd transmission wrote ${late} bytes of path, the 2nd ${early}`);
+  assert.deepEqual(w.c.reader.get('stt:long-path'), { n: 163 });
+  const path = getTransmissions(w.c.reader, 'long-path');
+  assert.equal(path.length, 163);
+  assert.equal(path[0]!.prev, null);
+  assert.ok(path.slice(1).every((t) => t.prev === prev && t.from === w.baker.id));
+  // A re-share naming a transmission that is not on the path is still refused.
+  assert.deepEqual(w.run(send(w.baker, w.chen, 'ab'.repeat(32))), ['UNKNOWN_TRANSMISSION']);
+});

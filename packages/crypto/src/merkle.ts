@@ -119,6 +119,63 @@ export function merkleRootOfTextLeaves(leaves: readonly string[]): string {
   return rootHex(hs);
 }
 
+function pathHex(h: readonly string[], m: number, lo: number, hi: number, out: string[]): void {
+  const n = hi - lo;
+  if (n <= 1) return;
+  const k = largestPow2Below(n);
+  if (m < k) {
+    pathHex(h, m, lo, lo + k, out);
+    out.push(rootHexOf(h, lo + k, hi));
+  } else {
+    pathHex(h, m - k, lo + k, hi, out);
+    out.push(rootHexOf(h, lo, lo + k));
+  }
+}
+
+/** An inclusion proof with its audit path in hex (what the API serves). */
+export interface MerkleProofHex {
+  index: number;
+  treeSize: number;
+  path: string[];
+}
+
+function proofHex(leafHashes: readonly string[], index: number): MerkleProofHex {
+  assertInt(index, 'index', 0, Math.max(0, leafHashes.length - 1));
+  if (leafHashes.length === 0) throw new RangeError('empty tree has no proofs');
+  const path: string[] = [];
+  pathHex(leafHashes, index, 0, leafHashes.length, path);
+  return { index, treeSize: leafHashes.length, path };
+}
+
+/**
+ * {@link merkleProof} of leaves that are 32-byte values in lowercase hex (transaction ids),
+ * computed on hex strings like {@link merkleRootOfHexLeaves}: the same proof, in hex, for
+ * about half the CPU and a tenth of the garbage — the path of `GET /v1/txs/:id`.
+ * @throws TypeError if a leaf is not 64 lowercase hex characters; RangeError on a bad index
+ */
+export function merkleProofOfHexLeaves(leaves: readonly string[], index: number): MerkleProofHex {
+  const hs = new Array<string>(leaves.length);
+  for (let i = 0; i < leaves.length; i++) {
+    const x = leaves[i]!;
+    if (!HEX32.test(x)) throw new TypeError(`leaf ${i}: must be 32 bytes of lowercase hex`);
+    hexScratch[0] = 0;
+    writeHexInto(hexScratch, x, 1);
+    hs[i] = sha256Hex(leaf33);
+  }
+  return proofHex(hs, index);
+}
+
+/**
+ * {@link merkleProof} of leaves given as text (their UTF-8 bytes are the leaves), in hex, as
+ * {@link merkleRootOfTextLeaves} computes the root.
+ * @throws RangeError on a bad index
+ */
+export function merkleProofOfTextLeaves(leaves: readonly string[], index: number): MerkleProofHex {
+  const hs = new Array<string>(leaves.length);
+  for (let i = 0; i < leaves.length; i++) hs[i] = sha256TextHex('\u0000' + leaves[i]!);
+  return proofHex(hs, index);
+}
+
 /** Merkle tree head from already computed leaf hashes. */
 export function merkleRootOfLeafHashes(leafHashes: readonly Uint8Array[]): Uint8Array {
   if (leafHashes.length === 0) return sha256Raw(new Uint8Array(0));

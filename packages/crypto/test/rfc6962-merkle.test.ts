@@ -5,6 +5,8 @@ import fc from 'fast-check';
 import {
   fromHex,
   merkleProof,
+  merkleProofOfHexLeaves,
+  merkleProofOfTextLeaves,
   merkleRoot,
   merkleRootOfHexLeaves,
   merkleRootOfTextLeaves,
@@ -136,4 +138,36 @@ test('rfc6962 §2.1: the tree head of text leaves equals that of their UTF-8 byt
   );
   const ls = ['{"code":"OK","txId":"00"}', 'é\u0000中', '', '\u{1F600}'];
   assert.equal(merkleRootOfTextLeaves(ls), toHex(merkleRoot(ls.map((s) => utf8(s)))));
+});
+
+test('rfc6962 §2.1.1: the hex and text proofs are the byte proofs, in hex, and verify under the tree head', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.uint8Array({ minLength: 32, maxLength: 32 }), { minLength: 1, maxLength: 70 }),
+      fc.nat(),
+      (ids, k) => {
+        const i = k % ids.length;
+        const hex = ids.map(toHex);
+        const want = merkleProof(ids, i);
+        const got = merkleProofOfHexLeaves(hex, i);
+        assert.deepEqual(got, { index: i, treeSize: ids.length, path: want.path.map(toHex) });
+        assert.ok(verifyMerkleProof(merkleRoot(ids), ids[i]!, { ...got, path: got.path.map(fromHex) }));
+        const text = hex.map((h, j) => `{"code":"OK","txId":"${h}","n":${j}}`);
+        const t = merkleProofOfTextLeaves(text, i);
+        assert.deepEqual(t.path, merkleProof(text.map(utf8), i).path.map(toHex));
+        assert.equal(merkleRootOfTextLeaves(text), toHex(merkleRoot(text.map(utf8))));
+      },
+    ),
+    { numRuns: 200 },
+  );
+  // A tampered leaf does not verify under the tree head.
+  const ids = Array.from({ length: 5 }, (_, j) => new Uint8Array(32).fill(j));
+  const p = merkleProofOfHexLeaves(ids.map(toHex), 3);
+  assert.equal(
+    verifyMerkleProof(merkleRoot(ids), new Uint8Array(32).fill(9), { ...p, path: p.path.map(fromHex) }),
+    false,
+  );
+  assert.throws(() => merkleProofOfHexLeaves(['AB'.repeat(32)], 0), /lowercase hex/);
+  assert.throws(() => merkleProofOfHexLeaves([], 0), RangeError);
+  assert.throws(() => merkleProofOfHexLeaves(ids.map(toHex), 5), RangeError);
 });

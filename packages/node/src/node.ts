@@ -26,7 +26,9 @@ import {
   genesisWrites,
   parseTxSized,
   txIdOf,
-  txInclusionProof,
+  codeProofOfText,
+  txInclusionProofOfIds,
+  type CodeProof,
   type Block,
   type BlockHeader,
   type ContractRegistry,
@@ -564,6 +566,31 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
     return r && { block: r.block, hash: r.hash, codes: r.result.codes, stateDigest: r.result.stateDigest };
   }
 
+  /**
+   * What a checkpoint of a committed block commits to — its hash, the state digest after it, its
+   * transactions' ids and codes — read without parsing the block (the tx index by block): a
+   * checkpoint of an old height, served with `GET /v1/txs/:id`, cost a parse and a re-hash of
+   * the whole block before.
+   */
+  checkpointInputs(
+    height: number,
+  ): { hash: string; stateDigest: string; txIds: string[]; codes: string[] } | undefined {
+    if (this.#last?.height === height) {
+      const b = this.#last.value;
+      return {
+        hash: b.hash,
+        stateDigest: b.stateDigest,
+        txIds: b.block.txs.map((t) => txIdOf(t.body)),
+        codes: b.codes,
+      };
+    }
+    const row = this.store.blockRow(height);
+    if (!row) return undefined;
+    const { stateDigest } = JSON.parse(row.result.toString('utf8')) as { stateDigest: string };
+    const { ids, codes } = this.#blockTxIds(height);
+    return { hash: row.hash, stateDigest, txIds: ids, codes };
+  }
+
   /** A committed transaction with its receipt, Merkle inclusion proof and block header. */
   getTxWithProof(
     txId: string,
@@ -572,14 +599,36 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
     | undefined {
     const loc = this.store.getTxLocation(txId);
     if (!loc) return undefined;
-    const r = this.store.getBlock(loc.height)!;
+    // The transaction alone is parsed, and the proof hashes the block's ids from the tx index:
+    // neither parses nor re-hashes the whole block (see store/commitSql.ts, txs_in_block).
+    const t = this.store.txOfBlock(loc.height, loc.index);
+    if (!t) return undefined;
     return {
-      tx: r.block.txs[loc.index]!,
+      tx: t.tx,
       receipt: this.#receiptAt(txId, loc),
-      proof: txInclusionProof(r.block, loc.index),
-      header: r.block.header,
-      proposerSig: r.block.proposerSig,
+      proof: txInclusionProofOfIds(loc.height, this.#blockTxIds(loc.height).ids, loc.index),
+      header: t.header,
+      proposerSig: t.proposerSig,
     };
+  }
+
+  /** The proof that transaction `index` of block `height` has its validity code (checkpoints' codes root). */
+  getCodeProof(height: number, index: number): CodeProof {
+    const { ids, codes } = this.#blockTxIds(height);
+    return codeProofOfText(ids, codes, index);
+  }
+
+  // The ids and codes of the last few blocks read: a transaction's inclusion and code proofs
+  // read the same block's rows.
+  readonly #txIdsCache = new Map<number, { ids: string[]; codes: string[] }>();
+  #blockTxIds(height: number): { ids: string[]; codes: string[] } {
+    let r = this.#txIdsCache.get(height);
+    if (!r) {
+      r = this.store.blockTxIds(height);
+      if (this.#txIdsCache.size >= 16) this.#txIdsCache.delete(this.#txIdsCache.keys().next().value!);
+      this.#txIdsCache.set(height, r);
+    }
+    return r;
   }
 
   stateValue(key: string): JsonValue | undefined {

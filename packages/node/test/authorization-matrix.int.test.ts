@@ -85,6 +85,7 @@ const MATRIX: Record<string, Row> = {
   'POST /v1/records/:recordId/erase': member,
   'GET /v1/patients/:id/access-log': patient,
   'GET /v1/patients/:id/records': patient,
+  'GET /v1/patients/:id/consents': patient,
   'PUT /v1/patients/:id/study-keys/:grantId': patient,
   'GET /v1/records': member,
   'GET /v1/clinicians/:id/patients': member,

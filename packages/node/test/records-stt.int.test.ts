@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from '@medledger/crypto';
 import { decryptSttBody } from '@medledger/client';
+import { getTransmissions } from '@medledger/core';
 import { condition, isCode, makeRecordsWorld, type RecordsWorld } from './helpers/records.js';
 
 let w: RecordsWorld;
@@ -32,7 +33,7 @@ test('stt: a receiver opens the record; non-receivers and receivers without the 
   assert.deepEqual(await w.c.baker.openStt('stt-1', 'treatment'), resource);
 
   // The ledger holds only ciphertext: nothing of the record is readable in the transaction.
-  const t = (w.node.stateValue('stt:stt-1') as { txId: string }[])[0]!;
+  const t = getTransmissions(w.node.store, 'stt-1')[0]!;
   const onChain = JSON.stringify(w.node.getTxWithProof(t.txId)!.tx);
   assert.ok(!onChain.includes('gastric'));
 
@@ -78,12 +79,9 @@ test('stt: a receiver re-shares along the DAG; the new receiver reads it, the pa
     purpose: 'treatment',
   });
   assert.deepEqual(await w.c.chen.openStt('stt-2', 'treatment'), resource);
-  const path = w.node.stateValue('stt:stt-2') as {
-    txId: string;
-    prev: string | null;
-    from: string;
-    to: string[];
-  }[];
+  // The path on the ledger: an append-only list (stt:<id> holds { n }, an item per transmission).
+  assert.deepEqual(w.node.stateValue('stt:stt-2'), { n: 2 });
+  const path = getTransmissions(w.node.store, 'stt-2');
   assert.deepEqual(
     path.map((p) => [p.txId, p.prev, p.from, p.to]),
     [

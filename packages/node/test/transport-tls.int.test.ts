@@ -245,10 +245,25 @@ test('behavior: block sync between peers runs over TLS, and refuses a peer whose
     return { s, logs };
   };
   const got: number[] = [];
-  await sync('hospitalA').s.catchUp(1, height, async (b) => void got.push(b.header.height));
+  const good = sync('hospitalA');
+  await good.s.catchUp(1, height, async (b) => void got.push(b.header.height));
   assert.deepEqual(
     got,
     Array.from({ length: height }, (_, i) => i + 1),
+  );
+  // The catch-up reports its rate: every block and transaction it applied, per second.
+  const rate = good.s.lastRate;
+  assert.ok(rate, 'a catch-up that applied blocks keeps its rate');
+  assert.equal(rate.blocks, height);
+  assert.equal(rate.from, 1);
+  assert.equal(rate.to, height);
+  assert.ok(rate.txs >= 1, `${rate.txs} transactions synced (the enrollment at least)`);
+  assert.ok(rate.blocksPerSec > 0 && rate.txPerSec > 0, JSON.stringify(rate));
+  assert.match(
+    good.logs.join('\n'),
+    new RegExp(
+      `sync: caught up ${height} blocks \\(1\\.\\.${height}\\), \\d+ transactions in [\\d.]+ s: \\d+ blocks/s, \\d+ tx/s`,
+    ),
   );
   const wrong = sync('gpclinic');
   await assert.rejects(

@@ -72,6 +72,11 @@ export async function waitReceipt(
   }
 }
 
+/** One GET (signed with `auth`, if given); resolves with the parsed JSON of a 200 answer. */
+export function getJson<T>(agent: Agent, url: URL, auth?: string): Promise<T> {
+  return call<T>(agent, url, 'GET', undefined, auth);
+}
+
 /** `GET /v1/status` of one node. */
 export function getStatus<T = Record<string, unknown>>(agent: Agent, base: string): Promise<T> {
   return call<T>(agent, new URL('/v1/status', base), 'GET');

@@ -21,6 +21,7 @@ import {
   RecordsError,
   episodeSubject,
   readDssChain,
+  readStateList,
   subscribeNotifications,
   type PatientNotification,
 } from '@medledger/client';
@@ -254,7 +255,8 @@ export async function demo(o: DemoOptions): Promise<void> {
       await denied(dana.openStt('ct-staging', 'treatment'), 'NOT_A_RECEIVER'),
       'nurse-dana cannot open it: not a receiver',
     );
-    const path = (await bob.state<{ from: string; to: string[] }[]>('stt:ct-staging')) ?? [];
+    const path =
+      (await readStateList<{ from: string; to: string[] }>((k) => bob.state(k), 'stt:ct-staging')) ?? [];
     check(
       path.length === 2 && path[1]!.from === baker.memberId,
       `Bob sees the path: alice → baker → chen (${path.length} transmissions from ${sent.txId.slice(0, 8)}…)`,

@@ -3,7 +3,8 @@
  * consent grants and access decisions. Keys:
  *   record:<recordId>          RecordEntry (meta of a DSS, STT or SPV record; never its content)
  *   chain:<dss|spv>:<patient>  head of the patient's chronological chain of record transactions
- *   stt:<recordId>             the transmission DAG of an STT record
+ *   stt:<recordId>             the transmission DAG of an STT record, an append-only list
+ *                              (stateList.ts): `{ n }`, and `stt:<recordId>#<i>` the i-th transmission
  *   careteam:<patient>         the doctors responsible for the patient (who may write)
  *   grant:<grantId>            a consent grant
  *   grants:<patient>           the patient's grant ids, an append-only list (stateList.ts):
@@ -12,8 +13,8 @@
  */
 import type { JsonValue } from '@medledger/crypto';
 import type { Grant, RecordMeta } from '../access/types.js';
-import type { StateReader } from '../state.js';
-import { listItems } from '../stateList.js';
+import type { StateOverlay, StateReader } from '../state.js';
+import { appendToList, listItems } from '../stateList.js';
 
 export type RecordMode = 'dss' | 'stt' | 'spv';
 
@@ -100,8 +101,17 @@ export const getChainHead = (
   patient: string,
 ): { head: string; count: number } | undefined =>
   s.get(keys.chain(mode, patient)) as { head: string; count: number } | undefined;
+/** A record's transmissions, oldest first (an append-only list: see {@link appendTransmission}). */
 export const getTransmissions = (s: StateReader, id: string): Transmission[] =>
-  (s.get(keys.stt(id)) as Transmission[] | undefined) ?? [];
+  listItems<JsonValue>(s, keys.stt(id)) as unknown as Transmission[];
+
+/**
+ * Appends one transmission to a record's path: two small writes, whatever the path's length
+ * (the path was one array rewritten whole on each re-share before; issue 14 §2).
+ */
+export function appendTransmission(s: StateOverlay, id: string, t: Transmission): void {
+  appendToList(s, keys.stt(id), t as unknown as JsonValue);
+}
 export const getGrant = (s: StateReader, id: string): Grant | undefined =>
   s.get(keys.grant(id)) as Grant | undefined;
 

@@ -30,7 +30,6 @@ import { isLedgerError, type MemberEntry, type SignedTx } from '@medledger/core'
 import type { JsonValue } from '@medledger/crypto';
 import type { MedledgerNode, SubmitResult } from '../node.js';
 import { RequestAuthenticator } from './auth.js';
-import { codeProofOf, txIdOf } from '@medledger/core';
 import type { CheckpointService } from '../checkpoints/service.js';
 import { HttpError, statusOf } from './errors.js';
 import type { ServedTxs } from '../records/ledgerReadAudit.js';
@@ -265,12 +264,7 @@ export function buildServer(node: MedledgerNode, opts: BuildServerOptions = {}):
     if (waitFinal > 0 && cps.finalHeight < t.receipt.height) await cps.waitFinal(t.receipt.height, waitFinal);
     const checkpoint = cps.checkpointAt(t.receipt.height);
     if (!checkpoint) return { ...t, tx };
-    const b = node.getBlock(t.receipt.height)!;
-    const codeProof = codeProofOf(
-      b.block.txs.map((x) => txIdOf(x.body)),
-      b.codes,
-      t.receipt.index,
-    );
+    const codeProof = node.getCodeProof(t.receipt.height, t.receipt.index);
     return { ...t, tx, checkpoint, codeProof };
   });
 

@@ -45,7 +45,14 @@ export interface CheckpointTransport {
 }
 
 export interface CheckpointServiceOptions {
-  node: LedgerView & { alarm(e: Error): void; readonly nodePublicKey: string };
+  node: LedgerView & {
+    alarm(e: Error): void;
+    readonly nodePublicKey: string;
+    /** A stored block's hash, state digest, ids and codes without its bytes (MedledgerNode). */
+    checkpointInputs?(
+      height: number,
+    ): { hash: string; stateDigest: string; txIds: string[]; codes: string[] } | undefined;
+  };
   nodeKey: KeyObject;
   dbPath: string;
   transport?: CheckpointTransport;
@@ -114,17 +121,23 @@ export class CheckpointService extends EventEmitter {
   bodyOf(height: number): CheckpointBody | undefined {
     const hit = this.#bodies.get(height);
     if (hit) return hit;
-    const b = this.#o.node.getBlock(height);
-    if (!b) return undefined;
+    const fast = this.#o.node.checkpointInputs?.(height);
+    const b = fast ? undefined : this.#o.node.getBlock(height);
+    const inputs =
+      fast ??
+      (b && {
+        hash: b.hash,
+        stateDigest: b.stateDigest,
+        txIds: b.block.txs.map((t) => txIdOf(t.body)),
+        codes: b.codes,
+      });
+    if (!inputs) return undefined;
     const body: CheckpointBody = {
       chainId: this.#o.node.chainId,
       height,
-      blockHash: b.hash,
-      stateDigest: b.stateDigest,
-      codesRoot: codesRootOf(
-        b.block.txs.map((t) => txIdOf(t.body)),
-        b.codes,
-      ),
+      blockHash: inputs.hash,
+      stateDigest: inputs.stateDigest,
+      codesRoot: codesRootOf(inputs.txIds, inputs.codes),
     };
     // Recent heights are asked for again as other nodes' signatures arrive.
     this.#bodies.set(height, body);

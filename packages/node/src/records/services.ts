@@ -32,6 +32,7 @@ import {
   getGrants,
   getRecord,
   type AccessLogEntry,
+  type Grant,
   type MemberEntry,
   type Purpose,
   type SignedTx,
@@ -400,6 +401,17 @@ export class RecordServices {
       throw new LedgerError({ code: 'FORBIDDEN' }, 'only the patient lists their records');
     await this.sync();
     return this.index.byPatient(patientId);
+  }
+
+  /**
+   * The patient's consent grants, oldest first (revoked ones too); only the patient may list
+   * them. Read from the world state: the patient's grant list (`grants:<p>`, one key per grant)
+   * and one key per grant, so the cost is the patient's number of grants, not the ledger's size.
+   */
+  patientConsents(member: MemberEntry, patientId: string): Grant[] {
+    if (member.id !== patientId)
+      throw new LedgerError({ code: 'FORBIDDEN' }, 'only the patient lists their consents');
+    return getGrants(this.node.store, patientId);
   }
 
   /**

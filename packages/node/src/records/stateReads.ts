@@ -1,7 +1,8 @@
 /**
  * Which patient's data a world-state value reveals, so that `GET /v1/state/:key` logs the read
  * on the ledger like any other read of patient data. A value is a read of:
- * - a record, when the key is the record's (`record:<id>`, `stt:<id>`): logged under the record;
+ * - a record, when the key is the record's (`record:<id>`, `stt:<id>` and its items `stt:<id>#<i>`):
+ *   logged under the record;
  * - a patient, when the key ends in an enrolled patient's member id (`careteam:<p>`,
  *   `grants:<p>` and its items `grants:<p>#<i>`, `chain:dss:<p>`, `member:<p>`, ...), or when the value is an
  *   object whose top-level `patient` or `patientId` names one (a grant, an access decision, an
@@ -37,7 +38,8 @@ const isPatient = (state: StateReader, id: unknown): id is string =>
 export function patientReadsOfState(state: StateReader, key: string, value: unknown): PatientDataRead[] {
   for (const prefix of ['record:', 'stt:']) {
     if (!key.startsWith(prefix)) continue;
-    const r = getRecord(state, key.slice(prefix.length));
+    // A transmission of a record's path (`stt:<id>#<i>`) is a read of the record.
+    const r = getRecord(state, listKeyOf(key).slice(prefix.length));
     if (r) return [{ recordId: r.recordId, channel: STATE_READ_CHANNEL }];
   }
   if (key.startsWith('pubkeys:')) return [];

@@ -11,7 +11,7 @@
  */
 import Database from 'better-sqlite3';
 import { canonicalize, type JsonValue } from '@medledger/crypto';
-import { blockCanonicalText, countsAsCommitted } from '@medledger/core';
+import { blockCanonicalText, countsAsCommitted, txIdOf } from '@medledger/core';
 import {
   COMMITTED_CODE_SQL,
   DEL_STATE,
@@ -24,7 +24,7 @@ import {
 import { TxIdBloom } from './txBloom.js';
 import { KeyBloom } from './keyBloom.js';
 import { eventsText, parseEventsText, type CommittedLedgerEvent } from './events.js';
-import type { Block, StateReader, StateWrite, TxOutcome } from '@medledger/core';
+import type { Block, BlockHeader, SignedTx, StateReader, StateWrite, TxOutcome } from '@medledger/core';
 
 export interface Head {
   height: number;
@@ -80,6 +80,21 @@ export class LedgerStore implements StateReader {
       ),
       hasCommittedTx: this.db.prepare<[string], { c: number }>(
         `SELECT 1 AS c FROM txs WHERE id = ? AND ${COMMITTED_CODE_SQL}`,
+      ),
+      // A ledger opened read-only before the writer created the index scans instead (verify).
+      blockTxIds: this.db.prepare<[number], { id: string; code: string }>(
+        'SELECT id, code FROM txs WHERE height = ? ORDER BY idx',
+      ),
+      blockTxCount: this.db
+        .prepare<[number], number>(
+          "SELECT json_array_length(CAST(result AS TEXT), '$.codes') FROM blocks WHERE height = ?",
+        )
+        .pluck(),
+      // One transaction of a stored block, its header and signature, cut out by SQLite's JSON
+      // functions: JavaScript parses a few kB instead of the whole block.
+      txOfBlock: this.db.prepare<[string, number], { tx: string; header: string; sig: string }>(
+        `SELECT json_extract(t, ?) AS tx, json_extract(t, '$.header') AS header,
+           json_extract(t, '$.proposerSig') AS sig FROM (SELECT CAST(data AS TEXT) AS t FROM blocks WHERE height = ?)`,
       ),
       getMeta: this.db.prepare<[string], { v: string }>('SELECT v FROM meta WHERE k = ?'),
       putMeta: opts.readonly ? undefined : this.db.prepare(PUT_META),
@@ -269,6 +284,36 @@ export class LedgerStore implements StateReader {
   /** The hash of a stored block, or undefined. */
   getBlockHash(height: number): string | undefined {
     return this.#q.getBlockHash.get(height);
+  }
+
+  /**
+   * The ids and validity codes of a stored block's transactions, in order, from the tx index
+   * (txs_in_block), without the block's bytes. A transaction refused as unauthenticated may
+   * appear again in a later block, and its index row then moves there: a block whose rows are
+   * fewer than its transactions is read from its bytes instead, so the list is always whole.
+   */
+  blockTxIds(height: number): { ids: string[]; codes: string[] } {
+    const rows = this.#q.blockTxIds.all(height);
+    const count = this.#q.blockTxCount.get(height);
+    if (count === undefined || rows.length === count)
+      return { ids: rows.map((r) => r.id), codes: rows.map((r) => r.code) };
+    const b = this.getBlock(height)!;
+    return { ids: b.block.txs.map((t) => txIdOf(t.body)), codes: b.result.codes };
+  }
+
+  /** Transaction `index` of a stored block with the block's header and proposer signature. */
+  txOfBlock(
+    height: number,
+    index: number,
+  ): { tx: SignedTx; header: BlockHeader; proposerSig: string } | undefined {
+    if (!Number.isSafeInteger(index) || index < 0) return undefined;
+    const r = this.#q.txOfBlock.get(`$.txs[${index}]`, height);
+    if (!r || r.tx === null) return undefined;
+    return {
+      tx: JSON.parse(r.tx) as SignedTx,
+      header: JSON.parse(r.header) as BlockHeader,
+      proposerSig: r.sig,
+    };
   }
 
   getTxLocation(id: string): TxLocation | undefined {

@@ -8,6 +8,9 @@
  * also serves a quorum of checkpoint signatures for the height, the block's hash must be the
  * one the quorum signed. A peer whose block is refused, or that fails, is dropped for the
  * rest of this catch-up and the height is fetched from the next peer.
+ *
+ * Each catch-up reports its rate: a log line every 5 s while it runs and one at its end
+ * (blocks and transactions applied, blocks/s, tx/s), also kept as {@link PeerSync.lastRate}.
  */
 import type { KeyObject } from 'node:crypto';
 import { MedledgerClient } from '@medledger/client';
@@ -44,8 +47,34 @@ export interface PeerSyncOptions {
 
 const PAGE = 64;
 
+/** The rate of a catch-up: blocks and transactions fetched, checked and applied. */
+export interface SyncRate {
+  from: number;
+  to: number;
+  blocks: number;
+  txs: number;
+  seconds: number;
+  blocksPerSec: number;
+  txPerSec: number;
+}
+
+const rateOf = (from: number, to: number, blocks: number, txs: number, ms: number): SyncRate => ({
+  from,
+  to,
+  blocks,
+  txs,
+  seconds: Math.round(ms) / 1000,
+  blocksPerSec: ms > 0 ? Math.round((blocks / ms) * 1000) : 0,
+  txPerSec: ms > 0 ? Math.round((txs / ms) * 1000) : 0,
+});
+
+const describe = (r: SyncRate): string =>
+  `${r.blocks} blocks (${r.from}..${r.to}), ${r.txs} transactions in ${r.seconds} s: ${r.blocksPerSec} blocks/s, ${r.txPerSec} tx/s`;
+
 export class PeerSync implements BlockSync {
   readonly #o: PeerSyncOptions;
+  /** The rate of the last catch-up that applied a block (undefined before any). */
+  lastRate: SyncRate | undefined;
 
   constructor(o: PeerSyncOptions) {
     this.#o = o;
@@ -55,6 +84,10 @@ export class PeerSync implements BlockSync {
     const peers = this.#o.peers.filter((p) => p.org !== this.#o.org);
     const dropped = new Set<string>();
     let h = from;
+    const t0 = performance.now();
+    let lastLog = t0;
+    let txs = 0;
+    const rate = (): SyncRate => rateOf(from, h - 1, h - from, txs, performance.now() - t0);
     while (h <= to) {
       const peer = peers.find((p) => !dropped.has(p.org));
       if (!peer) throw new Error(`no peer served blocks ${h}..${to} that this node accepts`);
@@ -76,11 +109,20 @@ export class PeerSync implements BlockSync {
             throw new Error(`block ${h} is not the one a quorum of nodes signed`);
           await apply(block);
           h++;
+          txs += block.txs.length;
+        }
+        if (performance.now() - lastLog >= 5000) {
+          lastLog = performance.now();
+          this.#o.log?.(`sync: ${describe(rate())} so far, to ${to}`);
         }
       } catch (e) {
         this.#o.log?.(`sync: peer ${peer.org} dropped at height ${h}: ${(e as Error).message}`);
         dropped.add(peer.org);
       }
+    }
+    if (h > from) {
+      this.lastRate = rate();
+      this.#o.log?.(`sync: caught up ${describe(this.lastRate)}`);
     }
   }
 

@@ -41,7 +41,8 @@ export interface VerifyOptions {
   contracts?: ContractRegistry;
   /** The genesis the ledger must belong to (same chain id), e.g. the node directory's. */
   genesis?: Genesis;
-  onProgress?: ((height: number, total: number) => void) | undefined;
+  /** Called before each block with its height, the last height and the transactions checked so far. */
+  onProgress?: ((height: number, total: number, txs: number) => void) | undefined;
   sigWorkers?: number;
   /** Checkers of the proofs transactions carry (default: anonymity/proofCheck.ts, not memoized). */
   proofCheckers?: ProofCheckers;
@@ -107,7 +108,7 @@ async function run(
   const eventsFrom = store.eventsFrom();
   for (let h = 1; h <= last; h++) {
     at.height = h;
-    opts.onProgress?.(h, last);
+    opts.onProgress?.(h, last, txs);
     const row = store.blockRow(h);
     if (!row) return { ok: false, height: h, reason: `block ${h} is missing` };
     const text = row.data.toString('utf8');

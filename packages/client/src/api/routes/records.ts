@@ -99,6 +99,14 @@ export const records = {
     params: Params({ id: Text }),
     response: { 200: Type.Object({ records: Type.Array(Obj) }) },
   }),
+  patientConsents: route({
+    method: 'GET',
+    path: '/v1/patients/:id/consents',
+    auth: 'patient',
+    summary: "the patient's consent grants, oldest first (revoked ones too, with revokedAtHeight)",
+    params: Params({ id: Text }),
+    response: { 200: Type.Object({ grants: Type.Array(Obj) }) },
+  }),
   putStudyKey: route({
     method: 'PUT',
     path: '/v1/patients/:id/study-keys/:grantId',

@@ -45,6 +45,7 @@ import {
   asJson,
   getCareTeam,
   getRecord,
+  appendTransmission,
   getTransmissions,
   keys,
   type Transmission,
@@ -177,7 +178,7 @@ export const processWriteSttAbe: Contract<WriteSttAbePayload> = {
       time: ctx.time,
       policy: p.policy,
     };
-    ctx.state.put(keys.stt(p.recordId), asJson([...path, t]));
+    appendTransmission(ctx.state, p.recordId, t);
     ctx.emit({
       type: 'record.transmitted',
       recordId: p.recordId,

@@ -22,6 +22,7 @@ import {
   getCareTeam,
   getGrants,
   getRecord,
+  appendTransmission,
   getTransmissions,
   keys,
   type Transmission,
@@ -146,7 +147,7 @@ export const processWriteStt: Contract<WriteSttPayload> = {
       height: ctx.height,
       time: ctx.time,
     };
-    ctx.state.put(keys.stt(p.recordId), asJson([...path, t]));
+    appendTransmission(ctx.state, p.recordId, t);
     ctx.emit({
       type: 'record.transmitted',
       recordId: p.recordId,

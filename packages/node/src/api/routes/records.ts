@@ -14,6 +14,7 @@
  *                                        {txId, receipt?}; DSS: 422 ERASURE_NOT_POSSIBLE, nothing submitted
  *   GET  /v1/patients/:id/access-log     the patient (?after=<seq>) → {entries}
  *   GET  /v1/patients/:id/records        the patient → {records}
+ *   GET  /v1/patients/:id/consents       the patient → {grants} (oldest first, revoked ones too)
  *   PUT  /v1/patients/:id/study-keys/:grantId  the patient: {studyKey} for a grant with linkage → 201
  *   GET  /v1/records?subject=<pseudonym> any member → {records} (the episode's record ids and meta),
  *                                        each record listed logged as read on the ledger
@@ -95,6 +96,11 @@ export function recordRoutes(services: RecordServices, auth: RequestAuthenticato
         const member = who(req);
         const { id } = req.params;
         return { records: await services.patientRecords(member, id) };
+      });
+      serve(app, API.records.patientConsents, async (req) => {
+        const member = who(req);
+        const { id } = req.params;
+        return { grants: services.patientConsents(member, id) as unknown as { [k: string]: unknown }[] };
       });
       serve(app, API.records.putStudyKey, async (req, reply) => {
         const member = who(req);

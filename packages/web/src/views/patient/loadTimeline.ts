@@ -6,7 +6,7 @@
  * signed it) and an STT record's transmission path (`stt:<id>`). Every one of these reads
  * names the patient's data, so the node logs it on the ledger as the patient's own read.
  */
-import { API, MedledgerHttpError, type MedledgerClient } from '@medledger/client';
+import { API, MedledgerHttpError, readStateList, type MedledgerClient } from '@medledger/client';
 import { keys, memberKey, type MemberEntry, type RecordEntry, type Transmission } from '@medledger/core';
 
 /** A record of the patient's, newest first in the timeline. */
@@ -75,7 +75,8 @@ async function detail(client: MedledgerClient, row: IndexedRow, cache: TimelineC
   if (known.entry) item.entry = known.entry;
   if (known.signers) item.signers = known.signers;
   if (row.mode === 'stt') {
-    item.path = (await stateOf<Transmission[]>(client, keys.stt(row.recordId))) ?? [];
+    // The path is an append-only list in state (`stt:<id>` holds { n }, each hop under `#<i>`).
+    item.path = (await readStateList<Transmission>((k) => stateOf(client, k), keys.stt(row.recordId))) ?? [];
   }
   return item;
 }
