@@ -146,7 +146,9 @@ async function bench(which: string | undefined, a: Args): Promise<Record<string,
         warmup: int(a, 'warmup', 5000, 0),
         failoverTxs: int(a, 'failover-txs', Math.ceil(txs / 2), 1),
         batch: int(a, 'batch', 250, 1),
-        inFlight: int(a, 'in-flight', 6, 1),
+        // 4 batches in flight keep every node's pipeline full: the same throughput as 6 (2,260–2,725
+        // against 2,047–2,670 tx/s, README), while each batch more in flight only queues longer.
+        inFlight: int(a, 'in-flight', 4, 1),
         log,
       });
     }
