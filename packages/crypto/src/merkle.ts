@@ -92,11 +92,8 @@ function rootHex(leafHashes: readonly string[]): string {
 
 const HEX32 = /^[0-9a-f]{64}$/;
 
-/**
- * {@link merkleRoot} of 32-byte leaves given as lowercase hex (transaction ids), as hex.
- * @throws TypeError if a leaf is not 64 lowercase hex digits.
- */
-export function merkleRootOfHexLeaves(leaves: readonly string[]): string {
+/** Leaf hashes (hex) of 32-byte leaves given as lowercase hex. */
+function hexLeafHashes(leaves: readonly string[]): string[] {
   const hs = new Array<string>(leaves.length);
   for (let i = 0; i < leaves.length; i++) {
     const x = leaves[i]!;
@@ -105,7 +102,25 @@ export function merkleRootOfHexLeaves(leaves: readonly string[]): string {
     writeHexInto(hexScratch, x, 1);
     hs[i] = sha256Hex(leaf33);
   }
-  return rootHex(hs);
+  return hs;
+}
+
+/**
+ * Leaf hashes (hex) of leaves given as text. SHA-256 reads the string's UTF-8 directly: the
+ * leaf prefix 0x00 is the code point U+0000, whose UTF-8 is that one byte.
+ */
+function textLeafHashes(leaves: readonly string[]): string[] {
+  const hs = new Array<string>(leaves.length);
+  for (let i = 0; i < leaves.length; i++) hs[i] = sha256TextHex('\u0000' + leaves[i]!);
+  return hs;
+}
+
+/**
+ * {@link merkleRoot} of 32-byte leaves given as lowercase hex (transaction ids), as hex.
+ * @throws TypeError if a leaf is not 64 lowercase hex digits.
+ */
+export function merkleRootOfHexLeaves(leaves: readonly string[]): string {
+  return rootHex(hexLeafHashes(leaves));
 }
 
 /**
@@ -114,9 +129,7 @@ export function merkleRootOfHexLeaves(leaves: readonly string[]): string {
  * whose UTF-8 is that one byte (the trick of `hashTaggedText`).
  */
 export function merkleRootOfTextLeaves(leaves: readonly string[]): string {
-  const hs = new Array<string>(leaves.length);
-  for (let i = 0; i < leaves.length; i++) hs[i] = sha256TextHex('\u0000' + leaves[i]!);
-  return rootHex(hs);
+  return rootHex(textLeafHashes(leaves));
 }
 
 function pathHex(h: readonly string[], m: number, lo: number, hi: number, out: string[]): void {
@@ -154,15 +167,7 @@ function proofHex(leafHashes: readonly string[], index: number): MerkleProofHex 
  * @throws TypeError if a leaf is not 64 lowercase hex characters; RangeError on a bad index
  */
 export function merkleProofOfHexLeaves(leaves: readonly string[], index: number): MerkleProofHex {
-  const hs = new Array<string>(leaves.length);
-  for (let i = 0; i < leaves.length; i++) {
-    const x = leaves[i]!;
-    if (!HEX32.test(x)) throw new TypeError(`leaf ${i}: must be 32 bytes of lowercase hex`);
-    hexScratch[0] = 0;
-    writeHexInto(hexScratch, x, 1);
-    hs[i] = sha256Hex(leaf33);
-  }
-  return proofHex(hs, index);
+  return proofHex(hexLeafHashes(leaves), index);
 }
 
 /**
@@ -171,9 +176,7 @@ export function merkleProofOfHexLeaves(leaves: readonly string[], index: number)
  * @throws RangeError on a bad index
  */
 export function merkleProofOfTextLeaves(leaves: readonly string[], index: number): MerkleProofHex {
-  const hs = new Array<string>(leaves.length);
-  for (let i = 0; i < leaves.length; i++) hs[i] = sha256TextHex('\u0000' + leaves[i]!);
-  return proofHex(hs, index);
+  return proofHex(textLeafHashes(leaves), index);
 }
 
 /** Merkle tree head from already computed leaf hashes. */
