@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { initDev } from '../src/commands/init.js';
 import type { LayoutDirs } from '../src/dirs/layout.js';
 import { passphraseFor } from '../src/passphrase.js';
+import { RecordsClient } from '@medledger/client';
+import { openWalletFile } from '../src/dirs/wallets.js';
 
 export const BIN = fileURLToPath(new URL('../src/bin.js', import.meta.url));
 
@@ -68,5 +70,24 @@ export function runCli(
     c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     c.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+/**
+ * A member's record SDK against a node, with the keys of their wallet in a dev layout (what a
+ * clinician's or patient's own program would hold); transactions wait up to 15 s to commit.
+ */
+export function memberSdk(
+  dev: Pick<DevDir, 'wallets' | 'walletPassphrase'>,
+  url: string,
+  label: string,
+): RecordsClient {
+  const m = openWalletFile(dev.wallets, label, dev.walletPassphrase);
+  return new RecordsClient({
+    baseUrl: url,
+    signerId: m.memberId,
+    privateKey: m.keys.signing.privateKey,
+    encryptionKey: m.keys.encryption.privateKey,
+    waitMs: 15_000,
   });
 }

@@ -27,10 +27,10 @@ import { chromium, type Browser, type Page, type Request } from 'playwright-core
 import { fromB64u, importP256PrivateKey, signP256, toB64u, toHex, utf8 } from '@medledger/crypto';
 import { generatePreKeyPair } from '@medledger/crypto/pre';
 import { txSigningBytes, type SignedTx } from '@medledger/core';
+import type { RecordsClient } from '@medledger/client';
 import {
   API,
   MedledgerHttpError,
-  RecordsClient,
   emergencySetupTx,
   getProposal,
   httpLedgerSource,
@@ -42,7 +42,7 @@ import {
 } from '@medledger/client';
 import { start } from '../src/commands/start.js';
 import { openWalletFile, walletPaths } from '../src/dirs/wallets.js';
-import { makeDevDir } from './helpers.js';
+import { makeDevDir, memberSdk } from './helpers.js';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const SHOTS = fileURLToPath(new URL('../../../../docs/screenshots/', import.meta.url));
@@ -58,16 +58,7 @@ test('portal (clinician): my patients, an STT write read back by its receiver, a
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   const sent: Request[] = [];
   try {
-    const sdk = (label: string): RecordsClient => {
-      const m = openWalletFile(wallets, label, walletPassphrase);
-      return new RecordsClient({
-        baseUrl: s.url,
-        signerId: m.memberId,
-        privateKey: m.keys.signing.privateKey,
-        encryptionKey: m.keys.encryption.privateKey,
-        waitMs: 15_000,
-      });
-    };
+    const sdk = (label: string): RecordsClient => memberSdk({ wallets, walletPassphrase }, s.url, label);
     const bob = sdk('bob');
     const alice = sdk('dr-alice');
     const baker = sdk('dr-baker');

@@ -25,11 +25,11 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Request } from 'playwright-core';
 import { fromB64u, toB64u, toHex, utf8 } from '@medledger/crypto';
 import { generatePreKeyPair } from '@medledger/crypto/pre';
+import type { RecordsClient } from '@medledger/client';
 import {
   API,
   ApiClient,
   MedledgerHttpError,
-  RecordsClient,
   Wallet,
   emergencyRequestTx,
   emergencySetupTx,
@@ -39,7 +39,7 @@ import {
 import type { SignedTx } from '@medledger/core';
 import { start } from '../src/commands/start.js';
 import { openWalletFile, walletPaths } from '../src/dirs/wallets.js';
-import { makeDevDir } from './helpers.js';
+import { makeDevDir, memberSdk } from './helpers.js';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const SHOTS = fileURLToPath(new URL('../../../../docs/screenshots/', import.meta.url));
@@ -50,16 +50,7 @@ test('portal (patient): timeline with DSS signers, SPV holder and STT path graph
   const s = await start({ dir, dev: true, port: 0, log: () => {} });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   try {
-    const sdk = (label: string): RecordsClient => {
-      const m = openWalletFile(wallets, label, walletPassphrase);
-      return new RecordsClient({
-        baseUrl: s.url,
-        signerId: m.memberId,
-        privateKey: m.keys.signing.privateKey,
-        encryptionKey: m.keys.encryption.privateKey,
-        waitMs: 15_000,
-      });
-    };
+    const sdk = (label: string): RecordsClient => memberSdk({ wallets, walletPassphrase }, s.url, label);
     const bob = sdk('bob');
     const alice = sdk('dr-alice');
     const baker = sdk('dr-baker');

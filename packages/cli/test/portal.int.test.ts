@@ -20,9 +20,9 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Request } from 'playwright-core';
 import { toB64u, toHex } from '@medledger/crypto';
 import { start } from '../src/commands/start.js';
-import { RecordsClient } from '@medledger/client';
+import type { RecordsClient } from '@medledger/client';
 import { openWalletFile, walletPaths } from '../src/dirs/wallets.js';
-import { makeDevDir } from './helpers.js';
+import { makeDevDir, memberSdk } from './helpers.js';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const SHOTS = fileURLToPath(new URL('../../../../docs/screenshots/', import.meta.url));
@@ -62,16 +62,7 @@ test('portal: explorer live, wallet sign-in in the page, blocks and an inclusion
     await page.screenshot({ path: join(SHOTS, 'signin-wrong-passphrase.png') });
 
     // Records for Bob, written by his doctor: a lab result and a diagnosis (SPV).
-    const sdk = (label: string): RecordsClient => {
-      const m = openWalletFile(wallets, label, walletPassphrase);
-      return new RecordsClient({
-        baseUrl: s.url,
-        signerId: m.memberId,
-        privateKey: m.keys.signing.privateKey,
-        encryptionKey: m.keys.encryption.privateKey,
-        waitMs: 15_000,
-      });
-    };
+    const sdk = (label: string): RecordsClient => memberSdk({ wallets, walletPassphrase }, s.url, label);
     const bobSdk = sdk('bob');
     const alice = sdk('dr-alice');
     const baker = sdk('dr-baker'); // only its member id: the doctor works in the browser
