@@ -17,7 +17,9 @@ import {
   fromHex,
   hashTagged,
   merkleProofOfHexLeaves,
+  merkleProofOfRunHexLeaves,
   merkleRootOfHexLeaves,
+  merkleRunHeadsOfHexLeaves,
   signP256,
   toB64u,
   toHex,
@@ -56,6 +58,33 @@ export interface Block {
 export function blockCanonicalText(block: Block): string {
   // Member order of RFC 8785: "header" < "proposerSig" < "txs".
   return `{"header":${canonicalize(block.header)},"proposerSig":${canonicalize(block.proposerSig)},"txs":[${block.txs.map(txCanonicalText).join(',')}]}`;
+}
+
+/**
+ * {@link blockCanonicalText} with where each transaction's text starts in it (UTF-16 offsets),
+ * and where one more would start (`txStarts[txs.length]`): transaction i's text is
+ * `[txStarts[i], txStarts[i + 1] - 1)`, the character between being the comma (or, after the
+ * last, the `]`). A store that keeps them serves one transaction of a block without parsing
+ * the block (node store/commitSql.ts).
+ */
+export function blockCanonicalTextWithOffsets(block: Block): { text: string; txStarts: number[] } {
+  const head = `{"header":${canonicalize(block.header)},"proposerSig":${canonicalize(block.proposerSig)},"txs":[`;
+  const parts: string[] = [head];
+  const txStarts: number[] = [];
+  let at = head.length;
+  for (let i = 0; i < block.txs.length; i++) {
+    if (i > 0) {
+      parts.push(',');
+      at += 1;
+    }
+    const t = txCanonicalText(block.txs[i]!);
+    txStarts.push(at);
+    parts.push(t);
+    at += t.length;
+  }
+  txStarts.push(at + 1);
+  parts.push(']}');
+  return { text: parts.join(''), txStarts };
 }
 
 /** Hex hash of a header: the block's identity. */
@@ -179,6 +208,40 @@ export function txInclusionProofOfIds(
 ): TxInclusionProof {
   const p = merkleProofOfHexLeaves(txIds, index);
   return { height, index, treeSize: p.treeSize, path: p.path };
+}
+
+/**
+ * Width of the runs of a block's leaves whose Merkle heads the node stores with the block
+ * (crypto merkle.ts, "Run heads"): a proof then hashes one run's 16 leaves and the ⌈n/16⌉
+ * heads, not all n leaves. Stored heads are 32 bytes per 16 transactions and tree.
+ */
+export const MERKLE_RUN = 16;
+
+/** The run heads (hex) of a block's transaction-id tree, from its ids in order. */
+export function txRunHeadsOf(txIds: readonly string[]): string[] {
+  return merkleRunHeadsOfHexLeaves(txIds, MERKLE_RUN);
+}
+
+/**
+ * {@link txInclusionProofOfIds} from the block's stored run heads and the ids of the run of
+ * {@link MERKLE_RUN} that holds `index`: the same proof.
+ * @throws RangeError if the ids are not the run's (they do not hash to its head)
+ */
+export function txInclusionProofOfRun(p: {
+  height: number;
+  treeSize: number;
+  heads: readonly string[];
+  runIds: readonly string[];
+  index: number;
+}): TxInclusionProof {
+  const m = merkleProofOfRunHexLeaves({
+    treeSize: p.treeSize,
+    index: p.index,
+    run: MERKLE_RUN,
+    heads: p.heads,
+    runLeaves: p.runIds,
+  });
+  return { height: p.height, index: p.index, treeSize: m.treeSize, path: m.path };
 }
 
 /**

@@ -26,8 +26,11 @@ import {
   fromHex,
   hashTagged,
   merkleProof,
+  merkleProofOfRunTextLeaves,
   merkleProofOfTextLeaves,
+  merkleRootOfRunHeads,
   merkleRootOfTextLeaves,
+  merkleRunHeadsOfTextLeaves,
   signP256,
   toB64u,
   toHex,
@@ -38,6 +41,7 @@ import {
 import type { KeyObject } from 'node:crypto';
 import { LedgerError } from './errors.js';
 import { checkpointQuorum } from './identity.js';
+import { MERKLE_RUN } from './block.js';
 import { B64U, HEX32, ID, arr, int, obj, onlyKeys, str } from './validate.js';
 
 /** What a node signs after committing block `height`. */
@@ -68,10 +72,47 @@ const leafOf = (txId: string, code: string): Uint8Array => canonicalBytes({ code
 /** The codes root of a block: hex RFC 6962 root over `{ code, txId }` leaves. */
 export function codesRootOf(txIds: readonly string[], codes: readonly string[]): string {
   if (txIds.length !== codes.length) throw new RangeError('one validity code per transaction');
-  // The canonical text of each leaf `{ code, txId }` ("code" < "txId"), written out directly.
-  return merkleRootOfTextLeaves(
-    txIds.map((id, i) => `{"code":${canonicalize(codes[i]!)},"txId":${canonicalize(id)}}`),
-  );
+  return merkleRootOfTextLeaves(codeLeafTexts(txIds, codes));
+}
+
+// The canonical text of each leaf `{ code, txId }` ("code" < "txId"), written out directly.
+function codeLeafTexts(txIds: readonly string[], codes: readonly string[]): string[] {
+  return txIds.map((id, i) => `{"code":${canonicalize(codes[i]!)},"txId":${canonicalize(id)}}`);
+}
+
+/** The run heads (hex) of a block's codes tree (block.ts `MERKLE_RUN`), stored with the block. */
+export function codesRunHeadsOf(txIds: readonly string[], codes: readonly string[]): string[] {
+  if (txIds.length !== codes.length) throw new RangeError('one validity code per transaction');
+  return merkleRunHeadsOfTextLeaves(codeLeafTexts(txIds, codes), MERKLE_RUN);
+}
+
+/** {@link codesRootOf} from the block's stored run heads. */
+export function codesRootOfRunHeads(heads: readonly string[]): string {
+  return merkleRootOfRunHeads(heads);
+}
+
+/**
+ * {@link codeProofOfText} from the block's stored run heads and the ids and codes of the run
+ * that holds `index`: the same proof.
+ * @throws RangeError if the run's ids and codes do not hash to its head
+ */
+export function codeProofOfRun(p: {
+  treeSize: number;
+  heads: readonly string[];
+  runIds: readonly string[];
+  runCodes: readonly string[];
+  index: number;
+}): CodeProof {
+  if (p.runIds.length !== p.runCodes.length) throw new RangeError('one validity code per transaction');
+  const m = merkleProofOfRunTextLeaves({
+    treeSize: p.treeSize,
+    index: p.index,
+    run: MERKLE_RUN,
+    heads: p.heads,
+    runLeaves: codeLeafTexts(p.runIds, p.runCodes),
+  });
+  const code = p.runCodes[p.index - Math.floor(p.index / MERKLE_RUN) * MERKLE_RUN]!;
+  return { index: p.index, treeSize: m.treeSize, code, path: m.path };
 }
 
 /** Proof that transaction `index` of a block has validity code `codes[index]`. */
@@ -101,10 +142,7 @@ export function codeProofOfText(
   index: number,
 ): CodeProof {
   if (txIds.length !== codes.length) throw new RangeError('one validity code per transaction');
-  const p = merkleProofOfTextLeaves(
-    txIds.map((id, i) => `{"code":${canonicalize(codes[i]!)},"txId":${canonicalize(id)}}`),
-    index,
-  );
+  const p = merkleProofOfTextLeaves(codeLeafTexts(txIds, codes), index);
   return { index, treeSize: p.treeSize, code: codes[index]!, path: p.path };
 }
 

@@ -179,6 +179,89 @@ export function merkleProofOfTextLeaves(leaves: readonly string[], index: number
   return proofHex(textLeafHashes(leaves), index);
 }
 
+/**
+ * Run heads: what a store keeps to prove one leaf without hashing every leaf of the tree.
+ *
+ * Cut the n leaves into aligned runs of `run` leaves (a power of two; the last run may be
+ * shorter). The RFC 6962 tree of the leaves is then the RFC 6962 tree of the runs' heads:
+ * a range wider than `run` splits at the largest power of two below its width, which is at
+ * least `run` and so a multiple of it, so the recursion of MTH and PATH reaches exactly the
+ * runs at width `run` or less. A leaf's audit path is therefore its path inside its run
+ * followed by its run's path among the heads, and the root is the MTH of the heads. Proving
+ * a leaf then costs its run's leaves and about 2⌈n/run⌉ hashes instead of about 2n.
+ */
+function assertRun(run: number): void {
+  if (!(Number.isSafeInteger(run) && run >= 1 && (run & (run - 1)) === 0 && run <= 1 << 20))
+    throw new RangeError('run must be a power of two');
+}
+
+function runHeadsOf(leafHashes: readonly string[], run: number): string[] {
+  assertRun(run);
+  const heads: string[] = [];
+  for (let lo = 0; lo < leafHashes.length; lo += run)
+    heads.push(rootHexOf(leafHashes, lo, Math.min(lo + run, leafHashes.length)));
+  return heads;
+}
+
+/** Heads (hex) of the aligned runs of `run` 32-byte hex leaves (see {@link merkleRootOfRunHeads}). */
+export function merkleRunHeadsOfHexLeaves(leaves: readonly string[], run: number): string[] {
+  return runHeadsOf(hexLeafHashes(leaves), run);
+}
+
+/** Heads (hex) of the aligned runs of `run` text leaves (see {@link merkleRootOfRunHeads}). */
+export function merkleRunHeadsOfTextLeaves(leaves: readonly string[], run: number): string[] {
+  return runHeadsOf(textLeafHashes(leaves), run);
+}
+
+/** The tree head (hex) of a tree from its run heads: the same as the root of all its leaves. */
+export function merkleRootOfRunHeads(heads: readonly string[]): string {
+  return rootHex(heads);
+}
+
+/** What {@link merkleProofOfRunHexLeaves} and its text twin prove from. */
+export interface MerkleRunProofInput {
+  treeSize: number;
+  index: number;
+  run: number;
+  /** The tree's run heads, hex, in order. */
+  heads: readonly string[];
+  /** The leaves of the run that holds `index`, in order. */
+  runLeaves: readonly string[];
+}
+
+function proofOfRun(o: MerkleRunProofInput, runLeafHashes: readonly string[]): MerkleProofHex {
+  const { treeSize, index, run, heads } = o;
+  assertRun(run);
+  assertInt(treeSize, 'treeSize', 1, Number.MAX_SAFE_INTEGER);
+  assertInt(index, 'index', 0, treeSize - 1);
+  const r = Math.floor(index / run);
+  if (heads.length !== Math.ceil(treeSize / run))
+    throw new RangeError(`a tree of ${treeSize} leaves has ${Math.ceil(treeSize / run)} runs of ${run}`);
+  const width = Math.min(run, treeSize - r * run);
+  if (runLeafHashes.length !== width) throw new RangeError(`run ${r} has ${width} leaves`);
+  // The run's leaves must be those its stored head was made from, or the path is of another tree.
+  if (rootHexOf(runLeafHashes, 0, width) !== heads[r])
+    throw new RangeError(`the leaves of run ${r} do not match its head`);
+  const path: string[] = [];
+  pathHex(runLeafHashes, index - r * run, 0, width, path);
+  pathHex(heads, r, 0, heads.length, path);
+  return { index, treeSize, path };
+}
+
+/**
+ * {@link merkleProofOfHexLeaves} from the tree's run heads and the 32-byte hex leaves of the
+ * run that holds `index`: the same proof.
+ * @throws RangeError if the sizes disagree or the run's leaves do not hash to its head
+ */
+export function merkleProofOfRunHexLeaves(o: MerkleRunProofInput): MerkleProofHex {
+  return proofOfRun(o, hexLeafHashes(o.runLeaves));
+}
+
+/** {@link merkleProofOfTextLeaves} from run heads, as {@link merkleProofOfRunHexLeaves}. */
+export function merkleProofOfRunTextLeaves(o: MerkleRunProofInput): MerkleProofHex {
+  return proofOfRun(o, textLeafHashes(o.runLeaves));
+}
+
 /** Merkle tree head from already computed leaf hashes. */
 export function merkleRootOfLeafHashes(leafHashes: readonly Uint8Array[]): Uint8Array {
   if (leafHashes.length === 0) return sha256Raw(new Uint8Array(0));

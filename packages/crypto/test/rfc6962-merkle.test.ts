@@ -6,10 +6,15 @@ import {
   fromHex,
   merkleProof,
   merkleProofOfHexLeaves,
+  merkleProofOfRunHexLeaves,
+  merkleProofOfRunTextLeaves,
   merkleProofOfTextLeaves,
   merkleRoot,
   merkleRootOfHexLeaves,
+  merkleRootOfRunHeads,
   merkleRootOfTextLeaves,
+  merkleRunHeadsOfHexLeaves,
+  merkleRunHeadsOfTextLeaves,
   toHex,
   utf8,
   verifyMerkleProof,
@@ -170,4 +175,61 @@ test('rfc6962 §2.1.1: the hex and text proofs are the byte proofs, in hex, and 
   assert.throws(() => merkleProofOfHexLeaves(['AB'.repeat(32)], 0), /lowercase hex/);
   assert.throws(() => merkleProofOfHexLeaves([], 0), RangeError);
   assert.throws(() => merkleProofOfHexLeaves(ids.map(toHex), 5), RangeError);
+});
+
+test('run heads: for every tree of 1 to 70 leaves, runs of 1, 4, 16 and 64, and every leaf, the proof from its run and the heads is the proof from all leaves, and the heads give the same root', () => {
+  const all = Array.from({ length: 70 }, (_, j) => toHex(new Uint8Array(32).fill(j)));
+  for (let n = 1; n <= all.length; n++) {
+    const ids = all.slice(0, n);
+    const text = ids.map((h, j) => `{"code":"É${j}","txId":"${h}"}`);
+    for (const run of [1, 4, 16, 64]) {
+      const heads = merkleRunHeadsOfHexLeaves(ids, run);
+      const textHeads = merkleRunHeadsOfTextLeaves(text, run);
+      assert.equal(heads.length, Math.ceil(n / run));
+      assert.equal(merkleRootOfRunHeads(heads), merkleRootOfHexLeaves(ids), `root n=${n} run=${run}`);
+      assert.equal(merkleRootOfRunHeads(textHeads), merkleRootOfTextLeaves(text));
+      for (let i = 0; i < n; i++) {
+        const lo = i - (i % run);
+        const o = { treeSize: n, index: i, run, heads, runLeaves: ids.slice(lo, lo + run) };
+        assert.deepEqual(
+          merkleProofOfRunHexLeaves(o),
+          merkleProofOfHexLeaves(ids, i),
+          `n=${n} run=${run} i=${i}`,
+        );
+        assert.deepEqual(
+          merkleProofOfRunTextLeaves({ ...o, heads: textHeads, runLeaves: text.slice(lo, lo + run) }),
+          merkleProofOfTextLeaves(text, i),
+        );
+      }
+    }
+  }
+  assert.equal(merkleRootOfRunHeads([]), merkleRootOfHexLeaves([]));
+});
+
+test('security: a run proof refuses leaves that are not the run of its head, a wrong head count and a run that is not a power of two', () => {
+  const ids = Array.from({ length: 37 }, (_, j) => toHex(new Uint8Array(32).fill(j)));
+  const heads = merkleRunHeadsOfHexLeaves(ids, 16);
+  const o = { treeSize: 37, index: 20, run: 16, heads, runLeaves: ids.slice(16, 32) };
+  assert.ok(merkleProofOfRunHexLeaves(o));
+  // One leaf of the run swapped for another: it does not hash to the stored head.
+  const swapped = [...o.runLeaves];
+  swapped[3] = toHex(new Uint8Array(32).fill(99));
+  assert.throws(() => merkleProofOfRunHexLeaves({ ...o, runLeaves: swapped }), /do not match its head/);
+  // The leaves of another run, or a run cut short.
+  assert.throws(
+    () => merkleProofOfRunHexLeaves({ ...o, runLeaves: ids.slice(0, 16) }),
+    /do not match its head/,
+  );
+  assert.throws(
+    () => merkleProofOfRunHexLeaves({ ...o, runLeaves: ids.slice(16, 31) }),
+    /run 1 has 16 leaves/,
+  );
+  // A tampered head.
+  const bad = [...heads];
+  bad[1] = bad[0]!;
+  assert.throws(() => merkleProofOfRunHexLeaves({ ...o, heads: bad }), /do not match its head/);
+  assert.throws(() => merkleProofOfRunHexLeaves({ ...o, heads: heads.slice(1) }), /has 3 runs/);
+  assert.throws(() => merkleProofOfRunHexLeaves({ ...o, run: 12 }), /power of two/);
+  assert.throws(() => merkleProofOfRunHexLeaves({ ...o, index: 37 }), RangeError);
+  assert.throws(() => merkleRunHeadsOfHexLeaves(ids, 0), /power of two/);
 });

@@ -26,8 +26,7 @@ import {
   genesisWrites,
   parseTxSized,
   txIdOf,
-  codeProofOfText,
-  txInclusionProofOfIds,
+  codesRootOf,
   type CodeProof,
   type Block,
   type BlockHeader,
@@ -567,28 +566,23 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
   }
 
   /**
-   * What a checkpoint of a committed block commits to — its hash, the state digest after it, its
-   * transactions' ids and codes — read without parsing the block (the tx index by block): a
-   * checkpoint of an old height, served with `GET /v1/txs/:id`, cost a parse and a re-hash of
-   * the whole block before.
+   * What a checkpoint of a committed block commits to — its hash, the state digest after it, the
+   * root of its transactions' validity codes — read without the block's bytes (the store's
+   * block index, store/commitSql.ts); the block just committed is in memory.
    */
-  checkpointInputs(
-    height: number,
-  ): { hash: string; stateDigest: string; txIds: string[]; codes: string[] } | undefined {
+  checkpointInputs(height: number): { hash: string; stateDigest: string; codesRoot: string } | undefined {
     if (this.#last?.height === height) {
       const b = this.#last.value;
       return {
         hash: b.hash,
         stateDigest: b.stateDigest,
-        txIds: b.block.txs.map((t) => txIdOf(t.body)),
-        codes: b.codes,
+        codesRoot: codesRootOf(
+          b.block.txs.map((t) => txIdOf(t.body)),
+          b.codes,
+        ),
       };
     }
-    const row = this.store.blockRow(height);
-    if (!row) return undefined;
-    const { stateDigest } = JSON.parse(row.result.toString('utf8')) as { stateDigest: string };
-    const { ids, codes } = this.#blockTxIds(height);
-    return { hash: row.hash, stateDigest, txIds: ids, codes };
+    return this.store.checkpointInputs(height);
   }
 
   /** A committed transaction with its receipt, Merkle inclusion proof and block header. */
@@ -599,36 +593,16 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
     | undefined {
     const loc = this.store.getTxLocation(txId);
     if (!loc) return undefined;
-    // The transaction alone is parsed, and the proof hashes the block's ids from the tx index:
-    // neither parses nor re-hashes the whole block (see store/commitSql.ts, txs_in_block).
-    const t = this.store.txOfBlock(loc.height, loc.index);
+    // The transaction alone is read, and the proof hashes one run of the block's ids and its
+    // stored run heads: neither parses nor re-hashes the whole block (store/commitSql.ts).
+    const t = this.store.txWithProof(loc.height, loc.index);
     if (!t) return undefined;
-    return {
-      tx: t.tx,
-      receipt: this.#receiptAt(txId, loc),
-      proof: txInclusionProofOfIds(loc.height, this.#blockTxIds(loc.height).ids, loc.index),
-      header: t.header,
-      proposerSig: t.proposerSig,
-    };
+    return { ...t, receipt: this.#receiptAt(txId, loc) };
   }
 
   /** The proof that transaction `index` of block `height` has its validity code (checkpoints' codes root). */
   getCodeProof(height: number, index: number): CodeProof {
-    const { ids, codes } = this.#blockTxIds(height);
-    return codeProofOfText(ids, codes, index);
-  }
-
-  // The ids and codes of the last few blocks read: a transaction's inclusion and code proofs
-  // read the same block's rows.
-  readonly #txIdsCache = new Map<number, { ids: string[]; codes: string[] }>();
-  #blockTxIds(height: number): { ids: string[]; codes: string[] } {
-    let r = this.#txIdsCache.get(height);
-    if (!r) {
-      r = this.store.blockTxIds(height);
-      if (this.#txIdsCache.size >= 16) this.#txIdsCache.delete(this.#txIdsCache.keys().next().value!);
-      this.#txIdsCache.set(height, r);
-    }
-    return r;
+    return this.store.codeProof(height, index);
   }
 
   stateValue(key: string): JsonValue | undefined {

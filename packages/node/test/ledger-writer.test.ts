@@ -23,6 +23,7 @@ function batch(
     height,
     hash: head.hash,
     data: JSON.stringify({ height }),
+    txStarts: [...txIds.map(() => 0), 0],
     result: JSON.stringify({ codes: txIds.map(() => 'OK') }),
     txIds,
     codes: txIds.map(() => 'OK'),

@@ -1,7 +1,7 @@
 /**
  * `verifyLedger` checks what the node trusts beyond the blocks: the transaction index (every
  * row belongs to a block and carries the code the replay gives; every transaction of a block
- * has its row) and, given the genesis the node runs, that the ledger is of that genesis.
+ * has its row), the block index (run heads and offsets, store/commitSql.ts) and, given the genesis the node runs, that the ledger is of that genesis.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -92,4 +92,22 @@ test("verify: a ledger checked against another consortium's genesis is refused",
   const r = await verifyLedger(mine.ledger, { sigWorkers: 1, genesis: other.genesis });
   assert.equal(r.ok, false);
   assert.match((r as { reason: string }).reason, /another genesis/);
+});
+
+test('verify: a block index row (run heads, transaction offsets) that differs from its block is caught', async () => {
+  const { ledger } = await makeNodeDir(await consortium('verify-block-index'));
+  const cases: [string, string][] = [
+    ['tx-heads', 'UPDATE block_index SET tx_heads = zeroblob(length(tx_heads)) WHERE height = 1'],
+    ['code-heads', 'UPDATE block_index SET code_heads = randomblob(length(code_heads)) WHERE height = 2'],
+    ['offsets', 'UPDATE block_index SET tx_offsets = zeroblob(length(tx_offsets)) WHERE height = 1'],
+    ['run', 'UPDATE block_index SET run = 8 WHERE height = 2'],
+  ];
+  for (const [name, sql] of cases) {
+    const r = await verifyLedger(tampered(ledger, name, sql), { sigWorkers: 1 });
+    assert.equal(r.ok, false, `${name} accepted`);
+    assert.match((r as { reason: string }).reason, /block index/, name);
+  }
+  // A block stored before the index existed has no row: still a valid ledger.
+  const r = await verifyLedger(tampered(ledger, 'no-index', 'DELETE FROM block_index'), { sigWorkers: 1 });
+  assert.equal(r.ok, true);
 });

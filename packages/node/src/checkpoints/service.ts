@@ -48,10 +48,8 @@ export interface CheckpointServiceOptions {
   node: LedgerView & {
     alarm(e: Error): void;
     readonly nodePublicKey: string;
-    /** A stored block's hash, state digest, ids and codes without its bytes (MedledgerNode). */
-    checkpointInputs?(
-      height: number,
-    ): { hash: string; stateDigest: string; txIds: string[]; codes: string[] } | undefined;
+    /** A stored block's hash, state digest and codes root without its bytes (MedledgerNode). */
+    checkpointInputs?(height: number): { hash: string; stateDigest: string; codesRoot: string } | undefined;
   };
   nodeKey: KeyObject;
   dbPath: string;
@@ -128,8 +126,10 @@ export class CheckpointService extends EventEmitter {
       (b && {
         hash: b.hash,
         stateDigest: b.stateDigest,
-        txIds: b.block.txs.map((t) => txIdOf(t.body)),
-        codes: b.codes,
+        codesRoot: codesRootOf(
+          b.block.txs.map((t) => txIdOf(t.body)),
+          b.codes,
+        ),
       });
     if (!inputs) return undefined;
     const body: CheckpointBody = {
@@ -137,7 +137,7 @@ export class CheckpointService extends EventEmitter {
       height,
       blockHash: inputs.hash,
       stateDigest: inputs.stateDigest,
-      codesRoot: codesRootOf(inputs.txIds, inputs.codes),
+      codesRoot: inputs.codesRoot,
     };
     // Recent heights are asked for again as other nodes' signatures arrive.
     this.#bodies.set(height, body);

@@ -6,7 +6,7 @@
  * whole block, and a block is never durable without its events (the feed, feed/blockFeed.ts).
  */
 import type Database from 'better-sqlite3';
-import { UNAUTHENTICATED_CODES } from '@medledger/core';
+import { MERKLE_RUN, UNAUTHENTICATED_CODES, codesRunHeadsOf, txRunHeadsOf } from '@medledger/core';
 
 /**
  * SQL condition on `txs.code`: the row's transaction has committed for good (core
@@ -31,7 +31,26 @@ CREATE TABLE IF NOT EXISTS txs (id TEXT PRIMARY KEY, height INTEGER NOT NULL, id
 CREATE INDEX IF NOT EXISTS txs_in_block ON txs (height, idx, code);
 CREATE TABLE IF NOT EXISTS state (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS events (height INTEGER PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS block_index (height INTEGER PRIMARY KEY, run INTEGER NOT NULL, tx_heads BLOB NOT NULL, code_heads BLOB NOT NULL, tx_offsets BLOB NOT NULL);
 `;
+
+/**
+ * `block_index`: per block, what serving one of its transactions with proofs needs, so that
+ * `GET /v1/txs/:id` reads a few kB whatever the block's size (issue 14 §2: p99 ≤ 5 ms at a
+ * million transactions; hashing every leaf of a 1000-transaction block for two proofs and
+ * the checkpoint's codes root, and parsing the block to cut one transaction out, cost
+ * 6-9 ms a read):
+ *   - `tx_heads`, `code_heads`: the Merkle heads of each aligned run of `run` leaves of the
+ *     block's transaction-id tree and codes tree (core `txRunHeadsOf`, `codesRunHeadsOf`),
+ *     32 bytes each, concatenated. A proof hashes one run and the heads (crypto merkle.ts).
+ *   - `tx_offsets`: where each transaction's canonical text starts in the stored block bytes,
+ *     and where one more would start (core `blockCanonicalTextWithOffsets`), as uint32
+ *     little-endian byte offsets (n + 1 of them).
+ * Written in the block's own commit; a block stored before the table existed has no row and is
+ * served the slower way (its ids from txs_in_block, its bytes parsed). `medledger verify`
+ * re-derives every row from the block.
+ */
+export const BLOCK_INDEX_HEAD_BYTES = 32;
 
 /**
  * Pragmas of a connection that writes. journal_mode and page_size are properties of the file
@@ -56,6 +75,11 @@ export interface CommitBatch {
   data: string;
   /** Canonical JSON of its stored result (codes, messages, state digest). */
   result: string;
+  /**
+   * Where each transaction's text starts in `data` (UTF-16 offsets), and where one more would
+   * start (core `blockCanonicalTextWithOffsets`).
+   */
+  txStarts: number[];
   txIds: string[];
   codes: string[];
   msgs: (string | null)[];
@@ -86,8 +110,14 @@ export function blockCommitter(db: Database.Database): (b: CommitBatch) => void 
   // One row per block, and only for a block with events: the blocks of most transaction types
   // (anchors, enrolments) add no statement, and an eventful block adds one, not one per event.
   const putEvents = db.prepare('INSERT INTO events (height, data) VALUES (?, ?)');
+  const putIndex = db.prepare(
+    'INSERT INTO block_index (height, run, tx_heads, code_heads, tx_offsets) VALUES (?, ?, ?, ?, ?)',
+  );
   return db.transaction((b: CommitBatch) => {
-    putBlock.run(b.height, b.hash, Buffer.from(b.data), Buffer.from(b.result));
+    const data = Buffer.from(b.data);
+    putBlock.run(b.height, b.hash, data, Buffer.from(b.result));
+    const ix = blockIndexOf(b.data, data.length, b.txStarts, b.txIds, b.codes);
+    putIndex.run(b.height, ix.run, ix.txHeads, ix.codeHeads, ix.txOffsets);
     for (let i = 0; i < b.txIds.length; i++) putTx.run(b.txIds[i], b.height, i, b.codes[i], b.msgs[i]);
     for (let i = 0; i < b.keys.length; i++) {
       const v = b.values[i];
@@ -97,4 +127,62 @@ export function blockCommitter(db: Database.Database): (b: CommitBatch) => void 
     if (b.events !== null) putEvents.run(b.height, b.events);
     putMeta.run('head', b.head);
   });
+}
+
+/** A `block_index` row, as stored. */
+export interface BlockIndexRow {
+  run: number;
+  txHeads: Buffer;
+  codeHeads: Buffer;
+  txOffsets: Buffer;
+}
+
+/**
+ * The `block_index` row of a block: from its canonical text (`data`, `byteLength` bytes of
+ * UTF-8), where its transactions start in it, and its transactions' ids and codes in order.
+ */
+export function blockIndexOf(
+  data: string,
+  byteLength: number,
+  txStarts: readonly number[],
+  txIds: readonly string[],
+  codes: readonly string[],
+): BlockIndexRow {
+  return {
+    run: MERKLE_RUN,
+    txHeads: headsBlob(txRunHeadsOf(txIds)),
+    codeHeads: headsBlob(codesRunHeadsOf(txIds, codes)),
+    txOffsets: byteOffsetsBlob(data, byteLength, txStarts),
+  };
+}
+
+/** Hex run heads as one blob of 32-byte hashes. */
+function headsBlob(heads: readonly string[]): Buffer {
+  return Buffer.from(heads.join(''), 'hex');
+}
+
+/** The hex run heads of a `block_index` blob. */
+export function headsOfBlob(blob: Buffer): string[] {
+  const hex = blob.toString('hex');
+  const out = new Array<string>(blob.length / BLOCK_INDEX_HEAD_BYTES);
+  for (let i = 0; i < out.length; i++) out[i] = hex.slice(i * 64, i * 64 + 64);
+  return out;
+}
+
+/**
+ * UTF-16 offsets into `text` as uint32 little-endian byte offsets into its UTF-8. Canonical
+ * block text is nearly always ASCII (then both are the same); otherwise each span is measured.
+ */
+function byteOffsetsBlob(text: string, byteLength: number, starts: readonly number[]): Buffer {
+  const out = Buffer.alloc(starts.length * 4);
+  if (byteLength === text.length) {
+    for (let i = 0; i < starts.length; i++) out.writeUInt32LE(starts[i]!, i * 4);
+    return out;
+  }
+  let bytes = starts.length > 0 ? Buffer.byteLength(text.slice(0, starts[0])) : 0;
+  for (let i = 0; i < starts.length; i++) {
+    if (i > 0) bytes += Buffer.byteLength(text.slice(starts[i - 1], starts[i]));
+    out.writeUInt32LE(bytes, i * 4);
+  }
+  return out;
 }

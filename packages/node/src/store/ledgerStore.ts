@@ -11,7 +11,20 @@
  */
 import Database from 'better-sqlite3';
 import { canonicalize, type JsonValue } from '@medledger/crypto';
-import { blockCanonicalText, countsAsCommitted, txIdOf } from '@medledger/core';
+import {
+  MERKLE_RUN,
+  blockCanonicalTextWithOffsets,
+  codeProofOfRun,
+  codeProofOfText,
+  codesRootOf,
+  codesRootOfRunHeads,
+  countsAsCommitted,
+  txIdOf,
+  txInclusionProofOfIds,
+  txInclusionProofOfRun,
+  type CodeProof,
+  type TxInclusionProof,
+} from '@medledger/core';
 import {
   COMMITTED_CODE_SQL,
   DEL_STATE,
@@ -19,6 +32,8 @@ import {
   PUT_STATE,
   SCHEMA,
   configureWriter,
+  headsOfBlob,
+  type BlockIndexRow,
   type CommitBatch,
 } from './commitSql.js';
 import { TxIdBloom } from './txBloom.js';
@@ -64,6 +79,9 @@ export class LedgerStore implements StateReader {
     const hasEvents =
       this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").get() !==
       undefined;
+    const hasBlockIndex =
+      this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'block_index'").get() !==
+      undefined;
     this.#q = {
       getState: this.db.prepare<[string], { v: string }>('SELECT v FROM state WHERE k = ?'),
       putState: opts.readonly ? undefined : this.db.prepare(PUT_STATE),
@@ -72,6 +90,9 @@ export class LedgerStore implements StateReader {
         'SELECT hash, data, result FROM blocks WHERE height = ?',
       ),
       getBlockHash: this.db.prepare<[number], string>('SELECT hash FROM blocks WHERE height = ?').pluck(),
+      blockSummary: this.db.prepare<[number], { hash: string; stateDigest: string }>(
+        "SELECT hash, json_extract(CAST(result AS TEXT), '$.stateDigest') AS stateDigest FROM blocks WHERE height = ?",
+      ),
       getTx: this.db.prepare<
         [string],
         { height: number; idx: number; code: string; msg: string | null; hash: string }
@@ -96,6 +117,7 @@ export class LedgerStore implements StateReader {
         `SELECT json_extract(t, ?) AS tx, json_extract(t, '$.header') AS header,
            json_extract(t, '$.proposerSig') AS sig FROM (SELECT CAST(data AS TEXT) AS t FROM blocks WHERE height = ?)`,
       ),
+      ...(hasBlockIndex ? blockIndexQueries(this.db) : {}),
       getMeta: this.db.prepare<[string], { v: string }>('SELECT v FROM meta WHERE k = ?'),
       putMeta: opts.readonly ? undefined : this.db.prepare(PUT_META),
       getEvents: hasEvents
@@ -239,10 +261,12 @@ export class LedgerStore implements StateReader {
       messages: outcomes.map((o) => o.message ?? null),
       stateDigest,
     };
+    const { text, txStarts } = blockCanonicalTextWithOffsets(block);
     const batch: CommitBatch = {
       height: h.height,
       hash,
-      data: blockCanonicalText(block),
+      data: text,
+      txStarts,
       result: canonicalize(result),
       txIds: outcomes.map((o) => o.txId),
       codes: result.codes,
@@ -301,6 +325,97 @@ export class LedgerStore implements StateReader {
     return { ids: b.block.txs.map((t) => txIdOf(t.body)), codes: b.result.codes };
   }
 
+  /**
+   * Transaction `index` of a stored block with the block's header, proposer signature and the
+   * proof of its inclusion. From the block's `block_index` row (commitSql.ts) when it has one:
+   * the transaction's bytes cut out by offset, and the proof from its run of ids and the stored
+   * run heads; otherwise from the block parsed and all its ids hashed.
+   */
+  txWithProof(
+    height: number,
+    index: number,
+  ): { tx: SignedTx; header: BlockHeader; proposerSig: string; proof: TxInclusionProof } | undefined {
+    if (!Number.isSafeInteger(index) || index < 0) return undefined;
+    const q = this.#q;
+    const ix = q.indexTx?.get(height);
+    if (!ix || ix.run !== MERKLE_RUN) {
+      const t = this.txOfBlock(height, index);
+      return t && { ...t, proof: txInclusionProofOfIds(height, this.blockTxIds(height).ids, index) };
+    }
+    const n = ix.tx_offsets.length / 4 - 1;
+    if (index >= n) return undefined;
+    const start = ix.tx_offsets.readUInt32LE(index * 4);
+    const end = ix.tx_offsets.readUInt32LE(index * 4 + 4); // one past the comma or `]`
+    const headEnd = ix.tx_offsets.readUInt32LE(0);
+    const r = q.txBytes!.get(headEnd, start + 1, end - 1 - start, height);
+    if (!r) return undefined;
+    // The block's text up to its first transaction is `{"header":…,"proposerSig":…,"txs":[`.
+    const top = JSON.parse(r.head.toString('utf8') + ']}') as { header: BlockHeader; proposerSig: string };
+    const runIds = this.#runRows(height, index, n)?.ids ?? this.#runOf(this.blockTxIds(height).ids, index);
+    return {
+      tx: JSON.parse(r.tx.toString('utf8')) as SignedTx,
+      header: top.header,
+      proposerSig: top.proposerSig,
+      proof: txInclusionProofOfRun({ height, treeSize: n, heads: headsOfBlob(ix.tx_heads), runIds, index }),
+    };
+  }
+
+  /** The proof that transaction `index` of block `height` has its validity code (the codes root). */
+  codeProof(height: number, index: number): CodeProof {
+    const ix = this.#q.indexCodes?.get(height);
+    const rows = ix && ix.run === MERKLE_RUN ? this.#runRows(height, index, ix.n) : undefined;
+    if (!ix || !rows) {
+      const { ids, codes } = this.blockTxIds(height);
+      return codeProofOfText(ids, codes, index);
+    }
+    return codeProofOfRun({
+      treeSize: ix.n,
+      heads: headsOfBlob(ix.code_heads),
+      runIds: rows.ids,
+      runCodes: rows.codes,
+      index,
+    });
+  }
+
+  /**
+   * What a checkpoint of a stored block commits to: its hash, the state digest after it and the
+   * root of its validity codes (core checkpoint.ts), from the stored run heads when the block
+   * has them.
+   */
+  checkpointInputs(height: number): { hash: string; stateDigest: string; codesRoot: string } | undefined {
+    const r = this.#q.blockSummary.get(height);
+    if (!r) return undefined;
+    const ix = this.#q.indexCodes?.get(height);
+    let codesRoot: string;
+    if (ix && ix.run === MERKLE_RUN) codesRoot = codesRootOfRunHeads(headsOfBlob(ix.code_heads));
+    else {
+      const { ids, codes } = this.blockTxIds(height);
+      codesRoot = codesRootOf(ids, codes);
+    }
+    return { hash: r.hash, stateDigest: r.stateDigest, codesRoot };
+  }
+
+  // The ids and codes of the run of MERKLE_RUN that holds `index` in a block of `n`, from the
+  // tx index; undefined if a row moved to a later block (see blockTxIds).
+  #runRows(height: number, index: number, n: number): { ids: string[]; codes: string[] } | undefined {
+    const lo = index - (index % MERKLE_RUN);
+    const hi = Math.min(lo + MERKLE_RUN, n);
+    const rows = this.#q.runRows!.all(height, lo, hi);
+    if (rows.length !== hi - lo) return undefined;
+    return { ids: rows.map((x) => x.id), codes: rows.map((x) => x.code) };
+  }
+
+  /** A block's stored `block_index` row, or undefined (none, or a ledger without the table). */
+  blockIndexRow(height: number): BlockIndexRow | undefined {
+    const r = this.#q.indexRow?.get(height);
+    return r && { run: r.run, txHeads: r.tx_heads, codeHeads: r.code_heads, txOffsets: r.tx_offsets };
+  }
+
+  #runOf<T>(all: readonly T[], index: number): T[] {
+    const lo = index - (index % MERKLE_RUN);
+    return all.slice(lo, lo + MERKLE_RUN);
+  }
+
   /** Transaction `index` of a stored block with the block's header and proposer signature. */
   txOfBlock(
     height: number,
@@ -349,4 +464,26 @@ export class LedgerStore implements StateReader {
   close(): void {
     this.db.close();
   }
+}
+
+/** The statements of the `block_index` table (commitSql.ts), for a ledger that has it. */
+function blockIndexQueries(db: Database.Database) {
+  return {
+    indexRow: db.prepare<[number], { run: number; tx_heads: Buffer; code_heads: Buffer; tx_offsets: Buffer }>(
+      'SELECT run, tx_heads, code_heads, tx_offsets FROM block_index WHERE height = ?',
+    ),
+    indexTx: db.prepare<[number], { run: number; tx_heads: Buffer; tx_offsets: Buffer }>(
+      'SELECT run, tx_heads, tx_offsets FROM block_index WHERE height = ?',
+    ),
+    indexCodes: db.prepare<[number], { run: number; code_heads: Buffer; n: number }>(
+      'SELECT run, code_heads, length(tx_offsets) / 4 - 1 AS n FROM block_index WHERE height = ?',
+    ),
+    runRows: db.prepare<[number, number, number], { id: string; code: string }>(
+      'SELECT id, code FROM txs WHERE height = ? AND idx >= ? AND idx < ? ORDER BY idx',
+    ),
+    // The block's text before its first transaction, and one transaction's text (1-based substr).
+    txBytes: db.prepare<[number, number, number, number], { head: Buffer; tx: Buffer }>(
+      'SELECT substr(data, 1, ?) AS head, substr(data, ?, ?) AS tx FROM blocks WHERE height = ?',
+    ),
+  };
 }

@@ -3,7 +3,9 @@
  * stored bytes are canonical and hash to the recorded hash, that it links to its parent
  * (height, previous hash, time, Merkle root, state digest), that its proposer signed it,
  * that every transaction's signatures verify under certificates valid at signing time, that
- * the proofs transactions carry verify (anonymity/proofCheck.ts), and that replaying it reproduces the stored validity codes, state digest and contract events.
+ * the proofs transactions carry verify (anonymity/proofCheck.ts), and that replaying it
+ * reproduces the stored validity codes, state digest and contract events; and that its block
+ * index row (run heads and transaction offsets, store/commitSql.ts) is what the block gives.
  * Finally the stored world state and head must equal the replayed ones, and so must the
  * transaction index the node answers receipts and duplicates from: one row per transaction id,
  * at the block and index of its committing copy (core commitRule.ts), with the code and message
@@ -12,6 +14,7 @@
  */
 import { canonicalize, type JsonValue } from '@medledger/crypto';
 import {
+  blockCanonicalTextWithOffsets,
   blockHashOf,
   chainIdOf,
   countsAsCommitted,
@@ -21,6 +24,7 @@ import {
   genesisWrites,
   parseBlock,
   parseGenesis,
+  txIdOf,
   type BlockHeader,
   type ContractRegistry,
   type Genesis,
@@ -31,6 +35,7 @@ import { SignaturePool } from '../sigpool/pool.js';
 import { verifyBlock } from '../pipeline/verifyBlock.js';
 import { transition } from '../pipeline/transition.js';
 import { committedEvents } from '../store/events.js';
+import { blockIndexOf } from '../store/commitSql.js';
 import { createProofCheckers, type ProofCheckers } from '../anonymity/proofCheck.js';
 
 export type VerifyReport =
@@ -165,6 +170,23 @@ async function run(
       storedEvents(store, h) !== canonicalize(committedEvents(h, result.outcomes) as JsonValue)
     )
       return { ok: false, height: h, reason: `block ${h}: stored events differ from replay` };
+    // The block index serves single transactions and their proofs (store/commitSql.ts): a row
+    // must be what the block gives. A block stored before the table existed has none.
+    const ix = store.blockIndexRow(h);
+    if (ix) {
+      const want = blockIndexOf(
+        text,
+        row.data.length,
+        blockCanonicalTextWithOffsets(block).txStarts,
+        block.txs.map((t) => txIdOf(t.body)),
+        codes,
+      );
+      for (const k of ['run', 'txHeads', 'codeHeads', 'txOffsets'] as const) {
+        const same = k === 'run' ? ix.run === want.run : ix[k].equals(want[k]);
+        if (!same)
+          return { ok: false, height: h, reason: `block ${h}: block index ${k} differs from the block` };
+      }
+    }
     for (const [k, v] of result.writes) {
       if (v === null) state.delete(k);
       else state.set(k, v);
