@@ -9,7 +9,10 @@
  * 2. with the client SDK (`RecordsClient`): Bob names his care team, dr-alice (hospital A, the
  *    node's organization) writes `records` SPV lab records (FHIR DiagnosticReport), Bob grants
  *    treatment access to `lab` to dr-baker, dr-chen and dr-gp;
- * 3. measures `reads` reads with `concurrency` in flight, spread over the readers and the
+ * 3. warms up with `warmupReads` reads of the same shape (untimed in the figures: each reader's
+ *    first call fills its light-client cache — genesis, headers — and the JIT compiles the
+ *    path; the slowest warm-up call is reported as `coldCallMs`), then
+ *    measures `reads` reads with `concurrency` in flight, spread over the readers and the
  *    records, `batch` reads per client call. Each read is its own `access.request` transaction
  *    committed on the ledger (the audit entry), its record fetched from the holder's node
  *    (sealed to the reader, logged by the holder), decrypted and checked against the commitment
@@ -59,6 +62,11 @@ export interface AccessBenchOptions {
    * together, the allowed records fetched in one call); 1 = `readSpv`, one read per call.
    */
   batch: number;
+  /**
+   * Reads before the measured ones, of the same shape, not in the figures (their slowest call
+   * is `coldCallMs`); the audit check covers the measured reads. Default 0.
+   */
+  warmupReads?: number;
   /** Transactions of the write-only load measured after the reads (`committedTxPerSec`). */
   commitTxs: number;
   /**
@@ -208,52 +216,92 @@ export async function benchAccess(opts: AccessBenchOptions): Promise<Record<stri
         notAfter: now + 86_400_000,
       });
     log(`${opts.records} SPV lab records written by dr-alice; lab granted to ${READERS.join(', ')}`);
-    const logBefore = await bob.accessLog();
-    const afterSeq = logBefore.length ? logBefore[logBefore.length - 1]!.seq : 0;
+
+    // Calls of `batch` reads each, going round the readers and the records; `concurrency`
+    // reads in flight, so ceil(concurrency / batch) calls at once. Each call reports its
+    // latency once per read it verified.
+    const failures = new Map<string, number>();
+    const fail = (code: string): void => void failures.set(code, (failures.get(code) ?? 0) + 1);
+    const callsOf = (reads: number) =>
+      Array.from({ length: Math.ceil(reads / opts.batch) }, (_, c) => ({
+        reader: readers[c % readers.length]!,
+        recordIds: Array.from(
+          { length: Math.min(opts.batch, reads - c * opts.batch) },
+          (_, k) => recordIds[(c * opts.batch + k) % recordIds.length]!,
+        ),
+      }));
+    const runReads = (reads: number, latencies: number[]): Promise<void> =>
+      pool(callsOf(reads), Math.ceil(opts.concurrency / opts.batch), async ({ reader, recordIds: ids }) => {
+        const s = performance.now();
+        if (opts.batch === 1) {
+          try {
+            const rec = await reader.readSpv(ids[0]!, 'treatment');
+            if (!rec.verified || rec.recordId !== ids[0]) fail('NOT_VERIFIED');
+            else latencies.push(performance.now() - s);
+          } catch (e) {
+            fail((e as { code?: string }).code ?? (e as Error).name);
+          }
+          return;
+        }
+        try {
+          const page = await reader.readSpvMany(ids.map((recordId) => ({ recordId, purpose: 'treatment' })));
+          const ms = performance.now() - s;
+          page.forEach((r, k) => {
+            if (!r.ok) fail(r.code);
+            else if (!r.record.verified || r.record.recordId !== ids[k]) fail('NOT_VERIFIED');
+            else latencies.push(ms);
+          });
+        } catch (e) {
+          for (let k = 0; k < ids.length; k++) fail((e as { code?: string }).code ?? (e as Error).name);
+        }
+      });
+
+    // Bob's access log after `seq`: its allowed decisions, and the last seq seen.
+    const logAfter = async (seq: number): Promise<{ allowed: { txId: string }[]; last: number }> => {
+      const allowed: { txId: string }[] = [];
+      let last = seq;
+      for (;;) {
+        const page = await bob.accessLog(last);
+        if (page.length === 0) return { allowed, last };
+        for (const e of page) if (e.type === 'access.decided' && e.allow === true) allowed.push(e);
+        last = page[page.length - 1]!.seq;
+      }
+    };
+    // The log is the node's index of committed blocks: give it a moment to catch up to `n`.
+    const waitForLog = async (
+      seq: number,
+      n: number,
+    ): Promise<{ allowed: { txId: string }[]; last: number }> => {
+      let r = await logAfter(seq);
+      for (let tries = 0; r.allowed.length < n && tries < 50; tries++) {
+        await new Promise((res) => setTimeout(res, 100));
+        r = await logAfter(seq);
+      }
+      return r;
+    };
+
+    // --- warm-up (not in the figures) -------------------------------------------------------
+    let afterSeq = (await logAfter(0)).last;
+    const warmupReads = opts.warmupReads ?? 0;
+    const warmLatencies: number[] = [];
+    if (warmupReads > 0) {
+      log(`warm-up: ${warmupReads} reads...`);
+      await runReads(warmupReads, warmLatencies);
+      if (failures.size > 0)
+        throw new Error(`warm-up reads failed: ${JSON.stringify(Object.fromEntries(failures))}`);
+      // The measured reads' audit starts after the warm-up's entries.
+      afterSeq = (await waitForLog(afterSeq, warmupReads)).last;
+    }
 
     // --- measured reads ---------------------------------------------------------------------
     const http = new MedledgerClient(url);
     const status0 = (await http.status()) as unknown as { mainThread: { activeMs: number } };
     const latencies: number[] = [];
-    const failures = new Map<string, number>();
-    const fail = (code: string): void => void failures.set(code, (failures.get(code) ?? 0) + 1);
-    // Calls of `batch` reads each, going round the readers and the records; `concurrency`
-    // reads in flight, so ceil(concurrency / batch) calls at once.
-    const calls = Array.from({ length: Math.ceil(opts.reads / opts.batch) }, (_, c) => ({
-      reader: readers[c % readers.length]!,
-      recordIds: Array.from(
-        { length: Math.min(opts.batch, opts.reads - c * opts.batch) },
-        (_, k) => recordIds[(c * opts.batch + k) % recordIds.length]!,
-      ),
-    }));
     log(`${opts.reads} consented SPV reads, ${opts.batch} per call, ${opts.concurrency} in flight...`);
     const cpu0 = process.cpuUsage();
     const nodeCpu0 = processCpuMs(child.pid!);
     const t0 = performance.now();
-    await pool(calls, Math.ceil(opts.concurrency / opts.batch), async ({ reader, recordIds: ids }) => {
-      const s = performance.now();
-      if (opts.batch === 1) {
-        try {
-          const rec = await reader.readSpv(ids[0]!, 'treatment');
-          if (!rec.verified || rec.recordId !== ids[0]) fail('NOT_VERIFIED');
-          else latencies.push(performance.now() - s);
-        } catch (e) {
-          fail((e as { code?: string }).code ?? (e as Error).name);
-        }
-        return;
-      }
-      try {
-        const page = await reader.readSpvMany(ids.map((recordId) => ({ recordId, purpose: 'treatment' })));
-        const ms = performance.now() - s;
-        page.forEach((r, k) => {
-          if (!r.ok) fail(r.code);
-          else if (!r.record.verified || r.record.recordId !== ids[k]) fail('NOT_VERIFIED');
-          else latencies.push(ms);
-        });
-      } catch (e) {
-        for (let k = 0; k < ids.length; k++) fail((e as { code?: string }).code ?? (e as Error).name);
-      }
-    });
+    await runReads(opts.reads, latencies);
     const secs = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const nodeCpuMs = processCpuMs(child.pid!) - nodeCpu0;
@@ -268,22 +316,7 @@ export async function benchAccess(opts: AccessBenchOptions): Promise<Record<stri
     // --- the audit: one allowed decision on the ledger per successful read ------------------
     const readerIds = new Set(readers.map((r) => r.memberId));
     const recordSet = new Set(recordIds);
-    const allowed = async (): Promise<{ txId: string }[]> => {
-      const out: { txId: string }[] = [];
-      let after = afterSeq;
-      for (;;) {
-        const page = await bob.accessLog(after);
-        if (page.length === 0) return out;
-        for (const e of page) if (e.type === 'access.decided' && e.allow === true) out.push(e);
-        after = page[page.length - 1]!.seq;
-      }
-    };
-    // The log is the node's index of committed blocks; give it a moment to catch up.
-    let entries = await allowed();
-    for (let tries = 0; entries.length < succeeded && tries < 50; tries++) {
-      await new Promise((r) => setTimeout(r, 100));
-      entries = await allowed();
-    }
+    const entries = (await waitForLog(afterSeq, succeeded)).allowed;
     let auditedOnLedger = 0;
     const seen = new Set<string>();
     await pool(entries, 16, async ({ txId }) => {
@@ -319,6 +352,8 @@ export async function benchAccess(opts: AccessBenchOptions): Promise<Record<stri
       readsPerSec: round(succeeded / secs, 1),
       p50ReadMs: round(percentile(latencies, 50), 1),
       p99ReadMs: round(percentile(latencies, 99), 1),
+      warmupReads,
+      coldCallMs: warmLatencies.length > 0 ? round(Math.max(...warmLatencies), 1) : null,
       auditedOnLedger,
       allAudited,
       blocks: status1.height,
