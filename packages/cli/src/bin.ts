@@ -99,8 +99,9 @@ benchmarks:
   medledger bench   access [--reads N] [--concurrency C] [--batch B] [--block-cut-ms M] [--records R] [--warmup W] [--commit-txs T] [--json]   consented SPV reads/s, each audited; the same run's commit rate
   medledger bench   queries --dir D [--samples 500] [--json]        p50/p99 of a patient's records, access log, consents
                                                                      and GET /v1/txs/:id on a generated ledger
+  medledger bench   sync --dir D [--json]                           a new node syncs a generated ledger from its node: blocks/s, tx/s
   medledger bench   scale [--sizes 10000,100000,1000000] [--dir D] [--out docs] [--verify-max N] [--json]
-                    generate + queries + verify at each size; plots each figure against ledger size (SVG)
+                    generate + queries + verify + sync at each size; plots each figure against ledger size (SVG)
   medledger generate --txs N --patients P [--dir D] [--json]        a ledger of N real record and access transactions,
                                                                      committed through a node (progress on stderr)
   medledger bench   crypto [--quick] [--json]                       ABE / PRE / HE / PEKS per-operation times
@@ -195,6 +196,10 @@ async function bench(which: string | undefined, a: Args): Promise<Record<string,
       const { benchQueries } = await import('./bench/queries.js');
       return benchQueries({ dir: str(a, 'dir'), samples: int(a, 'samples', 500, 1), log });
     }
+    case 'sync': {
+      const { benchSync } = await import('./bench/sync.js');
+      return benchSync({ dir: str(a, 'dir'), log });
+    }
     case 'scale': {
       const { benchScale } = await import('./bench/scale.js');
       return benchScale({
@@ -207,7 +212,7 @@ async function bench(which: string | undefined, a: Args): Promise<Record<string,
       });
     }
     default:
-      throw new UsageError('bench ledger|consortium|access|crypto|anonymity|emergency|fl|queries|scale');
+      throw new UsageError('bench ledger|consortium|access|crypto|anonymity|emergency|fl|queries|sync|scale');
   }
 }
 

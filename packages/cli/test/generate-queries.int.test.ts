@@ -1,7 +1,8 @@
 /**
- * `medledger generate`, `bench queries` and `verify` at a small size (2,000 transactions, 50
+ * `medledger generate`, `bench queries`, `bench sync` and `verify` at a small size (2,000 transactions, 50
  * patients), through the CLI as a user runs them: every generated transaction commits through
- * the node process, the ledger verifies from genesis with its rate, and the queries answer
+ * the node process, the ledger verifies from genesis with its rate, a new node syncs it to the
+ * same head with its rate, and the queries answer
  * exactly what was generated (each patient's records and consents, summed over all patients,
  * are the generated record and grant transactions). Bad input changes nothing.
  */
@@ -96,6 +97,19 @@ test(
     assert.equal(r.queryP99Ms, Math.max(r.recordsP99Ms!, r.accessLogP99Ms!, r.consentsP99Ms!));
     assert.ok(r.txsRead! >= 50);
 
+    // A new node syncs the whole ledger from the node, verifying every block, with its rate, and
+    // ends at the source's head.
+    const sy = await runCli(['bench', 'sync', '--dir', dir, '--json']);
+    assert.equal(sy.code, 0, sy.stderr);
+    const sr = lastJson(sy.stdout) as Record<string, number>;
+    assert.equal(sr.sameHead as unknown, true);
+    assert.equal(sr.blocks, sr.height, 'every block from 1');
+    assert.ok(sr.txs! >= 2000 && sr.txPerSec! > 0 && sr.blocksPerSec! > 0, JSON.stringify(sr));
+    assert.match(
+      sy.stderr,
+      /sync: caught up \d+ blocks \(1\.\.\d+\), \d+ transactions in [\d.]+ s: \d+ blocks\/s, \d+ tx\/s/,
+    );
+
     // A patient lists only their own consents: another patient's are refused.
     const f = readFixture(dir);
     const node = await startNodeProcess(nodeDirOf(dir), { MEDLEDGER_PASSPHRASE: f.passphrase });
@@ -153,4 +167,7 @@ test('generate: bad input is refused with a message and leaves nothing behind', 
   const q = await runCli(['bench', 'queries', '--dir', root, '--json']);
   assert.equal(q.code, 1);
   assert.match(q.stderr, /holds no generated ledger \(no scale\.json\): run medledger generate/);
+  const sy = await runCli(['bench', 'sync', '--dir', root, '--json']);
+  assert.equal(sy.code, 1);
+  assert.match(sy.stderr, /holds no generated ledger \(no scale\.json\): run medledger generate/);
 });

@@ -8,6 +8,7 @@
  *   - query p99: the slowest of a patient's records, access log and consents (`bench queries`);
  *   - store bytes: the node's ledger.sqlite with its WAL, and its whole directory;
  *   - the verify rate (`medledger verify`: tx/s re-checked from genesis);
+ *   - the sync rate: a new node fetching, verifying and applying every block (`bench sync`);
  *   - the node's peak RSS while it generates and while it serves the queries.
  * It writes `<out>/scale.svg` (a panel per figure against ledger size, Vega-Lite) and
  * `<out>/scale.json` (the rows), and reports each figure's growth exponent between the smallest
@@ -20,6 +21,7 @@ import { join } from 'node:path';
 import { generate } from '../commands/generate.js';
 import { verify } from '../commands/verify.js';
 import { benchQueries } from './queries.js';
+import { benchSync } from './sync.js';
 import { nodeDirOf, readFixture } from './scaleSetup.js';
 import { growthExponent, scalePlotSvg, type ScalePoint } from './scalePlot.js';
 import { round } from './stats.js';
@@ -47,6 +49,7 @@ const FIGURES: [string, string][] = [
   ['queryP99Ms', "query p99: a patient's records, log, consents (ms)"],
   ['ledgerBytes', 'store: ledger.sqlite + WAL (bytes)'],
   ['verifyTxPerSec', 'verify rate (tx/s)'],
+  ['syncTxPerSec', 'sync rate of a new node (tx/s)'],
   ['servePeakRssMb', 'node peak RSS while serving (MB)'],
 ];
 
@@ -94,6 +97,8 @@ export async function benchScale(o: ScaleBenchOptions): Promise<Record<string, u
       const v = txs <= (o.verifyMax ?? Infinity) ? await verify(nodeDirOf(dir), process.stderr) : undefined;
       o.log(JSON.stringify(v ?? { verify: 'skipped (--verify-max)' }));
       if (v && !v.ok) throw new Error(`verify ${txs}: ${v.reason}`);
+      const sy = await benchSync({ dir, log: o.log });
+      o.log(JSON.stringify(sy));
       const row = {
         txs,
         patients: g.patients as number,
@@ -112,6 +117,9 @@ export async function benchScale(o: ScaleBenchOptions): Promise<Record<string, u
         verifyTxPerSec: v?.txPerSec ?? NaN,
         verifyBlocksPerSec: v?.blocksPerSec ?? NaN,
         verifySeconds: v?.seconds ?? NaN,
+        syncTxPerSec: sy.txPerSec as number,
+        syncBlocksPerSec: sy.blocksPerSec as number,
+        syncSeconds: sy.seconds as number,
         generatePeakRssMb: g.peakRssMb as number,
         servePeakRssMb: q.peakRssMb as number,
         loadAverage: loadavg().map((x) => round(x, 2)),
