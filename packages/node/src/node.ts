@@ -200,6 +200,7 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
     }
     try {
       backfillEvents(store, o.genesis, o.contracts ?? defaultContracts());
+      store.backfillBlockIndex();
     } catch (e) {
       store.close();
       throw e;
