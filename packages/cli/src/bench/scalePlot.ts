@@ -25,6 +25,9 @@ export async function scalePlotSvg(points: readonly ScalePoint[], title: string)
     data: { values: points.filter((p) => p.value > 0) as unknown as Record<string, unknown>[] },
     facet: { field: 'figure', type: 'nominal', sort: figures, title: null, header: { labelFontSize: 12 } },
     columns: 3,
+    // A grid of the panels' plot areas (not of their long titles), with room for the y axes.
+    bounds: 'flush',
+    spacing: { column: 90, row: 60 },
     spec: {
       width: 220,
       height: 150,
