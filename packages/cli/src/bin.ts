@@ -99,6 +99,7 @@ benchmarks:
   medledger bench   access [--reads N] [--concurrency C] [--batch B] [--block-cut-ms M] [--records R] [--warmup W] [--commit-txs T] [--json]   consented SPV reads/s, each audited; the same run's commit rate
   medledger bench   queries --dir D [--samples 500] [--json]        p50/p99 of a patient's records, access log, consents
                                                                      and GET /v1/txs/:id on a generated ledger
+  medledger bench   appends [--grants 80000] [--window 5000] [--json]  one patient's consent grants/s per window: flat if appends are O(1)
   medledger bench   sync --dir D [--json]                           a new node syncs a generated ledger from its node: blocks/s, tx/s
   medledger bench   scale [--sizes 10000,100000,1000000] [--dir D] [--out docs] [--verify-max N] [--json]
                     generate + queries + verify + sync at each size; plots each figure against ledger size (SVG)
@@ -196,6 +197,10 @@ async function bench(which: string | undefined, a: Args): Promise<Record<string,
       const { benchQueries } = await import('./bench/queries.js');
       return benchQueries({ dir: str(a, 'dir'), samples: int(a, 'samples', 500, 1), log });
     }
+    case 'appends': {
+      const { benchAppends } = await import('./bench/appends.js');
+      return benchAppends({ grants: int(a, 'grants', 80_000, 1), window: int(a, 'window', 5000, 1), log });
+    }
     case 'sync': {
       const { benchSync } = await import('./bench/sync.js');
       return benchSync({ dir: str(a, 'dir'), log });
@@ -212,7 +217,9 @@ async function bench(which: string | undefined, a: Args): Promise<Record<string,
       });
     }
     default:
-      throw new UsageError('bench ledger|consortium|access|crypto|anonymity|emergency|fl|queries|sync|scale');
+      throw new UsageError(
+        'bench ledger|consortium|access|crypto|anonymity|emergency|fl|queries|sync|scale|appends',
+      );
   }
 }
 
