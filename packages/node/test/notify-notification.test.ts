@@ -84,6 +84,31 @@ test('behavior: an emergency request tells the patient who asked, for which reco
   );
 });
 
+test('behavior: each proxy share of an emergency re-encryption tells the patient who asked, for which record, which proxy and how many of the threshold are in', () => {
+  const n = toNotification(
+    {
+      type: 'emergency.reencrypted',
+      patient: P,
+      requestId: TX,
+      recordId: 'er-1',
+      requester: 'ef'.repeat(32),
+      proxy: 'cd'.repeat(32),
+      count: 2,
+      threshold: 2,
+      cfrag: 'not for the patient',
+      txId: TX,
+      height: 5,
+    },
+    1,
+    600,
+  );
+  assert.deepEqual(
+    [n?.requestId, n?.recordId, n?.requester, n?.proxy, n?.count, n?.threshold, n?.id],
+    [TX, 'er-1', 'ef'.repeat(32), 'cd'.repeat(32), 2, 2, `${TX}:1`],
+  );
+  assert.equal(n?.cfrag, undefined, 'a field off the allow-list is not copied');
+});
+
 test('behavior: events without a patient, or with a malformed one, are not notifications', () => {
   assert.equal(
     toNotification({ type: 'member.enrolled', memberId: P, txId: TX, height: 1 }, 0, 1),

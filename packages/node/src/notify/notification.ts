@@ -38,6 +38,11 @@ export const SUMMARY_FIELDS: Readonly<Record<string, readonly string[]>> = {
   'record.erased': ['recordId', 'mode', 'holder'],
   'careteam.changed': ['add', 'remove'],
   'emergency.requested': ['requester', 'setupId', 'recordId', 'reason', 'allow', 'code'],
+  // Each proxy's re-encryption share for an emergency request: who asked, for which record,
+  // which proxy, and how many of the threshold are in.
+  'emergency.reencrypted': ['requestId', 'recordId', 'requester', 'proxy', 'count', 'threshold'],
+  'emergency.setup': ['setupId', 'grantId', 'threshold', 'proxies'],
+  'emergency.revoked': ['setupId', 'kfragIds'],
 };
 
 const PATIENT_ID = /^[0-9a-f]{64}$/;
