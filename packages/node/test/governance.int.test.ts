@@ -3,7 +3,8 @@
  * removed organization's node key cuts no block that verifyBlock accepts while the remaining
  * node keeps committing; after `consortium.rotate-node-key` the old key is refused and the
  * new one accepted; an added organization's node key and root key take part; and
- * `verifyLedger` (what `medledger verify` runs) replays each ledger from genesis.
+ * `verifyLedger` (what `medledger verify` runs) replays each ledger from genesis. A removed
+ * organization's root key no longer authenticates a request.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -31,15 +32,25 @@ import {
 } from '@medledger/core';
 import {
   Wallet,
+  MedledgerHttpError,
   addOrgProposal,
   assembleProposal,
+  listCertificateRequests,
   proveOrgCard,
   removeOrgProposal,
   rotateNodeKeyProposal,
   signProposal,
   type GovernanceProposal,
 } from '@medledger/client';
-import { MedledgerNode, createConsortium, verifyLedger, type Consortium } from '../src/index.js';
+import {
+  CertificateRequestStore,
+  MedledgerNode,
+  buildServer,
+  createConsortium,
+  enrollmentRoutes,
+  verifyLedger,
+  type Consortium,
+} from '../src/index.js';
 import { verifyBlock } from '../src/pipeline/verifyBlock.js';
 import { SignaturePool } from '../src/sigpool/pool.js';
 
@@ -165,6 +176,25 @@ test('security: after remove-org, the removed node’s blocks are BAD_BLOCK nami
     const before = anchor(g, 'carl', 'carl-before');
     assert.equal(await commit(g, before), 'OK');
     await verifyForeignBlock(g, 'clinicC', nodeC); // a current node: accepted
+    // clinicC's root key lists certificate requests (the `org` request kind) while it is a member.
+    const requests = CertificateRequestStore.open({
+      path: join(g.dir, 'cert-requests.sqlite'),
+      org: 'hospitalA',
+      state: () => g.node.store,
+    });
+    const app = buildServer(g.node, { plugins: [enrollmentRoutes(requests)] });
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    const list = (org: string) =>
+      listCertificateRequests({ baseUrl: url, org, rootKey: g.c.orgs.get(org)!.root.privateKey });
+    const rootAuth = async (org: string): Promise<string> => {
+      try {
+        await list(org);
+        return 'accepted';
+      } catch (e) {
+        return e instanceof MedledgerHttpError ? `${e.code}: ${e.message}` : String(e);
+      }
+    };
+    assert.doesNotMatch(await rootAuth('clinicC'), /^AUTH_/, 'a current organization authenticates');
     const p = removeOrgProposal({
       chainId: g.node.chainId,
       org: 'clinicC',
@@ -186,6 +216,15 @@ test('security: after remove-org, the removed node’s blocks are BAD_BLOCK nami
       (e: unknown) => e instanceof LedgerError && e.code === 'ORG_REMOVED',
     );
     assert.equal(g.node.receipt(txIdOf(before.body))?.code, 'OK');
+    // Its root key no longer authenticates a request, with the height it was removed at; a
+    // current organization's still does.
+    assert.match(
+      await rootAuth('clinicC'),
+      /^AUTH_REVOKED: clinicC was removed from the consortium at height \d+$/,
+    );
+    assert.equal(await rootAuth('hospitalA'), 'accepted');
+    await app.close();
+    requests.close();
   } catch (e) {
     await g.close();
     throw e;
