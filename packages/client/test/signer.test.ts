@@ -216,3 +216,27 @@ test('behavior: ApiClient signs a request with a WebCrypto signer in place of a 
   }
   assert.equal(isSigner(k.privateKey), false);
 });
+
+test('behavior: identical requests from one signer never carry the same timestamp, so the node does not take the second for a replay', async () => {
+  const seen: string[] = [];
+  const fetchStub = (async (_input: string | URL | Request, init?: RequestInit) => {
+    seen.push((init?.headers as Record<string, string>)[AUTH_HEADER]!);
+    return new Response('{"ok":true}', { status: 200, headers: { 'content-type': 'application/json' } });
+  }) as typeof fetch;
+  const k = generateP256KeyPair();
+  const audience = { chainId: 'chain-1', node: 'hospitalA' };
+  // A clock that does not move: the same millisecond for every call.
+  const api = new ApiClient(
+    'http://127.0.0.1:1',
+    { signerId: 'cd'.repeat(32), privateKey: k.privateKey, audience, now: () => 1_700_000_000_000 },
+    { fetch: fetchStub },
+  );
+  await Promise.all([
+    api.send('GET', '/v1/x', undefined, { sign: true }),
+    api.send('GET', '/v1/x', undefined, { sign: true }),
+  ]);
+  await api.send('GET', '/v1/x', undefined, { sign: true });
+  const ts = seen.map((h) => Number(h.split('.')[1]));
+  assert.equal(new Set(ts).size, 3, `timestamps ${ts.join(', ')}`);
+  assert.ok(ts.every((t) => t >= 1_700_000_000_000 && t < 1_700_000_000_010));
+});

@@ -137,7 +137,7 @@ export class ApiClient {
         privateKey: signer.privateKey,
         method,
         path,
-        ts: (signer.now ?? Date.now)(),
+        ts: nextTs(signer.signerId, (signer.now ?? Date.now)()),
         body: bytes,
       });
     }
@@ -148,6 +148,21 @@ export class ApiClient {
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
   }
+}
+
+// The last timestamp each signer's requests carried in this process. A node keeps the key of
+// every request it accepted (method, path, body, time, signer) and refuses the same key again
+// as a replay, so two identical requests signed in the same millisecond (two reads of one
+// page, a retry) would make the second fail: each signer's timestamps are strictly increasing
+// here instead, within a second of the clock: a signer sending over 1,000 requests a second
+// runs ahead of it by at most that, well inside the node's skew window, and a clock set back by
+// more (or a caller's own clock far from the last one) is taken as it is.
+const lastTs = new Map<string, number>();
+function nextTs(signerId: string, now: number): number {
+  const last = lastTs.get(signerId);
+  const ts = last !== undefined && last >= now && last - now < 1000 ? last + 1 : now;
+  lastTs.set(signerId, ts);
+  return ts;
 }
 
 /**
