@@ -46,9 +46,10 @@ CREATE TABLE IF NOT EXISTS block_index (height INTEGER PRIMARY KEY, run INTEGER 
  *   - `tx_offsets`: where each transaction's canonical text starts in the stored block bytes,
  *     and where one more would start (core `blockCanonicalTextWithOffsets`), as uint32
  *     little-endian byte offsets (n + 1 of them).
- * Written in the block's own commit; a block stored before the table existed has no row and is
- * served the slower way (its ids from txs_in_block, its bytes parsed). `medledger verify`
- * re-derives every row from the block.
+ * Written in the block's own commit. A block stored before the table existed gets its row when
+ * the node next opens (`LedgerStore.backfillBlockIndex`); without one, it is served the slower
+ * way (its ids from txs_in_block, its bytes parsed). `medledger verify` re-derives every row
+ * from its block. This constant is the size of one stored head.
  */
 export const BLOCK_INDEX_HEAD_BYTES = 32;
 
