@@ -2,6 +2,28 @@
 import { route } from '../route.js';
 import { Hex64, Obj, Open, Params, Receipt, SignedTx, Text, Type } from '../schema.js';
 
+/**
+ * A record as the node's record index lists it to its patient: where and how it is held, never
+ * its content (node records/recordIndex.ts `IndexedRecord`).
+ */
+export const IndexedRecord = Open({
+  recordId: Type.String(),
+  mode: Type.Union([Type.Literal('dss'), Type.Literal('spv'), Type.Literal('stt')]),
+  subject: Type.String(),
+  category: Type.String(),
+  resourceType: Type.String(),
+  /** The writing organization. */
+  org: Type.String(),
+  /** SPV and STT: the organization whose store holds the record. */
+  holder: Type.Optional(Type.String()),
+  txId: Hex64,
+  height: Type.Integer({ minimum: 1 }),
+  /** Block time, ms since the epoch. */
+  time: Type.Integer({ minimum: 0 }),
+  /** Height of the erasure, if erased. */
+  erasedAt: Type.Optional(Type.Integer({ minimum: 1 })),
+});
+
 export const records = {
   uploadSpv: route({
     method: 'POST',
@@ -97,7 +119,7 @@ export const records = {
     auth: 'patient',
     summary: "the patient's records",
     params: Params({ id: Text }),
-    response: { 200: Type.Object({ records: Type.Array(Obj) }) },
+    response: { 200: Type.Object({ records: Type.Array(IndexedRecord) }) },
   }),
   patientConsents: route({
     method: 'GET',

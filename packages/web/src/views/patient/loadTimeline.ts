@@ -6,7 +6,13 @@
  * signed it) and an STT record's transmission path (`stt:<id>`). Every one of these reads
  * names the patient's data, so the node logs it on the ledger as the patient's own read.
  */
-import { API, MedledgerHttpError, readStateList, type MedledgerClient } from '@medledger/client';
+import {
+  API,
+  MedledgerHttpError,
+  readStateList,
+  type MedledgerClient,
+  type ResponseOf,
+} from '@medledger/client';
 import { keys, memberKey, type MemberEntry, type RecordEntry, type Transmission } from '@medledger/core';
 
 /** A record of the patient's, newest first in the timeline. */
@@ -32,18 +38,8 @@ export interface TimelineItem {
   path?: Transmission[];
 }
 
-interface IndexedRow {
-  recordId: string;
-  mode: 'dss' | 'spv' | 'stt';
-  category: string;
-  resourceType: string;
-  org: string;
-  holder?: string;
-  txId: string;
-  height: number;
-  time: number;
-  erasedAt?: number;
-}
+/** A row of the patient's record index, as the route's answer schema types it. */
+type IndexedRow = ResponseOf<typeof API.records.patientRecords>['records'][number];
 
 async function stateOf<T>(client: MedledgerClient, key: string): Promise<T | undefined> {
   try {
@@ -92,8 +88,7 @@ export async function loadTimeline(
   cache: TimelineCache = new Map(),
 ): Promise<TimelineItem[]> {
   const r = await client.api.call(API.records.patientRecords, { params: { id: patient } });
-  const rows = r.records as unknown as IndexedRow[];
-  const items = await Promise.all(rows.map((row) => detail(client, row, cache)));
+  const items = await Promise.all(r.records.map((row) => detail(client, row, cache)));
   return items.sort((a, b) => b.height - a.height || b.time - a.time || a.recordId.localeCompare(b.recordId));
 }
 
