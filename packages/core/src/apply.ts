@@ -10,11 +10,16 @@
  *   WRONG_CHAIN, TX_EXPIRED / TX_FROM_FUTURE (against block time), DUPLICATE_TX,
  *   UNKNOWN_SIGNER, ORG_REMOVED (a signer of a removed organization), SIGNER_REVOKED,
  *   CERT_NOT_VALID (at the claimed signing time),
- *   BAD_SIGNATURE, UNKNOWN_TYPE, INVALID_PAYLOAD, then the contract's own codes.
+ *   BAD_SIGNATURE, UNKNOWN_TYPE, INVALID_PAYLOAD, then the contract's own codes, or
+ *   CONTRACT_FAILED if the contract threw: a bug in one contract refuses the transaction that
+ *   reached it (changing nothing) instead of halting every node on the same block, as a
+ *   chaincode error invalidates its transaction in Hyperledger Fabric. The code's message names
+ *   the contract and the error's class only, not the engine's text, which a node on another
+ *   Node.js version could word differently (the stored messages are re-derived by `verify`).
  */
 import { fromB64u, fromHex, verifyP256 } from '@medledger/crypto';
 import type { Block } from './block.js';
-import { parsePayload, type ContractRegistry, type LedgerEvent } from './contract.js';
+import { parsePayload, type ContractRegistry, type ContractResult, type LedgerEvent } from './contract.js';
 import type { ChainParams, OrgEntry } from './genesis.js';
 import { getOrg, publicKeyObject, resolveSigner, type Signer } from './identity.js';
 import { StateOverlay, digestBlockWrites, type StateReader, type StateWrite } from './state.js';
@@ -156,20 +161,31 @@ function applyTx(state: StateOverlay, block: Block, index: number, ctx: ApplyCon
     return out('INVALID_PAYLOAD', (e as Error).message);
   }
   const child = state.child();
-  const r = contract.execute(
-    {
-      state: child,
-      tx,
+  let r: ContractResult;
+  try {
+    r = contract.execute(
+      {
+        state: child,
+        tx,
+        txId,
+        signers: signers.signers,
+        height,
+        time,
+        index,
+        params: ctx.params,
+        emit: (e) => void (events ??= []).push(e),
+      },
+      payload,
+    );
+  } catch (e) {
+    const kind = e instanceof Error ? e.name : typeof e;
+    return {
       txId,
-      signers: signers.signers,
-      height,
-      time,
-      index,
-      params: ctx.params,
-      emit: (e) => void (events ??= []).push(e),
-    },
-    payload,
-  );
+      code: 'CONTRACT_FAILED',
+      message: `contract ${contract.type} threw (${kind})`,
+      events: NO_EVENTS,
+    };
+  }
   if (r.code !== 'OK')
     return { txId, code: r.code, ...('message' in r ? { message: r.message } : {}), events: NO_EVENTS };
   child.mergeInto(state);

@@ -228,6 +228,51 @@ test('behavior: unknown types and invalid payloads get codes that name the probl
   assert.match(r.outcomes[1]!.message!, /payload\.hash: must match/);
 });
 
+test("security: a contract that throws refuses its transaction with CONTRACT_FAILED and changes nothing, instead of failing the block; the block's other transactions commit", async () => {
+  const f = await makeFixture();
+  const c = new MemChain(f);
+  const a = await f.member('hospitalA', 'doctor', 'a');
+  c.commit([enrollTx(f, 'hospitalA', a, T0)], T0 + 1);
+  // A contract with a bug: it writes, emits, then throws on what it reads.
+  const contracts = defaultContracts().register<{ n: number }>({
+    type: 'test.throws',
+    parse: (p) => p as { n: number },
+    execute(ctx, p) {
+      ctx.state.put('test:written-before-the-throw', { n: p.n });
+      ctx.emit({ type: 'record.written', patient: a.id });
+      return (undefined as unknown as { code: 'OK' }[])[p.n]!;
+    },
+  });
+  const throws = makeTx(f.chainId, 'test.throws', { n: 1 }, [[a.id, a.keys.privateKey]], T0);
+  const anchor = makeTx(
+    f.chainId,
+    'record.anchor',
+    { recordId: 'after-the-throw', hash: hash() },
+    [[a.id, a.keys.privateKey]],
+    T0,
+  );
+  const apply = () =>
+    applyBlock(c.reader, c.makeBlock([throws, anchor], T0 + 2), {
+      contracts,
+      params: f.genesis.params,
+      prevStateDigest: c.digest,
+    });
+  const r = apply();
+  assert.deepEqual(
+    r.outcomes.map((o) => [o.code, o.message]),
+    [
+      ['CONTRACT_FAILED', 'contract test.throws threw (TypeError)'],
+      ['OK', undefined],
+    ],
+  );
+  assert.deepEqual(r.outcomes[0]!.events, [], 'no event of the failed contract');
+  const keys = r.writes.map(([k]) => k);
+  assert.ok(!keys.includes('test:written-before-the-throw'), 'no write of the failed contract');
+  assert.ok(keys.includes('anchor:after-the-throw'));
+  // Deterministic: the same block on the same state gives the same digest on every node.
+  assert.equal(apply().stateDigest, r.stateDigest);
+});
+
 test('behavior: applyBlock is deterministic — same state and block give the same digest and writes', async () => {
   const f = await makeFixture();
   const a = await f.member('hospitalA', 'doctor', 'a');
