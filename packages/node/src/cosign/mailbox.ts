@@ -29,21 +29,10 @@ import {
 } from '@medledger/core';
 import { fromB64u, verifyP256 } from '@medledger/crypto';
 import type { LedgerView } from '../ledgerView.js';
+import type { CosignProposal } from '@medledger/client';
 
-/** A proposal as the mailbox serves it. */
-export interface Proposal {
-  [k: string]: unknown;
-  id: string;
-  proposer: string;
-  signers: string[];
-  /** The signers whose signature the mailbox holds. */
-  signed: string[];
-  body: TxBody;
-  status: 'open' | 'submitted' | 'expired';
-  expiresAt: number;
-  createdAt: number;
-  txId?: string;
-}
+/** A proposal as the mailbox serves it: the client's type of the route's answer. */
+export type Proposal = CosignProposal;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS proposals (
