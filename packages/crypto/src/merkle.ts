@@ -5,7 +5,7 @@
  * The split point of n leaves is the largest power of two smaller than n.
  */
 import { assertBytes, assertInt } from './assert.js';
-import { equalBytes, fromHex } from './bytes.js';
+import { equalBytes, fromHex, toHex } from './bytes.js';
 import { sha256Raw } from './hash.js';
 import { scratchBytes, sha256Hex, sha256TextHex, writeHexInto } from './primitives.js';
 
@@ -36,13 +36,6 @@ function largestPow2Below(n: number): number {
   let k = 1;
   while (k << 1 < n) k <<= 1;
   return k;
-}
-
-function rootOfHashes(h: Uint8Array[], lo: number, hi: number): Uint8Array {
-  const n = hi - lo;
-  if (n === 1) return h[lo]!;
-  const k = largestPow2Below(n);
-  return nodeHash(rootOfHashes(h, lo, lo + k), rootOfHashes(h, lo + k, hi));
 }
 
 /** Merkle tree head of leaf data (RFC 6962 MTH). The empty tree's root is SHA-256(""). */
@@ -264,8 +257,7 @@ export function merkleProofOfRunTextLeaves(o: MerkleRunProofInput): MerkleProofH
 
 /** Merkle tree head from already computed leaf hashes. */
 export function merkleRootOfLeafHashes(leafHashes: readonly Uint8Array[]): Uint8Array {
-  if (leafHashes.length === 0) return sha256Raw(new Uint8Array(0));
-  return rootOfHashes(leafHashes as Uint8Array[], 0, leafHashes.length);
+  return fromHex(rootHex(leafHashes.map(toHex)));
 }
 
 /** An inclusion proof: the audit path of leaf `index` in a tree of `treeSize` leaves. */
@@ -275,29 +267,14 @@ export interface MerkleProof {
   path: Uint8Array[];
 }
 
-function path(h: Uint8Array[], m: number, lo: number, hi: number, out: Uint8Array[]): void {
-  const n = hi - lo;
-  if (n <= 1) return;
-  const k = largestPow2Below(n);
-  if (m < k) {
-    path(h, m, lo, lo + k, out);
-    out.push(rootOfHashes(h, lo + k, hi));
-  } else {
-    path(h, m - k, lo + k, hi, out);
-    out.push(rootOfHashes(h, lo, lo + k));
-  }
-}
-
 /**
  * Audit path (RFC 6962 §2.1.1 PATH) for leaf `index` among `leaves` (leaf data, not hashes).
  * @throws RangeError if index is outside the tree.
  */
 export function merkleProof(leaves: readonly Uint8Array[], index: number): MerkleProof {
-  assertInt(index, 'index', 0, Math.max(0, leaves.length - 1));
-  if (leaves.length === 0) throw new RangeError('empty tree has no proofs');
-  const out: Uint8Array[] = [];
-  path(leaves.map(merkleLeafHash), index, 0, leaves.length, out);
-  return { index, treeSize: leaves.length, path: out };
+  for (const d of leaves) assertBytes(d, 'leaf');
+  const p = proofHex(leaves.map(leafHashHex), index);
+  return { index, treeSize: p.treeSize, path: p.path.map(fromHex) };
 }
 
 /**
