@@ -12,14 +12,10 @@
  * shows a flat one. Reports each window's grants/s, and the growth exponent of the time per
  * grant against the history length between the first and the last window (0: flat).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes, sealKey, toB64u } from '@medledger/crypto';
 import { MedledgerClient, Wallet } from '@medledger/client';
-import { createConsortium, paths, writeKeyFile, type NodeConfig } from '@medledger/node';
 import type { SignedTx } from '@medledger/core';
-import { peakRssMb, startNodeProcess } from './nodeProcess.js';
+import { startBenchNode } from './benchNode.js';
+import { peakRssMb } from './nodeProcess.js';
 import { growthExponent } from './scalePlot.js';
 import { round } from './stats.js';
 
@@ -45,42 +41,12 @@ export async function benchAppends(o: AppendsBenchOptions): Promise<Record<strin
     throw new Error(`--window must be an integer >= ${BATCH}`);
   if (!(Number.isInteger(o.grants) && o.grants >= 2 * o.window && o.grants % o.window === 0))
     throw new Error('--grants must be a multiple of --window, at least two windows');
-  const dir = mkdtempSync(join(tmpdir(), 'medledger-bench-appends-'));
-  const passphrase = toB64u(randomBytes(18));
-  const now = Date.now();
-  const consortium = await createConsortium({
-    chainName: 'bench-appends',
-    genesisTime: now - 60_000,
-    orgs: [{ id: 'bench', name: 'Bench hospital', role: 'cdo' }],
-    members: [
-      { label: 'patient', org: 'bench', role: 'patient' },
-      { label: 'doctor', org: 'bench', role: 'doctor' },
-    ],
-  });
-  const org = consortium.orgs.get('bench')!;
-  mkdirSync(dir, { recursive: true });
-  writeKeyFile(dir, sealKey({ label: 'node-bench', keyType: 'p256', ...org.node, passphrase, N: 1024 }));
-  writeFileSync(paths(dir).genesis, JSON.stringify(consortium.genesis));
-  const config: NodeConfig = { org: 'bench', host: '127.0.0.1', port: 0, nodeKey: 'node-bench' };
-  writeFileSync(paths(dir).config, JSON.stringify(config));
-  const { child, url } = await startNodeProcess(dir, { MEDLEDGER_PASSPHRASE: passphrase });
+  const node = await startBenchNode('bench-appends', [
+    { label: 'patient', role: 'patient' },
+    { label: 'doctor', role: 'doctor' },
+  ]);
   try {
-    const client = new MedledgerClient(url);
-    const chainId = (await client.status()).chainId;
-    const orgWallet = new Wallet({ signerId: 'org:bench', privateKey: org.root.privateKey });
-    const enrolled = await client.submitBatch(
-      consortium.members.map((m) =>
-        orgWallet.tx({
-          chainId,
-          type: 'registry.enroll',
-          payload: { certificate: toB64u(m.certificate) },
-          createdAt: Date.now(),
-        }),
-      ),
-      { waitMs: 30_000 },
-    );
-    if (enrolled.some((r) => r.status !== 'committed' || r.receipt.code !== 'OK'))
-      throw new Error(`enrollment failed: ${JSON.stringify(enrolled)}`);
+    const { consortium, client, chainId, url, child } = node;
     const [patient, doctor] = consortium.members as [
       (typeof consortium.members)[0],
       (typeof consortium.members)[0],
@@ -153,11 +119,6 @@ export async function benchAppends(o: AppendsBenchOptions): Promise<Record<strin
       peakRssMb: round(peakRssMb(child.pid!), 1),
     };
   } finally {
-    if (child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
-    rmSync(dir, { recursive: true, force: true });
+    await node.stop();
   }
 }

@@ -11,24 +11,12 @@
  * 5. reads the node's peak RSS (VmHWM) and stops it.
  */
 import { Agent } from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  HashTag,
-  canonicalBytes,
-  hashTagged,
-  importP256PrivateKey,
-  randomBytes,
-  sealKey,
-  toB64u,
-  toHex,
-} from '@medledger/crypto';
-import { MedledgerClient, Wallet, signRequest } from '@medledger/client';
-import { createConsortium, paths, writeKeyFile, type NodeConfig } from '@medledger/node';
+import { HashTag, canonicalBytes, hashTagged, importP256PrivateKey, toHex } from '@medledger/crypto';
+import { Wallet, signRequest } from '@medledger/client';
 import type { SignedTx } from '@medledger/core';
+import { startBenchNode } from './benchNode.js';
 import { measureVerifyLimit } from './verifyLimit.js';
-import { peakRssMb, processCpuMs, startNodeProcess, threadCpuMs } from './nodeProcess.js';
+import { peakRssMb, processCpuMs, threadCpuMs } from './nodeProcess.js';
 import { percentile, round } from './stats.js';
 import { postBatch } from './http.js';
 
@@ -47,44 +35,13 @@ export async function benchLedger(o: LedgerBenchOptions): Promise<Record<string,
   const limit = await measureVerifyLimit();
   o.log(`verify limit: ${Math.round(limit.perSec)} signatures/s with ${limit.workers} workers`);
 
-  const dir = mkdtempSync(join(tmpdir(), 'medledger-bench-'));
-  const passphrase = toB64u(randomBytes(18));
-  const now = Date.now();
-  const consortium = await createConsortium({
-    chainName: 'bench',
-    genesisTime: now - 60_000,
-    orgs: [{ id: 'bench', name: 'Bench hospital', role: 'cdo' }],
-    members: Array.from({ length: o.signers }, (_, i) => ({
-      label: `signer-${i}`,
-      org: 'bench',
-      role: 'doctor',
-    })),
-  });
-  const org = consortium.orgs.get('bench')!;
-  mkdirSync(dir, { recursive: true });
-  writeKeyFile(dir, sealKey({ label: 'node-bench', keyType: 'p256', ...org.node, passphrase, N: 1024 }));
-  writeFileSync(paths(dir).genesis, JSON.stringify(consortium.genesis));
-  const config: NodeConfig = { org: 'bench', host: '127.0.0.1', port: 0, nodeKey: 'node-bench' };
-  writeFileSync(paths(dir).config, JSON.stringify(config));
-
-  const { child, url } = await startNodeProcess(dir, { MEDLEDGER_PASSPHRASE: passphrase });
+  const node = await startBenchNode(
+    'bench',
+    Array.from({ length: o.signers }, (_, i) => ({ label: `signer-${i}`, role: 'doctor' })),
+  );
+  const { consortium, child, url, chainId, client } = node;
   let result: Record<string, unknown> & { committedTxPerSec: number };
   try {
-    const client = new MedledgerClient(url);
-    const chainId = (await client.status()).chainId;
-    const orgWallet = new Wallet({ signerId: 'org:bench', privateKey: org.root.privateKey });
-    const enrolls = consortium.members.map((m) =>
-      orgWallet.tx({
-        chainId,
-        type: 'registry.enroll',
-        payload: { certificate: toB64u(m.certificate) },
-        createdAt: Date.now(),
-      }),
-    );
-    const er = await client.submitBatch(enrolls, { waitMs: 30_000 });
-    if (er.some((r) => r.status !== 'committed' || r.receipt.code !== 'OK'))
-      throw new Error(`enrollment failed: ${JSON.stringify(er[0])}`);
-
     o.log(`pre-signing ${o.warmup} + ${o.txs} transactions with ${o.signers} signers...`);
     const wallets = consortium.members.map(
       (m) => new Wallet({ signerId: m.memberId, privateKey: m.keys.privateKey }),
@@ -211,9 +168,7 @@ export async function benchLedger(o: LedgerBenchOptions): Promise<Record<string,
       clientCpuCores: round((clientCpu.user + clientCpu.system) / 1000 / (secs * 1000), 2),
     };
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-    rmSync(dir, { recursive: true, force: true });
+    await node.stop();
   }
   // The verify limit is measured again once the node has stopped: on a shared VM the machine's
   // speed drifts within a run, and the mean of the two bounds the run on both sides.
