@@ -15,21 +15,11 @@ import {
 } from '@medledger/client';
 import { keys, memberKey, type MemberEntry, type RecordEntry, type Transmission } from '@medledger/core';
 
-/** A record of the patient's, newest first in the timeline. */
-export interface TimelineItem {
-  recordId: string;
-  mode: 'dss' | 'spv' | 'stt';
-  category: string;
-  resourceType: string;
-  /** The writer's organization. */
-  org: string;
-  /** SPV: who keeps the record; STT: who keeps its release key. */
-  holder?: string;
-  txId: string;
-  height: number;
-  time: number;
-  /** Height of the block that erased it. */
-  erasedAt?: number;
+/** A row of the patient's record index, as the route's answer schema types it. */
+type IndexedRow = ResponseOf<typeof API.records.patientRecords>['records'][number];
+
+/** A record of the patient's, newest first in the timeline: its index row and its architecture. */
+export interface TimelineItem extends IndexedRow {
   /** The registry entry on the ledger (undefined if it could not be read). */
   entry?: RecordEntry;
   /** DSS: the members whose signatures the record transaction carries. */
@@ -37,9 +27,6 @@ export interface TimelineItem {
   /** STT: the transmissions of the record, oldest first. */
   path?: Transmission[];
 }
-
-/** A row of the patient's record index, as the route's answer schema types it. */
-type IndexedRow = ResponseOf<typeof API.records.patientRecords>['records'][number];
 
 async function stateOf<T>(client: MedledgerClient, key: string): Promise<T | undefined> {
   try {
