@@ -7,6 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { initDev } from '../src/commands/init.js';
 import type { LayoutDirs } from '../src/dirs/layout.js';
 import { passphraseFor } from '../src/passphrase.js';
+import assert from 'node:assert/strict';
+import type { Request } from 'playwright-core';
+import { toB64u, toHex } from '@medledger/crypto';
 import { RecordsClient } from '@medledger/client';
 import { openWalletFile } from '../src/dirs/wallets.js';
 
@@ -90,4 +93,40 @@ export function memberSdk(
     encryptionKey: m.keys.encryption.privateKey,
     waitMs: 15_000,
   });
+}
+
+/**
+ * What a page must never send of these members' wallets: the wallet passphrase, and each
+ * member's signing and encryption keys in base64url and in hex.
+ */
+export function walletSecrets(
+  dev: Pick<DevDir, 'wallets' | 'walletPassphrase'>,
+  labels: readonly string[],
+): string[] {
+  const secrets = [dev.walletPassphrase];
+  for (const label of labels) {
+    const w = openWalletFile(dev.wallets, label, dev.walletPassphrase);
+    for (const k of [w.keys.signing.privateKey, w.keys.encryption.privateKey])
+      secrets.push(toB64u(k), toHex(k));
+  }
+  return secrets;
+}
+
+/**
+ * Every request a page sent went to its node (`nodeUrl`'s origin), and none carries any of
+ * `secrets` (nor matches `forbid`) in its URL, headers or body.
+ */
+export async function assertRequestsClean(
+  sent: readonly Request[],
+  nodeUrl: string,
+  secrets: readonly string[],
+  forbid?: RegExp,
+): Promise<void> {
+  const origin = new URL(nodeUrl).origin;
+  for (const r of sent) {
+    assert.equal(new URL(r.url()).origin, origin, `${r.url()} is the node`);
+    const text = `${r.url()}\n${JSON.stringify(await r.allHeaders())}\n${r.postData() ?? ''}`;
+    for (const x of secrets) assert.ok(!text.includes(x), `a secret in ${r.method()} ${r.url()}`);
+    if (forbid) assert.doesNotMatch(text, forbid, `${r.method()} ${r.url()}`);
+  }
 }

@@ -24,7 +24,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page, type Request } from 'playwright-core';
-import { fromB64u, importP256PrivateKey, signP256, toB64u, toHex, utf8 } from '@medledger/crypto';
+import { fromB64u, importP256PrivateKey, signP256, toB64u, utf8 } from '@medledger/crypto';
 import { generatePreKeyPair } from '@medledger/crypto/pre';
 import { txSigningBytes, type SignedTx } from '@medledger/core';
 import type { RecordsClient } from '@medledger/client';
@@ -42,7 +42,7 @@ import {
 } from '@medledger/client';
 import { start } from '../src/commands/start.js';
 import { openWalletFile, walletPaths } from '../src/dirs/wallets.js';
-import { makeDevDir, memberSdk } from './helpers.js';
+import { assertRequestsClean, makeDevDir, memberSdk, walletSecrets } from './helpers.js';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const SHOTS = fileURLToPath(new URL('../../../../docs/screenshots/', import.meta.url));
@@ -339,20 +339,10 @@ test('portal (clinician): my patients, an STT write read back by its receiver, a
     await a.screenshot({ path: join(SHOTS, 'clinician-emergency.png') });
 
     // What the pages sent: only to the node, and no secret in any request.
-    const secrets = [walletPassphrase];
-    for (const label of ['dr-alice', 'dr-baker']) {
-      // (the secrets of dr-alice's wallet include the seed of her emergency key)
-      const w = openWalletFile(wallets, label, walletPassphrase);
-      for (const k of [w.keys.signing.privateKey, w.keys.encryption.privateKey])
-        secrets.push(toB64u(k), toHex(k));
-    }
-    const origin = new URL(s.url).origin;
+    // (the secrets of dr-alice's wallet include the seed of her emergency key)
+    const secrets = walletSecrets({ wallets, walletPassphrase }, ['dr-alice', 'dr-baker']);
     assert.ok(sent.length > 10, `the pages made requests (${sent.length})`);
-    for (const r of sent) {
-      assert.equal(new URL(r.url()).origin, origin, `${r.url()} is the node`);
-      const text = `${r.url()}\n${JSON.stringify(await r.allHeaders())}\n${r.postData() ?? ''}`;
-      for (const x of secrets) assert.ok(!text.includes(x), `a secret in ${r.method()} ${r.url()}`);
-    }
+    await assertRequestsClean(sent, s.url, secrets);
     assert.ok(
       sent.some((r) => r.url().includes('/v1/cosign/proposals') && r.method() === 'POST'),
       'the proposal and the co-signature went through the mailbox',

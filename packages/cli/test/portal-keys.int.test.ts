@@ -44,7 +44,7 @@ import { orgIssueRequest, orgRequests } from '../src/commands/orgRequests.js';
 import { openAdmin } from '../src/dirs/admin.js';
 import { openWalletFile } from '../src/dirs/wallets.js';
 import { passphraseFor } from '../src/passphrase.js';
-import { makeDevDir, runCli, type DevDir } from './helpers.js';
+import { assertRequestsClean, makeDevDir, runCli, type DevDir } from './helpers.js';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const SHOTS = fileURLToPath(new URL('../../../../docs/screenshots/', import.meta.url));
@@ -238,16 +238,10 @@ test(
     // No private key or passphrase in any request; every request went to the node.
     const x25519 = openKey(kept.encryption, KEY_PASSPHRASE);
     const secrets = [KEY_PASSPHRASE, 'not my passphrase', toB64u(x25519), toHex(x25519)];
-    const origin = new URL(s.url).origin;
     assert.ok(
       sent.some((r) => r.method() === 'POST' && r.url().endsWith('/v1/orgs/hospitalA/certificate-requests')),
     );
-    for (const r of sent) {
-      assert.equal(new URL(r.url()).origin, origin, `${r.url()} is the node`);
-      const text = `${r.url()}\n${JSON.stringify(await r.allHeaders())}\n${r.postData() ?? ''}`;
-      for (const x of secrets) assert.ok(!text.includes(x), `a secret in ${r.method()} ${r.url()}`);
-      assert.doesNotMatch(text, /privateKey|pkcs8/i, `${r.method()} ${r.url()} names no private key`);
-    }
+    await assertRequestsClean(sent, s.url, secrets, /privateKey|pkcs8/i);
     await context.close();
   },
 );

@@ -23,7 +23,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Request } from 'playwright-core';
-import { fromB64u, toB64u, toHex, utf8 } from '@medledger/crypto';
+import { fromB64u, utf8 } from '@medledger/crypto';
 import { generatePreKeyPair } from '@medledger/crypto/pre';
 import type { RecordsClient } from '@medledger/client';
 import {
@@ -39,7 +39,7 @@ import {
 import type { SignedTx } from '@medledger/core';
 import { start } from '../src/commands/start.js';
 import { openWalletFile, walletPaths } from '../src/dirs/wallets.js';
-import { makeDevDir, memberSdk } from './helpers.js';
+import { assertRequestsClean, makeDevDir, memberSdk, walletSecrets } from './helpers.js';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const SHOTS = fileURLToPath(new URL('../../../../docs/screenshots/', import.meta.url));
@@ -368,17 +368,9 @@ test('portal (patient): timeline with DSS signers, SPV holder and STT path graph
     await page.screenshot({ path: join(SHOTS, 'explorer-nodes.png'), fullPage: true });
 
     // Nothing secret in any request the page sent, and nothing sent anywhere but the node.
-    const secrets = [walletPassphrase];
-    const w = openWalletFile(wallets, 'bob', walletPassphrase);
-    for (const k of [w.keys.signing.privateKey, w.keys.encryption.privateKey])
-      secrets.push(toB64u(k), toHex(k));
-    const origin = new URL(s.url).origin;
+    const secrets = walletSecrets({ wallets, walletPassphrase }, ['bob']);
     assert.ok(sent.length > 10, `the page made requests (${sent.length})`);
-    for (const r of sent) {
-      assert.equal(new URL(r.url()).origin, origin, `${r.url()} is the node`);
-      const text = `${r.url()}\n${JSON.stringify(await r.allHeaders())}\n${r.postData() ?? ''}`;
-      for (const x of secrets) assert.ok(!text.includes(x), `a secret in ${r.method()} ${r.url()}`);
-    }
+    await assertRequestsClean(sent, s.url, secrets);
     assert.ok(
       sent.some(
         (r) => r.url().endsWith(`/v1/patients/${patient}/records`) && r.headers()['x-medledger-auth'],

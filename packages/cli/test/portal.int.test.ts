@@ -18,11 +18,10 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Request } from 'playwright-core';
-import { toB64u, toHex } from '@medledger/crypto';
 import { start } from '../src/commands/start.js';
 import type { RecordsClient } from '@medledger/client';
-import { openWalletFile, walletPaths } from '../src/dirs/wallets.js';
-import { makeDevDir, memberSdk } from './helpers.js';
+import { walletPaths } from '../src/dirs/wallets.js';
+import { assertRequestsClean, makeDevDir, memberSdk, walletSecrets } from './helpers.js';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const SHOTS = fileURLToPath(new URL('../../../../docs/screenshots/', import.meta.url));
@@ -211,19 +210,9 @@ test('portal: explorer live, wallet sign-in in the page, blocks and an inclusion
     await page.screenshot({ path: join(SHOTS, 'explorer-phone.png'), fullPage: true });
 
     // What the page sent: only to the node, and no secret in any request.
-    const secrets = [walletPassphrase];
-    for (const label of ['bob', 'dr-baker']) {
-      const w = openWalletFile(wallets, label, walletPassphrase);
-      for (const k of [w.keys.signing.privateKey, w.keys.encryption.privateKey])
-        secrets.push(toB64u(k), toHex(k));
-    }
-    const origin = new URL(s.url).origin;
+    const secrets = walletSecrets({ wallets, walletPassphrase }, ['bob', 'dr-baker']);
     assert.ok(sent.length > 5, `the page made requests (${sent.length})`);
-    for (const r of sent) {
-      assert.equal(new URL(r.url()).origin, origin, `${r.url()} is the node`);
-      const text = `${r.url()}\n${JSON.stringify(await r.allHeaders())}\n${r.postData() ?? ''}`;
-      for (const x of secrets) assert.ok(!text.includes(x), `a secret in ${r.method()} ${r.url()}`);
-    }
+    await assertRequestsClean(sent, s.url, secrets);
     assert.ok(
       sent.some((r) => /\/v1\/blocks\/\d+/.test(r.url()) && r.headers()['x-medledger-auth'] !== undefined),
       'blocks are read with requests signed in the page',
