@@ -23,7 +23,8 @@ import {
   type FeedItem,
 } from './patient/feed.js';
 import { AccessLog } from './patient/AccessLog.js';
-import { ConsentForm, Consents, type Entry } from './patient/Consent.js';
+import { Consents, type Entry } from './patient/Consent.js';
+import { ConsentForm } from './patient/ConsentForm.js';
 import { Notifications } from './patient/Notifications.js';
 import { retrying } from './patient/retry.js';
 import { Timeline } from './patient/Timeline.js';
