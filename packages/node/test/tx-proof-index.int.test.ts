@@ -81,7 +81,7 @@ test('tx index by block: every block’s ids and codes are its own, in order; pr
   }
 });
 
-test('block index: a block of 300 transactions (a multi-byte character in one) is served from its stored run heads and offsets, with the proofs of the whole block; without its row, or with a row moved, the slower way gives the same; a tampered head is refused; opening the node restores missing rows', async () => {
+test('block index: a block of 300 transactions (a multi-byte character in one) is served from its stored run heads and offsets, with the proofs of the whole block; without its row, or with a row moved, the slower way gives the same; a tampered head is refused; opening the node restores missing rows, and passes over a damaged block', async () => {
   const t = await makeTestLedger({ nodeOrgs: ['hospitalA'], timeoutMs: 1000 });
   try {
     await enrollAll(t);
@@ -176,6 +176,18 @@ test('block index: a block of 300 transactions (a multi-byte character in one) i
     assert.ok(back.some((r) => r.height === h));
     assert.deepEqual(t.node.store.txWithProof(h, 150)!.proof, fromIndex[150]!.proof);
     assert.deepEqual(t.node.store.codeProof(h, 150), fromIndex[150]!.code);
+    // A damaged block (bytes that do not parse) gets no row, and the node still opens and
+    // indexes the others.
+    assert.ok(h > 1, 'the enrollments are in an earlier block');
+    t.node.store.db.prepare('DELETE FROM block_index').run();
+    const data = t.node.store.db.prepare('SELECT data FROM blocks WHERE height = 1').pluck().get() as Buffer;
+    t.node.store.db.prepare('UPDATE blocks SET data = ? WHERE height = 1').run(Buffer.from('{"damaged":'));
+    await t.reopen();
+    assert.deepEqual(
+      rowsOf().map((r) => r.height),
+      back.map((r) => r.height).filter((x) => x !== 1),
+    );
+    t.node.store.db.prepare('UPDATE blocks SET data = ? WHERE height = 1').run(data);
   } finally {
     await t.cleanup();
   }

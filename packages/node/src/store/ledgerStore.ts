@@ -410,9 +410,10 @@ export class LedgerStore implements StateReader {
    * Gives every stored block without a `block_index` row (a ledger written before the table
    * existed) its row, derived from the block's bytes and stored codes as its commit would have
    * written it; 64 blocks per SQLite transaction. Runs when the node opens, before the writer
-   * thread starts; a ledger whose blocks all have rows pays one query. A block whose stored
-   * bytes are not its canonical text gets no row (it is served the slower way, and `verify`
-   * reports it). Returns the number of rows written.
+   * thread starts; a ledger whose blocks all have rows pays one query. A damaged block (bytes
+   * that do not parse or are not canonical, codes that do not match) gets no row and does not
+   * stop the node opening: it is served the slower way, and `verify` reports it. Returns the
+   * number of rows written.
    */
   backfillBlockIndex(): number {
     const missing = this.db
@@ -426,19 +427,33 @@ export class LedgerStore implements StateReader {
     for (let i = 0; i < missing.length; i += 64) {
       this.db.transaction(() => {
         for (const h of missing.slice(i, i + 64)) {
-          const row = this.blockRow(h)!;
-          const block = JSON.parse(row.data.toString('utf8')) as Block;
-          const { codes } = JSON.parse(row.result.toString('utf8')) as StoredResult;
-          const { text, txStarts } = blockCanonicalTextWithOffsets(block);
-          if (text !== row.data.toString('utf8')) continue;
-          const ids = block.txs.map((t) => txIdOf(t.body));
-          const ix = blockIndexOf(text, row.data.length, txStarts, ids, codes);
+          const ix = this.#derivedBlockIndex(h);
+          if (!ix) continue;
           put.run(h, ix.run, ix.txHeads, ix.codeHeads, ix.txOffsets);
           n++;
         }
       })();
     }
     return n;
+  }
+
+  // The block index row of a stored block, from its bytes and stored codes; undefined for a
+  // block whose bytes do not parse, are not canonical, or whose codes do not match it (a damaged
+  // ledger: the node serves such a block the slower way, and `verify` says what is wrong).
+  #derivedBlockIndex(height: number): BlockIndexRow | undefined {
+    const row = this.blockRow(height);
+    if (!row) return undefined;
+    const stored = row.data.toString('utf8');
+    try {
+      const block = JSON.parse(stored) as Block;
+      const { codes } = JSON.parse(row.result.toString('utf8')) as StoredResult;
+      const { text, txStarts } = blockCanonicalTextWithOffsets(block);
+      if (text !== stored || !Array.isArray(codes)) return undefined;
+      const ids = block.txs.map((t) => txIdOf(t.body));
+      return blockIndexOf(text, row.data.length, txStarts, ids, codes);
+    } catch {
+      return undefined;
+    }
   }
 
   /** A block's stored `block_index` row, or undefined (none, or a ledger without the table). */
