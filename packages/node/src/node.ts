@@ -200,7 +200,7 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
     }
     try {
       backfillEvents(store, o.genesis, o.contracts ?? defaultContracts());
-      store.backfillBlockIndex();
+      store.blockIndex.backfill();
     } catch (e) {
       store.close();
       throw e;
@@ -583,7 +583,7 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
         ),
       };
     }
-    return this.store.checkpointInputs(height);
+    return this.store.blockIndex.checkpointInputs(height);
   }
 
   /** A committed transaction with its receipt, Merkle inclusion proof and block header. */
@@ -596,14 +596,14 @@ export class MedledgerNode extends EventEmitter implements LedgerView {
     if (!loc) return undefined;
     // The transaction alone is read, and the proof hashes one run of the block's ids and its
     // stored run heads: neither parses nor re-hashes the whole block (store/commitSql.ts).
-    const t = this.store.txWithProof(loc.height, loc.index);
+    const t = this.store.blockIndex.txWithProof(loc.height, loc.index);
     if (!t) return undefined;
     return { ...t, receipt: this.#receiptAt(txId, loc) };
   }
 
   /** The proof that transaction `index` of block `height` has its validity code (checkpoints' codes root). */
   getCodeProof(height: number, index: number): CodeProof {
-    return this.store.codeProof(height, index);
+    return this.store.blockIndex.codeProof(height, index);
   }
 
   stateValue(key: string): JsonValue | undefined {

@@ -40,7 +40,7 @@ test('tx index by block: every block’s ids and codes are its own, in order; pr
         `ids of block ${h}`,
       );
       assert.deepEqual(fromIndex.codes, b.result.codes, `codes of block ${h}`);
-      const inputs = t.node.store.checkpointInputs(h)!;
+      const inputs = t.node.store.blockIndex.checkpointInputs(h)!;
       assert.equal(inputs.codesRoot, codesRootOf(fromIndex.ids, b.result.codes));
       assert.equal(inputs.stateDigest, b.result.stateDigest);
       assert.equal(inputs.hash, b.hash);
@@ -118,18 +118,18 @@ test('block index: a block of 300 transactions (a multi-byte character in one) i
     assert.deepEqual(row, { run: 16, n: 32 * Math.ceil(ids.length / 16) });
     const serveAll = () =>
       ids.map((id, i) => {
-        const p = t.node.store.txWithProof(h, i)!;
+        const p = t.node.store.blockIndex.txWithProof(h, i)!;
         return {
           tx: p.tx,
           header: p.header,
           sig: p.proposerSig,
           proof: p.proof,
-          code: t.node.store.codeProof(h, i),
+          code: t.node.store.blockIndex.codeProof(h, i),
           id,
         };
       });
     const fromIndex = serveAll();
-    const root = t.node.store.checkpointInputs(h)!.codesRoot;
+    const root = t.node.store.blockIndex.checkpointInputs(h)!.codesRoot;
     assert.equal(root, codesRootOf(ids, b.result.codes));
     for (const [i, p] of fromIndex.entries()) {
       // The transaction cut out by byte offset is the block's, past the multi-byte character.
@@ -145,8 +145,8 @@ test('block index: a block of 300 transactions (a multi-byte character in one) i
     }
     // A row of the tx index moved to a later block: that run is read from the block's bytes.
     t.node.store.db.prepare('DELETE FROM txs WHERE id = ?').run(ids[40]!);
-    assert.deepEqual(t.node.store.txWithProof(h, 41)!.proof, fromIndex[41]!.proof);
-    assert.deepEqual(t.node.store.codeProof(h, 41), fromIndex[41]!.code);
+    assert.deepEqual(t.node.store.blockIndex.txWithProof(h, 41)!.proof, fromIndex[41]!.proof);
+    assert.deepEqual(t.node.store.blockIndex.codeProof(h, 41), fromIndex[41]!.code);
     // A tampered stored head: the run's ids no longer hash to it, and the proof is refused.
     const heads = t.node.store.db
       .prepare('SELECT tx_heads FROM block_index WHERE height = ?')
@@ -155,12 +155,12 @@ test('block index: a block of 300 transactions (a multi-byte character in one) i
     const bad = Buffer.from(heads);
     bad[32 * 5] = bad[32 * 5]! ^ 1;
     t.node.store.db.prepare('UPDATE block_index SET tx_heads = ? WHERE height = ?').run(bad, h);
-    assert.throws(() => t.node.store.txWithProof(h, 5 * 16 + 3), /do not match its head/);
+    assert.throws(() => t.node.store.blockIndex.txWithProof(h, 5 * 16 + 3), /do not match its head/);
     // A block stored before the index existed (no row): the slower way, the same answers.
     t.node.store.db.prepare('DELETE FROM block_index WHERE height = ?').run(h);
     const old = serveAll();
     assert.deepEqual(old, fromIndex);
-    assert.equal(t.node.store.checkpointInputs(h)!.codesRoot, root);
+    assert.equal(t.node.store.blockIndex.checkpointInputs(h)!.codesRoot, root);
     // Opening the node gives every block without a row (a ledger from before the table) its row,
     // as its commit writes it; the tampered row was deleted above, so this one is the block's.
     const rowsOf = () =>
@@ -174,8 +174,8 @@ test('block index: a block of 300 transactions (a multi-byte character in one) i
       untouched,
     );
     assert.ok(back.some((r) => r.height === h));
-    assert.deepEqual(t.node.store.txWithProof(h, 150)!.proof, fromIndex[150]!.proof);
-    assert.deepEqual(t.node.store.codeProof(h, 150), fromIndex[150]!.code);
+    assert.deepEqual(t.node.store.blockIndex.txWithProof(h, 150)!.proof, fromIndex[150]!.proof);
+    assert.deepEqual(t.node.store.blockIndex.codeProof(h, 150), fromIndex[150]!.code);
     // A damaged block (bytes that do not parse) gets no row, and the node still opens and
     // indexes the others.
     assert.ok(h > 1, 'the enrollments are in an earlier block');

@@ -47,7 +47,7 @@ CREATE TABLE IF NOT EXISTS block_index (height INTEGER PRIMARY KEY, run INTEGER 
  *     and where one more would start (core `blockCanonicalTextWithOffsets`), as uint32
  *     little-endian byte offsets (n + 1 of them).
  * Written in the block's own commit. A block stored before the table existed gets its row when
- * the node next opens (`LedgerStore.backfillBlockIndex`); without one, it is served the slower
+ * the node next opens (`BlockIndex.backfill`, blockIndex.ts); without one, it is served the slower
  * way (its ids from txs_in_block, its bytes parsed). `medledger verify` re-derives every row
  * from its block. This constant is the size of one stored head.
  */

@@ -11,20 +11,7 @@
  */
 import Database from 'better-sqlite3';
 import { canonicalize, type JsonValue } from '@medledger/crypto';
-import {
-  MERKLE_RUN,
-  blockCanonicalTextWithOffsets,
-  codeProofOfRun,
-  codeProofOfText,
-  codesRootOf,
-  codesRootOfRunHeads,
-  countsAsCommitted,
-  txIdOf,
-  txInclusionProofOfIds,
-  txInclusionProofOfRun,
-  type CodeProof,
-  type TxInclusionProof,
-} from '@medledger/core';
+import { blockCanonicalTextWithOffsets, countsAsCommitted, txIdOf } from '@medledger/core';
 import {
   COMMITTED_CODE_SQL,
   DEL_STATE,
@@ -32,12 +19,10 @@ import {
   PUT_STATE,
   SCHEMA,
   configureWriter,
-  blockIndexOf,
-  headsOfBlob,
-  type BlockIndexRow,
   type CommitBatch,
 } from './commitSql.js';
 import { TxIdBloom } from './txBloom.js';
+import { BlockIndex } from './blockIndex.js';
 import { KeyBloom } from './keyBloom.js';
 import { eventsText, parseEventsText, type CommittedLedgerEvent } from './events.js';
 import type { Block, BlockHeader, SignedTx, StateReader, StateWrite, TxOutcome } from '@medledger/core';
@@ -68,6 +53,8 @@ export class LedgerStore implements StateReader {
   readonly db: Database.Database;
   readonly #cache = new Map<string, JsonValue | undefined>();
   readonly #q;
+  /** Single transactions with their proofs, and checkpoint inputs, without whole blocks. */
+  readonly blockIndex: BlockIndex;
   #bloom: TxIdBloom;
   #keys: KeyBloom;
 
@@ -80,9 +67,6 @@ export class LedgerStore implements StateReader {
     const hasEvents =
       this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").get() !==
       undefined;
-    const hasBlockIndex =
-      this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'block_index'").get() !==
-      undefined;
     this.#q = {
       getState: this.db.prepare<[string], { v: string }>('SELECT v FROM state WHERE k = ?'),
       putState: opts.readonly ? undefined : this.db.prepare(PUT_STATE),
@@ -91,9 +75,6 @@ export class LedgerStore implements StateReader {
         'SELECT hash, data, result FROM blocks WHERE height = ?',
       ),
       getBlockHash: this.db.prepare<[number], string>('SELECT hash FROM blocks WHERE height = ?').pluck(),
-      blockSummary: this.db.prepare<[number], { hash: string; stateDigest: string }>(
-        "SELECT hash, json_extract(CAST(result AS TEXT), '$.stateDigest') AS stateDigest FROM blocks WHERE height = ?",
-      ),
       getTx: this.db.prepare<
         [string],
         { height: number; idx: number; code: string; msg: string | null; hash: string }
@@ -118,7 +99,6 @@ export class LedgerStore implements StateReader {
         `SELECT json_extract(t, ?) AS tx, json_extract(t, '$.header') AS header,
            json_extract(t, '$.proposerSig') AS sig FROM (SELECT CAST(data AS TEXT) AS t FROM blocks WHERE height = ?)`,
       ),
-      ...(hasBlockIndex ? blockIndexQueries(this.db) : {}),
       getMeta: this.db.prepare<[string], { v: string }>('SELECT v FROM meta WHERE k = ?'),
       putMeta: opts.readonly ? undefined : this.db.prepare(PUT_META),
       getEvents: hasEvents
@@ -130,6 +110,7 @@ export class LedgerStore implements StateReader {
     if (!opts.readonly && this.getMeta('eventsFrom') === undefined)
       this.#q.putMeta!.run('eventsFrom', String((this.head()?.height ?? 0) + 1));
     this.#bloom = this.#loadBloom();
+    this.blockIndex = new BlockIndex(this);
     this.#keys = this.#loadKeyBloom();
   }
 
@@ -326,147 +307,6 @@ export class LedgerStore implements StateReader {
     return { ids: b.block.txs.map((t) => txIdOf(t.body)), codes: b.result.codes };
   }
 
-  /**
-   * Transaction `index` of a stored block with the block's header, proposer signature and the
-   * proof of its inclusion. From the block's `block_index` row (commitSql.ts) when it has one:
-   * the transaction's bytes cut out by offset, and the proof from its run of ids and the stored
-   * run heads; otherwise from the block parsed and all its ids hashed.
-   */
-  txWithProof(
-    height: number,
-    index: number,
-  ): { tx: SignedTx; header: BlockHeader; proposerSig: string; proof: TxInclusionProof } | undefined {
-    if (!Number.isSafeInteger(index) || index < 0) return undefined;
-    const q = this.#q;
-    const ix = q.indexTx?.get(height);
-    if (!ix || ix.run !== MERKLE_RUN) {
-      const t = this.txOfBlock(height, index);
-      return t && { ...t, proof: txInclusionProofOfIds(height, this.blockTxIds(height).ids, index) };
-    }
-    const n = ix.tx_offsets.length / 4 - 1;
-    if (index >= n) return undefined;
-    const start = ix.tx_offsets.readUInt32LE(index * 4);
-    const end = ix.tx_offsets.readUInt32LE(index * 4 + 4); // one past the comma or `]`
-    const headEnd = ix.tx_offsets.readUInt32LE(0);
-    const r = q.txBytes!.get(headEnd, start + 1, end - 1 - start, height);
-    if (!r) return undefined;
-    // The block's text up to its first transaction is `{"header":…,"proposerSig":…,"txs":[`.
-    const top = JSON.parse(r.head.toString('utf8') + ']}') as { header: BlockHeader; proposerSig: string };
-    const runIds = this.#runRows(height, index, n)?.ids ?? this.#runOf(this.blockTxIds(height).ids, index);
-    return {
-      tx: JSON.parse(r.tx.toString('utf8')) as SignedTx,
-      header: top.header,
-      proposerSig: top.proposerSig,
-      proof: txInclusionProofOfRun({ height, treeSize: n, heads: headsOfBlob(ix.tx_heads), runIds, index }),
-    };
-  }
-
-  /** The proof that transaction `index` of block `height` has its validity code (the codes root). */
-  codeProof(height: number, index: number): CodeProof {
-    const ix = this.#q.indexCodes?.get(height);
-    const rows = ix && ix.run === MERKLE_RUN ? this.#runRows(height, index, ix.n) : undefined;
-    if (!ix || !rows) {
-      const { ids, codes } = this.blockTxIds(height);
-      return codeProofOfText(ids, codes, index);
-    }
-    return codeProofOfRun({
-      treeSize: ix.n,
-      heads: headsOfBlob(ix.code_heads),
-      runIds: rows.ids,
-      runCodes: rows.codes,
-      index,
-    });
-  }
-
-  /**
-   * What a checkpoint of a stored block commits to: its hash, the state digest after it and the
-   * root of its validity codes (core checkpoint.ts), from the stored run heads when the block
-   * has them.
-   */
-  checkpointInputs(height: number): { hash: string; stateDigest: string; codesRoot: string } | undefined {
-    const r = this.#q.blockSummary.get(height);
-    if (!r) return undefined;
-    const ix = this.#q.indexCodes?.get(height);
-    let codesRoot: string;
-    if (ix && ix.run === MERKLE_RUN) codesRoot = codesRootOfRunHeads(headsOfBlob(ix.code_heads));
-    else {
-      const { ids, codes } = this.blockTxIds(height);
-      codesRoot = codesRootOf(ids, codes);
-    }
-    return { hash: r.hash, stateDigest: r.stateDigest, codesRoot };
-  }
-
-  // The ids and codes of the run of MERKLE_RUN that holds `index` in a block of `n`, from the
-  // tx index; undefined if a row moved to a later block (see blockTxIds).
-  #runRows(height: number, index: number, n: number): { ids: string[]; codes: string[] } | undefined {
-    const lo = index - (index % MERKLE_RUN);
-    const hi = Math.min(lo + MERKLE_RUN, n);
-    const rows = this.#q.runRows!.all(height, lo, hi);
-    if (rows.length !== hi - lo) return undefined;
-    return { ids: rows.map((x) => x.id), codes: rows.map((x) => x.code) };
-  }
-
-  /**
-   * Gives every stored block without a `block_index` row (a ledger written before the table
-   * existed) its row, derived from the block's bytes and stored codes as its commit would have
-   * written it; 64 blocks per SQLite transaction. Runs when the node opens, before the writer
-   * thread starts; a ledger whose blocks all have rows pays one query. A damaged block (bytes
-   * that do not parse or are not canonical, codes that do not match) gets no row and does not
-   * stop the node opening: it is served the slower way, and `verify` reports it. Returns the
-   * number of rows written.
-   */
-  backfillBlockIndex(): number {
-    const missing = this.db
-      .prepare<[], number>('SELECT height FROM blocks WHERE height NOT IN (SELECT height FROM block_index)')
-      .pluck()
-      .all();
-    const put = this.db.prepare(
-      'INSERT INTO block_index (height, run, tx_heads, code_heads, tx_offsets) VALUES (?, ?, ?, ?, ?)',
-    );
-    let n = 0;
-    for (let i = 0; i < missing.length; i += 64) {
-      this.db.transaction(() => {
-        for (const h of missing.slice(i, i + 64)) {
-          const ix = this.#derivedBlockIndex(h);
-          if (!ix) continue;
-          put.run(h, ix.run, ix.txHeads, ix.codeHeads, ix.txOffsets);
-          n++;
-        }
-      })();
-    }
-    return n;
-  }
-
-  // The block index row of a stored block, from its bytes and stored codes; undefined for a
-  // block whose bytes do not parse, are not canonical, or whose codes do not match it (a damaged
-  // ledger: the node serves such a block the slower way, and `verify` says what is wrong).
-  #derivedBlockIndex(height: number): BlockIndexRow | undefined {
-    const row = this.blockRow(height);
-    if (!row) return undefined;
-    const stored = row.data.toString('utf8');
-    try {
-      const block = JSON.parse(stored) as Block;
-      const { codes } = JSON.parse(row.result.toString('utf8')) as StoredResult;
-      const { text, txStarts } = blockCanonicalTextWithOffsets(block);
-      if (text !== stored || !Array.isArray(codes)) return undefined;
-      const ids = block.txs.map((t) => txIdOf(t.body));
-      return blockIndexOf(text, row.data.length, txStarts, ids, codes);
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** A block's stored `block_index` row, or undefined (none, or a ledger without the table). */
-  blockIndexRow(height: number): BlockIndexRow | undefined {
-    const r = this.#q.indexRow?.get(height);
-    return r && { run: r.run, txHeads: r.tx_heads, codeHeads: r.code_heads, txOffsets: r.tx_offsets };
-  }
-
-  #runOf<T>(all: readonly T[], index: number): T[] {
-    const lo = index - (index % MERKLE_RUN);
-    return all.slice(lo, lo + MERKLE_RUN);
-  }
-
   /** Transaction `index` of a stored block with the block's header and proposer signature. */
   txOfBlock(
     height: number,
@@ -515,26 +355,4 @@ export class LedgerStore implements StateReader {
   close(): void {
     this.db.close();
   }
-}
-
-/** The statements of the `block_index` table (commitSql.ts), for a ledger that has it. */
-function blockIndexQueries(db: Database.Database) {
-  return {
-    indexRow: db.prepare<[number], { run: number; tx_heads: Buffer; code_heads: Buffer; tx_offsets: Buffer }>(
-      'SELECT run, tx_heads, code_heads, tx_offsets FROM block_index WHERE height = ?',
-    ),
-    indexTx: db.prepare<[number], { run: number; tx_heads: Buffer; tx_offsets: Buffer }>(
-      'SELECT run, tx_heads, tx_offsets FROM block_index WHERE height = ?',
-    ),
-    indexCodes: db.prepare<[number], { run: number; code_heads: Buffer; n: number }>(
-      'SELECT run, code_heads, length(tx_offsets) / 4 - 1 AS n FROM block_index WHERE height = ?',
-    ),
-    runRows: db.prepare<[number, number, number], { id: string; code: string }>(
-      'SELECT id, code FROM txs WHERE height = ? AND idx >= ? AND idx < ? ORDER BY idx',
-    ),
-    // The block's text before its first transaction, and one transaction's text (1-based substr).
-    txBytes: db.prepare<[number, number, number, number], { head: Buffer; tx: Buffer }>(
-      'SELECT substr(data, 1, ?) AS head, substr(data, ?, ?) AS tx FROM blocks WHERE height = ?',
-    ),
-  };
 }

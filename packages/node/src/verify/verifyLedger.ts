@@ -172,7 +172,7 @@ async function run(
       return { ok: false, height: h, reason: `block ${h}: stored events differ from replay` };
     // The block index serves single transactions and their proofs (store/commitSql.ts): a row
     // must be what the block gives. A block stored before the table existed has none.
-    const ix = store.blockIndexRow(h);
+    const ix = store.blockIndex.row(h);
     if (ix) {
       const want = blockIndexOf(
         text,
